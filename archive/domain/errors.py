@@ -1,0 +1,105 @@
+"""Errors the domain raises on purpose.
+
+Each carries a stable ``code`` that the API puts in ``extensions.code``::
+
+    ArchiveError                      ARCHIVE_ERROR
+    ├── MetadataInvalid               VALIDATION      (names the field)
+    ├── FileRejected                  FILE_REJECTED   (not a PDF, corrupt, encrypted, empty)
+    │   └── FileTooLarge              FILE_TOO_LARGE
+    ├── DuplicateRecord               DUPLICATE       (same SHA-256 already archived)
+    ├── NotFound                      NOT_FOUND       (also what a forbidden record looks like)
+    ├── InvalidCursor                 INVALID_CURSOR
+    ├── InvalidQuery                  INVALID_QUERY
+    ├── StaleWrite                    STALE_WRITE     (an older row version than the index has)
+    ├── IntegrityError                INTEGRITY       (stored bytes no longer match their SHA-256)
+    ├── ObjectLocked                  OBJECT_LOCKED   (storage refused: retention or legal hold)
+    └── ServiceUnavailable            SERVICE_UNAVAILABLE
+"""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    code = "ARCHIVE_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class MetadataInvalid(ArchiveError):
+    """A metadata field is missing or has a value the archive refuses."""
+
+    code = "VALIDATION"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message
+
+
+class FileRejected(ArchiveError):
+    """The uploaded file cannot be archived (not a PDF, corrupt, encrypted, empty)."""
+
+    code = "FILE_REJECTED"
+
+
+class FileTooLarge(FileRejected):
+    """The upload is larger than the configured limit."""
+
+    code = "FILE_TOO_LARGE"
+
+
+class DuplicateRecord(ArchiveError):
+    """A record with the same SHA-256 already exists."""
+
+    code = "DUPLICATE"
+
+    def __init__(self, sha256: str, existing_id: str) -> None:
+        super().__init__(f"a record with SHA-256 {sha256} already exists")
+        self.sha256 = sha256
+        self.existing_id = existing_id
+
+
+class NotFound(ArchiveError):
+    """No such record, or one the caller may not read: the two look the same."""
+
+    code = "NOT_FOUND"
+
+
+class InvalidCursor(ArchiveError):
+    """A pagination cursor that this service did not issue, or that was altered."""
+
+    code = "INVALID_CURSOR"
+
+
+class InvalidQuery(ArchiveError):
+    """A search query or filter the engine cannot run."""
+
+    code = "INVALID_QUERY"
+
+
+class StaleWrite(ArchiveError):
+    """An index write older than the version already indexed; refused, harmless."""
+
+    code = "STALE_WRITE"
+
+
+class IntegrityError(ArchiveError):
+    """Stored bytes no longer match the SHA-256 recorded at deposit."""
+
+    code = "INTEGRITY"
+
+
+class ObjectLocked(ArchiveError):
+    """Storage refused to delete or overwrite a version under retention or legal hold."""
+
+    code = "OBJECT_LOCKED"
+
+
+class ServiceUnavailable(ArchiveError):
+    """A backing service (database, blob store, search index) did not answer."""
+
+    code = "SERVICE_UNAVAILABLE"

@@ -1,0 +1,220 @@
+"""Records and their Decree 30/2020/NĐ-CP metadata (Appendix VI)."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from archive.domain.errors import MetadataInvalid
+
+SUBJECT_MAX = 500
+
+
+class Urgency(enum.Enum):
+    """Độ khẩn: how fast the document must be handled."""
+
+    NORMAL = "Thường"
+    URGENT = "Khẩn"
+    VERY_URGENT = "Thượng khẩn"
+    FLASH = "Hỏa tốc"
+
+
+class Classification(enum.IntEnum):
+    """Độ mật. Ordered: a clearance reads its own level and every level below."""
+
+    ORDINARY = 0
+    CONFIDENTIAL = 1  # Mật
+    SECRET = 2  # Tối mật
+    TOP_SECRET = 3  # Tuyệt mật
+
+    @property
+    def label(self) -> str:
+        return _CLASSIFICATION_LABELS[self]
+
+
+_CLASSIFICATION_LABELS = {
+    Classification.ORDINARY: "Thường",
+    Classification.CONFIDENTIAL: "Mật",
+    Classification.SECRET: "Tối mật",
+    Classification.TOP_SECRET: "Tuyệt mật",
+}
+
+
+class Direction(enum.Enum):
+    """Văn bản đến (incoming) or văn bản đi (outgoing)."""
+
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+
+
+class TextStatus(enum.Enum):
+    """Where the record's searchable text stands."""
+
+    PENDING = "pending"  # not extracted yet
+    EXTRACTED = "extracted"  # text layer read
+    PENDING_OCR = "pending_ocr"  # no text layer: waits for OCR
+    OCR_DONE = "ocr_done"
+    FAILED = "failed"  # a limit was hit or the file could not be read; bytes kept
+
+
+class TextSource(enum.Enum):
+    """Where a page's text came from."""
+
+    TEXT_LAYER = "text_layer"
+    OCR = "ocr"
+
+
+def nfc(value: str) -> str:
+    """NFC-normalise and trim: Vietnamese text arrives in both composed and decomposed form."""
+    return unicodedata.normalize("NFC", value).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordMetadata:
+    """The official metadata of a document, as the depositor declares it."""
+
+    document_type: str
+    number: str  # số, e.g. "123"
+    notation: str  # ký hiệu, e.g. "QĐ-UBND"
+    issuing_agency_code: str
+    issuing_agency_name: str
+    issue_date: date
+    subject: str  # trích yếu
+    signer_name: str
+    signer_position: str
+    direction: Direction
+    issue_place: str = ""
+    recipients: tuple[str, ...] = ()
+    urgency: Urgency = Urgency.NORMAL
+    classification: Classification = Classification.ORDINARY
+    language: str = "vi"
+    page_count: int | None = None
+    arrival_number: str | None = None
+    arrival_date: date | None = None
+    due_date: date | None = None
+    is_public: bool = False
+    retention_code: str | None = None
+
+    @property
+    def document_number(self) -> str:
+        """The number as printed on the document: ``123/QĐ-UBND``."""
+        return f"{self.number}/{self.notation}" if self.notation else self.number
+
+    def normalized(self) -> RecordMetadata:
+        """The same metadata with every text field NFC-normalised."""
+        changes: dict[str, object] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                changes[f.name] = nfc(value)
+        changes["recipients"] = tuple(nfc(r) for r in self.recipients if nfc(r))
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+_REQUIRED_TEXT = (
+    "document_type",
+    "number",
+    "issuing_agency_code",
+    "issuing_agency_name",
+    "subject",
+    "signer_name",
+    "signer_position",
+)
+_MAX_LENGTH = {
+    "document_type": 100,
+    "number": 30,
+    "notation": 60,
+    "issuing_agency_code": 40,
+    "issuing_agency_name": 300,
+    "issue_place": 100,
+    "signer_name": 120,
+    "signer_position": 200,
+    "language": 10,
+    "arrival_number": 30,
+    "retention_code": 40,
+}
+
+
+def validate_metadata(metadata: RecordMetadata, *, today: date) -> RecordMetadata:
+    """Return the NFC-normalised metadata, or raise MetadataInvalid naming the field."""
+    m = metadata.normalized()
+    for name in _REQUIRED_TEXT:
+        if not getattr(m, name):
+            raise MetadataInvalid(name, "is required")
+    for name, limit in _MAX_LENGTH.items():
+        value = getattr(m, name)
+        if value is not None and len(value) > limit:
+            raise MetadataInvalid(name, f"is longer than {limit} characters")
+    if len(m.subject) > SUBJECT_MAX:
+        raise MetadataInvalid("subject", f"is longer than {SUBJECT_MAX} characters")
+    if "/" in m.number:
+        raise MetadataInvalid("number", "must not contain '/'; put the notation in 'notation'")
+    if m.issue_date > today:
+        raise MetadataInvalid("issue_date", "is in the future")
+    if m.arrival_date is not None and m.arrival_date > today:
+        raise MetadataInvalid("arrival_date", "is in the future")
+    if m.arrival_date is not None and m.arrival_date < m.issue_date:
+        raise MetadataInvalid("arrival_date", "is before the issue date")
+    if m.direction is Direction.OUTGOING and (m.arrival_number or m.arrival_date):
+        raise MetadataInvalid("arrival_number", "only incoming documents have an arrival entry")
+    if m.page_count is not None and m.page_count < 1:
+        raise MetadataInvalid("page_count", "must be at least 1")
+    if m.is_public and m.classification is not Classification.ORDINARY:
+        raise MetadataInvalid("is_public", "a classified document cannot be public")
+    return m
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """The deposited bytes, as the blob store holds them."""
+
+    storage_key: str  # generated by the server, never from the file name
+    sha256: str
+    size: int
+    media_type: str
+    original_filename: str  # metadata only
+    version_id: str | None = None  # object version on a versioned bucket
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """The text of one page, and where it came from."""
+
+    number: int  # 1-based
+    text: str
+    source: TextSource
+    confidence: float | None = None  # mean OCR confidence, 0-100
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """An explicit read grant on a record, to a principal or to an agency."""
+
+    grantee: str  # "user:<subject>" or "agency:<code>"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """An archived record: metadata, the stored file and its bookkeeping."""
+
+    id: str
+    agency_code: str  # owning agency
+    metadata: RecordMetadata
+    file: StoredFile
+    created_at: datetime
+    updated_at: datetime
+    text_status: TextStatus = TextStatus.PENDING
+    row_version: int = 1
+    grants: tuple[str, ...] = ()  # grantee keys, see Grant
+    pages: tuple[Page, ...] = field(default=(), compare=False)
+
+    @property
+    def classification(self) -> Classification:
+        return self.metadata.classification
+
+    @property
+    def is_public(self) -> bool:
+        return self.metadata.is_public

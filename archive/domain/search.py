@@ -1,0 +1,103 @@
+"""Search requests and results, independent of the engine that answers them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from archive.domain.access import ReadScope
+from archive.domain.query import ParsedQuery
+from archive.domain.records import Classification, Direction, Page
+
+SortKey = tuple[float | int | str, ...]
+"""An adapter's sort values for one hit; the API turns it into an opaque cursor."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """Filters a caller may combine. Empty means no filter on that field."""
+
+    agency_codes: tuple[str, ...] = ()
+    document_types: tuple[str, ...] = ()
+    issued_from: date | None = None
+    issued_to: date | None = None
+    direction: Direction | None = None
+    classifications: tuple[Classification, ...] = ()
+    signed: bool | None = None
+    signature_valid: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """One page of a search. ``scope`` is compiled INTO the engine query."""
+
+    query: ParsedQuery
+    scope: ReadScope
+    filter: SearchFilter = SearchFilter()
+    first: int = 20
+    after: SortKey | None = None
+    with_facets: bool = True
+    with_highlights: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    """A snippet of matching text. Matches are wrapped in ``<mark>``; the rest is HTML-escaped."""
+
+    page: int
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    record_id: str
+    score: float
+    sort_key: SortKey
+    highlights: tuple[Highlight, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FacetBucket:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """Counts over every record that matches query, filter and scope, not just this page."""
+
+    agencies: tuple[FacetBucket, ...] = ()
+    document_types: tuple[FacetBucket, ...] = ()
+    years: tuple[FacetBucket, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    hits: tuple[SearchHit, ...]
+    total: int
+    facets: Facets = Facets()
+    has_next: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IndexDocument:
+    """What the search index holds for one record. Built by ``from_record``-style code
+    in the services, never from engine JSON."""
+
+    record_id: str
+    row_version: int
+    document_number: str  # "123/QĐ-UBND"
+    document_type: str
+    agency_code: str  # owning agency (access control)
+    issuing_agency_code: str
+    issuing_agency_name: str
+    issue_date: date
+    subject: str
+    signer_name: str
+    direction: Direction
+    classification: Classification
+    is_public: bool
+    grants: tuple[str, ...] = ()
+    pages: tuple[Page, ...] = field(default=())
+    signed: bool | None = None
+    signature_valid: bool | None = None
