@@ -144,7 +144,7 @@ class SearchIndex(Protocol):
         query. Raises InvalidCursor for a sort key of the wrong shape."""
         ...
 
-    async def get_versions(self) -> AsyncIterator[tuple[str, int]]:
+    def get_versions(self) -> AsyncIterator[tuple[str, int]]:
         """(record id, row version) of every indexed document, for reconcile."""
         ...
 

@@ -1,0 +1,86 @@
+"""Configuration, read from ``ARCHIVE_*`` environment variables (and ``.env``).
+
+Built by the app factory and the CLI, never at import time. With no
+configuration at all the service runs on the embedded defaults: a SQLite
+database, a blob directory and a SQLite FTS5 index under ``./archive-data``.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from archive.domain.ports import RetentionMode
+
+_DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development
+
+
+class Mode(enum.Enum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting has a safe default for a local, single-machine run."""
+
+    model_config = SettingsConfigDict(env_prefix="ARCHIVE_", env_file=".env", extra="ignore")
+
+    mode: Mode = Mode.DEVELOPMENT
+    data_dir: Path = Path("archive-data")
+    secret_key: SecretStr = SecretStr(_DEV_SECRET)
+
+    # Metadata database. Empty: SQLite file in data_dir.
+    database_url: str = ""
+
+    # Blob store: "local" (a directory in data_dir) or "s3".
+    blob_backend: str = Field(default="local", pattern="^(local|s3)$")
+    s3_endpoint: str = ""  # host:port
+    s3_access_key: str = ""
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_bucket: str = "records"
+    s3_region: str = "us-east-1"
+    s3_secure: bool = True
+    s3_ca_file: Path | None = None  # trust this CA (self-signed test server)
+    retention_mode: RetentionMode = RetentionMode.GOVERNANCE
+
+    # Search index: "sqlite" (FTS5 in data_dir) or "elasticsearch".
+    search_backend: str = Field(default="sqlite", pattern="^(sqlite|elasticsearch)$")
+    elasticsearch_url: str = ""
+    elasticsearch_index: str = "records"
+
+    # Deposits and downloads.
+    max_upload_bytes: int = 200 * 1024 * 1024
+    download_url_ttl_seconds: int = Field(default=300, ge=5, le=86400)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    # GraphQL surface.
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode is Mode.PRODUCTION
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'archive.db'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def search_db_path(self) -> Path:
+        return self.data_dir / "search.db"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if not self.is_production:
+            return self
+        if self.secret_key.get_secret_value() in (_DEV_SECRET, "", "changethis"):
+            raise ValueError("ARCHIVE_SECRET_KEY must be set to a real secret in production mode")
+        if len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("ARCHIVE_SECRET_KEY must be at least 32 characters in production mode")
+        return self
