@@ -6,5 +6,13 @@ memory, CPU, wall-clock, page and pixel limits.
 """
 
 from indexing.extraction.inspection import DocumentInfo, inspect_document, sniff_media_type
+from indexing.extraction.textlayer import Word, extract_text_layer, page_words
 
-__all__ = ["DocumentInfo", "inspect_document", "sniff_media_type"]
+__all__ = [
+    "DocumentInfo",
+    "Word",
+    "extract_text_layer",
+    "inspect_document",
+    "page_words",
+    "sniff_media_type",
+]

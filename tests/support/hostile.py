@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from archive.samples import SampleDocument, render_pdf
+from archive.samples import SampleDocument, render_pdf, vietnamese_font
 
 
 def write_sample_pdf(path: Path, doc: SampleDocument = SampleDocument()) -> Path:
@@ -152,4 +152,21 @@ def huge_png(path: Path, *, width: int = 30_000, height: int = 30_000) -> Path:
     rows = zlib.compress(b"\x00" * ((width + 1) * 4), 9)
     body = chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + body)
+    return path
+
+
+def line_end_hyphen_pdf(path: Path) -> Path:
+    """Text where ``30/2020/NĐ-CP`` ends a line and ``123/QĐ-UBND`` breaks after its hyphen."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("viet", "", str(vietnamese_font()))
+    pdf.add_page()
+    pdf.set_font("viet", size=12)
+    for line in (
+        "Căn cứ Nghị định số 30/2020/NĐ-CP",
+        "ngày 05 tháng 3 năm 2020 của Chính phủ về công tác văn thư;",
+        "Theo Quyết định số 123/QĐ-",
+        "UBND về việc áp dụng chữ ký số.",
+    ):
+        pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+    path.write_bytes(bytes(pdf.output()))
     return path
