@@ -56,12 +56,34 @@ class Settings(BaseSettings):
     download_url_ttl_seconds: int = Field(default=300, ge=5, le=86400)
     public_base_url: str = "http://127.0.0.1:8000"
 
+    # Extraction and OCR, each document in a sandboxed subprocess.
+    extract_memory_mb: int = Field(default=1536, ge=256)
+    extract_cpu_seconds: int = Field(default=600, ge=5)
+    extract_wall_seconds: int = Field(default=900, ge=5)
+    extract_max_pages: int = Field(default=1000, ge=1)
+    ocr_enabled: bool = True
+    ocr_languages: str = "vie+eng"
+
+    # Worker.
+    worker_lease_seconds: int = Field(default=900, ge=10)
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    job_max_attempts: int = Field(default=5, ge=1)
+    embedded_worker: bool = True  # `archive serve` also runs a worker thread (development)
+
+    # Identity. In development, requests without credentials act as a local admin
+    # unless this is set to false; production refuses to enable it.
+    dev_local_admin: bool | None = None
+
     # GraphQL surface.
     max_page_size: int = Field(default=100, ge=1, le=1000)
 
     @property
     def is_production(self) -> bool:
         return self.mode is Mode.PRODUCTION
+
+    @property
+    def dev_admin_enabled(self) -> bool:
+        return not self.is_production and self.dev_local_admin is not False
 
     @property
     def resolved_database_url(self) -> str:
@@ -79,6 +101,8 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> Settings:
         if not self.is_production:
             return self
+        if self.dev_local_admin:
+            raise ValueError("ARCHIVE_DEV_LOCAL_ADMIN cannot be enabled in production mode")
         if self.secret_key.get_secret_value() in (_DEV_SECRET, "", "changethis"):
             raise ValueError("ARCHIVE_SECRET_KEY must be set to a real secret in production mode")
         if len(self.secret_key.get_secret_value()) < 32:

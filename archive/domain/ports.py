@@ -93,8 +93,9 @@ class RecordRepository(Protocol):
     """Metadata: the source of truth for records."""
 
     def add(self, record: Record) -> None:
-        """Insert the record in ONE transaction. Raises DuplicateRecord when the
-        owning agency already holds a record with the same SHA-256."""
+        """Insert the record and its processing job (the outbox) in ONE transaction.
+        Raises DuplicateRecord when the owning agency already holds a record with
+        the same SHA-256."""
         ...
 
     def get(self, record_id: str, scope: ReadScope) -> Record | None:

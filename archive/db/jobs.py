@@ -1,0 +1,191 @@
+"""The job outbox on SQL: claim with a lease, retry with backoff, park after N attempts.
+
+PostgreSQL claims with ``FOR UPDATE SKIP LOCKED``, so workers on many machines
+never take the same job. SQLite serialises writers, so the same single UPDATE is
+atomic there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from archive.db.tables import JobRow
+from archive.domain.jobs import Job, JobStatus, Step, backoff
+
+
+def new_job_row(record_id: str, now: datetime, *, kind: str = "process", max_attempts: int = 5) -> JobRow:
+    """A pending job, to be added in the same transaction as its record."""
+    return JobRow(
+        record_id=record_id,
+        kind=kind,
+        status=JobStatus.PENDING.value,
+        max_attempts=max_attempts,
+        run_after=now,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+class SqlJobQueue:
+    """Jobs in the metadata database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def enqueue(self, record_id: str, *, kind: str = "process", max_attempts: int = 5) -> Job:
+        with Session(self._engine) as session:
+            row = new_job_row(record_id, datetime.now(UTC), kind=kind, max_attempts=max_attempts)
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return _to_job(row)
+
+    def claim(self, worker_id: str, *, lease: timedelta, now: datetime | None = None) -> Job | None:
+        """Take the oldest runnable job: pending and due, or running with an expired lease."""
+        now = now or datetime.now(UTC)
+        runnable = sa.or_(
+            sa.and_(col(JobRow.status) == JobStatus.PENDING.value, col(JobRow.run_after) <= now),
+            sa.and_(col(JobRow.status) == JobStatus.RUNNING.value, col(JobRow.lease_until) < now),
+        )
+        pick = select(JobRow.id).where(runnable).order_by(col(JobRow.run_after), col(JobRow.id)).limit(1)
+        if self._engine.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        claim = (
+            sa.update(JobRow)
+            .where(col(JobRow.id) == pick.scalar_subquery())
+            .values(
+                status=JobStatus.RUNNING.value,
+                lease_until=now + lease,
+                leased_by=worker_id,
+                attempts=JobRow.attempts + 1,
+                updated_at=now,
+            )
+            .returning(JobRow.id)
+        )
+        with Session(self._engine) as session:
+            job_id = session.execute(claim).scalar_one_or_none()
+            session.commit()
+            if job_id is None:
+                return None
+            row = session.get(JobRow, job_id)
+            assert row is not None
+            return _to_job(row)
+
+    def step_done(self, job_id: int, step: Step, *, worker_id: str) -> None:
+        """Record a finished step, only while this worker still holds the lease."""
+        with Session(self._engine) as session:
+            row = session.get(JobRow, job_id, with_for_update=True)
+            if row is None or row.leased_by != worker_id:
+                return
+            steps = json.loads(row.steps_done)
+            if step.value not in steps:
+                steps.append(step.value)
+            row.steps_done = json.dumps(steps)
+            row.updated_at = datetime.now(UTC)
+            session.add(row)
+            session.commit()
+
+    def complete(self, job_id: int, *, worker_id: str) -> None:
+        self._finish(job_id, worker_id, JobStatus.DONE, error=None)
+
+    def fail(self, job_id: int, error: str, *, worker_id: str, retryable: bool = True) -> Job | None:
+        """Requeue with backoff, or park as failed after the last attempt."""
+        with Session(self._engine) as session:
+            row = session.get(JobRow, job_id, with_for_update=True)
+            if row is None or row.leased_by != worker_id:
+                return None
+            now = datetime.now(UTC)
+            parked = not retryable or row.attempts >= row.max_attempts
+            row.status = (JobStatus.FAILED if parked else JobStatus.PENDING).value
+            row.run_after = now if parked else now + backoff(row.attempts)
+            row.lease_until = None
+            row.leased_by = None
+            row.last_error = error[:4000]
+            row.updated_at = now
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return _to_job(row)
+
+    def retry(self, job_id: int) -> Job | None:
+        """Requeue a failed job now, with a fresh attempt budget."""
+        with Session(self._engine) as session:
+            row = session.get(JobRow, job_id, with_for_update=True)
+            if row is None or row.status != JobStatus.FAILED.value:
+                return None
+            now = datetime.now(UTC)
+            row.status, row.attempts, row.run_after, row.updated_at = JobStatus.PENDING.value, 0, now, now
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return _to_job(row)
+
+    def for_record(self, record_id: str) -> Job | None:
+        """The latest job of a record."""
+        with Session(self._engine) as session:
+            row = session.exec(
+                select(JobRow).where(JobRow.record_id == record_id).order_by(col(JobRow.id).desc()).limit(1)
+            ).first()
+            return None if row is None else _to_job(row)
+
+    def for_records(self, record_ids: Sequence[str]) -> dict[str, Job]:
+        with Session(self._engine) as session:
+            rows = session.exec(
+                select(JobRow).where(col(JobRow.record_id).in_(list(record_ids))).order_by(col(JobRow.id))
+            ).all()
+            return {row.record_id: _to_job(row) for row in rows}
+
+    def list(self, status: JobStatus | None = None, limit: int = 100) -> list[Job]:
+        query = select(JobRow).order_by(col(JobRow.id).desc()).limit(limit)
+        if status is not None:
+            query = query.where(JobRow.status == status.value)
+        with Session(self._engine) as session:
+            return [_to_job(r) for r in session.exec(query)]
+
+    def counts(self) -> dict[JobStatus, int]:
+        query = select(JobRow.status, sa.func.count()).group_by(col(JobRow.status))
+        with Session(self._engine) as session:
+            found = {JobStatus(s): int(n) for s, n in session.exec(query)}
+        return {s: found.get(s, 0) for s in JobStatus}
+
+    def _finish(self, job_id: int, worker_id: str, status: JobStatus, error: str | None) -> None:
+        with Session(self._engine) as session:
+            row = session.get(JobRow, job_id, with_for_update=True)
+            if row is None or row.leased_by != worker_id:
+                return
+            row.status, row.last_error = status.value, error
+            row.lease_until, row.leased_by = None, None
+            row.updated_at = datetime.now(UTC)
+            session.add(row)
+            session.commit()
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _to_job(row: JobRow) -> Job:
+    assert row.id is not None
+    return Job(
+        id=row.id,
+        record_id=row.record_id,
+        kind=row.kind,
+        status=JobStatus(row.status),
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        run_after=_utc(row.run_after) or row.run_after,
+        lease_until=_utc(row.lease_until),
+        leased_by=row.leased_by,
+        steps_done=tuple(Step(s) for s in json.loads(row.steps_done)),
+        last_error=row.last_error,
+        created_at=_utc(row.created_at) or row.created_at,
+        updated_at=_utc(row.updated_at) or row.updated_at,
+    )

@@ -1,0 +1,36 @@
+"""Alembic environment: uses the connection handed over by ``archive.db.migrate``."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import context
+from sqlmodel import SQLModel
+
+import archive.db.tables  # noqa: F401 - registers the tables on SQLModel.metadata
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def run_migrations() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "")
+        with engine.begin() as conn:
+            _run(conn)
+    else:
+        _run(connection)
+
+
+def _run(connection: sa.Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations()

@@ -1,0 +1,225 @@
+"""``RecordRepository`` on SQL (SQLite or PostgreSQL), through sqlmodel."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from archive.db.jobs import new_job_row
+from archive.db.scope import scope_clause
+from archive.db.tables import GrantRow, PageRow, RecordRow
+from archive.domain.access import ReadScope
+from archive.domain.errors import DuplicateRecord, NotFound
+from archive.domain.records import (
+    Classification,
+    Direction,
+    Page,
+    Record,
+    RecordMetadata,
+    StoredFile,
+    TextSource,
+    TextStatus,
+    Urgency,
+)
+from archive.domain.text import normalize_document_number
+
+
+class SqlRecordRepository:
+    """Records in the metadata database. Every read takes a ReadScope and applies it
+    in the SQL itself, so an unreadable record is indistinguishable from a missing one."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, record: Record) -> None:
+        existing = self.find_by_sha256(record.agency_code, record.file.sha256)
+        if existing is not None:
+            raise DuplicateRecord(record.file.sha256, existing.id)
+        with Session(self._engine) as session:
+            session.add(_to_row(record))
+            session.flush()  # the record row must exist before its children (FKs)
+            session.add_all(_page_rows(record.id, record.pages))
+            session.add_all(GrantRow(record_id=record.id, grantee=g) for g in record.grants)
+            session.add(new_job_row(record.id, record.created_at))  # the outbox, same transaction
+            try:
+                session.commit()
+            except sa.exc.IntegrityError as exc:
+                # A concurrent deposit of the same bytes won the race.
+                session.rollback()
+                again = self.find_by_sha256(record.agency_code, record.file.sha256)
+                if again is None:
+                    raise
+                raise DuplicateRecord(record.file.sha256, again.id) from exc
+
+    def get(self, record_id: str, scope: ReadScope) -> Record | None:
+        return self.get_many([record_id], scope).get(record_id)
+
+    def get_many(self, record_ids: Sequence[str], scope: ReadScope) -> dict[str, Record]:
+        if not record_ids:
+            return {}
+        with Session(self._engine) as session:
+            rows = session.exec(
+                select(RecordRow).where(col(RecordRow.id).in_(list(record_ids)), scope_clause(scope))
+            ).all()
+            return _hydrate(session, rows)
+
+    def find_by_sha256(self, agency_code: str, sha256: str) -> Record | None:
+        with Session(self._engine) as session:
+            row = session.exec(
+                select(RecordRow).where(RecordRow.agency_code == agency_code, RecordRow.sha256 == sha256)
+            ).first()
+            return None if row is None else _hydrate(session, [row])[row.id]
+
+    def set_pages(self, record_id: str, pages: Sequence[Page], status: TextStatus) -> Record:
+        with Session(self._engine) as session:
+            row = session.get(RecordRow, record_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"record {record_id} does not exist")
+            session.exec(sa.delete(PageRow).where(col(PageRow.record_id) == record_id))  # type: ignore[call-overload]
+            session.add_all(_page_rows(record_id, pages))
+            row.text_status = status.value
+            row.page_count = row.page_count or (len(pages) or None)
+            row.row_version += 1
+            row.updated_at = datetime.now(UTC)
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return _hydrate(session, [row])[row.id]
+
+    def iter_all(self, batch_size: int = 500) -> Iterator[Record]:
+        last = ""
+        while True:
+            with Session(self._engine) as session:
+                rows = session.exec(
+                    select(RecordRow).where(RecordRow.id > last).order_by(col(RecordRow.id)).limit(batch_size)
+                ).all()
+                if not rows:
+                    return
+                hydrated = _hydrate(session, rows)
+            for row in rows:
+                yield hydrated[row.id]
+            last = rows[-1].id
+
+    def count(self, scope: ReadScope) -> int:
+        with Session(self._engine) as session:
+            query = select(sa.func.count()).select_from(RecordRow).where(scope_clause(scope))
+            return int(session.exec(query).one())
+
+
+def _to_row(record: Record) -> RecordRow:
+    m, f = record.metadata, record.file
+    return RecordRow(
+        id=record.id,
+        agency_code=record.agency_code,
+        document_type=m.document_type,
+        number=m.number,
+        notation=m.notation,
+        document_number_key=normalize_document_number(m.document_number),
+        issuing_agency_code=m.issuing_agency_code,
+        issuing_agency_name=m.issuing_agency_name,
+        issue_date=m.issue_date,
+        issue_place=m.issue_place,
+        subject=m.subject,
+        signer_name=m.signer_name,
+        signer_position=m.signer_position,
+        recipients=json.dumps(list(m.recipients), ensure_ascii=False),
+        urgency=m.urgency.name,
+        classification=int(m.classification),
+        direction=m.direction.value,
+        language=m.language,
+        page_count=m.page_count,
+        arrival_number=m.arrival_number,
+        arrival_date=m.arrival_date,
+        due_date=m.due_date,
+        is_public=m.is_public,
+        retention_code=m.retention_code,
+        storage_key=f.storage_key,
+        sha256=f.sha256,
+        size=f.size,
+        media_type=f.media_type,
+        original_filename=f.original_filename,
+        version_id=f.version_id,
+        text_status=record.text_status.value,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        row_version=record.row_version,
+    )
+
+
+def _page_rows(record_id: str, pages: Sequence[Page]) -> list[PageRow]:
+    return [
+        PageRow(record_id=record_id, number=p.number, text=p.text, source=p.source.value, confidence=p.confidence)
+        for p in pages
+    ]
+
+
+def _hydrate(session: Session, rows: Sequence[RecordRow]) -> dict[str, Record]:
+    ids = [r.id for r in rows]
+    pages: dict[str, list[Page]] = {i: [] for i in ids}
+    grants: dict[str, list[str]] = {i: [] for i in ids}
+    if ids:
+        for p in session.exec(
+            select(PageRow).where(col(PageRow.record_id).in_(ids)).order_by(col(PageRow.number))
+        ):
+            pages[p.record_id].append(
+                Page(number=p.number, text=p.text, source=TextSource(p.source), confidence=p.confidence)
+            )
+        for g in session.exec(select(GrantRow).where(col(GrantRow.record_id).in_(ids))):
+            grants[g.record_id].append(g.grantee)
+    return {r.id: _to_record(r, tuple(pages[r.id]), tuple(sorted(grants[r.id]))) for r in rows}
+
+
+def _to_record(row: RecordRow, pages: tuple[Page, ...], grants: tuple[str, ...]) -> Record:
+    metadata = RecordMetadata(
+        document_type=row.document_type,
+        number=row.number,
+        notation=row.notation,
+        issuing_agency_code=row.issuing_agency_code,
+        issuing_agency_name=row.issuing_agency_name,
+        issue_date=row.issue_date,
+        issue_place=row.issue_place,
+        subject=row.subject,
+        signer_name=row.signer_name,
+        signer_position=row.signer_position,
+        recipients=tuple(json.loads(row.recipients)),
+        urgency=Urgency[row.urgency],
+        classification=Classification(row.classification),
+        direction=Direction(row.direction),
+        language=row.language,
+        page_count=row.page_count,
+        arrival_number=row.arrival_number,
+        arrival_date=row.arrival_date,
+        due_date=row.due_date,
+        is_public=row.is_public,
+        retention_code=row.retention_code,
+    )
+    stored = StoredFile(
+        storage_key=row.storage_key,
+        sha256=row.sha256,
+        size=row.size,
+        media_type=row.media_type,
+        original_filename=row.original_filename,
+        version_id=row.version_id,
+    )
+    return Record(
+        id=row.id,
+        agency_code=row.agency_code,
+        metadata=metadata,
+        file=stored,
+        created_at=_utc(row.created_at),
+        updated_at=_utc(row.updated_at),
+        text_status=TextStatus(row.text_status),
+        row_version=row.row_version,
+        grants=grants,
+        pages=pages,
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

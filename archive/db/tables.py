@@ -1,0 +1,110 @@
+"""SQL tables. API types live in ``archive.api``, domain types in ``archive.domain``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+# One naming convention so Alembic's constraint names are stable on both engines.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+_TZ = sa.DateTime(timezone=True)
+
+
+class RecordRow(SQLModel, table=True):
+    """One archived record: its Decree 30 metadata and its stored file."""
+
+    __tablename__ = "records"
+    __table_args__ = (sa.UniqueConstraint("agency_code", "sha256", name="uq_records_agency_sha256"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    agency_code: str = Field(index=True, max_length=40)
+    # metadata
+    document_type: str = Field(index=True, max_length=100)
+    number: str = Field(max_length=30)
+    notation: str = Field(max_length=60)
+    document_number_key: str = Field(index=True, max_length=100)
+    issuing_agency_code: str = Field(index=True, max_length=40)
+    issuing_agency_name: str = Field(max_length=300)
+    issue_date: date = Field(index=True)
+    issue_place: str = Field(default="", max_length=100)
+    subject: str = Field(sa_type=sa.Text)
+    signer_name: str = Field(max_length=120)
+    signer_position: str = Field(max_length=200)
+    recipients: str = Field(default="[]", sa_type=sa.Text)  # JSON list
+    urgency: str = Field(max_length=20)
+    classification: int = Field(index=True)
+    direction: str = Field(max_length=10)
+    language: str = Field(default="vi", max_length=10)
+    page_count: int | None = None
+    arrival_number: str | None = Field(default=None, max_length=30)
+    arrival_date: date | None = None
+    due_date: date | None = None
+    is_public: bool = Field(default=False, index=True)
+    retention_code: str | None = Field(default=None, max_length=40)
+    # stored file
+    storage_key: str = Field(max_length=200, unique=True)
+    sha256: str = Field(max_length=64, index=True)
+    size: int = Field(sa_type=sa.BigInteger)
+    media_type: str = Field(max_length=100)
+    original_filename: str = Field(max_length=500)
+    version_id: str | None = Field(default=None, max_length=200)
+    # bookkeeping
+    text_status: str = Field(max_length=20)
+    created_at: datetime = Field(sa_type=_TZ)
+    updated_at: datetime = Field(sa_type=_TZ)
+    row_version: int = 1
+
+
+class PageRow(SQLModel, table=True):
+    """The text of one page of a record."""
+
+    __tablename__ = "pages"
+
+    record_id: str = Field(
+        primary_key=True, max_length=36, foreign_key="records.id", ondelete="CASCADE"
+    )
+    number: int = Field(primary_key=True)
+    text: str = Field(sa_type=sa.Text)
+    source: str = Field(max_length=20)
+    confidence: float | None = None
+
+
+class GrantRow(SQLModel, table=True):
+    """An explicit read grant on a record, to ``user:<subject>`` or ``agency:<code>``."""
+
+    __tablename__ = "grants"
+
+    record_id: str = Field(
+        primary_key=True, max_length=36, foreign_key="records.id", ondelete="CASCADE"
+    )
+    grantee: str = Field(primary_key=True, max_length=200, index=True)
+
+
+class JobRow(SQLModel, table=True):
+    """The outbox: work the worker owes a record, written in the deposit's transaction."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (sa.Index("ix_jobs_claim", "status", "run_after"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: str = Field(max_length=36, index=True)
+    kind: str = Field(max_length=30)  # "process"
+    status: str = Field(max_length=20)  # pending, running, done, failed
+    attempts: int = 0
+    max_attempts: int = 5
+    run_after: datetime = Field(sa_type=_TZ)
+    lease_until: datetime | None = Field(default=None, sa_type=_TZ)
+    leased_by: str | None = Field(default=None, max_length=100)
+    steps_done: str = Field(default="[]", sa_type=sa.Text)  # JSON list of step names
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(sa_type=_TZ)
+    updated_at: datetime = Field(sa_type=_TZ)
