@@ -1,0 +1,1 @@
+"""The GraphQL API: schema slices per domain, merged in ``build_schema``."""

@@ -1,0 +1,51 @@
+"""Errors on the wire: expected ones keep their message and carry ``extensions.code``;
+anything unexpected is masked, so no stack, SQL or engine detail leaks."""
+
+from __future__ import annotations
+
+import logging
+
+from graphql.error import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from archive.domain.errors import ArchiveError
+
+log = logging.getLogger(__name__)
+
+INTERNAL = "INTERNAL_SERVER_ERROR"
+INVALID_REQUEST = "GRAPHQL_VALIDATION_FAILED"
+
+
+class ErrorCodes(MaskErrors):
+    """Mask unexpected errors and give every error an ``extensions.code``."""
+
+    def __init__(self) -> None:
+        super().__init__(error_message="Unexpected error.")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [_with_code(e) for e in errors]
+
+
+def _with_code(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, GraphQLError):
+        original = original.original_error
+    if isinstance(original, ArchiveError):
+        return _copy(error, original.message, original.code)
+    if original is None:
+        code = (error.extensions or {}).get("code", INVALID_REQUEST)
+        return _copy(error, error.message, str(code))
+    log.error("unexpected error in %s", error.path, exc_info=original)
+    return _copy(error, "Unexpected error.", INTERNAL)
+
+
+def _copy(error: GraphQLError, message: str, code: str) -> GraphQLError:
+    return GraphQLError(
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={"code": code},
+    )

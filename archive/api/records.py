@@ -1,0 +1,156 @@
+"""The records slice of the schema: queries and the deposit mutation."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from archive.api.context import Context
+from archive.api.inputs import RecordMetadataInput, SearchFilterInput
+from archive.api.types import (
+    GlobalID,
+    Node,
+    PageInfo,
+    Record,
+    SearchConnection,
+    SearchEdge,
+    SearchFacets,
+    from_global_id,
+    Highlight,
+)
+from archive.domain.errors import DuplicateRecord, FileRejected, InvalidQuery, MetadataInvalid
+from archive.services.deposit import deposit
+from archive.services.search import get_record, search
+
+Info = strawberry.Info[Context, None]
+
+
+async def _load(info: Info, global_id: str) -> Record | None:
+    parsed = from_global_id(global_id)
+    if parsed is None or parsed[0] != "Record":
+        return None
+    record = await get_record(info.context.services, info.context.principal, parsed[1])
+    return None if record is None else Record.from_domain(record)
+
+
+@strawberry.type
+class RecordQueries:
+    @strawberry.field(description="A record by id; null when it does not exist or the caller may not read it.")
+    async def record(self, info: Info, id: GlobalID) -> Record | None:
+        return await _load(info, id)
+
+    @strawberry.field(description="Any object by its Relay global id.")
+    async def node(self, info: Info, id: GlobalID) -> Node | None:
+        return await _load(info, id)
+
+    @strawberry.field(
+        description=(
+            "Full-text search over the records the caller may read: words, \"phrases\", -exclusion, "
+            "OR, and document numbers like 123/QĐ-UBND. Diacritics are optional; exact ones rank higher."
+        )
+    )
+    async def search(
+        self,
+        info: Info,
+        query: Annotated[str | None, strawberry.argument(description="The query string.")] = None,
+        filter: Annotated[SearchFilterInput | None, strawberry.argument(description="Filters.")] = None,
+        first: Annotated[int, strawberry.argument(description="Page size.")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
+    ) -> SearchConnection:
+        services = info.context.services
+        if not 1 <= first <= services.settings.max_page_size:
+            raise InvalidQuery(f"first must be between 1 and {services.settings.max_page_size}")
+        page = await search(
+            services,
+            info.context.principal,
+            query=query,
+            filter=(filter or SearchFilterInput()).to_domain(),
+            first=first,
+            after=after,
+        )
+        edges = [
+            SearchEdge(
+                cursor=item.cursor,
+                node=Record.from_domain(item.record),
+                score=item.hit.score,
+                highlights=[Highlight(page=h.page, snippet=h.snippet) for h in item.hit.highlights],
+            )
+            for item in page.items
+        ]
+        return SearchConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.result.has_next, end_cursor=edges[-1].cursor if edges else None
+            ),
+            total_count=page.result.total,
+            facets=SearchFacets.from_domain(page.result.facets),
+        )
+
+
+@strawberry.type(description="The record was archived; processing continues in the background.")
+class DepositSuccess:
+    record: Record = strawberry.field(description="The new record, with processing status pending.")
+
+
+@strawberry.type(description="A metadata field was missing or invalid.")
+class ValidationError:
+    field: str = strawberry.field(description="The input field at fault (snake_case domain name).")
+    message: str = strawberry.field(description="What is wrong with it.")
+    code: str = strawberry.field(description="Always VALIDATION.")
+
+
+@strawberry.type(description="The owning agency already holds a record with the same bytes.")
+class DuplicateRecordError:
+    message: str = strawberry.field(description="What happened.")
+    code: str = strawberry.field(description="Always DUPLICATE.")
+    existing_record: Record | None = strawberry.field(description="That record, when the caller may read it.")
+
+
+@strawberry.type(description="The file cannot be archived: not a PDF or image, corrupt, encrypted, empty or too large.")
+class FileRejectedError:
+    message: str = strawberry.field(description="Why the file was refused.")
+    code: str = strawberry.field(description="FILE_REJECTED or FILE_TOO_LARGE.")
+
+
+DepositResult = Annotated[
+    DepositSuccess | ValidationError | DuplicateRecordError | FileRejectedError,
+    strawberry.union("DepositResult", description="The outcome of a deposit."),
+]
+
+
+@strawberry.type
+class RecordMutations:
+    @strawberry.mutation(description="Deposit one signed document with its official metadata (multipart upload).")
+    async def deposit_record(
+        self,
+        info: Info,
+        file: Annotated[Upload, strawberry.argument(description="The document: PDF, PNG, JPEG or TIFF.")],
+        metadata: Annotated[RecordMetadataInput, strawberry.argument(description="Official metadata.")],
+    ) -> DepositResult:
+        ctx = info.context
+        upload = file  # a starlette UploadFile, spooled by the multipart parser
+        try:
+            record = await asyncio.to_thread(
+                deposit,
+                ctx.services,
+                ctx.principal,
+                upload.file,
+                filename=upload.filename or "document",
+                metadata=metadata.to_domain(),
+                agency_code=metadata.agency_code,
+            )
+        except MetadataInvalid as exc:
+            return ValidationError(field=exc.field, message=exc.reason, code=exc.code)
+        except DuplicateRecord as exc:
+            existing = await get_record(ctx.services, ctx.principal, exc.existing_id)
+            return DuplicateRecordError(
+                message=exc.message,
+                code=exc.code,
+                existing_record=None if existing is None else Record.from_domain(existing),
+            )
+        except FileRejected as exc:
+            return FileRejectedError(message=exc.message, code=exc.code)
+        return DepositSuccess(record=Record.from_domain(record))

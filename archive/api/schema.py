@@ -1,0 +1,23 @@
+"""``build_schema``: the slices merged into one schema, with its extensions."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import SchemaExtension
+from strawberry.tools import merge_types
+
+from archive.api.errors import ErrorCodes
+from archive.api.records import RecordMutations, RecordQueries
+from archive.api.types import Record
+
+
+def build_schema(extensions: list[SchemaExtension | type[SchemaExtension]] | None = None) -> strawberry.Schema:
+    """The GraphQL schema. ``extensions`` come from the app factory (limits, caches)."""
+    query = merge_types("Query", (RecordQueries,))
+    mutation = merge_types("Mutation", (RecordMutations,))
+    return strawberry.Schema(
+        query=query,
+        mutation=mutation,
+        types=[Record],
+        extensions=[*(extensions or []), ErrorCodes],
+    )

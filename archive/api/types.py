@@ -1,0 +1,289 @@
+"""GraphQL object types for records and search. Every field has a description,
+because the descriptions ship in ``schema.graphql``."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+
+from archive.api.context import Context
+from archive.domain import records as domain
+from archive.domain.jobs import Job
+from archive.domain.search import Facets, FacetBucket
+from archive.services.search import download_link
+
+Urgency = strawberry.enum(domain.Urgency, description="Độ khẩn: how fast the document must be handled.")
+Direction = strawberry.enum(domain.Direction, description="Incoming (văn bản đến) or outgoing (văn bản đi).")
+TextStatus = strawberry.enum(domain.TextStatus, description="Where the record's searchable text stands.")
+TextSource = strawberry.enum(domain.TextSource, description="Where a page's text came from.")
+
+
+Classification = strawberry.enum(
+    domain.Classification,
+    description="Độ mật: ORDINARY (Thường) < CONFIDENTIAL (Mật) < SECRET (Tối mật) < TOP_SECRET (Tuyệt mật).",
+)
+
+
+def to_global_id(type_name: str, raw_id: str) -> strawberry.ID:
+    return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{raw_id}".encode()).decode())
+
+
+def from_global_id(global_id: str) -> tuple[str, str] | None:
+    """(type name, raw id), or None for anything that is not one of our ids."""
+    try:
+        decoded = base64.urlsafe_b64decode(global_id.encode("ascii")).decode()
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    type_name, sep, raw = decoded.partition(":")
+    return (type_name, raw) if sep and raw else None
+
+
+@strawberry.interface(description="An object with a globally unique id (Relay).")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Globally unique, opaque id.")
+
+
+@strawberry.type(description="An agency: its code and its name.")
+class Agency:
+    code: str = strawberry.field(description="Mã định danh of the agency.")
+    name: str = strawberry.field(description="Full name of the agency.")
+
+
+@strawberry.type(description="Who signed the document (người ký).")
+class Signer:
+    name: str = strawberry.field(description="Full name of the signer.")
+    position: str = strawberry.field(description="Position (chức vụ) of the signer.")
+
+
+@strawberry.type(description="The deposited file, stored byte-for-byte unchanged.")
+class StoredFile:
+    original_filename: str = strawberry.field(description="The name it was uploaded with (metadata only).")
+    media_type: str = strawberry.field(description="Media type detected from the bytes.")
+    size: int = strawberry.field(description="Size in bytes.")
+    sha256: str = strawberry.field(description="SHA-256 of the bytes, hex.")
+
+
+@strawberry.type(description="The text of one page.")
+class Page:
+    number: int = strawberry.field(description="Page number, from 1.")
+    text: str = strawberry.field(description="The page's text, NFC-normalised.")
+    source: TextSource = strawberry.field(description="Text layer or OCR.")
+    confidence: float | None = strawberry.field(description="Mean OCR confidence (0-100), for OCR pages.")
+
+
+@strawberry.type(description="A short-lived link to the original bytes.")
+class DownloadLink:
+    url: str = strawberry.field(description="GET this URL before it expires.")
+    expires_at: datetime = strawberry.field(description="When the link stops working.")
+
+
+@strawberry.type(description="Where the record's background processing stands.")
+class Processing:
+    status: str = strawberry.field(description="pending, running, done or failed.")
+    steps_done: list[str] = strawberry.field(description="Pipeline steps finished so far, in order.")
+    attempts: int = strawberry.field(description="How many times the job has been tried.")
+    error: str | None = strawberry.field(description="The last error, if any.")
+
+    @classmethod
+    def from_job(cls, job: Job) -> Processing:
+        return cls(
+            status=job.status.value,
+            steps_done=[s.value for s in job.steps_done],
+            attempts=job.attempts,
+            error=job.last_error,
+        )
+
+
+@strawberry.type(description="An archived record: official metadata (Decree 30/2020) and its file.")
+class Record(Node):
+    _record: strawberry.Private[domain.Record]
+
+    @classmethod
+    def from_domain(cls, record: domain.Record) -> Record:
+        return cls(id=to_global_id("Record", record.id), _record=record)
+
+    @strawberry.field(description="The record's id without the Relay type prefix (a UUID).")
+    def record_id(self) -> str:
+        return self._record.id
+
+    @strawberry.field(description="Number and notation as printed, e.g. 123/QĐ-UBND.")
+    def document_number(self) -> str:
+        return self._record.metadata.document_number
+
+    @strawberry.field(description="Document type (loại văn bản), e.g. Quyết định.")
+    def document_type(self) -> str:
+        return self._record.metadata.document_type
+
+    @strawberry.field(description="Số: the number part, e.g. 123.")
+    def number(self) -> str:
+        return self._record.metadata.number
+
+    @strawberry.field(description="Ký hiệu: the notation part, e.g. QĐ-UBND.")
+    def notation(self) -> str:
+        return self._record.metadata.notation
+
+    @strawberry.field(description="The agency that issued the document.")
+    def issuing_agency(self) -> Agency:
+        m = self._record.metadata
+        return Agency(code=m.issuing_agency_code, name=m.issuing_agency_name)
+
+    @strawberry.field(description="The agency that owns this record in the archive.")
+    def agency_code(self) -> str:
+        return self._record.agency_code
+
+    @strawberry.field(description="Ngày ban hành.")
+    def issue_date(self) -> date:
+        return self._record.metadata.issue_date
+
+    @strawberry.field(description="Địa danh: where it was issued.")
+    def issue_place(self) -> str:
+        return self._record.metadata.issue_place
+
+    @strawberry.field(description="Trích yếu: the summary (at most 500 characters).")
+    def subject(self) -> str:
+        return self._record.metadata.subject
+
+    @strawberry.field(description="Who signed it.")
+    def signer(self) -> Signer:
+        m = self._record.metadata
+        return Signer(name=m.signer_name, position=m.signer_position)
+
+    @strawberry.field(description="Nơi nhận: the recipients.")
+    def recipients(self) -> list[str]:
+        return list(self._record.metadata.recipients)
+
+    @strawberry.field(description="Độ khẩn.")
+    def urgency(self) -> Urgency:
+        return self._record.metadata.urgency
+
+    @strawberry.field(description="Độ mật.")
+    def classification(self) -> Classification:
+        return self._record.metadata.classification
+
+    @strawberry.field(description="Incoming or outgoing.")
+    def direction(self) -> Direction:
+        return self._record.metadata.direction
+
+    @strawberry.field(description="Language code, e.g. vi.")
+    def language(self) -> str:
+        return self._record.metadata.language
+
+    @strawberry.field(description="Number of pages.")
+    def page_count(self) -> int | None:
+        return self._record.metadata.page_count
+
+    @strawberry.field(description="Số đến: arrival number, for incoming documents.")
+    def arrival_number(self) -> str | None:
+        return self._record.metadata.arrival_number
+
+    @strawberry.field(description="Ngày đến: arrival date, for incoming documents.")
+    def arrival_date(self) -> date | None:
+        return self._record.metadata.arrival_date
+
+    @strawberry.field(description="Hạn xử lý: due date.")
+    def due_date(self) -> date | None:
+        return self._record.metadata.due_date
+
+    @strawberry.field(description="Whether anyone, even anonymous callers, may read it.")
+    def is_public(self) -> bool:
+        return self._record.metadata.is_public
+
+    @strawberry.field(description="The stored file.")
+    def file(self) -> StoredFile:
+        f = self._record.file
+        return StoredFile(
+            original_filename=f.original_filename, media_type=f.media_type, size=f.size, sha256=f.sha256
+        )
+
+    @strawberry.field(description="Where the searchable text stands.")
+    def text_status(self) -> TextStatus:
+        return self._record.text_status
+
+    @strawberry.field(description="The text of each page.")
+    def pages(self) -> list[Page]:
+        return [
+            Page(number=p.number, text=p.text, source=p.source, confidence=p.confidence)
+            for p in self._record.pages
+        ]
+
+    @strawberry.field(description="When it was deposited.")
+    def created_at(self) -> datetime:
+        return self._record.created_at
+
+    @strawberry.field(description="When its row last changed.")
+    def updated_at(self) -> datetime:
+        return self._record.updated_at
+
+    @strawberry.field(description="Row version: grows with every change; the index is versioned by it.")
+    def row_version(self) -> int:
+        return self._record.row_version
+
+    @strawberry.field(description="Background processing: pending, running, done or failed.")
+    async def processing(self, info: strawberry.Info[Context, None]) -> Processing | None:
+        job = await asyncio.to_thread(info.context.services.jobs.for_record, self._record.id)
+        return None if job is None else Processing.from_job(job)
+
+    @strawberry.field(description="A short-lived link to the original bytes. Every call is audited.")
+    async def download(self, info: strawberry.Info[Context, None]) -> DownloadLink:
+        link = await download_link(info.context.services, info.context.principal, self._record.id)
+        return DownloadLink(url=link.url, expires_at=link.expires_at)
+
+
+@strawberry.type(description="A snippet of matching text. Matches are wrapped in <mark>; the rest is HTML-escaped.")
+class Highlight:
+    page: int = strawberry.field(description="The page the snippet comes from (0 for metadata).")
+    snippet: str = strawberry.field(description="HTML-safe snippet with <mark> around matches.")
+
+
+@strawberry.type(description="A value and how many matching records have it.")
+class FacetCount:
+    value: str = strawberry.field(description="The facet value.")
+    count: int = strawberry.field(description="Matching records with that value.")
+
+
+@strawberry.type(description="Counts over every matching record the caller may read.")
+class SearchFacets:
+    issuing_agency: list[FacetCount] = strawberry.field(description="By issuing agency code.")
+    document_type: list[FacetCount] = strawberry.field(description="By document type.")
+    year: list[FacetCount] = strawberry.field(description="By year of issue.")
+
+    @classmethod
+    def from_domain(cls, facets: Facets) -> SearchFacets:
+        def buckets(items: tuple[FacetBucket, ...]) -> list[FacetCount]:
+            return [FacetCount(value=b.value, count=b.count) for b in items]
+
+        return cls(
+            issuing_agency=buckets(facets.agencies),
+            document_type=buckets(facets.document_types),
+            year=buckets(facets.years),
+        )
+
+
+@strawberry.type(description="One search hit.")
+class SearchEdge:
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this hit.")
+    node: Record = strawberry.field(description="The record.")
+    score: float = strawberry.field(description="Relevance score (higher is better).")
+    highlights: list[Highlight] = strawberry.field(description="Matching snippets, with page numbers.")
+
+
+@strawberry.type(description="Relay page information.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Whether more hits follow.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
+
+
+@strawberry.type(description="A page of search hits (Relay connection).")
+class SearchConnection:
+    edges: list[SearchEdge] = strawberry.field(description="The hits of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging.")
+    total_count: int = strawberry.field(description="All matching records the caller may read.")
+    facets: SearchFacets = strawberry.field(description="Facet counts over all matching records.")
+
+
+GlobalID = Annotated[strawberry.ID, strawberry.argument(description="A Relay global id.")]

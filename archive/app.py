@@ -1,0 +1,121 @@
+"""``create_app(settings)``: the ASGI application. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+from starlette.applications import Starlette
+from starlette.concurrency import iterate_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from archive.api.context import Context
+from archive.api.schema import build_schema
+from archive.domain.access import ANONYMOUS, UNRESTRICTED, Principal, Role
+from archive.domain.errors import NotFound
+from archive.domain.records import Classification
+from archive.factory import build_services
+from archive.services.container import Services
+from archive.services.worker import work_forever
+from archive.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEV_ADMIN = Principal(
+    subject="dev-admin",
+    roles=frozenset({Role.ADMIN}),
+    clearance=Classification.TOP_SECRET,
+)
+
+
+class ArchiveGraphQL(GraphQL[Context, None]):
+    """The GraphQL endpoint, with a typed context per request."""
+
+    def __init__(self, services_ref: dict[str, Services], settings: Settings) -> None:
+        super().__init__(
+            build_schema(),
+            graphql_ide="graphiql" if not settings.is_production else None,
+            allow_queries_via_get=False,
+            multipart_uploads_enabled=True,
+        )
+        self._ref = services_ref
+        self._settings = settings
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context(services=self._ref["services"], principal=self._principal(request), request=request)
+
+    def _principal(self, request: Request) -> Principal:
+        if self._settings.dev_admin_enabled and "authorization" not in request.headers:
+            return DEV_ADMIN
+        return ANONYMOUS
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Starlette:
+    """The service. Pass ``services`` to share already-built adapters (tests)."""
+    settings = settings or (services.settings if services else Settings())
+    ref: dict[str, Services] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        owned = services is None
+        ref["services"] = services or await asyncio.to_thread(build_services, settings)
+        await ref["services"].index.ensure_ready()
+        stop = asyncio.Event()
+        worker = None
+        if owned and settings.embedded_worker:
+            worker = asyncio.create_task(work_forever(ref["services"], stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            if owned:
+                await ref["services"].close()
+
+    async def download(request: Request) -> Response:
+        svc = ref["services"]
+        try:
+            claims = svc.links.check(request.path_params["token"], now=svc.clock())
+        except NotFound:
+            return JSONResponse({"error": "not found", "code": "NOT_FOUND"}, status_code=404)
+        record = await asyncio.to_thread(svc.records.get, claims.record_id, UNRESTRICTED)
+        if record is None:
+            return JSONResponse({"error": "not found", "code": "NOT_FOUND"}, status_code=404)
+        chunks = svc.blobs.iter_bytes(record.file.storage_key, version_id=record.file.version_id)
+        return StreamingResponse(
+            iterate_in_threadpool(chunks),
+            media_type=record.file.media_type,
+            headers={
+                "Content-Length": str(record.file.size),
+                "Content-Disposition": content_disposition(record.file.original_filename),
+                "Cache-Control": "private, no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    async def health(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    graphql = ArchiveGraphQL(ref, settings)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/download/{token}", download, methods=["GET"]),
+            Route("/healthz", health, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
+    fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

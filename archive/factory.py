@@ -1,0 +1,61 @@
+"""The one place that picks adapters, from settings."""
+
+from __future__ import annotations
+
+from archive.db.engine import create_db_engine
+from archive.db.jobs import SqlJobQueue
+from archive.db.migrate import upgrade
+from archive.db.repository import SqlRecordRepository
+from archive.domain.ports import BlobStore, SearchIndex
+from archive.services.container import Services
+from archive.services.links import DownloadLinks
+from archive.settings import Settings
+
+
+def build_blob_store(settings: Settings) -> BlobStore:
+    if settings.blob_backend == "s3":
+        from storage.s3 import S3BlobStore  # noqa: PLC0415 - only when configured
+
+        store = S3BlobStore(
+            settings.s3_endpoint,
+            settings.s3_access_key,
+            settings.s3_secret_key.get_secret_value(),
+            settings.s3_bucket,
+            region=settings.s3_region,
+            secure=settings.s3_secure,
+            ca_file=settings.s3_ca_file,
+            retention_mode=settings.retention_mode,
+        )
+        store.ensure_bucket()
+        return store
+    from storage.local import LocalBlobStore  # noqa: PLC0415
+
+    return LocalBlobStore(settings.blob_dir)
+
+
+def build_search_index(settings: Settings) -> SearchIndex:
+    if settings.search_backend == "elasticsearch":
+        from indexing.search.elastic import ElasticsearchIndex  # noqa: PLC0415
+
+        return ElasticsearchIndex(settings.elasticsearch_url, index=settings.elasticsearch_index)
+    from indexing.search.fts import SqliteSearchIndex  # noqa: PLC0415
+
+    return SqliteSearchIndex(settings.search_db_path)
+
+
+def build_services(settings: Settings, *, migrate: bool | None = None) -> Services:
+    """Engines and clients for one process. Migrations run here in development mode
+    (or when asked); production runs ``archive migrate`` as a deploy step."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.resolved_database_url)
+    if migrate if migrate is not None else not settings.is_production:
+        upgrade(engine)
+    return Services(
+        settings=settings,
+        engine=engine,
+        records=SqlRecordRepository(engine),
+        jobs=SqlJobQueue(engine),
+        blobs=build_blob_store(settings),
+        index=build_search_index(settings),
+        links=DownloadLinks(settings.secret_key.get_secret_value().encode()),
+    )

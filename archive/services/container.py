@@ -1,0 +1,36 @@
+"""The adapters and settings one running service holds, built by ``archive.factory``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from archive.db.jobs import SqlJobQueue
+from archive.domain.ports import BlobStore, RecordRepository, SearchIndex
+from archive.services.links import DownloadLinks
+from archive.settings import Settings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Everything a request, a CLI command or a worker needs, typed."""
+
+    settings: Settings
+    engine: Engine
+    records: RecordRepository
+    jobs: SqlJobQueue
+    blobs: BlobStore
+    index: SearchIndex
+    links: DownloadLinks
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    async def close(self) -> None:
+        await self.index.close()
+        self.engine.dispose()

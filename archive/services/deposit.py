@@ -1,0 +1,131 @@
+"""Deposit: spool and check the upload, store the bytes, then ONE transaction
+writes the record and its processing job. The heavy work happens in the worker."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from archive.domain.access import Principal
+from archive.domain.errors import ArchiveError, DuplicateRecord, FileRejected, FileTooLarge
+from archive.domain.records import Record, RecordMetadata, StoredFile, TextStatus, validate_metadata
+from archive.services.container import Services
+from indexing.extraction.inspection import inspect_document
+
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    """An upload copied to a private temp file, with its size and SHA-256."""
+
+    path: Path
+    size: int
+    sha256: str
+
+
+@contextmanager
+def spool(source: BinaryIO, directory: Path, *, max_bytes: int) -> Iterator[Spooled]:
+    """Copy ``source`` to a temp file in chunks, hashing on the way; never more than
+    ``max_bytes`` (FileTooLarge), never the whole file in memory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="upload-", dir=directory)
+    path = Path(name)
+    try:
+        digest, size = hashlib.sha256(), 0
+        with os.fdopen(fd, "wb") as out:
+            while chunk := source.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FileTooLarge(f"the file is larger than the limit of {max_bytes} bytes")
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise FileRejected("the file is empty")
+        yield Spooled(path=path, size=size, sha256=digest.hexdigest())
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def storage_key(record_id: str) -> str:
+    """Server-generated key. The original file name never enters it."""
+    return f"records/{record_id[:2]}/{record_id}"
+
+
+def deposit(
+    services: Services,
+    principal: Principal,
+    source: BinaryIO,
+    *,
+    filename: str,
+    metadata: RecordMetadata,
+    agency_code: str | None = None,
+) -> Record:
+    """Archive one document. Blocking: call it from a worker thread.
+
+    Either the bytes, the row and the job are all written, or no row is; a blob
+    whose row failed is deleted here (or found later by ``archive reconcile``).
+    """
+    now = services.clock()
+    metadata = validate_metadata(metadata, today=now.date())
+    owner = agency_code or metadata.issuing_agency_code
+    with spool(source, services.settings.data_dir / "tmp", max_bytes=services.settings.max_upload_bytes) as up:
+        existing = services.records.find_by_sha256(owner, up.sha256)
+        if existing is not None:
+            raise DuplicateRecord(up.sha256, existing.id)
+        info = inspect_document(up.path)
+        record_id = str(uuid.uuid4())
+        key = storage_key(record_id)
+        with up.path.open("rb") as handle:
+            version = services.blobs.put(
+                key, handle, size=up.size, sha256=up.sha256, media_type=info.media_type
+            )
+    record = Record(
+        id=record_id,
+        agency_code=owner,
+        metadata=_with_page_count(metadata, info.page_count),
+        file=StoredFile(
+            storage_key=key,
+            sha256=up.sha256,
+            size=up.size,
+            media_type=info.media_type,
+            original_filename=_clean_filename(filename),
+            version_id=version,
+        ),
+        created_at=now,
+        updated_at=now,
+        text_status=TextStatus.PENDING,
+    )
+    try:
+        services.records.add(record)
+    except BaseException:
+        _discard_blob(services, key)
+        raise
+    return record
+
+
+def _with_page_count(metadata: RecordMetadata, pages: int | None) -> RecordMetadata:
+    from dataclasses import replace  # noqa: PLC0415
+
+    return metadata if metadata.page_count or not pages else replace(metadata, page_count=pages)
+
+
+def _clean_filename(name: str) -> str:
+    # Kept as metadata only; strip any path a browser or script sent along.
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return base[:500] or "document"
+
+
+def _discard_blob(services: Services, key: str) -> None:
+    try:
+        services.blobs.delete_all_versions(key)
+    except ArchiveError:
+        # Left for `archive reconcile`, which reports blobs without a row.
+        pass

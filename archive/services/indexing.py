@@ -1,0 +1,32 @@
+"""From a record to the document the search index holds."""
+
+from __future__ import annotations
+
+from archive.domain.records import Record
+from archive.domain.search import IndexDocument
+
+
+def index_document(
+    record: Record, *, signed: bool | None = None, signature_valid: bool | None = None
+) -> IndexDocument:
+    """The search index's view of ``record``, versioned by its row version."""
+    m = record.metadata
+    return IndexDocument(
+        record_id=record.id,
+        row_version=record.row_version,
+        document_number=m.document_number,
+        document_type=m.document_type,
+        agency_code=record.agency_code,
+        issuing_agency_code=m.issuing_agency_code,
+        issuing_agency_name=m.issuing_agency_name,
+        issue_date=m.issue_date,
+        subject=m.subject,
+        signer_name=m.signer_name,
+        direction=m.direction,
+        classification=m.classification,
+        is_public=m.is_public,
+        grants=record.grants,
+        pages=record.pages,
+        signed=signed,
+        signature_valid=signature_valid,
+    )
