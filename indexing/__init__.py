@@ -1,0 +1,1 @@
+"""Turning deposited files into searchable text: extraction, OCR, signatures and search adapters."""

@@ -1,0 +1,87 @@
+"""The one reading of a ParsedQuery that every search adapter compiles.
+
+Both adapters match a word or phrase on the FOLDED text (diacritic-insensitive)
+and give exact-diacritic matches extra score, so they find the same records and
+rank the same way. Folding happens here, in Python, with ``archive.domain.text.fold``
+on both the indexed text and the query: the engine never folds on its own, so the
+index and the query cannot disagree about what ``đ`` or ``ữ`` becomes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from archive.domain.query import ParsedQuery, Term
+from archive.domain.text import fold, nfc, normalize_document_number
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Needle:
+    """One query term, prepared for matching.
+
+    ``exact`` and ``folded`` are the term's words (lower-cased, then folded) joined
+    by single spaces; a multi-word term is matched as a phrase. ``number_key`` is
+    set for document numbers, which match only the normalised number field.
+    """
+
+    exact: str
+    folded: str
+    number_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledQuery:
+    """``clauses`` are OR-ed, the needles of a clause AND-ed, ``excluded`` removed.
+
+    ``match_all`` is true for the empty query. A query whose every term had no
+    word character (``"&"``) has no clauses and matches nothing.
+    """
+
+    clauses: tuple[tuple[Needle, ...], ...]
+    excluded: tuple[Needle, ...]
+    match_all: bool
+
+    @property
+    def text_needles(self) -> tuple[Needle, ...]:
+        """Every positive word or phrase (not numbers), once, for scoring and highlights."""
+        seen: dict[str, Needle] = {}
+        for clause in self.clauses:
+            for needle in clause:
+                if needle.number_key is None:
+                    seen.setdefault(needle.exact, needle)
+        return tuple(seen.values())
+
+    @property
+    def number_keys(self) -> tuple[str, ...]:
+        keys = {n.number_key for c in self.clauses for n in c if n.number_key is not None}
+        return tuple(sorted(keys))
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The words of ``text`` as the engines tokenise it (letters and digits)."""
+    return tuple(_WORD.findall(text))
+
+
+def needle(term: Term) -> Needle | None:
+    """Prepare one term; None when it has no word character to match."""
+    if term.document_number:
+        key = normalize_document_number(term.text)
+        return Needle(exact=key, folded=key, number_key=key)
+    exact = words(nfc(term.text).lower())
+    if not exact:
+        return None
+    return Needle(exact=" ".join(exact), folded=" ".join(words(fold(" ".join(exact)))))
+
+
+def compile_query(query: ParsedQuery) -> CompiledQuery:
+    """Prepare every term of ``query``; terms with no word character are dropped."""
+    clauses = []
+    for clause in query.any_of:
+        kept = tuple(n for n in (needle(t) for t in clause.terms) if n is not None)
+        if kept:
+            clauses.append(kept)
+    excluded = tuple(n for n in (needle(t) for t in query.excluded) if n is not None)
+    return CompiledQuery(tuple(clauses), excluded, match_all=query.is_empty)

@@ -1,0 +1,327 @@
+"""The embedded search index: SQLite FTS5 in its own file (``search.db``).
+
+Every call opens its own connection in a worker thread, so the index is safe to
+use from the event loop and from any thread. WAL mode lets searches run while a
+write is in progress; ``rebuild`` replaces everything in one transaction, so a
+reader sees either the old generation or the new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from datetime import date
+from functools import partial
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+from archive.domain.errors import InvalidCursor, ServiceUnavailable
+from archive.domain.search import (
+    FacetBucket,
+    Facets,
+    Highlight,
+    IndexDocument,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
+    SortKey,
+)
+from archive.domain.text import fold, nfc, normalize_document_number
+from indexing.search import _fts_sql as q
+from indexing.search._highlight import CLOSE, OPEN, render
+from indexing.search._terms import CompiledQuery, compile_query
+
+T = TypeVar("T")
+BATCH_SIZE = 500
+FACET_SIZE = 50
+HIGHLIGHT_PAGES = 3
+SNIPPET_TOKENS = 24
+
+
+class SqliteSearchIndex:
+    """``SearchIndex`` on SQLite FTS5. See ``archive.domain.ports.SearchIndex``."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    async def ensure_ready(self) -> None:
+        await self._run(_create_schema)
+
+    async def upsert(self, document: IndexDocument) -> bool:
+        return await self._run(lambda db: _write_batch(db, [document])) == 1
+
+    async def upsert_many(self, documents: Iterable[IndexDocument]) -> int:
+        written = 0
+        iterator = iter(documents)
+        while batch := list(islice(iterator, BATCH_SIZE)):
+            written += await self._run(partial(_write_batch, documents=batch))
+        return written
+
+    async def delete(self, record_id: str) -> None:
+        await self._run(lambda db: _delete(db, record_id))
+
+    async def search(self, request: SearchRequest) -> SearchResult:
+        after = _check_sort_key(request.after)
+        return await self._run(lambda db: _search(db, request, after))
+
+    async def get_versions(self) -> AsyncIterator[tuple[str, int]]:
+        last = ""
+        while rows := await self._run(partial(_versions_after, after=last)):
+            for row in rows:
+                yield row
+            last = rows[-1][0]
+
+    async def rebuild(self, documents: Iterable[IndexDocument]) -> int:
+        return await self._run(lambda db: _rebuild(db, documents))
+
+    async def refresh(self) -> None:
+        """Nothing to do: a committed write is visible at once."""
+
+    async def close(self) -> None:
+        """Nothing to do: connections live for one call."""
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        return await asyncio.to_thread(self._call, work)
+
+    def _call(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            with _connect(self._path) as db:
+                return work(db)
+        except sqlite3.OperationalError as error:
+            raise ServiceUnavailable(f"the search index is not available: {error}") from error
+
+
+@contextmanager
+def _connect(path: Path) -> Iterator[sqlite3.Connection]:
+    # isolation_level=None: we issue BEGIN ourselves, so each write is one explicit transaction.
+    with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as db:
+        db.execute("PRAGMA busy_timeout = 30000")
+        yield db
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _create_schema(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode = WAL")
+    db.executescript(q.SCHEMA)
+
+
+# --- writes -----------------------------------------------------------------------
+
+
+def _write_batch(db: sqlite3.Connection, documents: Sequence[IndexDocument]) -> int:
+    with _transaction(db):
+        return sum(_write_one(db, d) for d in documents)
+
+
+def _write_one(db: sqlite3.Connection, doc: IndexDocument) -> int:
+    """Write ``doc`` unless the index holds this or a newer row version."""
+    row = db.execute(
+        "SELECT doc_key, row_version FROM docs WHERE record_id = ?", (doc.record_id,)
+    ).fetchone()
+    if row is not None and row[1] >= doc.row_version:
+        return 0
+    if row is not None:
+        _delete_key(db, row[0])
+    _insert(db, doc)
+    return 1
+
+
+def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
+    cursor = db.execute(
+        "INSERT INTO docs (record_id, row_version, document_number_key, document_type,"
+        " agency_code, issuing_agency_code, issue_date, year, direction, classification,"
+        " is_public, signed, signature_valid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            doc.record_id,
+            doc.row_version,
+            normalize_document_number(doc.document_number),
+            doc.document_type,
+            doc.agency_code,
+            doc.issuing_agency_code,
+            doc.issue_date.isoformat(),
+            doc.issue_date.year,
+            doc.direction.value,
+            int(doc.classification),
+            int(doc.is_public),
+            _tristate(doc.signed),
+            _tristate(doc.signature_valid),
+        ),
+    )
+    key = cursor.lastrowid
+    assert key is not None
+    db.executemany(
+        "INSERT OR IGNORE INTO grants (doc_key, grantee) VALUES (?, ?)",
+        [(key, g) for g in doc.grants],
+    )
+    db.executemany(
+        "INSERT INTO texts (rowid, page, exact, folded) VALUES (?, ?, ?, ?)",
+        [
+            ((key << q.SLOT_BITS) | slot, page, text, fold(text))
+            for slot, (page, text) in _texts(doc)
+        ],
+    )
+
+
+def _texts(doc: IndexDocument) -> Iterator[tuple[int, tuple[int, str]]]:
+    """(slot, (page, text)): metadata fields as page 0, then every page."""
+    fields = (doc.subject, doc.document_number, doc.signer_name, doc.issuing_agency_name)
+    rows = [(0, nfc(f)) for f in fields if f.strip()]
+    rows += [(p.number, nfc(p.text)) for p in doc.pages if p.text.strip()]
+    return enumerate(rows)
+
+
+def _tristate(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _delete(db: sqlite3.Connection, record_id: str) -> None:
+    with _transaction(db):
+        row = db.execute("SELECT doc_key FROM docs WHERE record_id = ?", (record_id,)).fetchone()
+        if row is not None:
+            _delete_key(db, row[0])
+
+
+def _delete_key(db: sqlite3.Connection, key: int) -> None:
+    low, high = key << q.SLOT_BITS, ((key + 1) << q.SLOT_BITS) - 1
+    db.execute("DELETE FROM texts WHERE rowid BETWEEN ? AND ?", (low, high))
+    db.execute("DELETE FROM grants WHERE doc_key = ?", (key,))
+    db.execute("DELETE FROM docs WHERE doc_key = ?", (key,))
+
+
+def _rebuild(db: sqlite3.Connection, documents: Iterable[IndexDocument]) -> int:
+    # One transaction: readers (WAL) keep seeing the old generation until COMMIT.
+    with _transaction(db):
+        for table in ("texts", "grants", "docs"):
+            db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        return sum(_write_one(db, d) for d in documents)
+
+
+def _versions_after(db: sqlite3.Connection, after: str) -> list[tuple[str, int]]:
+    rows = db.execute(
+        "SELECT record_id, row_version FROM docs WHERE record_id > ? ORDER BY record_id LIMIT ?",
+        (after, BATCH_SIZE),
+    ).fetchall()
+    return [(str(r[0]), int(r[1])) for r in rows]
+
+
+# --- search -----------------------------------------------------------------------
+
+
+def _check_sort_key(after: SortKey | None) -> tuple[float, str, str] | None:
+    """Our sort key is (score, ISO issue date, record id); anything else is forged."""
+    if after is None:
+        return None
+    if len(after) != 3:
+        raise InvalidCursor("the cursor does not belong to this search index")
+    score, issued, record_id = after
+    if isinstance(score, bool) or not isinstance(score, int | float):
+        raise InvalidCursor("the cursor does not belong to this search index")
+    if not isinstance(issued, str) or not isinstance(record_id, str):
+        raise InvalidCursor("the cursor does not belong to this search index")
+    try:
+        date.fromisoformat(issued)
+    except ValueError as error:
+        raise InvalidCursor("the cursor does not belong to this search index") from error
+    return float(score), issued, record_id
+
+
+def _search(
+    db: sqlite3.Connection, request: SearchRequest, after: tuple[float, str, str] | None
+) -> SearchResult:
+    query = compile_query(request.query)
+    rows = _page(db, request, query, after)
+    has_next = len(rows) > request.first
+    rows = rows[: request.first]
+    marks = _highlights(db, query, [r[0] for r in rows]) if request.with_highlights else {}
+    hits = tuple(
+        SearchHit(
+            record_id=record_id,
+            score=score,
+            sort_key=(score, issued, record_id),
+            highlights=marks.get(key, ()),
+        )
+        for key, record_id, issued, score in rows
+    )
+    base = q.base(request, query)
+    count_sql = f"SELECT COUNT(*) FROM ({base.text})"  # noqa: S608 - fixed fragments
+    total = int(db.execute(count_sql, base.params).fetchone()[0])
+    facets = _facets(db, base) if request.with_facets else Facets()
+    return SearchResult(hits=hits, total=total, facets=facets, has_next=has_next)
+
+
+def _page(
+    db: sqlite3.Connection,
+    request: SearchRequest,
+    query: CompiledQuery,
+    after: tuple[float, str, str] | None,
+) -> list[tuple[int, str, str, float]]:
+    s = q.scored(request, query)
+    where, params = "1", list[Any]()
+    if after is not None:
+        score, issued, record_id = after
+        where = (
+            "(score < ? OR (score = ? AND (issue_date < ? OR (issue_date = ? AND record_id > ?))))"
+        )
+        params = [score, score, issued, issued, record_id]
+    sql = (
+        f"SELECT doc_key, record_id, issue_date, score FROM ({s.text}) WHERE {where}"  # noqa: S608
+        " ORDER BY score DESC, issue_date DESC, record_id ASC LIMIT ?"
+    )
+    rows = db.execute(sql, [*s.params, *params, request.first + 1]).fetchall()
+    return [(int(r[0]), str(r[1]), str(r[2]), float(r[3])) for r in rows]
+
+
+def _facets(db: sqlite3.Connection, base: q.Sql) -> Facets:
+    def buckets(column: str, order: str) -> tuple[FacetBucket, ...]:
+        sql = (
+            f"SELECT {column}, COUNT(*) FROM ({base.text}) GROUP BY 1"  # noqa: S608
+            f" ORDER BY {order} LIMIT {FACET_SIZE}"
+        )
+        return tuple(FacetBucket(str(v), int(n)) for v, n in db.execute(sql, base.params))
+
+    return Facets(
+        agencies=buckets("issuing_agency_code", "2 DESC, 1 ASC"),
+        document_types=buckets("document_type", "2 DESC, 1 ASC"),
+        years=buckets("year", "1 DESC"),
+    )
+
+
+def _highlights(
+    db: sqlite3.Connection, query: CompiledQuery, keys: list[int]
+) -> dict[int, tuple[Highlight, ...]]:
+    needles = query.text_needles
+    if not needles or not keys:
+        return {}
+    expression = " OR ".join(q.phrase("folded", n.folded) for n in needles)
+    found: dict[int, tuple[Highlight, ...]] = {}
+    for key in keys:
+        rows = db.execute(
+            f"SELECT page, exact, snippet(texts, 2, '{OPEN}', '{CLOSE}', '', {SNIPPET_TOKENS})"  # noqa: S608
+            " FROM texts WHERE texts MATCH ? AND rowid BETWEEN ? AND ? AND page > 0"
+            " ORDER BY rank LIMIT ?",
+            (expression, key << q.SLOT_BITS, ((key + 1) << q.SLOT_BITS) - 1, HIGHLIGHT_PAGES),
+        ).fetchall()
+        found[key] = tuple(
+            sorted(
+                (Highlight(int(p), render(marked, exact)) for p, exact, marked in rows),
+                key=_page_number,
+            )
+        )
+    return found
+
+
+def _page_number(highlight: Highlight) -> int:
+    return highlight.page

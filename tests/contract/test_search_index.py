@@ -1,0 +1,483 @@
+"""The SearchIndex contract: every adapter finds, ranks, filters, scopes and pages alike."""
+
+from __future__ import annotations
+
+import os
+import uuid
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from archive.domain.access import UNRESTRICTED, Principal, Readable, ReadScope, Role
+from archive.domain.errors import InvalidCursor
+from archive.domain.ports import SearchIndex
+from archive.domain.query import parse_query
+from archive.domain.records import Classification, Direction, Page, TextSource
+from archive.domain.search import (
+    IndexDocument,
+    SearchFilter,
+    SearchRequest,
+    SearchResult,
+    SortKey,
+)
+
+ES_URL = os.environ.get("ARCHIVE_TEST_ELASTICSEARCH_URL", "")
+
+ADAPTERS = [
+    pytest.param("fts", id="fts"),
+    pytest.param(
+        "elasticsearch",
+        id="elasticsearch",
+        marks=[
+            pytest.mark.elasticsearch,
+            pytest.mark.skipif(
+                not ES_URL, reason="set ARCHIVE_TEST_ELASTICSEARCH_URL to run against Elasticsearch"
+            ),
+        ],
+    ),
+]
+
+IndexFactory = Callable[[], Awaitable[SearchIndex]]
+
+
+async def open_indexes(kind: str, tmp_path: Path) -> AsyncIterator[IndexFactory]:
+    """Yield a factory of fresh, ready, empty indexes; drop them all afterwards."""
+    opened: list[SearchIndex] = []
+
+    async def make() -> SearchIndex:
+        index = _new_index(kind, tmp_path)
+        await index.ensure_ready()
+        opened.append(index)
+        return index
+
+    yield make
+    for index in opened:
+        drop = getattr(index, "drop", None)
+        if drop is not None:
+            await drop()
+        await index.close()
+
+
+def _new_index(kind: str, tmp_path: Path) -> SearchIndex:
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    if kind == "fts":
+        from indexing.search.fts import SqliteSearchIndex
+
+        return SqliteSearchIndex(tmp_path / f"{name}.db")
+    from indexing.search.elastic import ElasticsearchIndex
+
+    return ElasticsearchIndex(ES_URL, index=name)
+
+
+def make_doc(
+    record_id: str,
+    *pages: str,
+    row_version: int = 1,
+    subject: str = "Trích yếu mẫu",
+    number: str | None = None,
+    document_type: str = "Quyết định",
+    agency: str = "UBND-HN",
+    issuing: str | None = None,
+    issuing_name: str = "Ủy ban nhân dân thành phố",
+    issued: date = date(2024, 3, 1),
+    signer: str = "Nguyễn Văn An",
+    direction: Direction = Direction.OUTGOING,
+    classification: Classification = Classification.ORDINARY,
+    public: bool = False,
+    grants: Sequence[str] = (),
+    signed: bool | None = None,
+    signature_valid: bool | None = None,
+) -> IndexDocument:
+    """An IndexDocument with sensible defaults; each positional string is one page."""
+    return IndexDocument(
+        record_id=record_id,
+        row_version=row_version,
+        document_number=number or f"{zlib.crc32(record_id.encode()) % 100_000}/QĐ-UBND",
+        document_type=document_type,
+        agency_code=agency,
+        issuing_agency_code=issuing or agency,
+        issuing_agency_name=issuing_name,
+        issue_date=issued,
+        subject=subject,
+        signer_name=signer,
+        direction=direction,
+        classification=classification,
+        is_public=public,
+        grants=tuple(grants),
+        pages=tuple(Page(i + 1, t, TextSource.TEXT_LAYER) for i, t in enumerate(pages)),
+        signed=signed,
+        signature_valid=signature_valid,
+    )
+
+
+async def load(index: SearchIndex, *documents: IndexDocument) -> None:
+    assert await index.upsert_many(documents) == len(documents)
+    await index.refresh()
+
+
+async def search(
+    index: SearchIndex,
+    text: str | None = None,
+    *,
+    scope: ReadScope = UNRESTRICTED,
+    filter: SearchFilter = SearchFilter(),
+    first: int = 100,
+    after: SortKey | None = None,
+) -> SearchResult:
+    request = SearchRequest(parse_query(text), scope, filter=filter, first=first, after=after)
+    return await index.search(request)
+
+
+def ids(result: SearchResult) -> list[str]:
+    return [h.record_id for h in result.hits]
+
+
+pytestmark = pytest.mark.parametrize("kind", ADAPTERS)
+
+
+@pytest.fixture
+async def indexes(kind: str, tmp_path: Path) -> AsyncIterator[IndexFactory]:
+    async for factory in open_indexes(kind, tmp_path):
+        yield factory
+
+
+# --- matching -------------------------------------------------------------------------
+
+
+async def test_folded_query_finds_diacritic_text(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(
+        index,
+        make_doc("a", "Hướng dẫn sử dụng chữ ký số trên đường truyền"),
+        make_doc("b", "Báo cáo tình hình kinh tế"),
+    )
+    assert ids(await search(index, "chu ky so")) == ["a"]
+    assert ids(await search(index, "duong truyen")) == ["a"]  # đ folds to d
+    assert ids(await search(index, "CHỮ KÝ")) == ["a"]
+
+
+async def test_exact_diacritics_rank_above_folded_matches(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(
+        index,
+        make_doc("folded", "Quy dinh ve chu ky so cho co quan"),
+        make_doc("exact", "Quy định về chữ ký số cho cơ quan"),
+    )
+    assert ids(await search(index, "chữ ký số")) == ["exact", "folded"]
+    assert set(ids(await search(index, "chu ky so"))) == {"exact", "folded"}
+
+
+async def test_document_number_matches_exactly(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(
+        index,
+        make_doc("hit", number="123/QĐ-UBND"),
+        make_doc("other-number", number="124/QĐ-UBND"),
+        make_doc("longer-notation", number="123/QĐ-UBNDX"),
+    )
+    assert ids(await search(index, "123/QĐ-UBND")) == ["hit"]
+    assert ids(await search(index, "123/qd-ubnd")) == ["hit"]
+
+
+async def test_metadata_fields_are_searchable(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(
+        index,
+        make_doc("a", subject="Về việc phòng chống lụt bão", signer="Trần Thị Bình"),
+        make_doc("b", issuing_name="Sở Tài nguyên và Môi trường"),
+    )
+    assert ids(await search(index, "lut bao")) == ["a"]
+    assert ids(await search(index, "Bình")) == ["a"]
+    assert ids(await search(index, "tai nguyen")) == ["b"]
+
+
+async def test_phrase_needs_the_words_in_order(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(
+        index,
+        make_doc("in-order", "Quyết định phê duyệt dự án"),
+        make_doc("scattered", "Dự án được phê, quyết định sau khi duyệt"),
+    )
+    assert ids(await search(index, '"quyết định phê duyệt"')) == ["in-order"]
+    assert set(ids(await search(index, "quyết định phê duyệt"))) == {"in-order", "scattered"}
+
+
+async def test_excluded_terms_remove_records(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(
+        index,
+        make_doc("final", "Nghị định về đầu tư công"),
+        make_doc("draft", "Dự thảo nghị định về đầu tư công"),
+    )
+    assert ids(await search(index, "nghị định -thảo")) == ["final"]
+    assert ids(await search(index, 'nghị định -"du thao"')) == ["final"]
+
+
+async def test_or_joins_clauses_and_terms_within_a_clause_all_match(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(
+        index,
+        make_doc("decision", "Quyết định khen thưởng"),
+        make_doc("letter", "Công văn đôn đốc"),
+        make_doc("report", "Báo cáo tổng kết"),
+    )
+    assert set(ids(await search(index, "quyết định OR công văn"))) == {"decision", "letter"}
+    assert ids(await search(index, "quyết định đôn đốc")) == []
+
+
+async def test_terms_of_a_clause_may_match_different_pages(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(index, make_doc("a", "Trang một nói về thuế", "Trang hai nói về đất đai"))
+    assert ids(await search(index, "thuế đất")) == ["a"]
+    assert ids(await search(index, '"thuế đất"')) == []
+
+
+async def test_highlights_carry_page_numbers_and_escape_html(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(index, make_doc("a", "Trang bìa", "Điều 1. Áp dụng <b>chữ ký số</b> & con dấu"))
+    [hit] = (await search(index, "chu ky so")).hits
+    [highlight] = hit.highlights
+    assert highlight.page == 2
+    assert "<mark>chữ</mark> <mark>ký</mark> <mark>số</mark>" in highlight.snippet
+    assert "&lt;b&gt;" in highlight.snippet and "&amp;" in highlight.snippet
+    assert "<b>" not in highlight.snippet
+
+
+# --- filters and facets -----------------------------------------------------------------
+
+FILTER_DOCS = [
+    make_doc(
+        "hn-qd", "kế hoạch", issuing="HN", document_type="Quyết định", issued=date(2023, 5, 2)
+    ),
+    make_doc(
+        "hn-cv",
+        "kế hoạch",
+        issuing="HN",
+        document_type="Công văn",
+        issued=date(2024, 1, 15),
+        direction=Direction.INCOMING,
+        signed=True,
+        signature_valid=True,
+    ),
+    make_doc(
+        "dn-cv",
+        "kế hoạch",
+        issuing="DN",
+        document_type="Công văn",
+        issued=date(2024, 6, 30),
+        classification=Classification.CONFIDENTIAL,
+        signed=True,
+        signature_valid=False,
+    ),
+    make_doc("dn-tb", "kế hoạch", issuing="DN", document_type="Thông báo", issued=date(2025, 2, 1)),
+]
+
+
+@pytest.mark.parametrize(
+    ("search_filter", "expected"),
+    [
+        (SearchFilter(agency_codes=("HN",)), {"hn-qd", "hn-cv"}),
+        (SearchFilter(document_types=("Công văn",)), {"hn-cv", "dn-cv"}),
+        (
+            SearchFilter(issued_from=date(2024, 1, 15), issued_to=date(2024, 6, 30)),
+            {"hn-cv", "dn-cv"},
+        ),
+        (SearchFilter(issued_from=date(2024, 7, 1)), {"dn-tb"}),
+        (SearchFilter(direction=Direction.INCOMING), {"hn-cv"}),
+        (SearchFilter(classifications=(Classification.CONFIDENTIAL,)), {"dn-cv"}),
+        (SearchFilter(signed=True), {"hn-cv", "dn-cv"}),
+        (SearchFilter(signature_valid=False), {"dn-cv"}),
+        (SearchFilter(agency_codes=("DN",), document_types=("Công văn",)), {"dn-cv"}),
+    ],
+)
+async def test_filters(
+    indexes: IndexFactory, search_filter: SearchFilter, expected: set[str]
+) -> None:
+    index = await indexes()
+    await load(index, *FILTER_DOCS)
+    for text in (None, "kế hoạch"):
+        result = await search(index, text, filter=search_filter)
+        assert set(ids(result)) == expected
+        assert result.total == len(expected)
+
+
+async def test_facets_count_every_match_not_just_the_page(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(index, *FILTER_DOCS, make_doc("other", "ngân sách", issuing="HN"))
+    result = await search(index, "kế hoạch", first=1)
+    assert result.total == 4 and len(result.hits) == 1 and result.has_next
+    agencies = {b.value: b.count for b in result.facets.agencies}
+    types = {b.value: b.count for b in result.facets.document_types}
+    years = {b.value: b.count for b in result.facets.years}
+    assert agencies == {"HN": 2, "DN": 2}
+    assert types == {"Quyết định": 1, "Công văn": 2, "Thông báo": 1}
+    assert years == {"2023": 1, "2024": 2, "2025": 1}
+    filtered = await search(index, "kế hoạch", filter=SearchFilter(agency_codes=("DN",)))
+    assert {b.value: b.count for b in filtered.facets.document_types} == {
+        "Công văn": 1,
+        "Thông báo": 1,
+    }
+
+
+# --- access scope -----------------------------------------------------------------------
+
+SCOPE_DOCS = [
+    make_doc("public", "ngân sách", agency="A", public=True),
+    make_doc("a-plain", "ngân sách", agency="A", document_type="Công văn"),
+    make_doc(
+        "a-secret",
+        "ngân sách",
+        agency="A",
+        classification=Classification.SECRET,
+        issued=date(2022, 1, 1),
+    ),
+    make_doc("b-plain", "ngân sách", agency="B", document_type="Tờ trình", issued=date(2021, 1, 1)),
+    make_doc("b-to-user", "ngân sách", agency="B", grants=("user:u1",), issuing="X"),
+    make_doc("b-to-agency-a", "ngân sách", agency="B", grants=("agency:A",), issuing="Y"),
+    make_doc("c-top", "ngân sách", agency="C", classification=Classification.TOP_SECRET),
+]
+
+
+def _scope(**kwargs: object) -> ReadScope:
+    return ReadScope.for_principal(Principal(**kwargs))  # type: ignore[arg-type]
+
+
+SCOPES = {
+    "anonymous": ReadScope.for_principal(Principal("anonymous", anonymous=True)),
+    "member-of-a": _scope(subject="u9", agencies=frozenset({"A"})),
+    "member-of-a-cleared": _scope(
+        subject="u9", agencies=frozenset({"A"}), clearance=Classification.SECRET
+    ),
+    "granted-user": _scope(subject="u1"),
+    "archivist": _scope(
+        subject="u2", roles=frozenset({Role.ARCHIVIST}), clearance=Classification.SECRET
+    ),
+}
+
+
+@pytest.mark.parametrize("scope_name", SCOPES)
+async def test_scope_hides_unreadable_records_from_hits_counts_and_facets(
+    indexes: IndexFactory, scope_name: str
+) -> None:
+    scope = SCOPES[scope_name]
+    readable = [d for d in SCOPE_DOCS if scope.allows(_readable(d))]
+    assert 0 < len(readable) < len(SCOPE_DOCS)  # the case really hides something
+    everything, only_readable = await indexes(), await indexes()
+    await load(everything, *SCOPE_DOCS)
+    await load(only_readable, *readable)
+    for text in (None, "ngan sach"):
+        scoped = await search(everything, text, scope=scope)
+        reference = await search(only_readable, text, scope=UNRESTRICTED)
+        assert sorted(ids(scoped)) == sorted(d.record_id for d in readable)
+        assert scoped.total == reference.total == len(readable)
+        assert _facet_counts(scoped) == _facet_counts(reference)
+
+
+def _readable(doc: IndexDocument) -> Readable:
+    return Readable(doc.agency_code, doc.classification, doc.is_public, doc.grants)
+
+
+def _facet_counts(result: object) -> object:
+    facets = result.facets  # type: ignore[attr-defined]
+    return [
+        sorted((b.value, b.count) for b in f)
+        for f in (facets.agencies, facets.document_types, facets.years)
+    ]
+
+
+# --- pagination -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [None, "biên bản"])
+async def test_pages_through_every_hit_once(indexes: IndexFactory, text: str | None) -> None:
+    index = await indexes()
+    docs = [
+        make_doc(f"r{i:02d}", "biên bản " * (1 + i % 3), issued=date(2024, 1, 1 + i % 4))
+        for i in range(23)
+    ]
+    await load(index, *docs)
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await search(index, text, first=5, after=after)
+        assert page.total == 23
+        seen += ids(page)
+        if not page.has_next:
+            break
+        after = page.hits[-1].sort_key
+    assert len(seen) == len(set(seen)) == 23
+
+
+@pytest.mark.parametrize(
+    "key",
+    [(), (1.0,), ("a", "b", "c"), (1.0, 2.5, "x"), (1.0, None, "x"), (1.0, "2024-01-01", "x", 4)],
+)
+async def test_malformed_sort_key_is_an_invalid_cursor(
+    indexes: IndexFactory, key: tuple[object, ...]
+) -> None:
+    index = await indexes()
+    await load(index, make_doc("a", "văn bản"))
+    with pytest.raises(InvalidCursor):
+        await search(index, "văn bản", after=key)  # type: ignore[arg-type]
+
+
+# --- writes -----------------------------------------------------------------------------
+
+
+async def test_stale_or_replayed_writes_are_refused(indexes: IndexFactory) -> None:
+    index = await indexes()
+    v2 = make_doc("a", "phiên bản hai", row_version=2)
+    assert await index.upsert(v2)
+    assert not await index.upsert(v2)
+    assert not await index.upsert(
+        replace(v2, row_version=1, pages=make_doc("a", "phiên bản một").pages)
+    )
+    await index.refresh()
+    assert ids(await search(index, "hai")) == ["a"]
+    assert ids(await search(index, "một")) == []
+    assert await index.upsert(replace(v2, row_version=3, pages=make_doc("a", "phiên bản ba").pages))
+    await index.refresh()
+    assert ids(await search(index, "ba")) == ["a"]
+    assert ids(await search(index, "hai")) == []
+
+
+async def test_upsert_many_counts_only_fresh_writes(indexes: IndexFactory) -> None:
+    index = await indexes()
+    docs = [make_doc(f"r{i}", "văn bản") for i in range(7)]
+    assert await index.upsert_many(docs) == 7
+    assert await index.upsert_many([*docs[:3], replace(docs[3], row_version=2)]) == 1
+
+
+async def test_delete_is_idempotent(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(index, make_doc("a", "văn bản"), make_doc("b", "văn bản"))
+    await index.delete("a")
+    await index.delete("a")
+    await index.delete("never-indexed")
+    await index.refresh()
+    assert ids(await search(index, "văn bản")) == ["b"]
+
+
+async def test_get_versions_lists_every_document(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(index, *(make_doc(f"r{i:04d}", row_version=i + 1) for i in range(1203)))
+    versions = [v async for v in index.get_versions()]
+    assert sorted(versions) == [(f"r{i:04d}", i + 1) for i in range(1203)]
+
+
+async def test_rebuild_replaces_the_whole_index(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(index, make_doc("old", "văn bản cũ"))
+    assert (
+        await index.rebuild([make_doc("new1", "văn bản mới"), make_doc("new2", "văn bản mới")]) == 2
+    )
+    await index.refresh()
+    assert sorted(ids(await search(index, "văn bản"))) == ["new1", "new2"]
+    assert sorted([v async for v in index.get_versions()]) == [("new1", 1), ("new2", 1)]
+    assert await index.upsert(make_doc("later", "văn bản"))
+    await index.refresh()
+    assert (await search(index, "văn bản")).total == 3
