@@ -1,0 +1,26 @@
+# The records-archive service: `archive serve` (GraphQL) and `archive worker`.
+FROM python:3.11-slim
+
+# tesseract with Vietnamese data for OCR, poppler for PDF rendering, DejaVu for samples.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY archive ./archive
+COPY indexing ./indexing
+COPY storage ./storage
+RUN pip install --no-cache-dir .
+
+# tesseract's OpenMP threads make OCR several times slower; one process per core instead.
+ENV OMP_THREAD_LIMIT=1 \
+    PYTHONUNBUFFERED=1
+# Runs unprivileged; ARCHIVE_DATA_DIR is its only writable place (scratch files).
+RUN useradd --system --create-home archive \
+    && mkdir /data && chown archive: /data
+ENV ARCHIVE_DATA_DIR=/data
+USER archive
+EXPOSE 8000
+CMD ["archive", "serve", "--host", "0.0.0.0", "--port", "8000"]
