@@ -65,7 +65,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         owned = services is None
-        ref["services"] = services or await asyncio.to_thread(build_services, settings)
+        ref["services"] = (
+            services if services is not None else await asyncio.to_thread(build_services, settings)
+        )
         await ref["services"].index.ensure_ready()
         stop = asyncio.Event()
         worker = None

@@ -14,7 +14,7 @@ from archive.settings import Settings
 
 def build_blob_store(settings: Settings) -> BlobStore:
     if settings.blob_backend == "s3":
-        from storage.s3 import S3BlobStore  # noqa: PLC0415 - only when configured
+        from storage.s3 import S3BlobStore
 
         store = S3BlobStore(
             settings.s3_endpoint,
@@ -28,17 +28,17 @@ def build_blob_store(settings: Settings) -> BlobStore:
         )
         store.ensure_bucket()
         return store
-    from storage.local import LocalBlobStore  # noqa: PLC0415
+    from storage.local import LocalBlobStore
 
     return LocalBlobStore(settings.blob_dir)
 
 
 def build_search_index(settings: Settings) -> SearchIndex:
     if settings.search_backend == "elasticsearch":
-        from indexing.search.elastic import ElasticsearchIndex  # noqa: PLC0415
+        from indexing.search.elastic import ElasticsearchIndex
 
         return ElasticsearchIndex(settings.elasticsearch_url, index=settings.elasticsearch_index)
-    from indexing.search.fts import SqliteSearchIndex  # noqa: PLC0415
+    from indexing.search.fts import SqliteSearchIndex
 
     return SqliteSearchIndex(settings.search_db_path)
 

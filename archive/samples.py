@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from fpdf import FPDF
@@ -25,7 +25,7 @@ def vietnamese_font() -> Path:
         if candidate.exists():
             return candidate
     try:
-        import matplotlib  # noqa: PLC0415 - optional, only when Debian's font is absent
+        import matplotlib
 
         bundled = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
         if bundled.exists():
@@ -87,8 +87,12 @@ def _header(pdf: FPDF, doc: SampleDocument) -> None:
     when = doc.issue_date
     pdf.cell(90, 6, "")
     pdf.cell(
-        0, 6, f"{doc.place}, ngày {when.day:02d} tháng {when.month:02d} năm {when.year}",
-        align="C", new_x="LMARGIN", new_y="NEXT",
+        0,
+        6,
+        f"{doc.place}, ngày {when.day:02d} tháng {when.month:02d} năm {when.year}",
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     pdf.ln(6)
     pdf.set_font("viet", size=14)
@@ -109,14 +113,64 @@ def _signer(pdf: FPDF, doc: SampleDocument) -> None:
 
 def _fixed_datetime(day: date) -> datetime:
     # A fixed creation date keeps the bytes reproducible for the same content.
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-_WORDS = (
-    "văn bản điện tử chữ ký số công tác văn thư lưu trữ hồ sơ quyết định nghị định "
-    "thông tư hướng dẫn triển khai ứng dụng công nghệ thông tin cơ quan nhà nước "
-    "đất đai xây dựng giáo dục y tế giao thông tài chính ngân sách kế hoạch báo cáo"
-).split()
+_WORDS = [
+    "văn",
+    "bản",
+    "điện",
+    "tử",
+    "chữ",
+    "ký",
+    "số",
+    "công",
+    "tác",
+    "văn",
+    "thư",
+    "lưu",
+    "trữ",
+    "hồ",
+    "sơ",
+    "quyết",
+    "định",
+    "nghị",
+    "định",
+    "thông",
+    "tư",
+    "hướng",
+    "dẫn",
+    "triển",
+    "khai",
+    "ứng",
+    "dụng",
+    "công",
+    "nghệ",
+    "thông",
+    "tin",
+    "cơ",
+    "quan",
+    "nhà",
+    "nước",
+    "đất",
+    "đai",
+    "xây",
+    "dựng",
+    "giáo",
+    "dục",
+    "y",
+    "tế",
+    "giao",
+    "thông",
+    "tài",
+    "chính",
+    "ngân",
+    "sách",
+    "kế",
+    "hoạch",
+    "báo",
+    "cáo",
+]
 
 
 def random_document(rng: random.Random, index: int) -> SampleDocument:

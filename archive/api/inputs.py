@@ -6,7 +6,7 @@ from datetime import date
 
 import strawberry
 
-from archive.api.types import Classification, Direction, Urgency
+import archive.api.types  # noqa: F401 - registers the domain enums with strawberry
 from archive.domain import records as domain
 from archive.domain.search import SearchFilter
 
@@ -22,15 +22,17 @@ class RecordMetadataInput:
     subject: str = strawberry.field(description="Trích yếu, at most 500 characters.")
     signer_name: str = strawberry.field(description="Full name of the signer.")
     signer_position: str = strawberry.field(description="Position of the signer.")
-    direction: Direction = strawberry.field(description="Incoming or outgoing.")
+    direction: domain.Direction = strawberry.field(description="Incoming or outgoing.")
     issue_place: str = strawberry.field(default="", description="Địa danh.")
     recipients: list[str] = strawberry.field(default_factory=list, description="Nơi nhận.")
-    urgency: Urgency = strawberry.field(default=domain.Urgency.NORMAL, description="Độ khẩn.")
-    classification: Classification = strawberry.field(
+    urgency: domain.Urgency = strawberry.field(default=domain.Urgency.NORMAL, description="Độ khẩn.")
+    classification: domain.Classification = strawberry.field(
         default=domain.Classification.ORDINARY, description="Độ mật."
     )
     language: str = strawberry.field(default="vi", description="Language code.")
-    page_count: int | None = strawberry.field(default=None, description="Pages; counted from the file if absent.")
+    page_count: int | None = strawberry.field(
+        default=None, description="Pages; counted from the file if absent."
+    )
     arrival_number: str | None = strawberry.field(default=None, description="Số đến (incoming only).")
     arrival_date: date | None = strawberry.field(default=None, description="Ngày đến (incoming only).")
     due_date: date | None = strawberry.field(default=None, description="Hạn xử lý.")
@@ -68,15 +70,19 @@ class RecordMetadataInput:
 
 @strawberry.input(description="Search filters; empty lists and nulls do not filter.")
 class SearchFilterInput:
-    issuing_agency_codes: list[str] = strawberry.field(default_factory=list, description="Issuing agency codes.")
+    issuing_agency_codes: list[str] = strawberry.field(
+        default_factory=list, description="Issuing agency codes."
+    )
     document_types: list[str] = strawberry.field(default_factory=list, description="Document types.")
     issued_from: date | None = strawberry.field(default=None, description="Issued on or after.")
     issued_to: date | None = strawberry.field(default=None, description="Issued on or before.")
-    direction: Direction | None = strawberry.field(default=None, description="Incoming or outgoing.")
-    classifications: list[Classification] = strawberry.field(
+    direction: domain.Direction | None = strawberry.field(default=None, description="Incoming or outgoing.")
+    classifications: list[domain.Classification] = strawberry.field(
         default_factory=list, description="Classification levels."
     )
-    signed: bool | None = strawberry.field(default=None, description="Only signed (true) or unsigned (false).")
+    signed: bool | None = strawberry.field(
+        default=None, description="Only signed (true) or unsigned (false)."
+    )
     signature_valid: bool | None = strawberry.field(
         default=None, description="Only with all signatures valid (true) or not (false)."
     )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
+from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from archive.api.context import Context
 from archive.api.inputs import RecordMetadataInput, SearchFilterInput
 from archive.api.types import (
     GlobalID,
+    Highlight,
     Node,
     PageInfo,
     Record,
@@ -19,7 +21,6 @@ from archive.api.types import (
     SearchEdge,
     SearchFacets,
     from_global_id,
-    Highlight,
 )
 from archive.domain.errors import DuplicateRecord, FileRejected, InvalidQuery, MetadataInvalid
 from archive.services.deposit import deposit
@@ -38,7 +39,9 @@ async def _load(info: Info, global_id: str) -> Record | None:
 
 @strawberry.type
 class RecordQueries:
-    @strawberry.field(description="A record by id; null when it does not exist or the caller may not read it.")
+    @strawberry.field(
+        description="A record by id; null when it does not exist or the caller may not read it."
+    )
     async def record(self, info: Info, id: GlobalID) -> Record | None:
         return await _load(info, id)
 
@@ -48,7 +51,7 @@ class RecordQueries:
 
     @strawberry.field(
         description=(
-            "Full-text search over the records the caller may read: words, \"phrases\", -exclusion, "
+            'Full-text search over the records the caller may read: words, "phrases", -exclusion, '
             "OR, and document numbers like 123/QĐ-UBND. Diacritics are optional; exact ones rank higher."
         )
     )
@@ -109,7 +112,9 @@ class DuplicateRecordError:
     existing_record: Record | None = strawberry.field(description="That record, when the caller may read it.")
 
 
-@strawberry.type(description="The file cannot be archived: not a PDF or image, corrupt, encrypted, empty or too large.")
+@strawberry.type(
+    description="The file cannot be archived: not a PDF or image, corrupt, encrypted, empty or too large."
+)
 class FileRejectedError:
     message: str = strawberry.field(description="Why the file was refused.")
     code: str = strawberry.field(description="FILE_REJECTED or FILE_TOO_LARGE.")
@@ -123,7 +128,9 @@ DepositResult = Annotated[
 
 @strawberry.type
 class RecordMutations:
-    @strawberry.mutation(description="Deposit one signed document with its official metadata (multipart upload).")
+    @strawberry.mutation(
+        description="Deposit one signed document with its official metadata (multipart upload)."
+    )
     async def deposit_record(
         self,
         info: Info,
@@ -131,7 +138,7 @@ class RecordMutations:
         metadata: Annotated[RecordMetadataInput, strawberry.argument(description="Official metadata.")],
     ) -> DepositResult:
         ctx = info.context
-        upload = file  # a starlette UploadFile, spooled by the multipart parser
+        upload = cast(UploadFile, file)  # starlette's, spooled to disk by the multipart parser
         try:
             record = await asyncio.to_thread(
                 deposit,

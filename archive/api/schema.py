@@ -11,7 +11,9 @@ from archive.api.records import RecordMutations, RecordQueries
 from archive.api.types import Record
 
 
-def build_schema(extensions: list[SchemaExtension | type[SchemaExtension]] | None = None) -> strawberry.Schema:
+def build_schema(
+    extensions: list[SchemaExtension | type[SchemaExtension]] | None = None,
+) -> strawberry.Schema:
     """The GraphQL schema. ``extensions`` come from the app factory (limits, caches)."""
     query = merge_types("Query", (RecordQueries,))
     mutation = merge_types("Mutation", (RecordMutations,))
@@ -19,5 +21,5 @@ def build_schema(extensions: list[SchemaExtension | type[SchemaExtension]] | Non
         query=query,
         mutation=mutation,
         types=[Record],
-        extensions=[*(extensions or []), ErrorCodes],
+        extensions=[*(extensions or []), ErrorCodes],  # type: ignore[list-item]
     )

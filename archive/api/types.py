@@ -14,16 +14,16 @@ import strawberry
 from archive.api.context import Context
 from archive.domain import records as domain
 from archive.domain.jobs import Job
-from archive.domain.search import Facets, FacetBucket
+from archive.domain.search import FacetBucket, Facets
 from archive.services.search import download_link
 
-Urgency = strawberry.enum(domain.Urgency, description="Độ khẩn: how fast the document must be handled.")
-Direction = strawberry.enum(domain.Direction, description="Incoming (văn bản đến) or outgoing (văn bản đi).")
-TextStatus = strawberry.enum(domain.TextStatus, description="Where the record's searchable text stands.")
-TextSource = strawberry.enum(domain.TextSource, description="Where a page's text came from.")
+strawberry.enum(domain.Urgency, description="Độ khẩn: how fast the document must be handled.")
+strawberry.enum(domain.Direction, description="Incoming (văn bản đến) or outgoing (văn bản đi).")
+strawberry.enum(domain.TextStatus, description="Where the record's searchable text stands.")
+strawberry.enum(domain.TextSource, description="Where a page's text came from.")
 
 
-Classification = strawberry.enum(
+strawberry.enum(
     domain.Classification,
     description="Độ mật: ORDINARY (Thường) < CONFIDENTIAL (Mật) < SECRET (Tối mật) < TOP_SECRET (Tuyệt mật).",
 )
@@ -72,7 +72,7 @@ class StoredFile:
 class Page:
     number: int = strawberry.field(description="Page number, from 1.")
     text: str = strawberry.field(description="The page's text, NFC-normalised.")
-    source: TextSource = strawberry.field(description="Text layer or OCR.")
+    source: domain.TextSource = strawberry.field(description="Text layer or OCR.")
     confidence: float | None = strawberry.field(description="Mean OCR confidence (0-100), for OCR pages.")
 
 
@@ -158,15 +158,15 @@ class Record(Node):
         return list(self._record.metadata.recipients)
 
     @strawberry.field(description="Độ khẩn.")
-    def urgency(self) -> Urgency:
+    def urgency(self) -> domain.Urgency:
         return self._record.metadata.urgency
 
     @strawberry.field(description="Độ mật.")
-    def classification(self) -> Classification:
+    def classification(self) -> domain.Classification:
         return self._record.metadata.classification
 
     @strawberry.field(description="Incoming or outgoing.")
-    def direction(self) -> Direction:
+    def direction(self) -> domain.Direction:
         return self._record.metadata.direction
 
     @strawberry.field(description="Language code, e.g. vi.")
@@ -197,11 +197,14 @@ class Record(Node):
     def file(self) -> StoredFile:
         f = self._record.file
         return StoredFile(
-            original_filename=f.original_filename, media_type=f.media_type, size=f.size, sha256=f.sha256
+            original_filename=f.original_filename,
+            media_type=f.media_type,
+            size=f.size,
+            sha256=f.sha256,
         )
 
     @strawberry.field(description="Where the searchable text stands.")
-    def text_status(self) -> TextStatus:
+    def text_status(self) -> domain.TextStatus:
         return self._record.text_status
 
     @strawberry.field(description="The text of each page.")
@@ -234,7 +237,9 @@ class Record(Node):
         return DownloadLink(url=link.url, expires_at=link.expires_at)
 
 
-@strawberry.type(description="A snippet of matching text. Matches are wrapped in <mark>; the rest is HTML-escaped.")
+@strawberry.type(
+    description="A snippet of matching text. Matches are wrapped in <mark>; the rest is HTML-escaped."
+)
 class Highlight:
     page: int = strawberry.field(description="The page the snippet comes from (0 for metadata).")
     snippet: str = strawberry.field(description="HTML-safe snippet with <mark> around matches.")

@@ -110,9 +110,7 @@ class ApiKey:
         )
 
 
-def authenticate_api_key(
-    key: ApiKey | None, secret: str, *, pepper: bytes, now: datetime
-) -> Principal:
+def authenticate_api_key(key: ApiKey | None, secret: str, *, pepper: bytes, now: datetime) -> Principal:
     """The Principal for a presented secret and the key row its id found (or None).
 
     Use after ``parse_api_key`` and the lookup by key id. A missing row still

@@ -66,7 +66,7 @@ class SqlJobQueue:
                 attempts=JobRow.attempts + 1,
                 updated_at=now,
             )
-            .returning(JobRow.id)
+            .returning(col(JobRow.id))
         )
         with Session(self._engine) as session:
             job_id = session.execute(claim).scalar_one_or_none()
@@ -120,7 +120,12 @@ class SqlJobQueue:
             if row is None or row.status != JobStatus.FAILED.value:
                 return None
             now = datetime.now(UTC)
-            row.status, row.attempts, row.run_after, row.updated_at = JobStatus.PENDING.value, 0, now, now
+            row.status, row.attempts, row.run_after, row.updated_at = (
+                JobStatus.PENDING.value,
+                0,
+                now,
+                now,
+            )
             session.add(row)
             session.commit()
             session.refresh(row)

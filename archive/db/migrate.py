@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
+
+from alembic import command
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -27,7 +28,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+    from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()

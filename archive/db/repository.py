@@ -80,7 +80,7 @@ class SqlRecordRepository:
             row = session.get(RecordRow, record_id, with_for_update=True)
             if row is None:
                 raise NotFound(f"record {record_id} does not exist")
-            session.exec(sa.delete(PageRow).where(col(PageRow.record_id) == record_id))  # type: ignore[call-overload]
+            session.exec(sa.delete(PageRow).where(col(PageRow.record_id) == record_id))
             session.add_all(_page_rows(record_id, pages))
             row.text_status = status.value
             row.page_count = row.page_count or (len(pages) or None)
@@ -153,7 +153,13 @@ def _to_row(record: Record) -> RecordRow:
 
 def _page_rows(record_id: str, pages: Sequence[Page]) -> list[PageRow]:
     return [
-        PageRow(record_id=record_id, number=p.number, text=p.text, source=p.source.value, confidence=p.confidence)
+        PageRow(
+            record_id=record_id,
+            number=p.number,
+            text=p.text,
+            source=p.source.value,
+            confidence=p.confidence,
+        )
         for p in pages
     ]
 
@@ -167,7 +173,12 @@ def _hydrate(session: Session, rows: Sequence[RecordRow]) -> dict[str, Record]:
             select(PageRow).where(col(PageRow.record_id).in_(ids)).order_by(col(PageRow.number))
         ):
             pages[p.record_id].append(
-                Page(number=p.number, text=p.text, source=TextSource(p.source), confidence=p.confidence)
+                Page(
+                    number=p.number,
+                    text=p.text,
+                    source=TextSource(p.source),
+                    confidence=p.confidence,
+                )
             )
         for g in session.exec(select(GrantRow).where(col(GrantRow.record_id).in_(ids))):
             grants[g.record_id].append(g.grantee)

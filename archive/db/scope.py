@@ -24,7 +24,10 @@ def scope_clause(scope: ReadScope) -> ColumnElement[bool]:
     if scope.grantee_keys:
         granted = (
             select(GrantRow.record_id)
-            .where(GrantRow.record_id == RecordRow.id, col(GrantRow.grantee).in_(sorted(scope.grantee_keys)))
+            .where(
+                GrantRow.record_id == RecordRow.id,
+                col(GrantRow.grantee).in_(sorted(scope.grantee_keys)),
+            )
             .exists()
         )
         reach.append(granted)

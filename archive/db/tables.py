@@ -69,9 +69,7 @@ class PageRow(SQLModel, table=True):
 
     __tablename__ = "pages"
 
-    record_id: str = Field(
-        primary_key=True, max_length=36, foreign_key="records.id", ondelete="CASCADE"
-    )
+    record_id: str = Field(primary_key=True, max_length=36, foreign_key="records.id", ondelete="CASCADE")
     number: int = Field(primary_key=True)
     text: str = Field(sa_type=sa.Text)
     source: str = Field(max_length=20)
@@ -83,9 +81,7 @@ class GrantRow(SQLModel, table=True):
 
     __tablename__ = "grants"
 
-    record_id: str = Field(
-        primary_key=True, max_length=36, foreign_key="records.id", ondelete="CASCADE"
-    )
+    record_id: str = Field(primary_key=True, max_length=36, foreign_key="records.id", ondelete="CASCADE")
     grantee: str = Field(primary_key=True, max_length=200, index=True)
 
 

@@ -73,7 +73,13 @@ class BlobStore(Protocol):
     def list_keys(self, prefix: str = "") -> Iterator[str]: ...
 
     def presigned_get_url(
-        self, key: str, *, version_id: str | None, expires: timedelta, download_name: str, media_type: str
+        self,
+        key: str,
+        *,
+        version_id: str | None,
+        expires: timedelta,
+        download_name: str,
+        media_type: str,
     ) -> str | None:
         """A short-lived URL the caller can GET directly, or None when this store has
         none (the API then issues a signed token for its own download route)."""

@@ -3,13 +3,14 @@ writes the record and its processing job. The heavy work happens in the worker."
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -76,7 +77,9 @@ def deposit(
     now = services.clock()
     metadata = validate_metadata(metadata, today=now.date())
     owner = agency_code or metadata.issuing_agency_code
-    with spool(source, services.settings.data_dir / "tmp", max_bytes=services.settings.max_upload_bytes) as up:
+    with spool(
+        source, services.settings.data_dir / "tmp", max_bytes=services.settings.max_upload_bytes
+    ) as up:
         existing = services.records.find_by_sha256(owner, up.sha256)
         if existing is not None:
             raise DuplicateRecord(up.sha256, existing.id)
@@ -112,8 +115,6 @@ def deposit(
 
 
 def _with_page_count(metadata: RecordMetadata, pages: int | None) -> RecordMetadata:
-    from dataclasses import replace  # noqa: PLC0415
-
     return metadata if metadata.page_count or not pages else replace(metadata, page_count=pages)
 
 
@@ -124,8 +125,6 @@ def _clean_filename(name: str) -> str:
 
 
 def _discard_blob(services: Services, key: str) -> None:
-    try:
+    # On failure the blob is left for `archive reconcile`, which reports blobs without a row.
+    with contextlib.suppress(ArchiveError):
         services.blobs.delete_all_versions(key)
-    except ArchiveError:
-        # Left for `archive reconcile`, which reports blobs without a row.
-        pass

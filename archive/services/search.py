@@ -42,7 +42,11 @@ async def search(
     """One page of hits the principal may read, with records loaded in one query."""
     scope = ReadScope.for_principal(principal)
     request = SearchRequest(
-        query=parse_query(query), scope=scope, filter=filter, first=first, after=decode_cursor(after)
+        query=parse_query(query),
+        scope=scope,
+        filter=filter,
+        first=first,
+        after=decode_cursor(after),
     )
     result = await services.index.search(request)
     ids = [h.record_id for h in result.hits]

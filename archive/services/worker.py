@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -34,7 +35,7 @@ async def run_one(services: Services, worker_id: str) -> Job | None:
     except ArchiveError as exc:
         log.warning("job %s for record %s failed: %s", job.id, job.record_id, exc.message)
         await asyncio.to_thread(services.jobs.fail, job.id, f"{exc.code}: {exc.message}", worker_id=worker_id)
-    except Exception as exc:  # noqa: BLE001 - a job must never kill the worker
+    except Exception as exc:
         log.exception("job %s for record %s crashed", job.id, job.record_id)
         detail = "".join(traceback.format_exception_only(exc)).strip()
         await asyncio.to_thread(services.jobs.fail, job.id, detail, worker_id=worker_id)
@@ -57,7 +58,5 @@ async def work_forever(services: Services, stop: asyncio.Event, worker_id: str |
     name = worker_id or worker_name()
     while not stop.is_set():
         if await run_one(services, name) is None:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=services.settings.worker_poll_seconds)
-            except TimeoutError:
-                pass

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlmodel
-from alembic import op
 
+from alembic import op
 
 revision = "0001"
 down_revision = None
@@ -48,15 +48,9 @@ def upgrade() -> None:
         sa.Column("document_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("number", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
         sa.Column("notation", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-        sa.Column(
-            "document_number_key", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False
-        ),
-        sa.Column(
-            "issuing_agency_code", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False
-        ),
-        sa.Column(
-            "issuing_agency_name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False
-        ),
+        sa.Column("document_number_key", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("issuing_agency_code", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("issuing_agency_name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("issue_date", sa.Date(), nullable=False),
         sa.Column("issue_place", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("subject", sa.Text(), nullable=False),
@@ -77,9 +71,7 @@ def upgrade() -> None:
         sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("media_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column(
-            "original_filename", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False
-        ),
+        sa.Column("original_filename", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("version_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("text_status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -91,15 +83,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_records_agency_code"), ["agency_code"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_records_classification"), ["classification"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_records_classification"), ["classification"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_records_document_number_key"), ["document_number_key"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_records_document_type"), ["document_type"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_records_document_type"), ["document_type"], unique=False)
         batch_op.create_index(batch_op.f("ix_records_is_public"), ["is_public"], unique=False)
         batch_op.create_index(batch_op.f("ix_records_issue_date"), ["issue_date"], unique=False)
         batch_op.create_index(

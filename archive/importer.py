@@ -1,0 +1,207 @@
+"""``archive import DIR``: bulk deposit from a folder and a CSV or JSON manifest.
+
+Idempotent by SHA-256: a file already archived for its agency is skipped, so an
+interrupted import can simply be run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import random
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from archive.domain.access import Principal, Role
+from archive.domain.errors import ArchiveError, DuplicateRecord, MetadataInvalid
+from archive.domain.records import Classification, Direction, RecordMetadata, Urgency
+from archive.factory import build_services
+from archive.samples import random_document, render_pdf
+from archive.services.container import Services
+from archive.services.deposit import deposit
+from archive.settings import Settings
+
+IMPORTER = Principal(subject="importer", roles=frozenset({Role.ADMIN}), clearance=Classification.TOP_SECRET)
+FIELDS = (
+    "file", "document_type", "number", "notation", "issuing_agency_code", "issuing_agency_name",
+    "issue_date", "subject", "signer_name", "signer_position", "direction", "issue_place",
+    "recipients", "urgency", "classification", "language", "arrival_number", "arrival_date",
+    "due_date", "is_public", "retention_code", "agency_code",
+)  # fmt: skip
+
+
+@dataclass
+class ImportSummary:
+    deposited: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def run_import(settings: Settings, directory: Path, manifest: Path | None = None) -> ImportSummary:
+    """Deposit every row of the manifest, with a progress bar; returns the summary."""
+    console = Console(stderr=True)
+    rows = list(read_manifest(manifest or find_manifest(directory)))
+    services = build_services(settings)
+    summary = ImportSummary()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("importing", total=len(rows))
+        for row in rows:
+            _import_one(services, directory, row, summary)
+            progress.advance(task)
+    asyncio.run(services.close())
+    console.print(
+        f"deposited [green]{summary.deposited}[/], skipped (already archived) {summary.skipped}, "
+        f"failed [red]{summary.failed}[/]"
+    )
+    for name, message in summary.errors[:50]:
+        console.print(f"  [red]{name}[/]: {message}")
+    return summary
+
+
+def _import_one(services: Services, directory: Path, row: Mapping[str, str], summary: ImportSummary) -> None:
+    name = row.get("file", "")
+    try:
+        metadata = parse_row(row)
+        path = (directory / name).resolve()
+        if directory.resolve() not in path.parents:
+            raise MetadataInvalid("file", "must name a file inside the import folder")
+        with path.open("rb") as handle:
+            deposit(
+                services, IMPORTER, handle, filename=path.name, metadata=metadata,
+                agency_code=row.get("agency_code") or None,
+            )  # fmt: skip
+        summary.deposited += 1
+    except DuplicateRecord:
+        summary.skipped += 1
+    except (ArchiveError, OSError) as exc:
+        summary.failed += 1
+        summary.errors.append((name or "?", getattr(exc, "message", None) or str(exc)))
+
+
+def find_manifest(directory: Path) -> Path:
+    for candidate in ("manifest.csv", "manifest.json"):
+        if (directory / candidate).is_file():
+            return directory / candidate
+    raise FileNotFoundError(f"no manifest.csv or manifest.json in {directory}")
+
+
+def read_manifest(path: Path) -> Iterator[dict[str, str]]:
+    """Rows of a CSV (header row) or JSON (a list of objects) manifest, as strings."""
+    if path.suffix.lower() == ".json":
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            yield {k: _as_text(v) for k, v in item.items()}
+        return
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def parse_row(row: Mapping[str, str]) -> RecordMetadata:
+    """Manifest row → metadata; MetadataInvalid names the column at fault."""
+
+    def get(key: str) -> str:
+        return (row.get(key) or "").strip()
+
+    return RecordMetadata(
+        document_type=get("document_type"),
+        number=get("number"),
+        notation=get("notation"),
+        issuing_agency_code=get("issuing_agency_code"),
+        issuing_agency_name=get("issuing_agency_name"),
+        issue_date=_date("issue_date", get("issue_date")) or _missing("issue_date"),
+        subject=get("subject"),
+        signer_name=get("signer_name"),
+        signer_position=get("signer_position"),
+        direction=_enum(Direction, "direction", get("direction") or "outgoing"),
+        issue_place=get("issue_place"),
+        recipients=tuple(r.strip() for r in get("recipients").split(";") if r.strip()),
+        urgency=_urgency(get("urgency")),
+        classification=_classification(get("classification")),
+        language=get("language") or "vi",
+        arrival_number=get("arrival_number") or None,
+        arrival_date=_date("arrival_date", get("arrival_date")),
+        due_date=_date("due_date", get("due_date")),
+        is_public=get("is_public").lower() in ("1", "true", "yes", "x"),
+        retention_code=get("retention_code") or None,
+    )
+
+
+def _missing(name: str) -> date:
+    raise MetadataInvalid(name, "is required")
+
+
+def _date(name: str, value: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise MetadataInvalid(name, f"'{value}' is not a date (YYYY-MM-DD)") from exc
+
+
+def _enum(kind: type[Direction], name: str, value: str) -> Direction:
+    try:
+        return kind(value.lower())
+    except ValueError as exc:
+        raise MetadataInvalid(name, f"'{value}' is not one of incoming, outgoing") from exc
+
+
+def _urgency(value: str) -> Urgency:
+    if not value:
+        return Urgency.NORMAL
+    for u in Urgency:
+        if value.upper() == u.name or value.casefold() == u.value.casefold():
+            return u
+    raise MetadataInvalid("urgency", f"'{value}' is not a known urgency")
+
+
+def _classification(value: str) -> Classification:
+    if not value:
+        return Classification.ORDINARY
+    for c in Classification:
+        if value.upper() == c.name or value.casefold() == c.label.casefold() or value == str(int(c)):
+            return c
+    raise MetadataInvalid("classification", f"'{value}' is not a known confidentiality level")
+
+
+def write_samples(directory: Path, *, count: int, seed: int) -> Path:
+    """Sample PDFs and a matching manifest.csv, for demos and benchmarks."""
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)  # noqa: S311 - sample content, not secrets
+    manifest = directory / "manifest.csv"
+    with manifest.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS)
+        writer.writeheader()
+        for i in range(1, count + 1):
+            doc = random_document(rng, i)
+            name = f"{i:05d}.pdf"
+            (directory / name).write_bytes(render_pdf(doc))
+            writer.writerow({
+                "file": name, "document_type": doc.title.capitalize(), "number": doc.number,
+                "notation": doc.notation, "issuing_agency_code": "UBND-HG",
+                "issuing_agency_name": doc.agency, "issue_date": doc.issue_date.isoformat(),
+                "subject": doc.subject, "signer_name": doc.signer_name,
+                "signer_position": doc.signer_position, "direction": "outgoing",
+                "issue_place": doc.place, "is_public": "true" if i % 3 == 0 else "false",
+            })  # fmt: skip
+    return manifest

@@ -1,0 +1,47 @@
+"""Maintenance over the whole archive: reindex."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from archive.domain.access import UNRESTRICTED
+from archive.domain.search import IndexDocument
+from archive.factory import build_services
+from archive.services.container import Services
+from archive.services.indexing import index_document
+from archive.settings import Settings
+
+
+async def reindex(settings: Settings, *, progress: bool = False) -> int:
+    """Rebuild the index from the database (the source of truth), swapping atomically."""
+    services = await asyncio.to_thread(build_services, settings)
+    try:
+        return await rebuild_index(services, progress=progress)
+    finally:
+        await services.close()
+
+
+async def rebuild_index(services: Services, *, progress: bool = False) -> int:
+    total = await asyncio.to_thread(services.records.count, UNRESTRICTED)
+    documents = _documents(services)
+    if not progress:
+        return await services.index.rebuild(documents)
+    columns = (TextColumn("reindexing"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task("reindex", total=total)
+
+        def counted() -> Iterator[IndexDocument]:
+            for doc in documents:
+                bar.advance(task)
+                yield doc
+
+        return await services.index.rebuild(counted())
+
+
+def _documents(services: Services) -> Iterator[IndexDocument]:
+    for record in services.records.iter_all():
+        yield index_document(record)

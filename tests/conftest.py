@@ -1,0 +1,108 @@
+"""Shared fixtures: the two stacks every end-to-end and API test runs against.
+
+``embedded``: SQLite, a local blob directory, SQLite FTS5 — always runs.
+``production``: PostgreSQL, an S3 server with Object Lock, Elasticsearch — runs
+when the test command has started them (ARCHIVE_TEST_* variables), and is
+skipped with the reason otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from archive.services.container import Services
+from archive.settings import Settings
+
+PG_ENV = "ARCHIVE_TEST_POSTGRES_URL"
+ES_ENV = "ARCHIVE_TEST_ELASTICSEARCH_URL"
+S3_ENV = "ARCHIVE_TEST_S3_ENDPOINT"
+
+STACKS = [
+    pytest.param("embedded", id="embedded"),
+    pytest.param(
+        "production",
+        id="production",
+        marks=[pytest.mark.postgres, pytest.mark.elasticsearch, pytest.mark.s3],
+    ),
+]
+
+
+def require_env(*names: str) -> None:
+    missing = [n for n in names if not os.environ.get(n)]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not set: run scripts/test to start the real services")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    require_env(PG_ENV)
+    admin_url = sa.engine.make_url(os.environ[PG_ENV])
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def embedded_settings(data_dir: Path, **overrides: object) -> Settings:
+    return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
+
+
+def production_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
+    require_env(ES_ENV, S3_ENV)
+    tag = uuid.uuid4().hex[:12]
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        data_dir=data_dir,
+        database_url=database_url,
+        blob_backend="s3",
+        s3_endpoint=os.environ[S3_ENV],
+        s3_access_key=os.environ.get("ARCHIVE_TEST_S3_ACCESS_KEY", ""),
+        s3_secret_key=os.environ.get("ARCHIVE_TEST_S3_SECRET_KEY", ""),
+        s3_ca_file=os.environ.get("ARCHIVE_TEST_S3_CA_FILE") or None,
+        s3_bucket=f"e2e-{tag}",
+        search_backend="elasticsearch",
+        elasticsearch_url=os.environ[ES_ENV],
+        elasticsearch_index=f"records-{tag}",
+        **overrides,
+    )
+
+
+@pytest.fixture(params=STACKS)
+def stack(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def stack_settings(stack: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    if stack == "embedded":
+        return embedded_settings(tmp_path / "data")
+    database_url = request.getfixturevalue("postgres_url")
+    return production_settings(tmp_path / "data", database_url)
+
+
+@pytest.fixture
+async def services(stack_settings: Settings) -> AsyncIterator[Services]:
+    """Adapters for the stack, migrated and ready; closed (and the index dropped) after."""
+    import asyncio
+
+    from archive.factory import build_services
+
+    built = await asyncio.to_thread(build_services, stack_settings)
+    await built.index.ensure_ready()
+    try:
+        yield built
+    finally:
+        await built.close()
