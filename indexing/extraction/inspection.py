@@ -139,9 +139,7 @@ def _inspect_image(path: Path, media_type: str) -> DocumentInfo:
         raise FileRejected(f"corrupt image ({media_type}): {error}") from error
     if frames < 1:
         raise FileRejected(f"corrupt image ({media_type}): no frames")
-    return DocumentInfo(
-        media_type=media_type, page_count=frames, encrypted=False, has_text_layer=False
-    )
+    return DocumentInfo(media_type=media_type, page_count=frames, encrypted=False, has_text_layer=False)
 
 
 def _count_frames(path: Path, media_type: str) -> int:

@@ -1,0 +1,174 @@
+"""One document, page by page: text layer, OCR where it is missing, thumbnails.
+
+Runs inside the sandbox worker; it yields events as it goes so the worker can
+write each page out at once and nothing holds every page image at the same time.
+"""
+
+from __future__ import annotations
+
+import resource
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from PIL import Image
+
+from archive.domain.records import Page, TextSource, TextStatus
+from indexing.extraction.images import iter_image_frames, render_page
+from indexing.extraction.inspection import PDF, sniff_media_type
+from indexing.extraction.limits import ExtractionLimits, LimitHit
+from indexing.extraction.ocr import ocr_image
+from indexing.extraction.textlayer import read_page_text
+from indexing.extraction.thumbnails import image_thumbnail, page_thumbnail
+
+# A page with fewer letters and digits than this in its text layer is taken for
+# a scan (a stamp or a page number is not a text layer worth indexing).
+MIN_TEXT_LAYER_CHARS = 10
+
+
+class LimitReached(Exception):
+    """A limit stopped the extraction; ``limit`` names it."""
+
+    def __init__(self, limit: LimitHit, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+@dataclass(frozen=True, slots=True)
+class PageCount:
+    """The document has ``count`` pages (emitted first)."""
+
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Thumbnail:
+    """A PNG preview of page ``number``."""
+
+    number: int
+    png: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The last event: the status, and the limit that cut the document short, if any."""
+
+    status: TextStatus
+    limit_hit: LimitHit | None = None
+
+
+Event = PageCount | Page | Thumbnail | Finished
+
+
+def extract_events(path: Path, limits: ExtractionLimits) -> Iterator[Event]:
+    """Extract ``path`` page by page, yielding each page as soon as it is read.
+
+    Raises:
+        LimitReached: the CPU budget ran out, or an image frame had too many pixels.
+        pypdfium2.PdfiumError: the PDF cannot be opened.
+    """
+    with path.open("rb") as stream:
+        media_type = sniff_media_type(stream.read(1024))
+    if media_type is None:
+        raise ValueError("not a PDF, PNG, JPEG or TIFF file")
+    if media_type == PDF:
+        yield from _pdf_events(path, limits)
+    else:
+        yield from _image_events(path, limits)
+
+
+def _pdf_events(path: Path, limits: ExtractionLimits) -> Iterator[Event]:
+    document = pdfium.PdfDocument(path)
+    try:
+        count = len(document)
+        yield PageCount(count)
+        pages: list[Page] = []
+        for index in range(min(count, limits.max_pages)):
+            _check_cpu(limits)
+            page = document[index]
+            try:
+                result = _pdf_page(page, index + 1, limits)
+                pages.append(result)
+                yield result
+                if limits.thumbnails and index < limits.thumbnail_pages:
+                    yield Thumbnail(index + 1, page_thumbnail(page, width=limits.thumbnail_width))
+            finally:
+                page.close()
+        yield Finished(_status(pages, limits), _cap(count, limits))
+    finally:
+        document.close()
+
+
+def _pdf_page(page: pdfium.PdfPage, number: int, limits: ExtractionLimits) -> Page:
+    text = read_page_text(page)
+    if has_text_layer(text) or not limits.ocr:
+        return Page(number, text, TextSource.TEXT_LAYER)
+    image = render_page(page, dpi=limits.dpi, max_pixels=limits.max_image_pixels)
+    try:
+        ocr_text, confidence = ocr_image(image, limits.ocr_lang)
+    finally:
+        image.close()
+    return Page(number, ocr_text, TextSource.OCR, confidence)
+
+
+def _image_events(path: Path, limits: ExtractionLimits) -> Iterator[Event]:
+    pages: list[Page] = []
+    try:
+        with Image.open(path) as image:
+            count = int(getattr(image, "n_frames", 1))
+        yield PageCount(count)
+        frames = iter_image_frames(path, max_pixels=limits.max_image_pixels)
+        for number, frame in enumerate(frames, start=1):
+            if number > limits.max_pages:
+                break
+            _check_cpu(limits)
+            try:
+                yield from _image_page(frame, number, limits, pages)
+            finally:
+                frame.close()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise LimitReached("pixels", f"image too large: {error}") from error
+    yield Finished(_status(pages, limits, image_only=True), _cap(count, limits))
+
+
+def _image_page(
+    frame: Image.Image, number: int, limits: ExtractionLimits, pages: list[Page]
+) -> Iterator[Event]:
+    if limits.ocr:
+        text, confidence = ocr_image(frame, limits.ocr_lang)
+        page = Page(number, text, TextSource.OCR, confidence)
+        pages.append(page)
+        yield page
+    if limits.thumbnails and number <= limits.thumbnail_pages:
+        yield Thumbnail(number, image_thumbnail(frame, width=limits.thumbnail_width))
+
+
+def has_text_layer(text: str) -> bool:
+    """True when a page's text layer holds enough letters and digits to index."""
+    return sum(c.isalnum() for c in text) >= MIN_TEXT_LAYER_CHARS
+
+
+def _status(pages: list[Page], limits: ExtractionLimits, *, image_only: bool = False) -> TextStatus:
+    if not limits.ocr and (image_only or not all(has_text_layer(p.text) for p in pages)):
+        return TextStatus.PENDING_OCR
+    if any(p.source is TextSource.OCR for p in pages):
+        return TextStatus.OCR_DONE
+    return TextStatus.EXTRACTED
+
+
+def _cap(count: int, limits: ExtractionLimits) -> LimitHit | None:
+    return "page_cap" if count > limits.max_pages else None
+
+
+def _check_cpu(limits: ExtractionLimits) -> None:
+    # RLIMIT_CPU bounds each process alone; the budget covers tesseract runs too.
+    used = sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
+    if used > limits.cpu_seconds:
+        raise LimitReached("cpu_time", f"CPU time budget of {limits.cpu_seconds} s spent")
