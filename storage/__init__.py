@@ -15,5 +15,6 @@ bytes on the way in, and re-check the SHA-256 at the end of every read.
 
 from storage._disposition import content_disposition
 from storage.local import LocalBlobStore
+from storage.s3 import ObjectVersion, S3BlobStore
 
-__all__ = ["LocalBlobStore", "content_disposition"]
+__all__ = ["LocalBlobStore", "ObjectVersion", "S3BlobStore", "content_disposition"]

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 import urllib3
@@ -21,10 +20,7 @@ from minio import Minio
 from minio.deleteobjects import DeleteObject
 
 from archive.domain.ports import BlobStore
-from storage import LocalBlobStore
-
-if TYPE_CHECKING:
-    from storage.s3 import S3BlobStore
+from storage import LocalBlobStore, S3BlobStore
 
 S3_ENV = "ARCHIVE_TEST_S3_ENDPOINT"
 
@@ -76,8 +72,6 @@ def s3_server() -> S3Server:
 
 @pytest.fixture(scope="session")
 def s3_store(s3_server: S3Server) -> Iterator[S3BlobStore]:
-    from storage.s3 import S3BlobStore  # imported here so the local suite runs without it
-
     store = S3BlobStore(
         s3_server.endpoint,
         s3_server.access_key,

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import ssl
 import time
 import urllib.parse
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -23,11 +23,8 @@ import pytest
 from archive.domain.errors import IntegrityError, NotFound, ObjectLocked, ServiceUnavailable
 from archive.domain.ports import BlobStore, Retention, RetentionMode
 from archive.samples import render_pdf
-from storage import LocalBlobStore, content_disposition
+from storage import LocalBlobStore, S3BlobStore, content_disposition
 from tests.contract.blob_fixtures import S3Server, new_key, s3_server, s3_store, store
-
-if TYPE_CHECKING:
-    from storage.s3 import S3BlobStore
 
 __all__ = ["s3_server", "s3_store", "store"]  # fixtures, re-exported for pytest
 
@@ -332,8 +329,9 @@ def _presign(store: BlobStore, key: str, expires: timedelta) -> str:
     return url
 
 
-def _ca_file() -> str | bool:
-    return os.environ.get("ARCHIVE_TEST_S3_CA_FILE") or True
+def _ca_file() -> ssl.SSLContext:
+    """Trust the test server's self-signed CA (or the system roots when unset)."""
+    return ssl.create_default_context(cafile=os.environ.get("ARCHIVE_TEST_S3_CA_FILE") or None)
 
 
 def test_content_disposition_keeps_vietnamese_names_exactly() -> None:
@@ -348,8 +346,7 @@ def test_content_disposition_keeps_vietnamese_names_exactly() -> None:
 
 
 def test_s3_unreachable_server_is_service_unavailable(unused_tcp_port: int) -> None:
-    s3 = pytest.importorskip("storage.s3", reason="the S3 adapter is not written yet")
-    store = s3.S3BlobStore(
+    store = S3BlobStore(
         f"127.0.0.1:{unused_tcp_port}", "key", "secret", "bucket", region="us-east-1", secure=False
     )
     with pytest.raises(ServiceUnavailable):
