@@ -223,9 +223,7 @@ class LocalBlobStore:
             raise NotFound(f"{key}: no such object")
         return sidecar
 
-    def _update(
-        self, key: str, version_id: str | None, change: Callable[[_Sidecar], _Sidecar]
-    ) -> None:
+    def _update(self, key: str, version_id: str | None, change: Callable[[_Sidecar], _Sidecar]) -> None:
         _, meta_path = self._paths(key)
         self._check_version(key, version_id)
         with self._locked():
