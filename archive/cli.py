@@ -147,6 +147,20 @@ def samples(
     console.print(f"wrote {count} documents and {path}")
 
 
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Print the GraphQL schema (SDL); `archive schema -o schema.graphql` refreshes the checked-in copy."""
+    from archive.api.schema import schema_sdl  # noqa: PLC0415
+
+    text = schema_sdl()
+    if output is None:
+        console.out(text, end="", highlight=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     app()

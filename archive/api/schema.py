@@ -23,3 +23,8 @@ def build_schema(
         types=[Record],
         extensions=[*(extensions or []), ErrorCodes],  # type: ignore[list-item]
     )
+
+
+def schema_sdl() -> str:
+    """The SDL checked in as ``schema.graphql``."""
+    return build_schema().as_str() + "\n"
