@@ -60,7 +60,7 @@ class ArchiveGraphQL(GraphQL[Context, None]):
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Starlette:
     """The service. Pass ``services`` to share already-built adapters (tests)."""
     settings = settings or (services.settings if services else Settings())
-    ref: dict[str, Services] = {}
+    ref: dict[str, Services] = {} if services is None else {"services": services}
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -160,4 +160,6 @@ class RecordMutations:
             )
         except FileRejected as exc:
             return FileRejectedError(message=exc.message, code=exc.code)
+        finally:
+            await upload.close()
         return DepositSuccess(record=Record.from_domain(record))

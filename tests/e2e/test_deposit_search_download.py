@@ -5,6 +5,8 @@ follow the download link and get the same bytes back."""
 from __future__ import annotations
 
 import json
+import os
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -137,9 +139,8 @@ async def fetch(client: httpx.AsyncClient, url: str) -> bytes:
     if url.startswith(str(client.base_url)):
         response = await client.get(url)
     else:
-        import os
-
-        verify = os.environ.get("ARCHIVE_TEST_S3_CA_FILE") or True
+        ca_file = os.environ.get("ARCHIVE_TEST_S3_CA_FILE")
+        verify = ssl.create_default_context(cafile=ca_file) if ca_file else True
         async with httpx.AsyncClient(verify=verify) as direct:
             response = await direct.get(url)
     assert response.status_code == 200, response.text
