@@ -6,13 +6,23 @@ memory, CPU, wall-clock, page and pixel limits.
 """
 
 from indexing.extraction.inspection import DocumentInfo, inspect_document, sniff_media_type
+from indexing.extraction.limits import ExtractionLimits, ExtractionOutcome, LimitHit
+from indexing.extraction.ocr import ocr_image
+from indexing.extraction.sandbox import extract_document
 from indexing.extraction.textlayer import Word, extract_text_layer, page_words
+from indexing.extraction.thumbnails import thumbnail
 
 __all__ = [
     "DocumentInfo",
+    "ExtractionLimits",
+    "ExtractionOutcome",
+    "LimitHit",
     "Word",
+    "extract_document",
     "extract_text_layer",
     "inspect_document",
+    "ocr_image",
     "page_words",
     "sniff_media_type",
+    "thumbnail",
 ]

@@ -11,7 +11,9 @@ import struct
 import zlib
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from fpdf import FPDF
+from PIL import Image
 
 from archive.samples import SampleDocument, render_pdf, vietnamese_font
 
@@ -169,4 +171,30 @@ def line_end_hyphen_pdf(path: Path) -> Path:
     ):
         pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
     path.write_bytes(bytes(pdf.output()))
+    return path
+
+
+def _scanned_pages(doc: SampleDocument, dpi: int) -> list[Image.Image]:
+    document = pdfium.PdfDocument(render_pdf(doc))
+    try:
+        return [
+            document[i].render(scale=dpi / 72, grayscale=True).to_pil().copy() for i in range(len(document))
+        ]
+    finally:
+        document.close()
+
+
+def scanned_pdf(path: Path, doc: SampleDocument = SampleDocument(), *, dpi: int = 300) -> Path:
+    """An image-only PDF of the sample, as a scanner makes it: no text layer at all."""
+    pages = _scanned_pages(doc, dpi)
+    pages[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
+    return path
+
+
+def scanned_tiff(path: Path, doc: SampleDocument = SampleDocument(pages=2), *, dpi: int = 300) -> Path:
+    """A multi-page TIFF scan of the sample, one frame per page."""
+    pages = _scanned_pages(doc, dpi)
+    pages[0].save(
+        path, "TIFF", dpi=(dpi, dpi), compression="tiff_deflate", save_all=True, append_images=pages[1:]
+    )
     return path
