@@ -1,9 +1,12 @@
 """Search adapters for the ``SearchIndex`` port.
 
 ``SqliteSearchIndex`` (SQLite FTS5, the embedded default) and ``ElasticsearchIndex``
-(production) read the same ``ParsedQuery`` the same way: see ``_terms``.
+(production) read a ``ParsedQuery`` the same way (see ``_terms``): words and
+phrases match the folded text, exact diacritics score higher, document numbers
+match the normalised number exactly, and the read scope is part of the query.
 """
 
+from indexing.search.elastic import ElasticsearchIndex
 from indexing.search.fts import SqliteSearchIndex
 
-__all__ = ["SqliteSearchIndex"]
+__all__ = ["ElasticsearchIndex", "SqliteSearchIndex"]

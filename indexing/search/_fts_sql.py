@@ -121,13 +121,9 @@ def filter_sql(flt: SearchFilter) -> Sql:
     """``SearchFilter`` as a predicate on ``d``; ``agency_codes`` is the issuing agency."""
     parts: list[Sql] = []
     if flt.agency_codes:
-        parts.append(
-            Sql(f"d.issuing_agency_code IN ({_marks(flt.agency_codes)})", [*flt.agency_codes])
-        )
+        parts.append(Sql(f"d.issuing_agency_code IN ({_marks(flt.agency_codes)})", [*flt.agency_codes]))
     if flt.document_types:
-        parts.append(
-            Sql(f"d.document_type IN ({_marks(flt.document_types)})", [*flt.document_types])
-        )
+        parts.append(Sql(f"d.document_type IN ({_marks(flt.document_types)})", [*flt.document_types]))
     if flt.issued_from is not None:
         parts.append(Sql("d.issue_date >= ?", [flt.issued_from.isoformat()]))
     if flt.issued_to is not None:
@@ -167,9 +163,7 @@ def _text_scores(column: str, query: CompiledQuery) -> Sql:
     needles = query.text_needles
     if not needles:
         return Sql("SELECT NULL AS doc_key, 0.0 AS s WHERE 0")
-    expression = " OR ".join(
-        phrase(column, n.exact if column == "exact" else n.folded) for n in needles
-    )
+    expression = " OR ".join(phrase(column, n.exact if column == "exact" else n.folded) for n in needles)
     return Sql(
         # bm25() cannot sit inside an aggregate; LIMIT -1 stops SQLite flattening the subquery.
         f"SELECT doc_key, SUM(s) AS s FROM (SELECT rowid >> {SLOT_BITS} AS doc_key,"

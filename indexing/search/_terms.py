@@ -23,12 +23,16 @@ class Needle:
     """One query term, prepared for matching.
 
     ``exact`` and ``folded`` are the term's words (lower-cased, then folded) joined
-    by single spaces; a multi-word term is matched as a phrase. ``number_key`` is
-    set for document numbers, which match only the normalised number field.
+    by single spaces; a multi-word term is matched as a phrase. ``text`` and
+    ``folded_text`` are the term as typed (NFC, lower-cased) and folded, for an
+    engine that tokenises the query itself. ``number_key`` is set for document
+    numbers, which match only the normalised number field.
     """
 
     exact: str
     folded: str
+    text: str = ""
+    folded_text: str = ""
     number_key: str | None = None
 
 
@@ -70,10 +74,16 @@ def needle(term: Term) -> Needle | None:
     if term.document_number:
         key = normalize_document_number(term.text)
         return Needle(exact=key, folded=key, number_key=key)
-    exact = words(nfc(term.text).lower())
+    text = nfc(term.text).lower()
+    exact = words(text)
     if not exact:
         return None
-    return Needle(exact=" ".join(exact), folded=" ".join(words(fold(" ".join(exact)))))
+    return Needle(
+        exact=" ".join(exact),
+        folded=" ".join(words(fold(" ".join(exact)))),
+        text=text,
+        folded_text=fold(text),
+    )
 
 
 def compile_query(query: ParsedQuery) -> CompiledQuery:

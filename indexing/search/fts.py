@@ -128,9 +128,7 @@ def _write_batch(db: sqlite3.Connection, documents: Sequence[IndexDocument]) -> 
 
 def _write_one(db: sqlite3.Connection, doc: IndexDocument) -> int:
     """Write ``doc`` unless the index holds this or a newer row version."""
-    row = db.execute(
-        "SELECT doc_key, row_version FROM docs WHERE record_id = ?", (doc.record_id,)
-    ).fetchone()
+    row = db.execute("SELECT doc_key, row_version FROM docs WHERE record_id = ?", (doc.record_id,)).fetchone()
     if row is not None and row[1] >= doc.row_version:
         return 0
     if row is not None:
@@ -168,10 +166,7 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
     )
     db.executemany(
         "INSERT INTO texts (rowid, page, exact, folded) VALUES (?, ?, ?, ?)",
-        [
-            ((key << q.SLOT_BITS) | slot, page, text, fold(text))
-            for slot, (page, text) in _texts(doc)
-        ],
+        [((key << q.SLOT_BITS) | slot, page, text, fold(text)) for slot, (page, text) in _texts(doc)],
     )
 
 
@@ -272,9 +267,7 @@ def _page(
     where, params = "1", list[Any]()
     if after is not None:
         score, issued, record_id = after
-        where = (
-            "(score < ? OR (score = ? AND (issue_date < ? OR (issue_date = ? AND record_id > ?))))"
-        )
+        where = "(score < ? OR (score = ? AND (issue_date < ? OR (issue_date = ? AND record_id > ?))))"
         params = [score, score, issued, issued, record_id]
     sql = (
         f"SELECT doc_key, record_id, issue_date, score FROM ({s.text}) WHERE {where}"  # noqa: S608

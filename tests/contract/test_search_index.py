@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from archive.domain.access import UNRESTRICTED, Principal, Readable, ReadScope, Role
-from archive.domain.errors import InvalidCursor
+from archive.domain.errors import InvalidCursor, ServiceUnavailable
 from archive.domain.ports import SearchIndex
 from archive.domain.query import parse_query
 from archive.domain.records import Classification, Direction, Page, TextSource
@@ -136,7 +137,9 @@ def ids(result: SearchResult) -> list[str]:
     return [h.record_id for h in result.hits]
 
 
-pytestmark = pytest.mark.parametrize("kind", ADAPTERS)
+@pytest.fixture(params=ADAPTERS)
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
@@ -238,7 +241,8 @@ async def test_terms_of_a_clause_may_match_different_pages(indexes: IndexFactory
 
 async def test_highlights_carry_page_numbers_and_escape_html(indexes: IndexFactory) -> None:
     index = await indexes()
-    await load(index, make_doc("a", "Trang bìa", "Điều 1. Áp dụng <b>chữ ký số</b> & con dấu"))
+    body = "Điều 1. " + "Nội dung chung. " * 40 + "Áp dụng <b>chữ ký số</b> & con dấu."
+    await load(index, make_doc("a", "Trang bìa", body))
     [hit] = (await search(index, "chu ky so")).hits
     [highlight] = hit.highlights
     assert highlight.page == 2
@@ -250,9 +254,7 @@ async def test_highlights_carry_page_numbers_and_escape_html(indexes: IndexFacto
 # --- filters and facets -----------------------------------------------------------------
 
 FILTER_DOCS = [
-    make_doc(
-        "hn-qd", "kế hoạch", issuing="HN", document_type="Quyết định", issued=date(2023, 5, 2)
-    ),
+    make_doc("hn-qd", "kế hoạch", issuing="HN", document_type="Quyết định", issued=date(2023, 5, 2)),
     make_doc(
         "hn-cv",
         "kế hoạch",
@@ -294,9 +296,7 @@ FILTER_DOCS = [
         (SearchFilter(agency_codes=("DN",), document_types=("Công văn",)), {"dn-cv"}),
     ],
 )
-async def test_filters(
-    indexes: IndexFactory, search_filter: SearchFilter, expected: set[str]
-) -> None:
+async def test_filters(indexes: IndexFactory, search_filter: SearchFilter, expected: set[str]) -> None:
     index = await indexes()
     await load(index, *FILTER_DOCS)
     for text in (None, "kế hoạch"):
@@ -349,13 +349,9 @@ def _scope(**kwargs: object) -> ReadScope:
 SCOPES = {
     "anonymous": ReadScope.for_principal(Principal("anonymous", anonymous=True)),
     "member-of-a": _scope(subject="u9", agencies=frozenset({"A"})),
-    "member-of-a-cleared": _scope(
-        subject="u9", agencies=frozenset({"A"}), clearance=Classification.SECRET
-    ),
+    "member-of-a-cleared": _scope(subject="u9", agencies=frozenset({"A"}), clearance=Classification.SECRET),
     "granted-user": _scope(subject="u1"),
-    "archivist": _scope(
-        subject="u2", roles=frozenset({Role.ARCHIVIST}), clearance=Classification.SECRET
-    ),
+    "archivist": _scope(subject="u2", roles=frozenset({Role.ARCHIVIST}), clearance=Classification.SECRET),
 }
 
 
@@ -384,8 +380,7 @@ def _readable(doc: IndexDocument) -> Readable:
 def _facet_counts(result: object) -> object:
     facets = result.facets  # type: ignore[attr-defined]
     return [
-        sorted((b.value, b.count) for b in f)
-        for f in (facets.agencies, facets.document_types, facets.years)
+        sorted((b.value, b.count) for b in f) for f in (facets.agencies, facets.document_types, facets.years)
     ]
 
 
@@ -396,8 +391,7 @@ def _facet_counts(result: object) -> object:
 async def test_pages_through_every_hit_once(indexes: IndexFactory, text: str | None) -> None:
     index = await indexes()
     docs = [
-        make_doc(f"r{i:02d}", "biên bản " * (1 + i % 3), issued=date(2024, 1, 1 + i % 4))
-        for i in range(23)
+        make_doc(f"r{i:02d}", "biên bản " * (1 + i % 3), issued=date(2024, 1, 1 + i % 4)) for i in range(23)
     ]
     await load(index, *docs)
     seen: list[str] = []
@@ -433,9 +427,7 @@ async def test_stale_or_replayed_writes_are_refused(indexes: IndexFactory) -> No
     v2 = make_doc("a", "phiên bản hai", row_version=2)
     assert await index.upsert(v2)
     assert not await index.upsert(v2)
-    assert not await index.upsert(
-        replace(v2, row_version=1, pages=make_doc("a", "phiên bản một").pages)
-    )
+    assert not await index.upsert(replace(v2, row_version=1, pages=make_doc("a", "phiên bản một").pages))
     await index.refresh()
     assert ids(await search(index, "hai")) == ["a"]
     assert ids(await search(index, "một")) == []
@@ -472,12 +464,38 @@ async def test_get_versions_lists_every_document(indexes: IndexFactory) -> None:
 async def test_rebuild_replaces_the_whole_index(indexes: IndexFactory) -> None:
     index = await indexes()
     await load(index, make_doc("old", "văn bản cũ"))
-    assert (
-        await index.rebuild([make_doc("new1", "văn bản mới"), make_doc("new2", "văn bản mới")]) == 2
-    )
+    assert await index.rebuild([make_doc("new1", "văn bản mới"), make_doc("new2", "văn bản mới")]) == 2
     await index.refresh()
     assert sorted(ids(await search(index, "văn bản"))) == ["new1", "new2"]
     assert sorted([v async for v in index.get_versions()]) == [("new1", 1), ("new2", 1)]
     assert await index.upsert(make_doc("later", "văn bản"))
     await index.refresh()
     assert (await search(index, "văn bản")).total == 3
+
+
+# --- failures -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("adapter", ["fts", "elasticsearch"])
+async def test_an_unreachable_index_is_service_unavailable(adapter: str, tmp_path: Path) -> None:
+    index: SearchIndex
+    if adapter == "fts":
+        from indexing.search.fts import SqliteSearchIndex
+
+        index = SqliteSearchIndex(tmp_path / "no-such-directory" / "search.db")
+    else:
+        from indexing.search.elastic import ElasticsearchIndex
+
+        index = ElasticsearchIndex(f"http://127.0.0.1:{_closed_port()}", index="unreachable")
+    try:
+        with pytest.raises(ServiceUnavailable):
+            await index.ensure_ready()
+    finally:
+        await index.close()
+
+
+def _closed_port() -> int:
+    """A port nothing listens on: bound, then released."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -1,0 +1,222 @@
+"""The Elasticsearch index template and a SearchRequest compiled to a search body.
+
+Text is indexed twice, like the FTS5 adapter does: ``*_exact`` as written and
+``*_folded`` after ``archive.domain.text.fold`` (folded here, not by the engine: the
+Elasticsearch distribution the tests run has no ``asciifolding``, and one folding
+function for both adapters keeps their answers identical). Both use the standard
+tokenizer plus lowercase. Metadata sits in one multi-valued field (``meta_*``),
+pages in ``nested`` objects so a highlight knows its page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archive.domain.access import ReadScope
+from archive.domain.search import SearchFilter, SearchRequest
+from indexing.search._highlight import CLOSE, OPEN
+from indexing.search._terms import CompiledQuery, Needle
+
+JSON = dict[str, Any]
+
+EXACT_BOOST = 2.0
+NUMBER_BOOST = 10.0
+FACET_SIZE = 50
+HIGHLIGHT_PAGES = 3
+SORT: list[JSON] = [
+    {"_score": {"order": "desc"}},
+    {"issue_date": {"order": "desc"}},
+    {"record_id": {"order": "asc"}},
+]
+
+_TEXT = {"type": "text", "analyzer": "words"}
+_KEYWORD = {"type": "keyword"}
+MAPPINGS: JSON = {
+    "dynamic": "strict",
+    "properties": {
+        "record_id": _KEYWORD,
+        "row_version": {"type": "long"},
+        "document_number": _KEYWORD,
+        "document_number_key": _KEYWORD,
+        "document_type": _KEYWORD,
+        "agency_code": _KEYWORD,
+        "issuing_agency_code": _KEYWORD,
+        "issue_date": {"type": "date", "format": "strict_date"},
+        "year": {"type": "short"},
+        "direction": _KEYWORD,
+        "classification": {"type": "byte"},
+        "is_public": {"type": "boolean"},
+        "grants": _KEYWORD,
+        "signed": {"type": "boolean"},
+        "signature_valid": {"type": "boolean"},
+        "meta_exact": _TEXT,
+        "meta_folded": _TEXT,
+        "pages": {
+            "type": "nested",
+            "properties": {"number": {"type": "integer"}, "exact": _TEXT, "folded": _TEXT},
+        },
+    },
+}
+
+
+def settings(replicas: int) -> JSON:
+    """One shard: exact counts and facets, and more than enough for one archive."""
+    return {
+        "number_of_shards": 1,
+        "number_of_replicas": replicas,
+        "analysis": {
+            "analyzer": {"words": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]}}
+        },
+    }
+
+
+def search_body(request: SearchRequest, query: CompiledQuery, after: list[Any] | None) -> JSON:
+    """The whole search: hits, total and (optionally) facets under one filtered query."""
+    body: JSON = {
+        "query": _query(request, query),
+        "sort": SORT,
+        "size": request.first + 1,
+        "track_total_hits": True,
+        "_source": False,
+    }
+    if after is not None:
+        body["search_after"] = after
+    if request.with_facets:
+        body["aggs"] = _aggregations()
+    return body
+
+
+def _query(request: SearchRequest, query: CompiledQuery) -> JSON:
+    clauses: JSON = {"filter": [scope_query(request.scope), *filter_queries(request.filter)]}
+    if not query.match_all:
+        clauses["must"] = [_matched(query)]
+    if query.excluded:
+        clauses["must_not"] = [_needle(n) for n in query.excluded]
+    if request.with_highlights and query.text_needles:
+        clauses["should"] = [_highlighted_pages(query.text_needles)]
+    return {"bool": clauses}
+
+
+def _matched(query: CompiledQuery) -> JSON:
+    if not query.clauses:
+        return {"match_none": {}}
+    return {
+        "bool": {
+            "should": [{"bool": {"must": [_needle(n) for n in c]}} for c in query.clauses],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _needle(needle: Needle) -> JSON:
+    """One term: matched on folded text anywhere, scored up where diacritics match too."""
+    if needle.number_key is not None:
+        term = {"term": {"document_number_key": needle.number_key}}
+        return {"constant_score": {"filter": term, "boost": NUMBER_BOOST}}
+    pages = {
+        "bool": {
+            "should": [
+                _phrase("pages.folded", needle.folded_text),
+                _phrase("pages.exact", needle.text, EXACT_BOOST),
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    return {
+        "bool": {
+            "should": [
+                _phrase("meta_folded", needle.folded_text),
+                _phrase("meta_exact", needle.text, EXACT_BOOST),
+                {"nested": {"path": "pages", "query": pages, "score_mode": "sum"}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _phrase(field: str, text: str, boost: float = 1.0) -> JSON:
+    return {"match_phrase": {field: {"query": text, "boost": boost}}}
+
+
+def _highlighted_pages(needles: tuple[Needle, ...]) -> JSON:
+    """A zero-weight clause whose inner hits carry the best pages and their snippets."""
+    highlight = {
+        # The unified highlighter cuts at sentences, and folded text is lower case, so
+        # it finds no sentence ends and drops matches; the plain one cuts by size.
+        "type": "plain",
+        "pre_tags": [OPEN],
+        "post_tags": [CLOSE],
+        "number_of_fragments": 1,
+        "fragment_size": 160,
+    }
+    return {
+        "nested": {
+            "path": "pages",
+            "boost": 0,
+            "query": {"bool": {"should": [_phrase("pages.folded", n.folded_text) for n in needles]}},
+            "inner_hits": {
+                "name": "pages",
+                "size": HIGHLIGHT_PAGES,
+                "_source": {"includes": ["pages.number", "pages.exact"]},
+                "highlight": {"fields": {"pages.folded": highlight}},
+            },
+        }
+    }
+
+
+def scope_query(scope: ReadScope) -> JSON:
+    """``ReadScope`` as a filter. See its docstring for the rule."""
+    public: JSON = {"term": {"is_public": True}}
+    if scope.public_only:
+        return public
+    reach: list[JSON] = []
+    if scope.all_agencies:
+        reach.append({"match_all": {}})
+    if scope.agencies:
+        reach.append({"terms": {"agency_code": sorted(scope.agencies)}})
+    if scope.grantee_keys:
+        reach.append({"terms": {"grants": sorted(scope.grantee_keys)}})
+    if not reach:
+        return public
+    cleared = {
+        "bool": {
+            "filter": [{"range": {"classification": {"lte": int(scope.max_classification)}}}],
+            "should": reach,
+            "minimum_should_match": 1,
+        }
+    }
+    return {"bool": {"should": [public, cleared], "minimum_should_match": 1}}
+
+
+def filter_queries(flt: SearchFilter) -> list[JSON]:
+    """``SearchFilter`` as filters; ``agency_codes`` is the issuing agency (the facet's field)."""
+    out: list[JSON] = []
+    if flt.agency_codes:
+        out.append({"terms": {"issuing_agency_code": list(flt.agency_codes)}})
+    if flt.document_types:
+        out.append({"terms": {"document_type": list(flt.document_types)}})
+    dates: JSON = {}
+    if flt.issued_from is not None:
+        dates["gte"] = flt.issued_from.isoformat()
+    if flt.issued_to is not None:
+        dates["lte"] = flt.issued_to.isoformat()
+    if dates:
+        out.append({"range": {"issue_date": dates}})
+    if flt.direction is not None:
+        out.append({"term": {"direction": flt.direction.value}})
+    if flt.classifications:
+        out.append({"terms": {"classification": [int(c) for c in flt.classifications]}})
+    if flt.signed is not None:
+        out.append({"term": {"signed": flt.signed}})
+    if flt.signature_valid is not None:
+        out.append({"term": {"signature_valid": flt.signature_valid}})
+    return out
+
+
+def _aggregations() -> JSON:
+    # Inside the query (not post_filter): facets count only what scope and filter allow.
+    return {
+        "agencies": {"terms": {"field": "issuing_agency_code", "size": FACET_SIZE}},
+        "document_types": {"terms": {"field": "document_type", "size": FACET_SIZE}},
+        "years": {"terms": {"field": "year", "size": FACET_SIZE, "order": {"_key": "desc"}}},
+    }

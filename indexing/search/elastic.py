@@ -1,0 +1,291 @@
+"""The production search index: Elasticsearch through the official async client.
+
+The index is versioned behind an alias: ``records`` points at ``records-v1``;
+``rebuild`` fills ``records-v2`` and swaps the alias in one ``_aliases`` call.
+Every generation is created from one index template. Writes are versioned
+externally by the record's row version, so a replayed or stale write is refused
+by the engine itself (HTTP 409), whatever order workers deliver them in. Writes
+that arrive while a rebuild runs land in the old generation; ``archive reconcile``
+repairs that drift.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from itertools import islice
+from typing import Any
+
+from elasticsearch import (
+    ApiError,
+    AsyncElasticsearch,
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    TransportError,
+)
+
+from archive.domain.errors import InvalidCursor, InvalidQuery, ServiceUnavailable
+from archive.domain.search import (
+    FacetBucket,
+    Facets,
+    Highlight,
+    IndexDocument,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
+    SortKey,
+)
+from indexing.search import _es_query as q
+from indexing.search._es_documents import bulk_actions, source
+from indexing.search._highlight import render
+from indexing.search._terms import compile_query
+
+BATCH_SIZE = 500
+VERSIONS_PAGE = 1000
+
+
+class ElasticsearchIndex:
+    """``SearchIndex`` on Elasticsearch 8. See ``archive.domain.ports.SearchIndex``.
+
+    Args:
+        url: the cluster, e.g. ``http://127.0.0.1:9200``.
+        index: the alias searched and written; generations are ``{index}-v{n}``.
+        replicas: replicas per generation (0 on a single node).
+        request_timeout: seconds before a request counts as unanswered.
+    """
+
+    def __init__(
+        self, url: str, index: str = "records", *, replicas: int = 0, request_timeout: float = 30
+    ) -> None:
+        self._url = url
+        self._alias = index
+        self._replicas = replicas
+        self._timeout = request_timeout
+        self._es: AsyncElasticsearch | None = None
+
+    @property
+    def _client(self) -> AsyncElasticsearch:
+        # Built on first use, inside the running event loop, never at construction.
+        if self._es is None:
+            self._es = AsyncElasticsearch(self._url, request_timeout=self._timeout)
+        return self._es
+
+    async def ensure_ready(self) -> None:
+        with _translated():
+            await self._client.indices.put_index_template(
+                name=f"{self._alias}-template",
+                index_patterns=[f"{self._alias}-v*"],
+                template={"settings": q.settings(self._replicas), "mappings": q.MAPPINGS},
+            )
+            if await self._client.indices.exists_alias(name=self._alias):
+                return
+            try:
+                await self._client.indices.create(index=self._generation(1), aliases={self._alias: {}})
+            except BadRequestError as error:
+                # Another process created it first: fine, as long as the alias is there.
+                if error.error != "resource_already_exists_exception":
+                    raise
+
+    async def upsert(self, document: IndexDocument) -> bool:
+        with _translated():
+            try:
+                await self._client.index(
+                    index=self._alias,
+                    id=document.record_id,
+                    document=source(document),
+                    version=document.row_version,
+                    version_type="external",
+                )
+            except ConflictError:
+                return False
+        return True
+
+    async def upsert_many(self, documents: Iterable[IndexDocument]) -> int:
+        return await self._bulk(self._alias, documents)
+
+    async def delete(self, record_id: str) -> None:
+        with _translated(), suppress(NotFoundError):  # already gone: deleting is idempotent
+            await self._client.delete(index=self._alias, id=record_id)
+
+    async def search(self, request: SearchRequest) -> SearchResult:
+        after = _check_sort_key(request.after)
+        query = compile_query(request.query)
+        with _translated():
+            response = await self._client.search(index=self._alias, body=q.search_body(request, query, after))
+        return _result(response.body, request)
+
+    async def get_versions(self) -> AsyncIterator[tuple[str, int]]:
+        after: list[Any] | None = None
+        while True:
+            with _translated():
+                response = await self._client.search(
+                    index=self._alias,
+                    size=VERSIONS_PAGE,
+                    sort=[{"record_id": "asc"}],
+                    source=False,
+                    version=True,
+                    search_after=after,
+                )
+            hits = response.body["hits"]["hits"]
+            for hit in hits:
+                yield hit["_id"], int(hit["_version"])
+            if len(hits) < VERSIONS_PAGE:
+                return
+            after = hits[-1]["sort"]
+
+    async def rebuild(self, documents: Iterable[IndexDocument]) -> int:
+        with _translated():
+            old = await self._generations()
+            fresh = self._generation(max((_number(n) for n in old), default=0) + 1)
+            # No refreshes while loading: the new generation is not searched yet.
+            await self._client.indices.create(index=fresh, settings={"refresh_interval": "-1"})
+        written = await self._bulk(fresh, documents)
+        with _translated():
+            await self._client.indices.put_settings(index=fresh, settings={"refresh_interval": None})
+            await self._client.indices.refresh(index=fresh)
+            current = await self._aliased()
+            actions: list[dict[str, Any]] = [{"remove": {"index": n, "alias": self._alias}} for n in current]
+            actions.append({"add": {"index": fresh, "alias": self._alias}})
+            await self._client.indices.update_aliases(actions=actions)
+            if old:
+                await self._client.indices.delete(index=",".join(old))
+        return written
+
+    async def refresh(self) -> None:
+        with _translated():
+            await self._client.indices.refresh(index=self._alias)
+
+    async def drop(self) -> None:
+        """Delete every generation and the template (tests and decommissioning)."""
+        with _translated():
+            names = await self._generations()
+            if names:
+                await self._client.indices.delete(index=",".join(names))
+            with suppress(NotFoundError):
+                await self._client.indices.delete_index_template(name=f"{self._alias}-template")
+
+    async def close(self) -> None:
+        if self._es is not None:
+            await self._es.close()
+            self._es = None
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _generation(self, number: int) -> str:
+        return f"{self._alias}-v{number}"
+
+    async def _generations(self) -> list[str]:
+        """Every ``{alias}-v{n}`` index, named explicitly (wildcard deletes may be off)."""
+        response = await self._client.indices.get(index=f"{self._alias}-v*", expand_wildcards="open,closed")
+        pattern = re.compile(rf"^{re.escape(self._alias)}-v\d+$")
+        return sorted(n for n in response.body if pattern.match(n))
+
+    async def _aliased(self) -> list[str]:
+        try:
+            response = await self._client.indices.get_alias(name=self._alias)
+        except NotFoundError:
+            return []
+        return sorted(response.body)
+
+    async def _bulk(self, index: str, documents: Iterable[IndexDocument]) -> int:
+        written = 0
+        iterator = iter(documents)
+        while batch := list(islice(iterator, BATCH_SIZE)):
+            with _translated():
+                response = await self._client.bulk(operations=bulk_actions(index, batch))
+            written += _count_written(response.body["items"])
+        return written
+
+
+def _number(name: str) -> int:
+    return int(name.rsplit("-v", 1)[1])
+
+
+def _count_written(items: list[dict[str, Any]]) -> int:
+    """Successful writes; a 409 is a stale write, anything else a failure."""
+    written = 0
+    for item in items:
+        status = item["index"]["status"]
+        if status in (200, 201):
+            written += 1
+        elif status != 409:
+            reason = item["index"].get("error", {}).get("reason", "unknown")
+            raise ServiceUnavailable(f"the search index refused a document: {reason}")
+    return written
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Engine errors as domain errors; the raw engine response never leaves."""
+    try:
+        yield
+    except BadRequestError as error:
+        raise InvalidQuery(f"the search engine refused the request: {error.error}") from error
+    except ApiError as error:
+        raise ServiceUnavailable(f"the search engine failed ({error.meta.status})") from error
+    except TransportError as error:
+        raise ServiceUnavailable("the search engine is not reachable") from error
+
+
+def _check_sort_key(after: SortKey | None) -> list[Any] | None:
+    """Our sort key is (score, issue date in epoch milliseconds, record id)."""
+    if after is None:
+        return None
+    if len(after) != 3:
+        raise InvalidCursor("the cursor does not belong to this search index")
+    score, issued, record_id = after
+    valid = (
+        isinstance(score, int | float)
+        and not isinstance(score, bool)
+        and isinstance(issued, int)
+        and not isinstance(issued, bool)
+        and isinstance(record_id, str)
+    )
+    if not valid:
+        raise InvalidCursor("the cursor does not belong to this search index")
+    return [float(score), issued, record_id]
+
+
+def _result(body: dict[str, Any], request: SearchRequest) -> SearchResult:
+    hits = body["hits"]["hits"]
+    return SearchResult(
+        hits=tuple(_hit(h) for h in hits[: request.first]),
+        total=int(body["hits"]["total"]["value"]),
+        facets=_facets(body.get("aggregations", {})),
+        has_next=len(hits) > request.first,
+    )
+
+
+def _hit(hit: dict[str, Any]) -> SearchHit:
+    score, issued, record_id = hit["sort"]
+    return SearchHit(
+        record_id=str(record_id),
+        score=float(score),
+        sort_key=(float(score), int(issued), str(record_id)),
+        highlights=_highlights(hit),
+    )
+
+
+def _highlights(hit: dict[str, Any]) -> tuple[Highlight, ...]:
+    inner = hit.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
+    found = []
+    for page in inner:
+        fragments = page.get("highlight", {}).get("pages.folded", [])
+        if fragments:
+            original = page["_source"]["exact"]
+            found.append(Highlight(int(page["_source"]["number"]), render(fragments[0], original)))
+    return tuple(sorted(found, key=lambda h: h.page))
+
+
+def _facets(aggregations: dict[str, Any]) -> Facets:
+    def buckets(name: str) -> tuple[FacetBucket, ...]:
+        raw = aggregations.get(name, {}).get("buckets", [])
+        return tuple(FacetBucket(str(b["key"]), int(b["doc_count"])) for b in raw)
+
+    return Facets(
+        agencies=buckets("agencies"),
+        document_types=buckets("document_types"),
+        years=buckets("years"),
+    )
