@@ -94,9 +94,7 @@ def corpus(workdir: Path) -> list[tuple[Path, list[str]]]:
     """One long document and a spread of varied ones, with their expected text."""
     rng = random.Random(30)
     docs = [SampleDocument(pages=150)]
-    docs += [
-        dataclasses.replace(random_document(rng, i), pages=rng.randint(1, 12)) for i in range(40)
-    ]
+    docs += [dataclasses.replace(random_document(rng, i), pages=rng.randint(1, 12)) for i in range(40)]
     out = []
     for index, doc in enumerate(docs):
         path = workdir / f"doc{index}.pdf"
@@ -130,9 +128,7 @@ def hyphen_check(extractor: Extractor, workdir: Path) -> dict[str, bool]:
     }
 
 
-def measure(
-    name: str, extractor: Extractor, docs: list[tuple[Path, list[str]]]
-) -> dict[str, object]:
+def measure(name: str, extractor: Extractor, docs: list[tuple[Path, list[str]]]) -> dict[str, object]:
     pages = missing = extra = words = 0
     diffs: Counter[str] = Counter()
     started = time.perf_counter()
