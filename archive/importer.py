@@ -22,7 +22,7 @@ from archive.domain.access import Principal, Role
 from archive.domain.errors import ArchiveError, DuplicateRecord, MetadataInvalid
 from archive.domain.records import Classification, Direction, RecordMetadata, Urgency
 from archive.factory import build_services
-from archive.samples import random_document, render_pdf
+from archive.samples import SampleDocument, random_document, render_pdf
 from archive.services.container import Services
 from archive.services.deposit import deposit
 from archive.settings import Settings
@@ -188,20 +188,32 @@ def write_samples(directory: Path, *, count: int, seed: int) -> Path:
     """Sample PDFs and a matching manifest.csv, for demos and benchmarks."""
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)  # noqa: S311 - sample content, not secrets
+    rows = []
+    for i in range(1, count + 1):
+        doc = random_document(rng, i)
+        name = f"{i:05d}.pdf"
+        (directory / name).write_bytes(render_pdf(doc))
+        rows.append(sample_row(name, doc, is_public=i % 3 == 0))
+    return write_manifest(directory, rows)
+
+
+def sample_row(name: str, doc: SampleDocument, *, is_public: bool = False) -> dict[str, str]:
+    """The manifest row that deposits file ``name`` with the metadata ``doc`` was drawn with."""
+    return {
+        "file": name, "document_type": doc.title.capitalize(), "number": doc.number,
+        "notation": doc.notation, "issuing_agency_code": "UBND-HG",
+        "issuing_agency_name": doc.agency, "issue_date": doc.issue_date.isoformat(),
+        "subject": doc.subject, "signer_name": doc.signer_name,
+        "signer_position": doc.signer_position, "direction": "outgoing",
+        "issue_place": doc.place, "is_public": "true" if is_public else "false",
+    }  # fmt: skip
+
+
+def write_manifest(directory: Path, rows: list[dict[str, str]]) -> Path:
+    """``directory/manifest.csv`` with the given rows, in the import format."""
     manifest = directory / "manifest.csv"
     with manifest.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         writer.writeheader()
-        for i in range(1, count + 1):
-            doc = random_document(rng, i)
-            name = f"{i:05d}.pdf"
-            (directory / name).write_bytes(render_pdf(doc))
-            writer.writerow({
-                "file": name, "document_type": doc.title.capitalize(), "number": doc.number,
-                "notation": doc.notation, "issuing_agency_code": "UBND-HG",
-                "issuing_agency_name": doc.agency, "issue_date": doc.issue_date.isoformat(),
-                "subject": doc.subject, "signer_name": doc.signer_name,
-                "signer_position": doc.signer_position, "direction": "outgoing",
-                "issue_place": doc.place, "is_public": "true" if i % 3 == 0 else "false",
-            })  # fmt: skip
+        writer.writerows(rows)
     return manifest

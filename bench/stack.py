@@ -1,0 +1,134 @@
+"""The archive itself, as the suites run it: embedded settings in a scratch folder,
+a corpus deposited through ``archive.services.deposit``, and worker processes
+timed from the moment they are all ready until the queue is empty."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archive.factory import build_services
+from archive.importer import IMPORTER, parse_row, read_manifest
+from archive.services.deposit import deposit
+from archive.services.worker import drain
+from archive.settings import Settings
+from bench.corpus import Corpus
+from bench.harness import PeakSampler, proc_status_mb
+
+
+def embedded_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """SQLite, a local blob directory and FTS5 under ``data_dir``; no ``.env`` read."""
+    return Settings(_env_file=None, data_dir=data_dir, embedded_worker=False, **overrides)  # type: ignore[call-arg]
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """``ARCHIVE_*`` variables that rebuild ``settings`` in another process (``archive serve``)."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        raw = (
+            value.get_secret_value() if hasattr(value, "get_secret_value") else getattr(value, "value", value)
+        )
+        env[f"ARCHIVE_{name.upper()}"] = str(raw).lower() if isinstance(raw, bool) else str(raw)
+    return env
+
+
+def deposit_corpus(settings: Settings, corpus: Corpus) -> float:
+    """Deposit every file of the corpus (jobs pending, none processed); returns the
+    seconds the deposits took, the database migrations before them excluded."""
+    services = build_services(settings, migrate=True)
+    try:
+        started = time.perf_counter()
+        for row in read_manifest(corpus.manifest):
+            with (corpus.directory / row["file"]).open("rb") as handle:
+                deposit(services, IMPORTER, handle, filename=row["file"], metadata=parse_row(row))
+        return time.perf_counter() - started
+    finally:
+        asyncio.run(services.close())
+
+
+def copy_data_dir(template: Settings, target: Path) -> Settings:
+    """The same archive, copied, so each run starts from the same pending queue."""
+    shutil.copytree(template.data_dir, target)
+    return template.model_copy(update={"data_dir": target})
+
+
+@dataclass(frozen=True)
+class DrainRun:
+    """How long N workers took to empty the queue, and what each process reported."""
+
+    seconds: float
+    jobs: int
+    workers: list[dict[str, float]]
+
+    @property
+    def peak_worker_mb(self) -> float:
+        return max(w["worker_hwm_mb"] for w in self.workers)
+
+    @property
+    def peak_extraction_mb(self) -> float:
+        return max(w["extraction_hwm_mb"] for w in self.workers)
+
+    @property
+    def peak_tesseract_mb(self) -> float:
+        return max(w["tesseract_hwm_mb"] for w in self.workers)
+
+
+def drain_with_processes(settings: Settings, processes: int) -> DrainRun:
+    """Start ``processes`` workers (spawned, each with its own engines, as
+    ``archive worker --processes N --once`` does), wait until all are built, then
+    time them draining the queue. Interpreter start-up is not in the figure."""
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Barrier(processes + 1)
+    reports = ctx.Queue()
+    children = [ctx.Process(target=_worker, args=(settings, ready, reports)) for _ in range(processes)]
+    for child in children:
+        child.start()
+    ready.wait(timeout=120)
+    started = time.perf_counter()
+    workers = [reports.get(timeout=3600) for _ in children]
+    seconds = time.perf_counter() - started
+    for child in children:
+        child.join()
+    return DrainRun(seconds, int(sum(w["jobs"] for w in workers)), workers)
+
+
+def _worker(settings: Settings, ready: Any, reports: Any) -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # as archive.worker_processes sets it
+    reports.put(asyncio.run(_drain(settings, ready)))
+
+
+async def _drain(settings: Settings, ready: Any) -> dict[str, float]:
+    services = await asyncio.to_thread(build_services, settings, migrate=False)
+    await services.index.ensure_ready()
+    await asyncio.to_thread(ready.wait, 120)
+    try:
+        with PeakSampler(os.getpid()) as sampler:
+            jobs = await drain(services)
+    finally:
+        await services.close()
+    return {
+        "jobs": jobs,
+        "worker_hwm_mb": proc_status_mb(os.getpid(), "VmHWM"),
+        "extraction_hwm_mb": sampler.children_mb,
+        "tesseract_hwm_mb": sampler.grandchildren_mb,
+    }
+
+
+def failed_jobs(settings: Settings) -> int:
+    """Jobs that did not end done: a benchmark of failures would be meaningless."""
+    from archive.domain.jobs import JobStatus
+
+    services = build_services(settings, migrate=False)
+    try:
+        counts = services.jobs.counts()
+    finally:
+        asyncio.run(services.close())
+    return sum(n for status, n in counts.items() if status is not JobStatus.DONE)
