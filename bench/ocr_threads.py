@@ -5,19 +5,14 @@ extractor does) in 1 and 2 processes, with tesseract's default threading and wit
 ``OMP_THREAD_LIMIT=1``, and by the raw ``tesseract`` CLI as a baseline. Accuracy
 is the share of the text layer's words that OCR found.
 
-Run: ``python -m bench.ocr_threads [PAGES]`` (prints JSON, writes bench/results/).
+Run: ``python -m bench ocr_threads [--quick]``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import multiprocessing
 import os
-import random
 import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -28,26 +23,24 @@ import pypdfium2 as pdfium
 import pytesseract
 from PIL import Image
 
-from archive.samples import random_document, render_pdf
+from archive.samples import render_pdf
+from bench.corpus import one_page_documents, page_images
+from bench.harness import Context, Result
 from indexing.extraction.textlayer import read_page_text
 
-RESULTS = Path(__file__).parent / "results" / "ocr_threads.json"
+NAME = "ocr_threads"
 LANG = "vie+eng"
 
 
 def make_pages(workdir: Path, count: int) -> list[tuple[Path, str]]:
     """``count`` page images at 300 dpi, each with the text layer it was drawn from."""
-    rng = random.Random(7)
     pages = []
-    for index in range(count):
-        doc = dataclasses.replace(random_document(rng, index), pages=1)
-        document = pdfium.PdfDocument(render_pdf(doc))
-        page = document[0]
-        image = page.render(scale=300 / 72, grayscale=True).to_pil()
-        path = workdir / f"page{index}.png"
-        image.save(path)
-        pages.append((path, read_page_text(page)))
-        document.close()
+    for index, doc in enumerate(one_page_documents(count)):
+        pdf = workdir / f"page{index}.pdf"
+        pdf.write_bytes(render_pdf(doc))
+        with pdfium.PdfDocument(pdf) as document:
+            text = read_page_text(document[0])
+        pages.append((page_images(pdf, workdir)[0], text))
     return pages
 
 
@@ -66,7 +59,7 @@ def cli_page(path: Path) -> str:
     ).stdout
 
 
-def run(
+def run_pool(
     reader: Callable[[Path], str], paths: list[Path], processes: int, omp_one: bool
 ) -> tuple[float, list[str]]:
     """Seconds to read every page, and the texts. Workers inherit the environment at spawn."""
@@ -109,31 +102,27 @@ CONFIGS = [
 ]
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 8
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        pages = make_pages(Path(tmp), count)
-        paths, expected = [p for p, _ in pages], [t for _, t in pages]
-        for name, reader, processes, omp_one in CONFIGS:
-            seconds, texts = run(reader, paths, processes, omp_one)
-            results.append(
-                {
-                    "reader": name,
-                    "processes": processes,
-                    "OMP_THREAD_LIMIT": "1" if omp_one else "unset (tesseract default)",
-                    "pages": count,
-                    "seconds": round(seconds, 2),
-                    "pages_per_minute": round(count * 60 / seconds, 1),
-                    "word_accuracy": accuracy(expected, texts),
-                }
-            )
-            print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr)
-    report = {"cpus": os.cpu_count(), "dpi": 300, "lang": LANG, "results": results}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    print(json.dumps(report, ensure_ascii=False, indent=2))
-
-
-if __name__ == "__main__":
-    main()
+def run(ctx: Context) -> Result:
+    result = Result(NAME)
+    count = ctx.size(4, 8)
+    pages = make_pages(ctx.workdir, count)
+    paths, expected = [p for p, _ in pages], [t for _, t in pages]
+    rows = []
+    for name, reader, processes, omp_one in CONFIGS:
+        seconds, texts = run_pool(reader, paths, processes, omp_one)
+        rows.append(
+            {
+                "reader": name,
+                "processes": processes,
+                "OMP_THREAD_LIMIT": "1" if omp_one else "unset (tesseract default)",
+                "pages": count,
+                "seconds": round(seconds, 2),
+                "pages_per_minute": round(count * 60 / seconds, 1),
+                "word_accuracy": accuracy(expected, texts),
+            }
+        )
+    result.figures = {"dpi": 300, "lang": LANG, "results": rows}
+    ppm = [float(r["pages_per_minute"]) for r in rows]  # type: ignore[arg-type]
+    result.ratio("2 processes pages/min, OMP_THREAD_LIMIT=1 ÷ default threads", ppm[3], ppm[2], 1.0, "higher")
+    result.ratio("2 processes pages/min, pytesseract ÷ tesseract CLI", ppm[3], ppm[5], None, "higher")
+    return result

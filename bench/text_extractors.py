@@ -6,16 +6,14 @@ poppler's ``pdftotext`` as a subprocess, in its default reading-order mode and i
 samples were drawn from, plus a check that ``30/2020/NĐ-CP`` and a document
 number broken after its hyphen at a line end keep their hyphen.
 
-Run: ``python -m bench.text_extractors`` (prints JSON, writes bench/results/).
+Run: ``python -m bench text_extractors [--quick]``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 import subprocess
-import tempfile
 import time
 import unicodedata
 from collections import Counter
@@ -25,10 +23,11 @@ from pathlib import Path
 import pdfplumber
 
 from archive.samples import SampleDocument, random_document, render_pdf
+from bench.harness import Context, Result
 from indexing.extraction.textlayer import extract_text_layer
 from tests.support.hostile import line_end_hyphen_pdf
 
-RESULTS = Path(__file__).parent / "results" / "text_extractors.json"
+NAME = "text_extractors"
 Extractor = Callable[[Path], list[str]]
 
 
@@ -90,11 +89,11 @@ def expected_pages(doc: SampleDocument) -> list[str]:
     return pages
 
 
-def corpus(workdir: Path) -> list[tuple[Path, list[str]]]:
+def corpus(workdir: Path, *, long_pages: int = 150, count: int = 40) -> list[tuple[Path, list[str]]]:
     """One long document and a spread of varied ones, with their expected text."""
     rng = random.Random(30)
-    docs = [SampleDocument(pages=150)]
-    docs += [dataclasses.replace(random_document(rng, i), pages=rng.randint(1, 12)) for i in range(40)]
+    docs = [SampleDocument(pages=long_pages)]
+    docs += [dataclasses.replace(random_document(rng, i), pages=rng.randint(1, 12)) for i in range(count)]
     out = []
     for index, doc in enumerate(docs):
         path = workdir / f"doc{index}.pdf"
@@ -153,21 +152,20 @@ def measure(name: str, extractor: Extractor, docs: list[tuple[Path, list[str]]])
     }
 
 
-def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        docs = corpus(workdir)
-        for _, extractor in EXTRACTORS.items():  # warm up: imports, font caches
-            extractor(docs[1][0])
-        results = []
-        for name, extractor in EXTRACTORS.items():
-            row = measure(name, extractor, docs)
-            row["hyphens"] = hyphen_check(extractor, workdir)
-            results.append(row)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-    print(json.dumps(results, ensure_ascii=False, indent=2))
-
-
-if __name__ == "__main__":
-    main()
+def run(ctx: Context) -> Result:
+    result = Result(NAME)
+    docs = corpus(ctx.workdir, long_pages=ctx.size(30, 150), count=ctx.size(10, 40))
+    for _, extractor in EXTRACTORS.items():  # warm up: imports, font caches
+        extractor(docs[1][0])
+    rows = []
+    for name, extractor in EXTRACTORS.items():
+        row = measure(name, extractor, docs)
+        row["hyphens"] = hyphen_check(extractor, ctx.workdir)
+        rows.append(row)
+    result.figures["extractors"] = rows
+    speed = {str(r["extractor"]): float(r["pages_per_second"]) for r in rows}  # type: ignore[arg-type]
+    for name in ("pypdfium2", "pdfplumber"):
+        result.ratio(
+            f"{name} pages/s ÷ pdftotext -layout", speed[name], speed["pdftotext -layout"], None, "higher"
+        )
+    return result

@@ -50,7 +50,8 @@ def run(ctx: Context) -> Result:
         "text pages/s, pipeline ÷ pdftotext -layout", pages / drained.seconds, pages / cli, None, "higher"
     )
     result.notes.append(
-        f"pdftotext is a ~20 ms process per file; the pipeline spends ~{drained.seconds / len(files) * PROCESSES:.2f} s "
+        f"pdftotext is a ~20 ms process per file; the pipeline spends "
+        f"~{drained.seconds / len(files) * PROCESSES:.2f} s "
         "of a worker per document: a fresh sandbox interpreter (imports), a first-page thumbnail, "
         "the page rows and the FTS/ES write, each job's DB round trips. Per page it is PDFium and "
         "fast (see text_extractors); the per-document fixed cost dominates small documents. A "

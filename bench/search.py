@@ -1,0 +1,185 @@
+"""Search latency: GraphQL ``search`` end to end against the same query sent straight
+to Elasticsearch, at two corpus sizes.
+
+The GraphQL side is ``archive serve`` in its own process (PostgreSQL when
+ARCHIVE_TEST_POSTGRES_URL is set, else SQLite, for the rows that hydrate the hits),
+asked over HTTP with httpx for 20 hits with highlights and facets. The baseline
+sends the very body the adapter compiles (``indexing.search._es_query``) with the
+official client. Target: p50 ratio ≤ 1.5. Latency growth from the small corpus to
+the large one is reported for both. Skipped when ARCHIVE_TEST_ELASTICSEARCH_URL is unset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from elasticsearch import AsyncElasticsearch
+
+from archive.app import DEV_ADMIN
+from archive.domain.access import ReadScope
+from archive.domain.query import parse_query
+from archive.domain.search import SearchRequest
+from archive.factory import build_services
+from archive.services.container import Services
+from archive.settings import Settings
+from bench import synthetic
+from bench.harness import Context, Result, summarize
+from bench.server import serve
+from bench.stack import embedded_settings
+from indexing.search import _es_query
+from indexing.search._terms import compile_query
+
+NAME = "search"
+QUERIES = ("chu ky so", "văn bản điện tử", '"công tác văn thư" -đất')
+GRAPHQL = """query($q: String!) { search(query: $q, first: 20) {
+  totalCount
+  edges { score highlights { page snippet }
+          node { id documentNumber subject issueDate issuingAgency { name } } }
+  facets { issuingAgency { value count } documentType { value count } year { value count } } } }"""
+
+
+def run(ctx: Context) -> Result:
+    result = Result(NAME)
+    url = os.environ.get("ARCHIVE_TEST_ELASTICSEARCH_URL")
+    if not url:
+        result.skipped = (
+            "ARCHIVE_TEST_ELASTICSEARCH_URL is not set: start Elasticsearch (scripts/services start)"
+        )
+        return result
+    sizes = ctx.size((2_000, 10_000), (10_000, 200_000))
+    requests = ctx.size(30, 100)
+    with _database() as database_url:
+        settings = embedded_settings(
+            ctx.workdir / "data",
+            database_url=database_url,
+            search_backend="elasticsearch",
+            elasticsearch_url=url,
+            elasticsearch_index=f"bench-{uuid.uuid4().hex[:10]}",
+        )
+        asyncio.run(_measure(ctx, settings, sizes, requests, result))
+    return result
+
+
+async def _measure(
+    ctx: Context, settings: Settings, sizes: tuple[int, int], requests: int, result: Result
+) -> None:
+    services = await asyncio.to_thread(build_services, settings, migrate=True)
+    await services.index.ensure_ready()
+    es = AsyncElasticsearch(settings.elasticsearch_url, request_timeout=120)
+    try:
+        result.figures["_elasticsearch_server"] = await _server_version(es)
+        loaded, by_size = 0, {}
+        for size in sizes:
+            load_seconds = await _load(services, es, settings.elasticsearch_index, loaded, size - loaded)
+            loaded = size
+            with serve(settings, ctx.workdir / "server") as server:
+                by_size[size] = await _latencies(server.url, es, settings.elasticsearch_index, requests)
+            by_size[size]["load_seconds"] = round(load_seconds, 1)
+        _report(result, by_size, sizes)
+    finally:
+        await es.indices.delete(index=f"{settings.elasticsearch_index}-v*")
+        await es.close()
+        await services.close()
+
+
+async def _server_version(es: AsyncElasticsearch) -> str:
+    # GET / is refused by some deployments (405 here); the nodes API tells the version too.
+    nodes = (await es.nodes.info(node_id="_local", filter_path="nodes.*.version")).body["nodes"]
+    return ", ".join(sorted({n["version"] for n in nodes.values()}))
+
+
+async def _load(services: Services, es: AsyncElasticsearch, alias: str, start: int, count: int) -> float:
+    """Rows by SQL, documents by bulk, with refreshes off while loading."""
+    started = time.perf_counter()
+    await es.indices.put_settings(index=alias, settings={"refresh_interval": "-1"})
+    for batch in synthetic.batches(synthetic.records(count, seed=start + 1), 2_000):
+        await asyncio.to_thread(synthetic.insert_rows, services.engine, batch)
+        await services.index.upsert_many(s.document for s in batch)
+    await es.indices.put_settings(index=alias, settings={"refresh_interval": None})
+    await es.indices.refresh(index=alias)
+    await es.indices.forcemerge(index=alias, max_num_segments=1)  # as an archive settles: few segments
+    return time.perf_counter() - started
+
+
+async def _latencies(url: str, es: AsyncElasticsearch, alias: str, requests: int) -> dict[str, Any]:
+    graphql, direct = [], []
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        for warm in QUERIES:  # caches and connections on both sides
+            await _graphql(client, warm)
+            await _direct(es, alias, warm)
+        for index in range(requests):
+            q = QUERIES[index % len(QUERIES)]
+            graphql.append(await _timed(_graphql(client, q)))
+            direct.append(await _timed(_direct(es, alias, q)))
+    return {"graphql_seconds": summarize(graphql), "elasticsearch_seconds": summarize(direct)}
+
+
+async def _timed(call: Any) -> float:
+    started = time.perf_counter()
+    await call
+    return time.perf_counter() - started
+
+
+async def _graphql(client: httpx.AsyncClient, q: str) -> None:
+    response = await client.post("/graphql", json={"query": GRAPHQL, "variables": {"q": q}})
+    body = response.json()
+    if "errors" in body or not body["data"]["search"]["edges"]:
+        raise RuntimeError(f"the GraphQL search failed or found nothing: {str(body)[:300]}")
+
+
+async def _direct(es: AsyncElasticsearch, alias: str, q: str) -> None:
+    parsed = parse_query(q)
+    request = SearchRequest(query=parsed, scope=ReadScope.for_principal(DEV_ADMIN), first=20)
+    await es.search(index=alias, body=_es_query.search_body(request, compile_query(parsed), None))
+
+
+def _report(result: Result, by_size: dict[int, dict[str, Any]], sizes: tuple[int, int]) -> None:
+    small, large = sizes
+    result.figures["by_size"] = {str(k): v for k, v in by_size.items()}
+    for size in sizes:
+        g, e = by_size[size]["graphql_seconds"], by_size[size]["elasticsearch_seconds"]
+        result.ratio(f"search p50 at {size:,}, GraphQL ÷ Elasticsearch", g["p50"], e["p50"], 1.5, "lower")
+        result.ratio(f"search p95 at {size:,}, GraphQL ÷ Elasticsearch", g["p95"], e["p95"], None, "lower")
+    for side in ("graphql_seconds", "elasticsearch_seconds"):
+        result.ratio(
+            f"{side.split('_')[0]} p50 growth, {large:,} ÷ {small:,} records",
+            by_size[large][side]["p50"],
+            by_size[small][side]["p50"],
+            None,
+            "lower",
+        )
+    if any(r["met"] is False for r in result.ratios):
+        result.notes.append(
+            "GraphQL adds an HTTP hop, strawberry's execution and the hydration of 20 hits from the "
+            "metadata database (one IN query) to the engine's time; at a few ms per search that fixed "
+            "cost weighs more than on a slow query."
+        )
+
+
+@contextmanager
+def _database() -> Iterator[str]:
+    """A fresh PostgreSQL database when the test server is there (dropped after), else
+    "" for SQLite in the data dir."""
+    admin_url = os.environ.get("ARCHIVE_TEST_POSTGRES_URL")
+    if not admin_url:
+        yield ""
+        return
+    url = sa.engine.make_url(admin_url)
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
