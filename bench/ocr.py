@@ -13,10 +13,13 @@ The thread-count study (``bench.ocr_threads``) runs as its own suite.
 
 from __future__ import annotations
 
+import io
 import statistics
 
+from PIL import Image
+
 from bench.corpus import page_images, write_corpus
-from bench.harness import Context, Result, run_commands, single_thread_env
+from bench.harness import Context, Result, run_commands, single_thread_env, timed
 from bench.stack import copy_data_dir, deposit_corpus, drain_with_processes, embedded_settings, failed_jobs
 
 NAME = "ocr"
@@ -56,9 +59,21 @@ def _throughput(ctx: Context, result: Result) -> None:
         "tesseract_cli_seconds": round(cli, 2),
         "tesseract_cli_pages_per_minute": round(cli_ppm, 1),
         "failed_jobs": failed_jobs(settings),
+        "handoff_encode_seconds_per_page": _handoff_encode(images[:2]),
     }
     if result.ratio("ocr pages/min, pipeline ÷ tesseract CLI", pipeline_ppm, cli_ppm, 0.9, "higher") < 0.9:
         result.notes.append(_throughput_note(drained.seconds - cli, documents))
+
+
+def _handoff_encode(images: list[str]) -> dict[str, float]:
+    """What pytesseract's temporary image costs per page: PNG (its default) against BMP."""
+    found: dict[str, list[float]] = {"PNG": [], "BMP": []}
+    for path in images:
+        with Image.open(path) as image:
+            image.load()
+            for fmt, times in found.items():
+                times.append(timed(lambda fmt=fmt, image=image: image.save(io.BytesIO(), fmt)))
+    return {fmt: round(statistics.median(times), 3) for fmt, times in found.items()}
 
 
 def _throughput_note(extra: float, documents: int) -> str:
