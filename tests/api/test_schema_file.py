@@ -25,7 +25,9 @@ def test_every_type_and_field_has_a_description() -> None:
     for name, gql_type in schema.type_map.items():
         if name.startswith("__") or name in {"Query", "Mutation"}:
             continue
-        if isinstance(gql_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType | GraphQLEnumType):
+        if isinstance(
+            gql_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType | GraphQLEnumType
+        ):
             if not gql_type.description:
                 missing.append(name)
         if isinstance(gql_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
