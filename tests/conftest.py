@@ -33,6 +33,30 @@ STACKS = [
 ]
 
 
+SERVICE_ENV = {
+    "postgres": PG_ENV,
+    "elasticsearch": ES_ENV,
+    "s3": S3_ENV,
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """CI runs everything: a missing service there is an error, not a skip."""
+    missing = [env for env in SERVICE_ENV.values() if not os.environ.get(env)]
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes") and missing:
+        raise pytest.UsageError(f"CI must run every suite, but {', '.join(missing)} is not set: use scripts/test")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly which suites did not run, and why."""
+    missing = [f"{marker} ({env} not set)" for marker, env in SERVICE_ENV.items() if not os.environ.get(env)]
+    if missing:
+        terminalreporter.write_line(
+            "Skipped the suites on real services: " + ", ".join(missing) + ". Run scripts/test for everything.",
+            yellow=True,
+        )
+
+
 def require_env(*names: str) -> None:
     missing = [n for n in names if not os.environ.get(n)]
     if missing:
