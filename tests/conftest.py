@@ -44,7 +44,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """CI runs everything: a missing service there is an error, not a skip."""
     missing = [env for env in SERVICE_ENV.values() if not os.environ.get(env)]
     if os.environ.get("CI", "").lower() in ("1", "true", "yes") and missing:
-        raise pytest.UsageError(f"CI must run every suite, but {', '.join(missing)} is not set: use scripts/test")
+        names = ", ".join(missing)
+        raise pytest.UsageError(f"CI must run every suite, but {names} is not set: use scripts/test")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -52,7 +53,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     missing = [f"{marker} ({env} not set)" for marker, env in SERVICE_ENV.items() if not os.environ.get(env)]
     if missing:
         terminalreporter.write_line(
-            "Skipped the suites on real services: " + ", ".join(missing) + ". Run scripts/test for everything.",
+            f"Skipped the suites on real services: {', '.join(missing)}. Run scripts/test for everything.",
             yellow=True,
         )
 
