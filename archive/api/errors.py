@@ -19,11 +19,13 @@ INVALID_REQUEST = "GRAPHQL_VALIDATION_FAILED"
 class ErrorCodes(MaskErrors):
     """Mask unexpected errors and give every error an ``extensions.code``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
         super().__init__(error_message="Unexpected error.")
+        self._hide_suggestions = hide_suggestions
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [_with_code(e) for e in errors]
+        coded = [_with_code(e) for e in errors]
+        return [_without_suggestion(e) for e in coded] if self._hide_suggestions else coded
 
 
 def _with_code(error: GraphQLError) -> GraphQLError:
@@ -37,6 +39,15 @@ def _with_code(error: GraphQLError) -> GraphQLError:
         return _copy(error, error.message, str(code))
     log.error("unexpected error in %s", error.path, exc_info=original)
     return _copy(error, "Unexpected error.", INTERNAL)
+
+
+def _without_suggestion(error: GraphQLError) -> GraphQLError:
+    """Cut graphql-core's "Did you mean ...?" (fields, arguments, types, enum values):
+    in production it would let a stranger map the schema that introspection hides."""
+    message, found, _ = error.message.partition(" Did you mean")
+    if not found:
+        return error
+    return _copy(error, message.strip(), str((error.extensions or {}).get("code", INVALID_REQUEST)))
 
 
 def _copy(error: GraphQLError, message: str, code: str) -> GraphQLError:

@@ -234,6 +234,9 @@ class Record(Node):
     @strawberry.field(description="A short-lived link to the original bytes. Every call is audited.")
     async def download(self, info: strawberry.Info[Context, None]) -> DownloadLink:
         link = await download_link(info.context.services, info.context.principal, self._record.id)
+        await info.context.audit(
+            "download.issue", self._record.id, details={"expires_at": link.expires_at.isoformat()}
+        )
         return DownloadLink(url=link.url, expires_at=link.expires_at)
 
 
