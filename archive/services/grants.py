@@ -32,6 +32,8 @@ async def change_grant(
     updated = await asyncio.to_thread(services.records.set_grant, record.id, grantee, present=present)
     if updated is None:
         raise NotFound("no such record")
-    # The index holds the grants and filters on them: it must follow at once.
+    # The index holds the grants and filters on them, so it must follow at once: a
+    # revoked grant still counted in totals and facets until the next refresh would leak.
     await services.index.upsert(index_document(updated))
+    await services.index.refresh()
     return updated
