@@ -16,9 +16,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from archive.api.context import Context
+from archive.api.errors import with_code
 from archive.api.gate import GraphQLGate
 from archive.api.hardening import hardening_extensions
 from archive.api.schema import build_schema
@@ -68,6 +71,12 @@ class ArchiveGraphQL(GraphQL[Context, None]):
         return Context(
             services=self._ref["services"], principal=caller.principal, request=request, client=client
         )
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        for error in response.get("errors") or []:
+            with_code(error)
+        return response
 
     def encode_json(self, data: object) -> str:
         # Vietnamese goes out as UTF-8, not as \u escapes (a third bigger, and unreadable in logs).

@@ -4,6 +4,7 @@ anything unexpected is masked, so no stack, SQL or engine detail leaks."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
@@ -14,6 +15,7 @@ log = logging.getLogger(__name__)
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
 INVALID_REQUEST = "GRAPHQL_VALIDATION_FAILED"
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 
 
 class ErrorCodes(MaskErrors):
@@ -60,3 +62,17 @@ def _copy(error: GraphQLError, message: str, code: str) -> GraphQLError:
         original_error=None,
         extensions={"code": code},
     )
+
+
+def with_code(error: dict[str, Any]) -> None:
+    """Give a serialised error that bypassed ``ErrorCodes`` (parse errors end the
+    operation before extensions see the result) its ``extensions.code``. Anything
+    else without a code is masked, since nothing vouched for its message."""
+    extensions = error.setdefault("extensions", {})
+    if "code" in extensions:
+        return
+    if str(error.get("message", "")).startswith("Syntax Error"):
+        extensions["code"] = PARSE_FAILED
+        return
+    error["message"] = "Unexpected error."
+    extensions["code"] = INTERNAL

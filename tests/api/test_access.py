@@ -345,7 +345,8 @@ def secured_scope_all():  # type: ignore[no-untyped-def]
 
 # --- the audit log over GraphQL -----------------------------------------------------------
 
-AUDIT = """query($f: AuditLogFilter, $first: Int!, $after: String) { auditLog(filter: $f, first: $first, after: $after) {
+AUDIT = """query($f: AuditLogFilter, $first: Int!, $after: String) {
+  auditLog(filter: $f, first: $first, after: $after) {
   edges { cursor node { seq actor action target outcome } } pageInfo { hasNextPage endCursor } } }"""
 
 
