@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from sqlalchemy.engine import Engine
 
+from archive.db.apikeys import SqlApiKeyStore
 from archive.domain.access import Role
 from archive.domain.records import Classification
 from archive.settings import Settings
@@ -30,11 +33,15 @@ def _engine(settings: Settings) -> Engine:
     return engine
 
 
-def _key_store(settings: Settings):  # type: ignore[no-untyped-def]
+@contextmanager
+def _key_store(settings: Settings) -> Iterator[SqlApiKeyStore]:
     from archive.auth.apikeys import derive_pepper
-    from archive.db.apikeys import SqlApiKeyStore
 
-    return SqlApiKeyStore(_engine(settings), pepper=derive_pepper(settings.secret_key.get_secret_value()))
+    engine = _engine(settings)
+    try:
+        yield SqlApiKeyStore(engine, pepper=derive_pepper(settings.secret_key.get_secret_value()))
+    finally:
+        engine.dispose()
 
 
 def _clearance(name: str) -> Classification:
@@ -58,9 +65,10 @@ def apikey_create(
 ) -> None:
     """Issue a key. The secret is printed ONCE; only its hash is stored."""
     level = _clearance(clearance)
-    key, issued = _key_store(Settings()).create(
-        name=name, agencies=agency or [], roles=role or [Role.READER], clearance=level
-    )
+    with _key_store(Settings()) as store:
+        key, issued = store.create(
+            name=name, agencies=agency or [], roles=role or [Role.READER], clearance=level
+        )
     err.print(
         f"API key [bold]{key.id}[/] for {name}: roles {sorted(r.value for r in key.roles)}, "
         f"agencies {sorted(key.agencies)}, clearance {level.name}. Store the secret now; "
@@ -72,8 +80,11 @@ def apikey_create(
 @apikey_app.command("list")
 def apikey_list() -> None:
     """Every key: id, name, scope, and whether it is revoked. Never the secret."""
-    table = Table("id", "name", "roles", "agencies", "clearance", "created", "revoked")
-    for key in _key_store(Settings()).list():
+    table = Table("name", "roles", "agencies", "clearance", "created", "revoked")
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=16))  # revoke needs it whole
+    with _key_store(Settings()) as store:
+        keys = store.list()
+    for key in keys:
         table.add_row(
             key.id,
             key.name,
@@ -89,7 +100,9 @@ def apikey_list() -> None:
 @apikey_app.command("revoke")
 def apikey_revoke(key_id: Annotated[str, typer.Argument(help="The key id (the part after ark_).")]) -> None:
     """Revoke a key at once; requests with it get 401 from now on."""
-    if not _key_store(Settings()).revoke(key_id):
+    with _key_store(Settings()) as store:
+        revoked = store.revoke(key_id)
+    if not revoked:
         err.print(f"[red]no API key {key_id}[/]")
         raise typer.Exit(1)
     console.print(f"API key {key_id} revoked")
@@ -106,7 +119,11 @@ def audit_verify(
     from archive.db.audit import SqlAuditLog
     from archive.domain.audit import verify_chain
 
-    report = verify_chain(SqlAuditLog(_engine(Settings())).entries(), expected_head=head)
+    engine = _engine(Settings())
+    try:
+        report = verify_chain(SqlAuditLog(engine).entries(), expected_head=head)
+    finally:
+        engine.dispose()
     if not report.ok:
         err.print(
             f"[red]audit chain broken at seq {report.first_bad_seq}[/]: {report.reason} "

@@ -257,7 +257,10 @@ async def test_the_app_rejects_abuse_before_resolving(
     gid = base64.urlsafe_b64encode(f"Record:{secret.id}".encode()).decode()
     flood = "{ " + " ".join(f'r{i}: record(id: "{gid}") {{ id }}' for i in range(1000)) + " }"
     deep = "{ search { edges { node { " + "issuingAgency { " * 18 + "code" + " }" * 18 + " } } } }"
-    circular = f'query {{ record(id: "{gid}") {{ ...A }} }} fragment A on Record {{ ...B }} fragment B on Record {{ ...A }}'
+    circular = (
+        f'query {{ record(id: "{gid}") {{ ...A }} }} '
+        "fragment A on Record { ...B } fragment B on Record { ...A }"
+    )
     before = list(app_services.audit.entries())
     for query in (flood, deep, circular):
         response = await http.post("/graphql", json={"query": query})
