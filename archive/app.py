@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -75,7 +75,7 @@ class ArchiveGraphQL(GraphQL[Context, None]):
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
         for error in response.get("errors") or []:
-            with_code(error)
+            with_code(cast(dict[str, Any], error))
         return response
 
     def encode_json(self, data: object) -> str:

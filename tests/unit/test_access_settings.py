@@ -1,4 +1,4 @@
-"""Settings for identity: the dev admin can never be on in production; OIDC and role maps are checked early."""
+"""Identity settings: the dev admin never runs in production; OIDC and role maps are checked early."""
 
 from __future__ import annotations
 
