@@ -13,9 +13,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
+from archive.app import create_app
 from archive.services.container import Services
 from archive.settings import Settings
 
@@ -131,3 +133,10 @@ async def services(stack_settings: Settings) -> AsyncIterator[Services]:
         yield built
     finally:
         await built.close()
+
+
+@pytest.fixture
+async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(services=services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
+        yield c

@@ -295,7 +295,7 @@ async def test_deposit_needs_a_clerk_of_the_owning_agency(
     http: httpx.AsyncClient, secured: Services, signing_key: SigningKey
 ) -> None:
     from archive.samples import SampleDocument, render_pdf
-    from tests.api.gqlclient import DEPOSIT, METADATA
+    from tests.support.gql import DEPOSIT, METADATA
 
     DEPOSIT_F = DEPOSIT.replace(
         "... on FileRejectedError", "... on ForbiddenError { code message } ... on FileRejectedError"

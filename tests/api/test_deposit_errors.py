@@ -13,8 +13,8 @@ import pytest
 from archive.domain.access import UNRESTRICTED
 from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
-from tests.api.gqlclient import METADATA, deposit, gql, post_deposit
 from tests.support import hostile
+from tests.support.gql import METADATA, deposit, gql, post_deposit
 
 
 def stored_keys(services: Services) -> list[str]:

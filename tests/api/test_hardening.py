@@ -99,7 +99,7 @@ async def test_json_bodies_over_the_limit_are_refused(http: httpx.AsyncClient) -
 
 
 async def test_uploads_need_a_token_or_key_when_there_is_no_dev_admin(app_services: Services) -> None:
-    from tests.api.gqlclient import post_deposit
+    from tests.support.gql import post_deposit
 
     async with client_for(app_services, dev_local_admin=False) as http:
         response = await post_deposit(http, b"%PDF-1.4", {})
