@@ -17,6 +17,7 @@ import httpx
 from archive.domain.jobs import JobStatus
 from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
+from archive.services.maintenance import rebuild_index
 from archive.services.worker import drain, run_one
 from archive.settings import Settings
 from indexing.search.elastic import ElasticsearchIndex
@@ -131,6 +132,9 @@ async def test_each_signature_case_reports_through_graphql(services: Services) -
         assert (await search_ids(client, None, signed=False))[1] == {unsigned}
         assert (await search_ids(client, None, signatureValid=True))[1] == {ids["trusted"]}
         assert (await search_ids(client, "chu ky so", signed=True, signatureValid=False))[0] == 3
+
+        await rebuild_index(services)  # reindex keeps what the VERIFY step found
+        assert (await search_ids(client, None, signatureValid=True))[1] == {ids["trusted"]}
 
 
 async def _downloaded(client: httpx.AsyncClient, found: dict[str, Any]) -> bytes:
