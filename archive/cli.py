@@ -149,10 +149,12 @@ def samples(
 
 @app.command()
 def schema(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
 ) -> None:
     """Print the GraphQL schema (SDL); `archive schema -o schema.graphql` refreshes the checked-in copy."""
-    from archive.api.schema import schema_sdl  # noqa: PLC0415
+    from archive.api.schema import schema_sdl
 
     text = schema_sdl()
     if output is None:

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     # Deposits and downloads.
     max_upload_bytes: int = 200 * 1024 * 1024
     download_url_ttl_seconds: int = Field(default=300, ge=5, le=86400)
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str = ""  # where clients reach this service; empty: the request's own base URL
 
     # Extraction and OCR, each document in a sandboxed subprocess.
     extract_memory_mb: int = Field(default=1536, ge=256)

@@ -268,7 +268,11 @@ class Record(Node):
 
     @strawberry.field(description="A short-lived link to the original bytes. Every call is audited.")
     async def download(self, info: strawberry.Info[Context, None]) -> DownloadLink:
-        link = await download_link(info.context.services, info.context.principal, self._record.id)
+        request = info.context.request
+        base_url = str(request.base_url) if request is not None else ""
+        link = await download_link(
+            info.context.services, info.context.principal, self._record.id, base_url=base_url
+        )
         return DownloadLink(url=link.url, expires_at=link.expires_at)
 
 
