@@ -1,4 +1,6 @@
-"""GraphQL over HTTP (in-process ASGI) for the end-to-end tests: deposit, query, fetch."""
+"""GraphQL over HTTP (in-process ASGI) for the pipeline's end-to-end tests: deposit any
+media type, the full record view (processing, signatures, thumbnails), search with
+filters, and settings handed to subprocesses. Builds on ``tests.support.gql``."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from archive.app import create_app
 from archive.factory import build_services
 from archive.services.container import Services
 from archive.settings import Settings
+from tests.support.gql import METADATA
 
 DEPOSIT = """
 mutation Deposit($file: Upload!, $metadata: RecordMetadataInput!) {
@@ -52,18 +55,7 @@ query Search($q: String, $filter: SearchFilterInput) {
   search(query: $q, filter: $filter, first: 50) { totalCount edges { node { id } } }
 }"""
 
-BASE_METADATA: dict[str, Any] = {
-    "documentType": "Quyết định",
-    "number": "123",
-    "notation": "QĐ-UBND",
-    "issuingAgencyCode": "UBND-HG",
-    "issuingAgencyName": "Ủy ban nhân dân tỉnh Hà Giang",
-    "issueDate": "2024-03-15",
-    "subject": "Về việc áp dụng chữ ký số trong văn bản điện tử",
-    "signerName": "Nguyễn Văn An",
-    "signerPosition": "Chủ tịch",
-    "direction": "OUTGOING",
-}
+BASE_METADATA: dict[str, Any] = METADATA
 
 
 def metadata(number: str, **changes: Any) -> dict[str, Any]:
