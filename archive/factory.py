@@ -11,6 +11,7 @@ from archive.db.engine import create_db_engine
 from archive.db.jobs import SqlJobQueue
 from archive.db.migrate import upgrade
 from archive.db.repository import SqlRecordRepository
+from archive.db.results import SqlProcessingResults
 from archive.domain.ports import BlobStore, SearchIndex
 from archive.services.container import Services
 from archive.services.links import DownloadLinks
@@ -86,4 +87,5 @@ def build_services(settings: Settings, *, migrate: bool | None = None) -> Servic
         audit=SqlAuditLog(engine),
         api_keys=SqlApiKeyStore(engine, pepper=derive_pepper(settings.secret_key.get_secret_value())),
         tokens=build_token_verifier(settings),
+        results=SqlProcessingResults(engine),
     )

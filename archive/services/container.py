@@ -13,6 +13,7 @@ from archive.db.apikeys import SqlApiKeyStore
 from archive.db.audit import SqlAuditLog
 from archive.db.jobs import SqlJobQueue
 from archive.domain.ports import BlobStore, RecordRepository, SearchIndex
+from archive.domain.processing import ProcessingResults
 from archive.services.links import DownloadLinks
 from archive.settings import Settings
 
@@ -35,6 +36,7 @@ class Services:
     audit: SqlAuditLog
     api_keys: SqlApiKeyStore
     tokens: TokenVerifier | None  # None: bearer tokens are not accepted
+    results: ProcessingResults
     clock: Callable[[], datetime] = field(default=utc_now)
 
     async def close(self) -> None:

@@ -8,7 +8,7 @@ from archive.domain.access import Principal, can_write, is_grantee_key
 from archive.domain.errors import Forbidden, MetadataInvalid, NotFound
 from archive.domain.records import Record
 from archive.services.container import Services
-from archive.services.indexing import index_document
+from archive.services.indexing import index_document_of
 from archive.services.search import get_record
 
 
@@ -34,6 +34,6 @@ async def change_grant(
         raise NotFound("no such record")
     # The index holds the grants and filters on them, so it must follow at once: a
     # revoked grant still counted in totals and facets until the next refresh would leak.
-    await services.index.upsert(index_document(updated))
+    await services.index.upsert(await asyncio.to_thread(index_document_of, services, updated))
     await services.index.refresh()
     return updated
