@@ -1,4 +1,4 @@
-"""The ``archive`` command: serve, migrate, worker, import, jobs, reindex, samples."""
+"""The ``archive`` command: serve, migrate, worker, import, jobs, reindex, samples, apikey, audit."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from archive.cli_access import apikey_app, audit_app
 from archive.domain.jobs import JobStatus
 from archive.settings import Settings
 
 app = typer.Typer(help="Headless GraphQL records archive.", no_args_is_help=True, add_completion=False)
 jobs_app = typer.Typer(help="Inspect and requeue background jobs.", invoke_without_command=True)
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(audit_app, name="audit")
 console = Console()
 err = Console(stderr=True)
 
@@ -149,10 +152,12 @@ def samples(
 
 @app.command()
 def schema(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
 ) -> None:
     """Print the GraphQL schema (SDL); `archive schema -o schema.graphql` refreshes the checked-in copy."""
-    from archive.api.schema import schema_sdl  # noqa: PLC0415
+    from archive.api.schema import schema_sdl
 
     text = schema_sdl()
     if output is None:

@@ -8,6 +8,7 @@ Each carries a stable ``code`` that the API puts in ``extensions.code``::
     │   └── FileTooLarge              FILE_TOO_LARGE
     ├── DuplicateRecord               DUPLICATE       (same SHA-256 already archived)
     ├── NotFound                      NOT_FOUND       (also what a forbidden record looks like)
+    ├── Forbidden                     FORBIDDEN       (a write, or the audit log, the caller may not use)
     ├── InvalidCursor                 INVALID_CURSOR
     ├── InvalidQuery                  INVALID_QUERY
     ├── StaleWrite                    STALE_WRITE     (an older row version than the index has)
@@ -67,6 +68,16 @@ class NotFound(ArchiveError):
     """No such record, or one the caller may not read: the two look the same."""
 
     code = "NOT_FOUND"
+
+
+class Forbidden(ArchiveError):
+    """The caller may not do this: a write outside its agencies or roles, or an admin-only read.
+
+    Only raised once the caller may read the target (or when there is no target):
+    a record it may not read answers NotFound instead, so nothing leaks.
+    """
+
+    code = "FORBIDDEN"
 
 
 class InvalidCursor(ArchiveError):

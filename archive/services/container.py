@@ -8,8 +8,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
+from archive.auth.tokens import TokenVerifier
+from archive.db.apikeys import SqlApiKeyStore
+from archive.db.audit import SqlAuditLog
 from archive.db.jobs import SqlJobQueue
 from archive.domain.ports import BlobStore, RecordRepository, SearchIndex
+from archive.domain.processing import ProcessingResults
 from archive.services.links import DownloadLinks
 from archive.settings import Settings
 
@@ -29,6 +33,10 @@ class Services:
     blobs: BlobStore
     index: SearchIndex
     links: DownloadLinks
+    audit: SqlAuditLog
+    api_keys: SqlApiKeyStore
+    tokens: TokenVerifier | None  # None: bearer tokens are not accepted
+    results: ProcessingResults
     clock: Callable[[], datetime] = field(default=utc_now)
 
     async def close(self) -> None:

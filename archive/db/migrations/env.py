@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic import context
 from sqlmodel import SQLModel
 
-import archive.db.tables  # noqa: F401 - registers the tables on SQLModel.metadata
-from alembic import context
+# Imported for their side effect: they register the tables on SQLModel.metadata.
+import archive.db.access_tables
+import archive.db.result_tables
+import archive.db.tables  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata
