@@ -41,6 +41,7 @@ class Corpus:
     manifest: Path
     files: tuple[Path, ...]
     pages: int
+    trust_roots: Path | None = None  # for signed corpora: the root CA, as the archive is configured
 
 
 def write_corpus(directory: Path, *, count: int, pages: int, kind: Kind = "text", seed: int = 1) -> Corpus:
@@ -60,7 +61,8 @@ def write_corpus(directory: Path, *, count: int, pages: int, kind: Kind = "text"
         (directory / name).write_bytes(data)
         files.append(directory / name)
         rows.append(sample_row(name, doc, is_public=i % 3 == 0))
-    return Corpus(directory, write_manifest(directory, rows), tuple(files), count * pages)
+    roots = signer.write_roots(directory / "trust-roots") if signer is not None else None
+    return Corpus(directory, write_manifest(directory, rows), tuple(files), count * pages, roots)
 
 
 def scanned_pdf(text_pdf: bytes, rng: random.Random) -> bytes:
@@ -106,6 +108,11 @@ class _Signer:
         from tests.support.signing import sign_pdf
 
         return sign_pdf(pdf, self._pki.signer, self._pki)
+
+    def write_roots(self, directory: Path) -> Path:
+        from tests.support.signing import write_trust_roots
+
+        return write_trust_roots(directory, self._pki.root.certificate)
 
 
 def page_images(pdf: Path, directory: Path) -> list[Path]:
