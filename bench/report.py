@@ -88,12 +88,13 @@ def _environment(results: list[dict[str, Any]]) -> str:
     if not results:
         return ""
     env = results[0]["environment"]
+    servers = {r["environment"].get("elasticsearch_server") for r in results} - {None}
     libs = ", ".join(f"{k} {v}" for k, v in env["libraries"].items() if v)
     sizes = "quick" if any(r["quick"] for r in results) else "full"
     return (
         f"Sizes: {sizes}. Machine: {env['cpu']}, {env['cores']} cores, {env['ram_gb']} GB, load "
         f"{env['load_average']}; Python {env['python']}; {env['tesseract']}; {env['pdftotext']}; "
-        f"Elasticsearch server {env.get('elasticsearch_server') or 'n/a'}. Libraries: {libs}."
+        f"Elasticsearch server {', '.join(sorted(servers)) or 'n/a'}. Libraries: {libs}."
     )
 
 

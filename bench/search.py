@@ -157,18 +157,20 @@ def _report(result: Result, by_size: dict[int, dict[str, Any]], sizes: tuple[int
             "lower",
         )
     if any(r["met"] is False for r in result.ratios):
+        g, e = by_size[small]["graphql_seconds"]["p50"], by_size[small]["elasticsearch_seconds"]["p50"]
         result.notes.append(
-            "GraphQL adds a fixed ~30-40 ms here: the HTTP hop, strawberry's parse, validation and "
-            "per-field execution, and the hydration of the 20 hits from the metadata database. On a "
-            "small index the engine answers in ~25 ms, so the fixed cost dominates the ratio; at 200k "
-            "the ratio is within target."
+            f"GraphQL adds a roughly fixed {1000 * (g - e):.0f} ms (p50 at {small:,}): the HTTP hop, "
+            "strawberry's execution of ~20 hits × their fields, highlight and cursor building, and the "
+            "hydration of the hits from the metadata database. The engine alone answers in "
+            f"{1000 * e:.0f} ms "
+            "on a small index, so the fixed cost dominates the ratio there and fades as the index grows."
         )
     result.notes.append(
         "Not measured here and worse in production: SqlRecordRepository.get_many (_hydrate) loads "
         "EVERY page's text of every hit to build domain Records, though a search page shows none of "
         "it. These synthetic rows have no page rows; with 100-page records a search would read ~2,000 "
         "page texts. Fix in archive/db/repository.py: a get_many(..., with_pages=False) for search "
-        "hydration (and the ParserCache/ValidationCache of the graphql suite's note)."
+        "hydration."
     )
 
 
