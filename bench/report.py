@@ -15,11 +15,13 @@ _BEGIN, _END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
 def rewrite(out: Path) -> None:
-    """Redraw the chart and the README's results table from ``out/*.json``."""
+    """Redraw the chart from ``out/*.json``, and the README's results table when ``out`` is
+    bench/results (a run elsewhere, e.g. CI's ``--out``, leaves the checked-in README alone)."""
     results = read_results(out)
     if results:
         chart(results, out / "summary.png")
-    _rewrite_readme(results, out)
+    if out.resolve() == (README.parent / "results").resolve():
+        _rewrite_readme(results, out)
 
 
 def rows(results: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
