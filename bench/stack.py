@@ -44,6 +44,9 @@ def deposit_corpus(settings: Settings, corpus: Corpus) -> float:
     """Deposit every file of the corpus (jobs pending, none processed); returns the
     seconds the deposits took, the database migrations before them excluded."""
     services = build_services(settings, migrate=True)
+    # Create the index now, as the first start of the service does: N workers starting at
+    # once on a fresh SQLite index race on PRAGMA journal_mode=WAL ("database is locked").
+    asyncio.run(services.index.ensure_ready())
     try:
         started = time.perf_counter()
         for row in read_manifest(corpus.manifest):
