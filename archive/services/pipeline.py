@@ -31,9 +31,11 @@ async def run_pipeline(services: Services, job: Job, *, worker_id: str) -> None:
 
 
 async def _seal(services: Services, record: Record) -> None:
-    # Object Lock retention arrives with the retention schedule; until then the
-    # bucket's versioning and write-once keys protect the bytes.
-    return None
+    # Retention until the disposal date, or a legal hold for permanent and held
+    # records; see archive.services.retention.
+    from archive.services.retention import seal
+
+    await asyncio.to_thread(seal, services, record.id)
 
 
 async def _verify(services: Services, record: Record) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+import archive.db.retention_tables  # noqa: F401 - retention, holds, disposition, audit
 import archive.db.tables  # noqa: F401 - registers the tables on SQLModel.metadata
 from alembic import context
 
