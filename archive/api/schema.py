@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 
 from archive.api.errors import ErrorCodes
 from archive.api.records import RecordMutations, RecordQueries
+from archive.api.retention import RetentionMutations, RetentionQueries
 from archive.api.types import Record
 
 
@@ -15,8 +16,8 @@ def build_schema(
     extensions: list[SchemaExtension | type[SchemaExtension]] | None = None,
 ) -> strawberry.Schema:
     """The GraphQL schema. ``extensions`` come from the app factory (limits, caches)."""
-    query = merge_types("Query", (RecordQueries,))
-    mutation = merge_types("Mutation", (RecordMutations,))
+    query = merge_types("Query", (RecordQueries, RetentionQueries))
+    mutation = merge_types("Mutation", (RecordMutations, RetentionMutations))
     return strawberry.Schema(
         query=query,
         mutation=mutation,

@@ -49,7 +49,7 @@ class SqlDispositionStore:
             .join(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id))
             .where(
                 col(RecordRetentionRow.disposal_date) <= today,
-                ~active_hold_exists(RecordRow.id),  # type: ignore[arg-type]
+                ~active_hold_exists(RecordRow.id),
                 col(RecordRow.id).not_in(in_open_batch),
             )
             .order_by(col(RecordRetentionRow.disposal_date), col(RecordRow.id))
@@ -78,7 +78,7 @@ class SqlDispositionStore:
             row = session.get(DispositionBatchRow, batch_id)
             return None if row is None else _to_batch(row, _items(session, batch_id))
 
-    def list(self, status: BatchStatus | None = None, *, limit: int = 100) -> list[DispositionBatch]:
+    def listing(self, status: BatchStatus | None = None, *, limit: int = 100) -> list[DispositionBatch]:
         query = select(DispositionBatchRow).order_by(col(DispositionBatchRow.planned_at).desc()).limit(limit)
         if status is not None:
             query = query.where(DispositionBatchRow.status == status.value)
@@ -188,7 +188,11 @@ class SqlDispositionStore:
             return None if row is None else _to_tombstone(row)
 
     def tombstones(self, batch_id: str) -> list[Tombstone]:
-        query = select(TombstoneRow).where(TombstoneRow.batch_id == batch_id).order_by(col(TombstoneRow.record_id))
+        query = (
+            select(TombstoneRow)
+            .where(TombstoneRow.batch_id == batch_id)
+            .order_by(col(TombstoneRow.record_id))
+        )
         with Session(self._engine) as session:
             return [_to_tombstone(r) for r in session.exec(query).all()]
 
@@ -281,7 +285,9 @@ def _to_batch(row: DispositionBatchRow, items: list[BatchItem]) -> DispositionBa
     )
 
 
-def _tombstone_row(batch: DispositionBatch, item: BatchItem, record: RecordRow, now: datetime) -> TombstoneRow:
+def _tombstone_row(
+    batch: DispositionBatch, item: BatchItem, record: RecordRow, now: datetime
+) -> TombstoneRow:
     return TombstoneRow(
         record_id=record.id,
         document_number=item.document_number,

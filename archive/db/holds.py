@@ -45,7 +45,7 @@ class SqlHoldStore:
             row = session.get(LegalHoldRow, hold_id)
             return None if row is None else _to_hold(row, _count(session, row.id))
 
-    def list(self, *, active_only: bool = False) -> list[LegalHold]:
+    def listing(self, *, active_only: bool = False) -> list[LegalHold]:
         query = select(LegalHoldRow).order_by(col(LegalHoldRow.created_at).desc())
         if active_only:
             query = query.where(col(LegalHoldRow.released_at).is_(None))
@@ -108,7 +108,9 @@ class SqlHoldStore:
         query = (
             select(HoldRecordRow.record_id)
             .join(LegalHoldRow, col(LegalHoldRow.id) == col(HoldRecordRow.hold_id))
-            .where(col(HoldRecordRow.record_id).in_(list(record_ids)), col(LegalHoldRow.released_at).is_(None))
+            .where(
+                col(HoldRecordRow.record_id).in_(list(record_ids)), col(LegalHoldRow.released_at).is_(None)
+            )
         )
         with Session(self._engine) as session:
             return set(session.exec(query).all())

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -75,10 +74,10 @@ class SqlRetentionStore:
 
     # -- assignments ----------------------------------------------------------------
 
-    def states(self, record_ids: Sequence[str] | None = None, *, after: str = "", limit: int = 500) -> list[
-        RetentionState
-    ]:
-        """Records with their facts and current assignment, by id: the given ids, or a page after ``after``."""
+    def states(
+        self, record_ids: Sequence[str] | None = None, *, after: str = "", limit: int = 500
+    ) -> list[RetentionState]:
+        """Records with their facts and assignment: the given ids, or a page after ``after``."""
         query = (
             select(RecordRow, RecordRetentionRow, DossierRow)
             .join(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id), isouter=True)
@@ -152,7 +151,9 @@ class SqlRetentionStore:
 
 def _save(session: Session, assignments: Mapping[str, Assignment], now: datetime) -> None:
     for record_id, assignment in assignments.items():
-        row = session.get(RecordRetentionRow, record_id) or RecordRetentionRow(record_id=record_id, computed_at=now)
+        row = session.get(RecordRetentionRow, record_id) or RecordRetentionRow(
+            record_id=record_id, computed_at=now
+        )
         row.rule_code, row.disposal_date, row.computed_at = (
             assignment.rule_code,
             assignment.disposal_date,
@@ -186,7 +187,9 @@ def _to_row(rule: RetentionRule, now: datetime) -> RetentionRuleRow:
     )
 
 
-def _to_state(record: RecordRow, retention: RecordRetentionRow | None, dossier: DossierRow | None) -> RetentionState:
+def _to_state(
+    record: RecordRow, retention: RecordRetentionRow | None, dossier: DossierRow | None
+) -> RetentionState:
     facts = RetentionFacts(
         record_id=record.id,
         document_type=record.document_type,

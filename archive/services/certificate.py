@@ -39,7 +39,9 @@ def certificate_data(batch: DispositionBatch, tombstones: Sequence[Tombstone]) -
     }
 
 
-def write_certificate(directory: Path, batch: DispositionBatch, tombstones: Sequence[Tombstone]) -> list[Path]:
+def write_certificate(
+    directory: Path, batch: DispositionBatch, tombstones: Sequence[Tombstone]
+) -> list[Path]:
     """Write ``<batch id>.json`` and ``<batch id>.pdf`` in ``directory``; returns both paths."""
     directory.mkdir(parents=True, exist_ok=True)
     data = certificate_data(batch, tombstones)
@@ -57,7 +59,9 @@ def render_pdf(data: dict[str, Any]) -> bytes:
     pdf.add_font("viet", "", str(vietnamese_font()))
     pdf.add_page()
     pdf.set_font("viet", size=15)
-    pdf.cell(0, 10, "BIÊN BẢN HỦY TÀI LIỆU HẾT GIÁ TRỊ — Certificate of destruction", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0, 10, "BIÊN BẢN HỦY TÀI LIỆU HẾT GIÁ TRỊ — Certificate of destruction", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.set_font("viet", size=10)
     for label, key in (
         ("Lô / Batch", "batch_id"),
@@ -68,7 +72,13 @@ def render_pdf(data: dict[str, Any]) -> bytes:
         ("Thời điểm hủy / Executed at", "executed_at"),
     ):
         pdf.cell(0, 6, f"{label}: {data.get(key) or '—'}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, f"Số tài liệu đã hủy / Records destroyed: {len(data['destroyed'])}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        6,
+        f"Số tài liệu đã hủy / Records destroyed: {len(data['destroyed'])}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(3)
     _table(pdf, data["destroyed"])
     return bytes(pdf.output())

@@ -90,7 +90,9 @@ def approve(services: Services, batch_id: str, *, approver: str, decision_ref: s
     batch = _get(services, batch_id)
     if services.settings.retention_separate_approver and approver == batch.planned_by:
         raise DispositionRefused("this deployment requires an approver other than the planner")
-    batches(services).approve(batch_id, approver=approver, decision_ref=decision_ref.strip(), now=services.clock())
+    batches(services).approve(
+        batch_id, approver=approver, decision_ref=decision_ref.strip(), now=services.clock()
+    )
     audit.append(
         services,
         actor=approver,
@@ -141,7 +143,7 @@ async def run(
     """Purge every approved batch. ``crash_after`` (tests) raises InjectedCrash once the
     named step's work is done but before its end is recorded."""
     report = RunReport()
-    for batch in await asyncio.to_thread(batches(services).list, BatchStatus.APPROVED):
+    for batch in await asyncio.to_thread(batches(services).listing, BatchStatus.APPROVED):
         for item in batch.items:
             if not item.state.final:
                 if dry_run:
@@ -157,7 +159,7 @@ async def run(
 
 def pending_count(services: Services) -> int:
     """Records of approved batches that a run would go through (for a progress bar)."""
-    return sum(len(b.items) for b in batches(services).list(BatchStatus.APPROVED))
+    return sum(len(b.items) for b in batches(services).listing(BatchStatus.APPROVED))
 
 
 async def purge(
@@ -175,8 +177,14 @@ async def purge(
         try:
             item = await _STEPS[target](services, batch, item)
         except ObjectLocked as exc:
-            await asyncio.to_thread(batches(services).set_state, batch.id, item.record_id, state,
-                                    now=services.clock(), note=exc.message)
+            await asyncio.to_thread(
+                batches(services).set_state,
+                batch.id,
+                item.record_id,
+                state,
+                now=services.clock(),
+                note=exc.message,
+            )
             report.blocked[item.record_id] = exc.message
             return
         if item.state is ItemState.SKIPPED:
@@ -185,8 +193,14 @@ async def purge(
         if crash_after is target:
             raise InjectedCrash(f"crash after {target.value} of {item.record_id}")
         if target is not ItemState.STARTED and target is not ItemState.TOMBSTONED:
-            await asyncio.to_thread(batches(services).set_state, batch.id, item.record_id, target,
-                                    now=services.clock(), version_ids=item.version_ids)
+            await asyncio.to_thread(
+                batches(services).set_state,
+                batch.id,
+                item.record_id,
+                target,
+                now=services.clock(),
+                version_ids=item.version_ids,
+            )
         state = target
     report.destroyed.append(item.record_id)
 

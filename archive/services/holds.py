@@ -97,7 +97,9 @@ def release_hold(services: Services, hold_id: str, *, reason: str, actor: str) -
     """Release a hold with a reason; objects no other hold protects lose their S3 hold. Blocking."""
     if not reason.strip():
         raise MetadataInvalid("reason", "a release needs a reason")
-    hold, record_ids = holds(services).release(hold_id, actor=actor, reason=reason.strip(), now=services.clock())
+    hold, record_ids = holds(services).release(
+        hold_id, actor=actor, reason=reason.strip(), now=services.clock()
+    )
     _mirror(services, record_ids)
     audit.append(
         services,

@@ -126,9 +126,7 @@ def change_rules(
     return result
 
 
-def _recomputed(
-    services: Services, rules: list[RetentionRule]
-) -> list[tuple[RetentionState, Assignment]]:
+def _recomputed(services: Services, rules: list[RetentionRule]) -> list[tuple[RetentionState, Assignment]]:
     """Every record whose assignment differs under ``rules``, with the new one."""
     changed: list[tuple[RetentionState, Assignment]] = []
     after = ""
@@ -141,7 +139,9 @@ def _recomputed(
     return changed
 
 
-def _refuse_earlier_than_lock(services: Services, changed: Iterable[tuple[RetentionState, Assignment]]) -> None:
+def _refuse_earlier_than_lock(
+    services: Services, changed: Iterable[tuple[RetentionState, Assignment]]
+) -> None:
     blocked: list[str] = []
     for state, new in changed:
         if new.disposal_date is None:
@@ -168,7 +168,9 @@ def _reseal(services: Services, changed: Sequence[tuple[RetentionState, Assignme
             log.warning("record %s has no object to seal", state.facts.record_id)
 
 
-def _audit_change(services: Services, change: RuleChange, upserts: Sequence[RetentionRule], actor: str) -> None:
+def _audit_change(
+    services: Services, change: RuleChange, upserts: Sequence[RetentionRule], actor: str
+) -> None:
     for rule in upserts:
         audit.append(
             services,
@@ -213,7 +215,9 @@ def upsert_dossier(services: Services, dossier: Dossier, *, actor: str) -> tuple
     return _recompute_ids(services, members)
 
 
-def assign_dossier(services: Services, code: str | None, record_ids: Sequence[str], *, actor: str) -> tuple[str, ...]:
+def assign_dossier(
+    services: Services, code: str | None, record_ids: Sequence[str], *, actor: str
+) -> tuple[str, ...]:
     """Put records in a dossier (or out of any, with None) and recompute them. Blocking."""
     found = store(services).set_dossier(code, record_ids, now=services.clock())
     audit.append(
@@ -242,7 +246,9 @@ def read_schedule(path: Path) -> Schedule:
     try:
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise MetadataInvalid("file", f"{path.name} is not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
+        raise MetadataInvalid(
+            "file", f"{path.name} is not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}"
+        ) from exc
     if not isinstance(data, dict):
         raise MetadataInvalid("file", "a schedule file holds one object with a 'rules' list")
     return parse_schedule(data)

@@ -28,7 +28,9 @@ class Clock:
         self.now += timedelta(days=days)
 
 
-def metadata(number: str, *, document_type: str = "Công văn", issued: date, code: str | None = None) -> RecordMetadata:
+def metadata(
+    number: str, *, document_type: str = "Công văn", issued: date, code: str | None = None
+) -> RecordMetadata:
     return RecordMetadata(
         document_type=document_type,
         number=number,
@@ -48,8 +50,9 @@ def make_pdf(number: str) -> bytes:
     return render_pdf(replace(SampleDocument(), number=number, subject=f"Về việc số {number}"))
 
 
-def put(services: Services, number: str, *, issued: date, document_type: str = "Công văn",
-        code: str | None = None) -> Record:
+def put(
+    services: Services, number: str, *, issued: date, document_type: str = "Công văn", code: str | None = None
+) -> Record:
     """Deposit a small PDF with the given metadata (blocking)."""
     return deposit(
         services,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic import context
 from sqlmodel import SQLModel
 
-import archive.db.retention_tables  # noqa: F401 - retention, holds, disposition, audit
+import archive.db.retention_tables
 import archive.db.tables  # noqa: F401 - registers the tables on SQLModel.metadata
-from alembic import context
 
 config = context.config
 target_metadata = SQLModel.metadata
