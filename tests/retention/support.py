@@ -67,15 +67,18 @@ def start_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
-async def archived(services: Services, number: str, *, issued: date, document_type: str = "Công văn",
-                   code: str | None = None) -> Record:
+async def archived(
+    services: Services, number: str, *, issued: date, document_type: str = "Công văn", code: str | None = None
+) -> Record:
     """Deposit, seal and index one record, as the worker would (without extraction)."""
     import asyncio
 
     from archive.services.indexing import index_document
     from archive.services.retention import seal
 
-    record = await asyncio.to_thread(put, services, number, issued=issued, document_type=document_type, code=code)
+    record = await asyncio.to_thread(
+        put, services, number, issued=issued, document_type=document_type, code=code
+    )
     await asyncio.to_thread(seal, services, record.id)
     await services.index.upsert(index_document(record))
     return record

@@ -13,7 +13,9 @@ from archive.services import disposition
 from archive.services.container import Services
 from tests.retention.support import Clock, archived
 
-MANAGER = Principal(subject="rm", roles=frozenset({Role.RECORDS_MANAGER}), clearance=Classification.TOP_SECRET)
+MANAGER = Principal(
+    subject="rm", roles=frozenset({Role.RECORDS_MANAGER}), clearance=Classification.TOP_SECRET
+)
 CHIEF = Principal(subject="chief", roles=frozenset({Role.ADMIN}), clearance=Classification.TOP_SECRET)
 ARCHIVIST = Principal(subject="arch", roles=frozenset({Role.ARCHIVIST}))
 CLERK = Principal(subject="clerk", roles=frozenset({Role.CLERK}), agencies=frozenset({"UBND-HG"}))
@@ -23,7 +25,9 @@ RULE = """mutation { upsertRetentionRule(rule: {code: "CV-10", title: "Công vă
 PLAN = "mutation { planDisposition { id status items { recordId state ruleCode disposalDate } } }"
 APPROVE = """mutation($id: String!) { approveDisposition(batchId: $id, decisionRef: "QĐ 9/QĐ-UBND") {
   status approvedBy decisionRef } }"""
-TOMBSTONE = "query($id: String!) { tombstone(recordId: $id) { documentNumber decisionRef approvedBy sha256 } }"
+TOMBSTONE = (
+    "query($id: String!) { tombstone(recordId: $id) { documentNumber decisionRef approvedBy sha256 } }"
+)
 RECORD = "query($id: ID!) { record(id: $id) { id } }"
 
 
@@ -48,7 +52,11 @@ async def test_only_records_managers_change_the_schedule(embedded: Services) -> 
 
 
 async def test_a_bad_rule_is_a_validation_error(embedded: Services) -> None:
-    result = await run(embedded, MANAGER, 'mutation { upsertRetentionRule(rule: {code: "", title: "x", periodYears: 1}) { codes } }')
+    result = await run(
+        embedded,
+        MANAGER,
+        'mutation { upsertRetentionRule(rule: {code: "", title: "x", periodYears: 1}) { codes } }',
+    )
     assert result.errors and result.errors[0].extensions == {"code": "VALIDATION"}
 
 
@@ -69,8 +77,12 @@ async def test_a_destroyed_record_is_a_tombstone_for_managers_and_nothing_for_ot
     }
     await disposition.run(embedded)
 
-    expected = {"documentNumber": "7/UBND-VP", "decisionRef": "QĐ 9/QĐ-UBND", "approvedBy": "chief",
-                "sha256": record.file.sha256}
+    expected = {
+        "documentNumber": "7/UBND-VP",
+        "decisionRef": "QĐ 9/QĐ-UBND",
+        "approvedBy": "chief",
+        "sha256": record.file.sha256,
+    }
     for principal in (MANAGER, CHIEF, ARCHIVIST):
         shown = await run(embedded, principal, TOMBSTONE, id=record.id)
         assert shown.data == {"tombstone": expected}

@@ -29,21 +29,32 @@ async def schedule(services: Services) -> None:
 async def approved_batch(services: Services, decision: str = "QĐ 15/QĐ-UBND", limit: int = 1000) -> str:
     batch = await asyncio.to_thread(disposition.plan, services, actor="planner", limit=limit)
     assert batch is not None
-    await asyncio.to_thread(disposition.approve, services, batch.id, approver="approver", decision_ref=decision)
+    await asyncio.to_thread(
+        disposition.approve, services, batch.id, approver="approver", decision_ref=decision
+    )
     return batch.id
 
 
 async def end_state(services: Services, record_id: str, key: str) -> dict[str, Any]:
     """Everything a purge leaves behind for one record, without ids and timestamps."""
     tomb = disposition.batches(services).tombstone_of(record_id)
-    destroys = [e for e in audit.entries(services) if e.action == disposition.DESTROY_ACTION and e.target == record_id]
+    destroys = [
+        e for e in audit.entries(services) if e.action == disposition.DESTROY_ACTION and e.target == record_id
+    ]
     return {
         "row": services.records.get(record_id, UNRESTRICTED) is not None,
         "indexed": record_id in await indexed_ids(services),
         "versions": services.blobs.version_ids(key),
-        "tombstone": None if tomb is None else (tomb.document_type, tomb.rule_code, tomb.version_ids, tomb.decision_ref),
+        "tombstone": None
+        if tomb is None
+        else (tomb.document_type, tomb.rule_code, tomb.version_ids, tomb.decision_ref),
         "destroy_entries": len(destroys),
-        "batch_items": [i.state for b in disposition.batches(services).listing() for i in b.items if i.record_id == record_id],
+        "batch_items": [
+            i.state
+            for b in disposition.batches(services).listing()
+            for i in b.items
+            if i.record_id == record_id
+        ],
     }
 
 
@@ -86,7 +97,9 @@ async def test_purge_leaves_only_a_tombstone_and_a_certificate(embedded: Service
     assert verify_chain(audit.entries(embedded)).ok
 
 
-@pytest.mark.parametrize("crash_after", [s for s in ItemState if s not in (ItemState.PENDING, ItemState.SKIPPED)])
+@pytest.mark.parametrize(
+    "crash_after", [s for s in ItemState if s not in (ItemState.PENDING, ItemState.SKIPPED)]
+)
 async def test_a_crash_at_any_step_resumes_to_the_clean_end_state(
     embedded: Services, clock: Clock, crash_after: ItemState
 ) -> None:
@@ -116,7 +129,12 @@ async def test_a_hold_placed_before_the_purge_starts_wins(embedded: Services, cl
     clock.advance(50)
     await approved_batch(embedded)
     await asyncio.to_thread(
-        holds.place_hold, embedded, name="Thanh tra", reason="r", authority="TTr 1/2025", actor="rm",
+        holds.place_hold,
+        embedded,
+        name="Thanh tra",
+        reason="r",
+        authority="TTr 1/2025",
+        actor="rm",
         record_ids=[record.id],
     )
     report = await disposition.run(embedded)
@@ -160,10 +178,14 @@ async def test_approval_needs_a_decision_and_maybe_another_person(embedded: Serv
         await asyncio.to_thread(disposition.approve, embedded, batch.id, approver="x", decision_ref=" ")
     embedded.settings.retention_separate_approver = True
     with pytest.raises(DispositionRefused, match="other than the planner"):
-        await asyncio.to_thread(disposition.approve, embedded, batch.id, approver="planner", decision_ref="QĐ 1")
+        await asyncio.to_thread(
+            disposition.approve, embedded, batch.id, approver="planner", decision_ref="QĐ 1"
+        )
     await asyncio.to_thread(disposition.approve, embedded, batch.id, approver="chief", decision_ref="QĐ 1")
     with pytest.raises(DispositionRefused, match="not proposed"):
-        await asyncio.to_thread(disposition.approve, embedded, batch.id, approver="chief", decision_ref="QĐ 1")
+        await asyncio.to_thread(
+            disposition.approve, embedded, batch.id, approver="chief", decision_ref="QĐ 1"
+        )
 
 
 async def test_dry_run_changes_nothing_and_exports_list_the_batch(embedded: Services, clock: Clock) -> None:

@@ -35,7 +35,10 @@ async def test_sealing_locks_until_the_disposal_date_or_holds_permanent_records(
     )
     assert lock_of(embedded, forever.file.storage_key) == (None, True)  # no rule: kept permanently
     await asyncio.to_thread(retention.seal, embedded, dated.id)  # idempotent
-    assert lock_of(embedded, dated.file.storage_key)[0] == (RetentionMode.GOVERNANCE, lock_until(date(2030, 6, 1)))
+    assert lock_of(embedded, dated.file.storage_key)[0] == (
+        RetentionMode.GOVERNANCE,
+        lock_until(date(2030, 6, 1)),
+    )
 
 
 async def test_a_rule_change_recomputes_reseals_and_is_audited(embedded: Services) -> None:
@@ -51,7 +54,10 @@ async def test_a_rule_change_recomputes_reseals_and_is_audited(embedded: Service
     assert entry is not None and entry.actor == "rm" and entry.details["recomputed"] == 1
     longer = RetentionRule("QD-20", "Quyết định", 30, document_types=("Quyết định",))
     await asyncio.to_thread(retention.change_rules, embedded, upserts=[longer], actor="rm")
-    assert lock_of(embedded, forever.file.storage_key)[0] == (RetentionMode.GOVERNANCE, lock_until(date(2050, 6, 1)))
+    assert lock_of(embedded, forever.file.storage_key)[0] == (
+        RetentionMode.GOVERNANCE,
+        lock_until(date(2050, 6, 1)),
+    )
 
 
 async def test_a_disposal_date_never_moves_before_the_object_lock(embedded: Services) -> None:
@@ -96,7 +102,12 @@ async def test_holds_mirror_on_the_object_until_none_is_left(embedded: Services)
         holds.place_hold, embedded, name="A", reason="r", authority="QĐ 1", actor="rm", record_ids=[record.id]
     )
     second = await asyncio.to_thread(
-        holds.place_hold, embedded, name="B", reason="r", authority="QĐ 2", actor="rm",
+        holds.place_hold,
+        embedded,
+        name="B",
+        reason="r",
+        authority="QĐ 2",
+        actor="rm",
         selector=RecordSelector(issued_to=date(2020, 12, 31)),
     )
     assert second.added == (record.id,)
@@ -104,7 +115,9 @@ async def test_holds_mirror_on_the_object_until_none_is_left(embedded: Services)
     assert embedded.blobs.get_legal_hold(other.file.storage_key, "1") is False
     await asyncio.to_thread(holds.release_hold, embedded, first.hold.id, reason="xong", actor="rm")
     assert embedded.blobs.get_legal_hold(key, "1") is True  # B still stands
-    released = await asyncio.to_thread(holds.release_hold, embedded, second.hold.id, reason="xong", actor="rm")
+    released = await asyncio.to_thread(
+        holds.release_hold, embedded, second.hold.id, reason="xong", actor="rm"
+    )
     assert released.released_by == "rm" and not released.active
     assert embedded.blobs.get_legal_hold(key, "1") is False
     assert embedded.blobs.get_retention(key, "1") is not None  # retention stays

@@ -19,7 +19,9 @@ from archive.domain.retention import (
 
 ANY_10 = RetentionRule("ANY-10", "Mọi văn bản", 10)
 CV_5 = RetentionRule("CV-5", "Công văn", 5, document_types=("Công văn",))
-CV_HG_20 = RetentionRule("CV-HG-20", "Công văn Hà Giang", 20, document_types=("Công văn",), agencies=("UBND-HG",))
+CV_HG_20 = RetentionRule(
+    "CV-HG-20", "Công văn Hà Giang", 20, document_types=("Công văn",), agencies=("UBND-HG",)
+)
 QD_PERM = RetentionRule("QD", "Quyết định", None, document_types=("Quyết định",))
 HS_70 = RetentionRule("HS-70", "Hồ sơ", 70, trigger=Trigger.DOSSIER_CLOSE, document_types=("Hồ sơ",))
 RULES = (ANY_10, CV_5, CV_HG_20, QD_PERM, HS_70)
