@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET
 
 from archive.api.context import Context
 from archive.api.schema import build_schema
@@ -47,6 +48,14 @@ class ArchiveGraphQL(GraphQL[Context, None]):
         )
         self._ref = services_ref
         self._settings = settings
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            if isinstance(request, Request):
+                # Closes multipart uploads too, even when the operation never reached a resolver.
+                await request.close()
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(services=self._ref["services"], principal=self._principal(request), request=request)

@@ -6,6 +6,7 @@ from archive.db.engine import create_db_engine
 from archive.db.jobs import SqlJobQueue
 from archive.db.migrate import upgrade
 from archive.db.repository import SqlRecordRepository
+from archive.db.results import SqlProcessingResults
 from archive.domain.ports import BlobStore, SearchIndex
 from archive.services.container import Services
 from archive.services.links import DownloadLinks
@@ -58,4 +59,5 @@ def build_services(settings: Settings, *, migrate: bool | None = None) -> Servic
         blobs=build_blob_store(settings),
         index=build_search_index(settings),
         links=DownloadLinks(settings.secret_key.get_secret_value().encode()),
+        results=SqlProcessingResults(engine),
     )

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     # Deposits and downloads.
     max_upload_bytes: int = 200 * 1024 * 1024
     download_url_ttl_seconds: int = Field(default=300, ge=5, le=86400)
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str = ""  # where clients reach this service; empty: the request's own base URL
 
     # Extraction and OCR, each document in a sandboxed subprocess.
     extract_memory_mb: int = Field(default=1536, ge=256)
@@ -66,11 +66,20 @@ class Settings(BaseSettings):
     ocr_enabled: bool = True
     ocr_languages: str = "vie+eng"
 
+    # Signature verification, offline: the CA certificates (PEM or DER) signatures
+    # must chain to. Empty: <data_dir>/trust-roots; a missing or empty directory
+    # trusts nothing, so every intact signature reads UNTRUSTED.
+    trust_roots_dir: Path | None = None
+
     # Worker.
     worker_lease_seconds: int = Field(default=900, ge=10)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     job_max_attempts: int = Field(default=5, ge=1)
     embedded_worker: bool = True  # `archive serve` also runs a worker thread (development)
+    # Test-only: the process calls os._exit(70) right after this step's work is
+    # committed (upload, commit: in the deposit; seal, verify, extract, index: in the
+    # worker), before the step is recorded. Refused in production mode.
+    crash_after_step: str = Field(default="", pattern="^(|upload|commit|seal|verify|extract|index)$")
 
     # Identity. In development, requests without credentials act as a local admin
     # unless this is set to false; production refuses to enable it.
@@ -99,10 +108,16 @@ class Settings(BaseSettings):
     def search_db_path(self) -> Path:
         return self.data_dir / "search.db"
 
+    @property
+    def resolved_trust_roots_dir(self) -> Path:
+        return self.trust_roots_dir or self.data_dir / "trust-roots"
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if not self.is_production:
             return self
+        if self.crash_after_step:
+            raise ValueError("ARCHIVE_CRASH_AFTER_STEP is a test hook; it cannot be set in production mode")
         if self.dev_local_admin:
             raise ValueError("ARCHIVE_DEV_LOCAL_ADMIN cannot be enabled in production mode")
         if self.secret_key.get_secret_value() in (_DEV_SECRET, "", "changethis"):

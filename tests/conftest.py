@@ -13,9 +13,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
+from archive.app import create_app
 from archive.services.container import Services
 from archive.settings import Settings
 
@@ -31,6 +33,31 @@ STACKS = [
         marks=[pytest.mark.postgres, pytest.mark.elasticsearch, pytest.mark.s3],
     ),
 ]
+
+
+SERVICE_ENV = {
+    "postgres": PG_ENV,
+    "elasticsearch": ES_ENV,
+    "s3": S3_ENV,
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """CI runs everything: a missing service there is an error, not a skip."""
+    missing = [env for env in SERVICE_ENV.values() if not os.environ.get(env)]
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes") and missing:
+        names = ", ".join(missing)
+        raise pytest.UsageError(f"CI must run every suite, but {names} is not set: use scripts/test")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly which suites did not run, and why."""
+    missing = [f"{marker} ({env} not set)" for marker, env in SERVICE_ENV.items() if not os.environ.get(env)]
+    if missing:
+        terminalreporter.write_line(
+            f"Skipped the suites on real services: {', '.join(missing)}. Run scripts/test for everything.",
+            yellow=True,
+        )
 
 
 def require_env(*names: str) -> None:
@@ -106,3 +133,10 @@ async def services(stack_settings: Settings) -> AsyncIterator[Services]:
         yield built
     finally:
         await built.close()
+
+
+@pytest.fixture
+async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(services=services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
+        yield c

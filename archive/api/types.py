@@ -12,8 +12,10 @@ from typing import Annotated
 import strawberry
 
 from archive.api.context import Context
+from archive.api.signatures import Signature, SignatureStatus, Thumbnail
 from archive.domain import records as domain
 from archive.domain.jobs import Job
+from archive.domain.processing import ExtractionReport
 from archive.domain.search import FacetBucket, Facets
 from archive.services.search import download_link
 
@@ -87,15 +89,24 @@ class Processing:
     status: str = strawberry.field(description="pending, running, done or failed.")
     steps_done: list[str] = strawberry.field(description="Pipeline steps finished so far, in order.")
     attempts: int = strawberry.field(description="How many times the job has been tried.")
-    error: str | None = strawberry.field(description="The last error, if any.")
+    error: str | None = strawberry.field(
+        description="Why the last attempt failed, or why the extraction stopped short (naming the limit)."
+    )
+    limit_hit: str | None = strawberry.field(
+        description="The extraction limit the document hit, if any: memory, cpu_time, wall_time, pixels "
+        "(text extraction failed; bytes and metadata kept) or page_cap (pages past the cap were not read)."
+    )
 
     @classmethod
-    def from_job(cls, job: Job) -> Processing:
+    def from_job(cls, job: Job, extraction: ExtractionReport | None = None) -> Processing:
+        limit_hit = None if extraction is None else extraction.limit_hit
+        error = job.last_error or (None if extraction is None else extraction.error)
         return cls(
             status=job.status.value,
             steps_done=[s.value for s in job.steps_done],
             attempts=job.attempts,
-            error=job.last_error,
+            error=error,
+            limit_hit=limit_hit,
         )
 
 
@@ -228,12 +239,40 @@ class Record(Node):
 
     @strawberry.field(description="Background processing: pending, running, done or failed.")
     async def processing(self, info: strawberry.Info[Context, None]) -> Processing | None:
-        job = await asyncio.to_thread(info.context.services.jobs.for_record, self._record.id)
-        return None if job is None else Processing.from_job(job)
+        services = info.context.services
+        job = await asyncio.to_thread(services.jobs.for_record, self._record.id)
+        if job is None:
+            return None
+        extraction = await asyncio.to_thread(services.results.extraction, self._record.id)
+        return Processing.from_job(job, extraction)
+
+    @strawberry.field(description="The PDF's digital signatures, in signing order (empty until verified).")
+    async def signatures(self, info: strawberry.Info[Context, None]) -> list[Signature]:
+        reports = await asyncio.to_thread(info.context.services.results.signatures, self._record.id)
+        return [Signature.from_domain(r) for r in reports]
+
+    @strawberry.field(description="Whether the document is signed and every signature holds.")
+    async def signature_status(self, info: strawberry.Info[Context, None]) -> SignatureStatus:
+        summary = await asyncio.to_thread(info.context.services.results.signature_summary, self._record.id)
+        if summary is None:
+            return SignatureStatus(verified=False, signed=False, all_valid=False)
+        return SignatureStatus(verified=True, signed=summary.signed, all_valid=summary.all_valid)
+
+    @strawberry.field(description="PNG previews of the first pages, as data: URLs (empty until extracted).")
+    async def thumbnails(self, info: strawberry.Info[Context, None]) -> list[Thumbnail]:
+        found = await asyncio.to_thread(info.context.services.results.thumbnails, self._record.id)
+        return [
+            Thumbnail(page=page, data_url="data:image/png;base64," + base64.b64encode(png).decode("ascii"))
+            for page, png in sorted(found.items())
+        ]
 
     @strawberry.field(description="A short-lived link to the original bytes. Every call is audited.")
     async def download(self, info: strawberry.Info[Context, None]) -> DownloadLink:
-        link = await download_link(info.context.services, info.context.principal, self._record.id)
+        request = info.context.request
+        base_url = str(request.base_url) if request is not None else ""
+        link = await download_link(
+            info.context.services, info.context.principal, self._record.id, base_url=base_url
+        )
         return DownloadLink(url=link.url, expires_at=link.expires_at)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from archive.db.jobs import SqlJobQueue
 from archive.domain.ports import BlobStore, RecordRepository, SearchIndex
+from archive.domain.processing import ProcessingResults
 from archive.services.links import DownloadLinks
 from archive.settings import Settings
 
@@ -29,6 +30,7 @@ class Services:
     blobs: BlobStore
     index: SearchIndex
     links: DownloadLinks
+    results: ProcessingResults
     clock: Callable[[], datetime] = field(default=utc_now)
 
     async def close(self) -> None:

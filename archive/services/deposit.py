@@ -18,6 +18,7 @@ from archive.domain.access import Principal
 from archive.domain.errors import ArchiveError, DuplicateRecord, FileRejected, FileTooLarge
 from archive.domain.records import Record, RecordMetadata, StoredFile, TextStatus, validate_metadata
 from archive.services.container import Services
+from archive.services.crash import crash_point
 from indexing.extraction.inspection import inspect_document
 
 CHUNK = 1024 * 1024
@@ -90,6 +91,7 @@ def deposit(
             version = services.blobs.put(
                 key, handle, size=up.size, sha256=up.sha256, media_type=info.media_type
             )
+        crash_point(services.settings, "upload")
     record = Record(
         id=record_id,
         agency_code=owner,
@@ -111,6 +113,7 @@ def deposit(
     except BaseException:
         _discard_blob(services, key)
         raise
+    crash_point(services.settings, "commit")
     return record
 
 

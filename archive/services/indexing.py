@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from archive.domain.records import Record
 from archive.domain.search import IndexDocument
+from archive.services.container import Services
 
 
 def index_document(
@@ -30,3 +31,12 @@ def index_document(
         signed=signed,
         signature_valid=signature_valid,
     )
+
+
+def index_document_of(services: Services, record: Record) -> IndexDocument:
+    """``index_document`` with the record's signature summary from the VERIFY step
+    (unknown until that step has run). Blocking: it reads the database."""
+    summary = services.results.signature_summary(record.id)
+    if summary is None:
+        return index_document(record)
+    return index_document(record, signed=summary.signed, signature_valid=summary.all_valid)

@@ -12,7 +12,7 @@ from archive.domain.access import UNRESTRICTED
 from archive.domain.search import IndexDocument
 from archive.factory import build_services
 from archive.services.container import Services
-from archive.services.indexing import index_document
+from archive.services.indexing import index_document_of
 from archive.settings import Settings
 
 
@@ -44,4 +44,4 @@ async def rebuild_index(services: Services, *, progress: bool = False) -> int:
 
 def _documents(services: Services) -> Iterator[IndexDocument]:
     for record in services.records.iter_all():
-        yield index_document(record)
+        yield index_document_of(services, record)

@@ -1,19 +1,38 @@
-"""What the worker does for one record, step by step. Each step is idempotent."""
+"""What the worker does for one record, step by step. Each step is idempotent: it
+replaces whatever an interrupted earlier run of itself left behind, so a retried
+job redoes at most the step it was in when it stopped.
+
+Steps that read the document work on a private temporary copy, downloaded from
+the blob store and checked against the SHA-256 recorded at deposit; the stored
+bytes are never opened for writing.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
+import shutil
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 from archive.domain.access import UNRESTRICTED
-from archive.domain.errors import NotFound
+from archive.domain.errors import FileRejected, IntegrityError, NotFound
 from archive.domain.jobs import PIPELINE, Job, Step
+from archive.domain.processing import ExtractionReport
 from archive.domain.records import Record
+from archive.domain.signatures import SignatureReport
 from archive.services.container import Services
-from archive.services.indexing import index_document
-from indexing.extraction import ExtractionLimits, extract_document
+from archive.services.crash import crash_point
+from archive.services.indexing import index_document_of
+from indexing.extraction import ExtractionLimits, ExtractionOutcome, extract_document
+from indexing.extraction.inspection import PDF
+from indexing.signatures import TrustRoots, verify_pdf_signatures
+
+log = logging.getLogger(__name__)
 
 StepRunner = Callable[[Services, Record], Awaitable[None]]
 
@@ -27,6 +46,7 @@ async def run_pipeline(services: Services, job: Job, *, worker_id: str) -> None:
         if record is None:
             raise NotFound(f"record {job.record_id} is gone")
         await STEPS[step](services, record)
+        crash_point(services.settings, step.value)
         await asyncio.to_thread(services.jobs.step_done, job.id, step, worker_id=worker_id)
 
 
@@ -39,20 +59,41 @@ async def _seal(services: Services, record: Record) -> None:
 
 
 async def _verify(services: Services, record: Record) -> None:
-    return None
+    reports: list[SignatureReport] = []
+    if record.file.media_type == PDF:
+        roots = await asyncio.to_thread(load_trust_roots, services)
+        async with _local_copy(services, record) as local:
+            reports = await asyncio.to_thread(_verify_copy, local, roots, record.created_at)
+    await asyncio.to_thread(services.results.replace_signatures, record.id, reports)
+
+
+def _verify_copy(path: Path, roots: TrustRoots, moment: datetime) -> list[SignatureReport]:
+    # The deposit time as the validation moment: a verdict must not flip when a
+    # certificate expires years later, or differ between a run and its retry.
+    try:
+        return verify_pdf_signatures(path, roots, moment=moment)
+    except FileRejected as error:
+        # The deposit accepted it as a PDF; a structure pyHanko cannot read carries
+        # no signature it could vouch for. Final, not retried.
+        log.warning("signatures of %s cannot be read: %s", path, error.message)
+        return []
 
 
 async def _extract(services: Services, record: Record) -> None:
     limits = extraction_limits(services)
-    with tempfile.TemporaryDirectory(dir=_tmp(services)) as scratch:
-        local = Path(scratch) / "document"
-        await asyncio.to_thread(_download, services, record, local)
+    async with _local_copy(services, record) as local:
         outcome = await asyncio.to_thread(extract_document, local, limits)
+    # A limit is a final outcome, not an error to retry: the record keeps its bytes
+    # and its metadata stays searchable; the report says which limit stopped it.
     await asyncio.to_thread(services.records.set_pages, record.id, outcome.pages, outcome.status)
+    await asyncio.to_thread(services.results.replace_thumbnails, record.id, outcome.thumbnails)
+    report = extraction_report(outcome, limits, services.clock())
+    await asyncio.to_thread(services.results.save_extraction, record.id, report)
 
 
 async def _index(services: Services, record: Record) -> None:
-    await services.index.upsert(index_document(record))
+    document = await asyncio.to_thread(index_document_of, services, record)
+    await services.index.upsert(document)
 
 
 STEPS: dict[Step, StepRunner] = {
@@ -64,21 +105,60 @@ STEPS: dict[Step, StepRunner] = {
 
 
 def extraction_limits(services: Services) -> ExtractionLimits:
+    """The sandbox limits from settings. OCR is off when tesseract is not installed,
+    so a scan then ends PENDING_OCR instead of failing."""
     s = services.settings
     return ExtractionLimits(
         memory_mb=s.extract_memory_mb,
         cpu_seconds=s.extract_cpu_seconds,
         wall_seconds=s.extract_wall_seconds,
         max_pages=s.extract_max_pages,
-        ocr=s.ocr_enabled,
+        ocr=s.ocr_enabled and shutil.which("tesseract") is not None,
         ocr_lang=s.ocr_languages,
     )
 
 
+def extraction_report(
+    outcome: ExtractionOutcome, limits: ExtractionLimits, now: datetime
+) -> ExtractionReport:
+    """What the archive keeps of an extraction's outcome."""
+    error = outcome.error
+    if error is None and outcome.limit_hit == "page_cap":
+        error = f"page_cap: only the first {limits.max_pages} of {outcome.page_count} pages were read"
+    elif error is not None and outcome.limit_hit is not None and outcome.limit_hit not in error:
+        error = f"{outcome.limit_hit}: {error}"
+    return ExtractionReport(
+        status=outcome.status,
+        limit_hit=outcome.limit_hit,
+        error=error,
+        page_count=outcome.page_count,
+        pages_read=len(outcome.pages),
+        finished_at=now,
+    )
+
+
+def load_trust_roots(services: Services) -> TrustRoots:
+    """The configured trust roots; none when the directory is missing or empty."""
+    directory = services.settings.resolved_trust_roots_dir
+    return TrustRoots.from_directory(directory) if directory.is_dir() else TrustRoots()
+
+
+@asynccontextmanager
+async def _local_copy(services: Services, record: Record) -> AsyncIterator[Path]:
+    with tempfile.TemporaryDirectory(dir=_tmp(services)) as scratch:
+        local = Path(scratch) / "document"
+        await asyncio.to_thread(_download, services, record, local)
+        yield local
+
+
 def _download(services: Services, record: Record, target: Path) -> None:
+    digest = hashlib.sha256()
     with target.open("wb") as out:
         for chunk in services.blobs.iter_bytes(record.file.storage_key, version_id=record.file.version_id):
+            digest.update(chunk)
             out.write(chunk)
+    if digest.hexdigest() != record.file.sha256:
+        raise IntegrityError(f"{record.file.storage_key}: stored bytes do not match the deposit's SHA-256")
 
 
 def _tmp(services: Services) -> Path:

@@ -18,7 +18,7 @@ from archive.domain.errors import ObjectLocked
 from archive.services import audit
 from archive.services.container import Services
 from archive.services.fixity import RECORDS_PREFIX
-from archive.services.indexing import index_document
+from archive.services.indexing import index_document_of
 
 
 @dataclass
@@ -80,7 +80,7 @@ async def _reindex(services: Services, record_id: str, indexed_version: int | No
         return  # destroyed meanwhile
     if indexed_version is not None and indexed_version > record.row_version:
         await services.index.delete(record_id)  # newer than the truth: the upsert would refuse
-    await services.index.upsert(index_document(record))
+    await services.index.upsert(await asyncio.to_thread(index_document_of, services, record))
 
 
 def _check_objects(services: Services, known: set[str], report: ReconcileReport, delete: bool) -> None:

@@ -72,7 +72,9 @@ class DownloadLink:
     expires_at: datetime
 
 
-async def download_link(services: Services, principal: Principal, record_id: str) -> DownloadLink:
+async def download_link(
+    services: Services, principal: Principal, record_id: str, *, base_url: str = ""
+) -> DownloadLink:
     """A short-lived link to the original bytes: presigned where the store can, else a
     signed token for the API's own download route."""
     record = await get_record(services, principal, record_id)
@@ -91,7 +93,7 @@ async def download_link(services: Services, principal: Principal, record_id: str
     if url is not None:
         return DownloadLink(url=url, expires_at=now + ttl)
     token, expires = services.links.issue(record.id, principal.subject, now=now, ttl=ttl)
-    base = services.settings.public_base_url.rstrip("/")
+    base = (services.settings.public_base_url or base_url).rstrip("/")
     return DownloadLink(url=f"{base}/download/{token}", expires_at=expires)
 
 

@@ -25,7 +25,7 @@ def worker_name() -> str:
 async def run_one(services: Services, worker_id: str) -> Job | None:
     """Claim and process one job. Returns the job it took, or None when none was due."""
     lease = timedelta(seconds=services.settings.worker_lease_seconds)
-    job = await asyncio.to_thread(services.jobs.claim, worker_id, lease=lease)
+    job = await asyncio.to_thread(services.jobs.claim, worker_id, lease=lease, now=services.clock())
     if job is None:
         return None
     try:

@@ -55,7 +55,9 @@ class ExtractionOutcome:
             does not fail it: the pages up to the cap are there.
         error: why it failed, for people.
         page_count: pages (or frames) in the document, when the worker got that far.
-        peak_memory_mb: the worker's peak resident memory, as the kernel measured it.
+        peak_memory_mb: the worker's peak resident memory (VmHWM) as last reported by
+            the worker; a worker killed mid-page reported its peak before that page,
+            and RLIMIT_AS bounds the rest.
         cpu_seconds: CPU time of the worker and the tesseract runs it waited for.
     """
 

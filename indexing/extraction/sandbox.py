@@ -41,13 +41,13 @@ class _Collected:
     status: TextStatus | None = None
     limit_hit: LimitHit | None = None
     error: str | None = None
+    peak_memory_mb: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Exit:
     status: int  # as os.waitstatus_to_exitcode: negative for a signal
     killed_at_deadline: bool
-    peak_memory_mb: float
     cpu_seconds: float
 
 
@@ -128,7 +128,6 @@ def _wait(process: subprocess.Popen[bytes], deadline: float) -> _Exit:
     return _Exit(
         status=process.returncode,
         killed_at_deadline=killed,
-        peak_memory_mb=round(usage.ru_maxrss / 1024, 1),
         cpu_seconds=round(usage.ru_utime + usage.ru_stime, 2),
     )
 
@@ -160,6 +159,8 @@ def _absorb(collected: _Collected, record: dict[str, Any]) -> None:
         elif "thumbnail" in record:
             png = base64.b64decode(str(record["png"]), validate=True)
             collected.thumbnails[int(record["thumbnail"])] = png
+        elif "memory_mb" in record:
+            collected.peak_memory_mb = max(collected.peak_memory_mb or 0.0, float(record["memory_mb"]))
         elif "page_count" in record:
             collected.page_count = int(record["page_count"])
         elif "finished" in record:
@@ -204,7 +205,7 @@ def _outcome(collected: _Collected, exit_: _Exit, limits: ExtractionLimits) -> E
         limit_hit=limit_hit,
         error=error,
         page_count=collected.page_count,
-        peak_memory_mb=exit_.peak_memory_mb,
+        peak_memory_mb=collected.peak_memory_mb,
         cpu_seconds=exit_.cpu_seconds,
     )
 

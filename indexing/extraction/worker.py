@@ -85,6 +85,7 @@ def run(path: Path, limits: ExtractionLimits, sink: IO[str]) -> None:
     try:
         for event in extract_events(path, limits):
             write(encode(event))
+            write({"memory_mb": peak_memory_mb()})
     except LimitReached as error:
         write({"failed": str(error), "limit_hit": error.limit})
     except MemoryError:
@@ -95,6 +96,19 @@ def run(path: Path, limits: ExtractionLimits, sink: IO[str]) -> None:
         write({"failed": f"tesseract failed: {error.message}", "limit_hit": None})
     except (OSError, ValueError) as error:
         write({"failed": f"unreadable file: {error}", "limit_hit": None})
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident memory since exec (VmHWM).
+
+    Not ``getrusage``: Linux carries the parent's peak over a fork and exec into the
+    child's ``ru_maxrss``, so a worker started by a large process would look large.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def _pdf_error(error: pdfium.PdfiumError) -> str:

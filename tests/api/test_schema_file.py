@@ -25,9 +25,13 @@ def test_every_type_and_field_has_a_description() -> None:
     for name, gql_type in schema.type_map.items():
         if name.startswith("__") or name in {"Query", "Mutation"}:
             continue
-        if isinstance(gql_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType | GraphQLEnumType):
-            if not gql_type.description:
-                missing.append(name)
+        if (
+            isinstance(
+                gql_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType | GraphQLEnumType
+            )
+            and not gql_type.description
+        ):
+            missing.append(name)
         if isinstance(gql_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
             missing += [f"{name}.{f}" for f, field in gql_type.fields.items() if not field.description]
     for root in (schema.query_type, schema.mutation_type):

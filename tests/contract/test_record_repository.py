@@ -104,7 +104,10 @@ def make_record(
         created_at=NOW,
         updated_at=NOW,
         grants=grants,
-        pages=(Page(1, "Trang một chữ ký số", TextSource.TEXT_LAYER), Page(2, "Trang hai", TextSource.OCR, 91.5)),
+        pages=(
+            Page(1, "Trang một chữ ký số", TextSource.TEXT_LAYER),
+            Page(2, "Trang hai", TextSource.OCR, 91.5),
+        ),
     )
 
 
@@ -139,9 +142,13 @@ def test_add_writes_the_processing_job_in_the_same_transaction(
     assert sum(jobs.counts().values()) == 1
 
 
-def reader(*agencies: str, clearance: Classification = Classification.ORDINARY, subject: str = "bob") -> ReadScope:
+def reader(
+    *agencies: str, clearance: Classification = Classification.ORDINARY, subject: str = "bob"
+) -> ReadScope:
     return ReadScope.for_principal(
-        Principal(subject=subject, roles=frozenset({Role.READER}), agencies=frozenset(agencies), clearance=clearance)
+        Principal(
+            subject=subject, roles=frozenset({Role.READER}), agencies=frozenset(agencies), clearance=clearance
+        )
     )
 
 
@@ -198,7 +205,9 @@ def test_jobs_lease_retry_and_park(repo: SqlRecordRepository, jobs: SqlJobQueue)
     assert failed is not None and failed.status is JobStatus.PENDING and failed.run_after > datetime.now(UTC)
     assert failed.steps_done == (Step.SEAL,)
     for attempt in range(3, 6):
-        claimed = jobs.claim("w3", lease=timedelta(minutes=5), now=datetime.now(UTC) + timedelta(days=attempt))
+        claimed = jobs.claim(
+            "w3", lease=timedelta(minutes=5), now=datetime.now(UTC) + timedelta(days=attempt)
+        )
         assert claimed is not None and claimed.attempts == attempt
         jobs.fail(claimed.id, f"boom {attempt}", worker_id="w3")
     parked = jobs.for_record(record.id)

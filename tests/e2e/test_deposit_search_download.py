@@ -4,30 +4,16 @@ follow the download link and get the same bytes back."""
 
 from __future__ import annotations
 
-import json
 import os
 import ssl
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
-from archive.app import create_app
 from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
 from archive.services.worker import drain
-
-DEPOSIT = """
-mutation Deposit($file: Upload!, $metadata: RecordMetadataInput!) {
-  depositRecord(file: $file, metadata: $metadata) {
-    __typename
-    ... on DepositSuccess { record { id recordId documentNumber textStatus processing { status } } }
-    ... on ValidationError { field message code }
-    ... on DuplicateRecordError { code existingRecord { id } }
-    ... on FileRejectedError { code message }
-  }
-}"""
+from tests.support.gql import METADATA, deposit, gql
 
 SEARCH = """
 query Search($q: String, $first: Int!, $after: String) {
@@ -38,48 +24,6 @@ query Search($q: String, $first: Int!, $after: String) {
     edges { cursor score highlights { page snippet } node { id documentNumber subject } }
   }
 }"""
-
-METADATA: dict[str, Any] = {
-    "documentType": "Quyết định",
-    "number": "123",
-    "notation": "QĐ-UBND",
-    "issuingAgencyCode": "UBND-HG",
-    "issuingAgencyName": "Ủy ban nhân dân tỉnh Hà Giang",
-    "issueDate": "2024-03-15",
-    "subject": "Về việc áp dụng chữ ký số trong văn bản điện tử",
-    "signerName": "Nguyễn Văn An",
-    "signerPosition": "Chủ tịch",
-    "direction": "OUTGOING",
-}
-
-
-@pytest.fixture
-async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(services=services)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
-        yield c
-
-
-async def deposit(
-    client: httpx.AsyncClient, pdf: bytes, metadata: dict[str, Any], name: str = "qđ.pdf"
-) -> Any:
-    operations = {"query": DEPOSIT, "variables": {"file": None, "metadata": metadata}}
-    response = await client.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": (name, pdf, "application/pdf")},
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]["depositRecord"]
-
-
-async def gql(client: httpx.AsyncClient, query: str, **variables: Any) -> Any:
-    response = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def search(client: httpx.AsyncClient, q: str | None, first: int = 10) -> Any:

@@ -85,9 +85,7 @@ def make_pki(
         organisation: the signer's organisation (O).
     """
     root = _self_signed(_name(root_name, "Bộ Thông tin và Truyền thông"))
-    government_ca = _issue(
-        _name("CA phục vụ các cơ quan Nhà nước", "Ban Cơ yếu Chính phủ"), root, _CA
-    )
+    government_ca = _issue(_name("CA phục vụ các cơ quan Nhà nước", "Ban Cơ yếu Chính phủ"), root, _CA)
     signer = _issue(_name(signer_name, organisation), government_ca, _SIGNER)
     tsa = _issue(_name("TSA Test", "Ban Cơ yếu Chính phủ"), root, _TSA)
     return Pki(root=root, government_ca=government_ca, signer=signer, tsa=tsa)
@@ -278,9 +276,7 @@ def _extensions(role: str) -> list[tuple[x509.ExtensionType, bool]]:
             (x509.BasicConstraints(ca=True, path_length=None), True),
             (_key_usage(key_cert_sign=True, crl_sign=True), True),
         ]
-    leaf: list[tuple[x509.ExtensionType, bool]] = [
-        (x509.BasicConstraints(ca=False, path_length=None), True)
-    ]
+    leaf: list[tuple[x509.ExtensionType, bool]] = [(x509.BasicConstraints(ca=False, path_length=None), True)]
     if role == _TSA:
         return [
             *leaf,

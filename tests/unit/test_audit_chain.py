@@ -90,9 +90,7 @@ def test_the_same_instant_in_another_zone_hashes_the_same() -> None:
     hanoi = timezone(timedelta(hours=7))
     utc_entry = build_chain(1)[0]
     local = dataclasses.replace(utc_entry, at=utc_entry.at.astimezone(hanoi))
-    naive = dataclasses.replace(
-        utc_entry, at=utc_entry.at.replace(tzinfo=None)
-    )  # as SQLite returns
+    naive = dataclasses.replace(utc_entry, at=utc_entry.at.replace(tzinfo=None))  # as SQLite returns
 
     assert entry_hash(local) == entry_hash(naive) == utc_entry.hash
 
@@ -102,9 +100,7 @@ def test_a_naive_timestamp_is_refused_on_append() -> None:
         chain_append(None, at=datetime(2025, 3, 1), actor="a", action="b", target="c", outcome="ok")
 
 
-@pytest.mark.parametrize(
-    "details", [{"ratio": 0.5}, {"nested": {"a": 1}}, {"list": [1]}, {1: "int key"}]
-)
+@pytest.mark.parametrize("details", [{"ratio": 0.5}, {"nested": {"a": 1}}, {"list": [1]}, {1: "int key"}])
 def test_details_outside_the_canonical_types_are_refused(details: dict[Any, Any]) -> None:
     with pytest.raises(TypeError):
         chain_append(None, at=T0, actor="a", action="b", target="c", outcome="ok", details=details)
@@ -117,9 +113,7 @@ def test_an_unknown_outcome_is_refused() -> None:
 
 def test_an_appended_entry_cannot_be_changed_through_the_details_it_was_given() -> None:
     details: dict[str, str | int | bool | None] = {"page": 1}
-    entry = chain_append(
-        None, at=T0, actor="a", action="b", target="c", outcome="ok", details=details
-    )
+    entry = chain_append(None, at=T0, actor="a", action="b", target="c", outcome="ok", details=details)
     details["page"] = 2
 
     assert entry.details == {"page": 1}

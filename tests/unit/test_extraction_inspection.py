@@ -28,9 +28,7 @@ def test_the_file_name_is_ignored(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("fmt", "media_type"), [("PNG", "image/png"), ("JPEG", "image/jpeg")])
-def test_single_images_have_one_page_and_no_text_layer(
-    tmp_path: Path, fmt: str, media_type: str
-) -> None:
+def test_single_images_have_one_page_and_no_text_layer(tmp_path: Path, fmt: str, media_type: str) -> None:
     path = tmp_path / "scan.pdf"
     Image.new("L", (40, 30), 255).save(path, fmt)
 
@@ -78,9 +76,7 @@ def test_a_bomb_is_not_detonated_by_inspection(tmp_path: Path) -> None:
     ],
     ids=["empty", "garbage", "garbage-pdf", "truncated", "encrypted", "owner-password-only"],
 )
-def test_unreadable_files_are_rejected_with_a_reason(
-    tmp_path: Path, build: object, reason: str
-) -> None:
+def test_unreadable_files_are_rejected_with_a_reason(tmp_path: Path, build: object, reason: str) -> None:
     path = build(tmp_path / "upload.pdf")  # type: ignore[operator]
 
     with pytest.raises(FileRejected, match=reason) as caught:

@@ -98,9 +98,7 @@ def test_valid_but_untrusted(signed: bytes, save: Save, tmp_path: Path) -> None:
     assert "trust root" in report.summary
 
 
-def test_page_content_replaced_after_signing_is_invalid(
-    signed: bytes, roots: TrustRoots, save: Save
-) -> None:
+def test_page_content_replaced_after_signing_is_invalid(signed: bytes, roots: TrustRoots, save: Save) -> None:
     report = only(verify_pdf_signatures(save(replace_page_content(signed)), roots))
 
     assert report.verdict is SignatureVerdict.INVALID
@@ -111,9 +109,7 @@ def test_page_content_replaced_after_signing_is_invalid(
     assert "changed after signing" in report.summary
 
 
-def test_flipped_byte_in_signed_range_is_invalid(
-    signed: bytes, roots: TrustRoots, save: Save
-) -> None:
+def test_flipped_byte_in_signed_range_is_invalid(signed: bytes, roots: TrustRoots, save: Save) -> None:
     report = only(verify_pdf_signatures(save(flip_signed_byte(signed)), roots))
 
     assert report.verdict is SignatureVerdict.INVALID
@@ -208,9 +204,7 @@ def test_non_pdf_or_corrupt_pdf_is_rejected(content: bytes, roots: TrustRoots, s
         verify_pdf_signatures(save(content), roots)
 
 
-def test_works_from_a_thread_without_an_event_loop(
-    signed: bytes, roots: TrustRoots, save: Save
-) -> None:
+def test_works_from_a_thread_without_an_event_loop(signed: bytes, roots: TrustRoots, save: Save) -> None:
     path = save(signed)
     results: list[SignatureVerdict] = []
     thread = threading.Thread(
@@ -232,13 +226,9 @@ async def test_works_while_an_event_loop_runs(signed: bytes, roots: TrustRoots, 
     assert [r.verdict for r in from_worker_thread] == [SignatureVerdict.VALID]
 
 
-def test_trust_roots_load_pem_bundles_and_der_and_skip_other_files(
-    pki: Pki, tmp_path: Path
-) -> None:
+def test_trust_roots_load_pem_bundles_and_der_and_skip_other_files(pki: Pki, tmp_path: Path) -> None:
     pem = serialization.Encoding.PEM
-    bundle = b"".join(
-        c.public_bytes(pem) for c in (pki.root.certificate, pki.government_ca.certificate)
-    )
+    bundle = b"".join(c.public_bytes(pem) for c in (pki.root.certificate, pki.government_ca.certificate))
     (tmp_path / "bundle.crt").write_bytes(bundle)
     write_trust_roots(tmp_path, pki.tsa.certificate, der=True)
     (tmp_path / "README.txt").write_text("not a certificate")
@@ -249,9 +239,7 @@ def test_trust_roots_load_pem_bundles_and_der_and_skip_other_files(
 
 
 def test_trust_roots_refuse_an_unreadable_certificate(tmp_path: Path) -> None:
-    (tmp_path / "broken.pem").write_bytes(
-        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
-    )
+    (tmp_path / "broken.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
 
     with pytest.raises(ValueError, match=r"broken\.pem"):
         TrustRoots.from_directory(tmp_path)
@@ -271,8 +259,6 @@ def test_trust_roots_refuse_an_unreadable_certificate(tmp_path: Path) -> None:
 def test_verdict_rules(
     intact: bool, valid: bool, trusted: bool, allowed: bool, expected: SignatureVerdict
 ) -> None:
-    verdict = decide_verdict(
-        intact=intact, valid=valid, trusted=trusted, modifications_allowed=allowed
-    )
+    verdict = decide_verdict(intact=intact, valid=valid, trusted=trusted, modifications_allowed=allowed)
 
     assert verdict is expected

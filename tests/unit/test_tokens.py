@@ -219,9 +219,7 @@ def test_bad_tokens_cover_every_case(rsa_keys: Keys, other_rsa_keys: Keys) -> No
         ({"leeway_seconds": 3600}, "leeway"),
     ],
 )
-def test_unsafe_configurations_are_refused(
-    changes: dict[str, Any], message: str, rsa_keys: Keys
-) -> None:
+def test_unsafe_configurations_are_refused(changes: dict[str, Any], message: str, rsa_keys: Keys) -> None:
     base: dict[str, Any] = {
         "issuer": ISSUER,
         "audience": AUDIENCE,
@@ -321,9 +319,7 @@ def test_a_jwks_token_from_a_foreign_key_is_refused(
     assert str(caught.value) == Unauthenticated.MESSAGE
 
 
-def test_a_jwks_key_is_held_to_its_declared_algorithm(
-    jwks_server: JwksServer, rsa_keys: Keys
-) -> None:
+def test_a_jwks_key_is_held_to_its_declared_algorithm(jwks_server: JwksServer, rsa_keys: Keys) -> None:
     verifier = TokenVerifier(keycloak_config(jwks_url=jwks_server.url))
     # The EC kid with an RSA signature: the header's alg no longer matches the key.
     token = sign(rsa_keys, claims(), alg="RS256", kid="ec-2025")

@@ -6,8 +6,10 @@ import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
+# Imported for their side effect: each registers its tables on SQLModel.metadata.
+import archive.db.result_tables
 import archive.db.retention_tables
-import archive.db.tables  # noqa: F401 - registers the tables on SQLModel.metadata
+import archive.db.tables  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

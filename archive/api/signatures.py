@@ -1,0 +1,79 @@
+"""GraphQL types for a record's digital signatures, as the VERIFY step found them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from archive.domain import signatures as domain
+
+strawberry.enum(
+    domain.SignatureVerdict,
+    description="VALID: intact, valid and trusted. UNTRUSTED: intact and valid, but the chain does "
+    "not reach a configured trust root. INVALID: altered, broken or changed after signing.",
+)
+strawberry.enum(domain.SignatureCoverage, description="How much of the file the signed byte range covers.")
+strawberry.enum(
+    domain.ModificationLevel, description="What the updates appended after signing do, mildest first."
+)
+
+
+@strawberry.type(
+    description="One digital signature of the record's PDF, verified offline at the deposit time."
+)
+class Signature:
+    field_name: str = strawberry.field(description="The PDF signature field's name.")
+    signer_subject: str | None = strawberry.field(description="The signer certificate's subject (RFC 4514).")
+    signer_common_name: str | None = strawberry.field(description="The signer's common name (CN).")
+    issuer: str | None = strawberry.field(description="The signer certificate's issuer (RFC 4514).")
+    serial: str | None = strawberry.field(description="The signer certificate's serial number, hex.")
+    signing_time: datetime | None = strawberry.field(
+        description="When the signer claims to have signed (not evidence)."
+    )
+    timestamp_time: datetime | None = strawberry.field(
+        description="The time in an embedded RFC 3161 timestamp token, when there is a sound one."
+    )
+    intact: bool = strawberry.field(description="The signed bytes are unchanged.")
+    valid: bool = strawberry.field(description="The cryptographic signature verifies.")
+    trusted: bool = strawberry.field(description="The certificate chain leads to a configured trust root.")
+    coverage: domain.SignatureCoverage = strawberry.field(description="How much of the file is signed.")
+    modification_level: domain.ModificationLevel = strawberry.field(
+        description="What was appended after signing."
+    )
+    verdict: domain.SignatureVerdict = strawberry.field(description="The bottom line.")
+    summary: str = strawberry.field(description="The verdict and its reasons, for people.")
+
+    @classmethod
+    def from_domain(cls, r: domain.SignatureReport) -> Signature:
+        return cls(
+            field_name=r.field_name,
+            signer_subject=r.signer_subject,
+            signer_common_name=r.signer_common_name,
+            issuer=r.issuer,
+            serial=r.serial,
+            signing_time=r.signing_time,
+            timestamp_time=r.timestamp_time,
+            intact=r.intact,
+            valid=r.valid,
+            trusted=r.trusted,
+            coverage=r.coverage,
+            modification_level=r.modification_level,
+            verdict=r.verdict,
+            summary=r.summary,
+        )
+
+
+@strawberry.type(description="The document-level view of the signatures.")
+class SignatureStatus:
+    verified: bool = strawberry.field(description="Whether the signatures have been checked yet.")
+    signed: bool = strawberry.field(description="The document carries at least one signature.")
+    all_valid: bool = strawberry.field(
+        description="Signed, and every signature is VALID (false for an unsigned document)."
+    )
+
+
+@strawberry.type(description="A PNG preview of one page.")
+class Thumbnail:
+    page: int = strawberry.field(description="Page number, from 1.")
+    data_url: str = strawberry.field(description="The preview as a data: URL (image/png, base64).")

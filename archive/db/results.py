@@ -1,0 +1,149 @@
+"""``ProcessingResults`` on SQL: signatures, thumbnails and extraction outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from archive.db.result_tables import ProcessingOutcomeRow, SignatureRow, ThumbnailRow
+from archive.domain.processing import ExtractionReport
+from archive.domain.records import TextStatus
+from archive.domain.signatures import (
+    ModificationLevel,
+    SignatureCoverage,
+    SignatureReport,
+    SignatureSummary,
+    SignatureVerdict,
+)
+
+
+class SqlProcessingResults:
+    """What the pipeline steps produced, in the metadata database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def replace_signatures(self, record_id: str, reports: Sequence[SignatureReport]) -> None:
+        with Session(self._engine) as session:
+            session.exec(sa.delete(SignatureRow).where(col(SignatureRow.record_id) == record_id))
+            session.add_all(_signature_row(record_id, i, r) for i, r in enumerate(reports))
+            outcome = _outcome_row(session, record_id)
+            outcome.verified_at = datetime.now(UTC)
+            session.add(outcome)
+            session.commit()
+
+    def signatures(self, record_id: str) -> list[SignatureReport]:
+        query = (
+            select(SignatureRow)
+            .where(SignatureRow.record_id == record_id)
+            .order_by(col(SignatureRow.position))
+        )
+        with Session(self._engine) as session:
+            return [_signature_report(row) for row in session.exec(query)]
+
+    def verified(self, record_id: str) -> bool:
+        with Session(self._engine) as session:
+            row = session.get(ProcessingOutcomeRow, record_id)
+            return row is not None and row.verified_at is not None
+
+    def signature_summary(self, record_id: str) -> SignatureSummary | None:
+        if not self.verified(record_id):
+            return None
+        return SignatureSummary.of(self.signatures(record_id))
+
+    def replace_thumbnails(self, record_id: str, thumbnails: Mapping[int, bytes]) -> None:
+        with Session(self._engine) as session:
+            session.exec(sa.delete(ThumbnailRow).where(col(ThumbnailRow.record_id) == record_id))
+            session.add_all(
+                ThumbnailRow(record_id=record_id, page=p, png=png) for p, png in thumbnails.items()
+            )
+            session.commit()
+
+    def thumbnails(self, record_id: str) -> dict[int, bytes]:
+        query = (
+            select(ThumbnailRow).where(ThumbnailRow.record_id == record_id).order_by(col(ThumbnailRow.page))
+        )
+        with Session(self._engine) as session:
+            return {row.page: bytes(row.png) for row in session.exec(query)}
+
+    def save_extraction(self, record_id: str, report: ExtractionReport) -> None:
+        with Session(self._engine) as session:
+            row = _outcome_row(session, record_id)
+            row.extraction_status = report.status.value
+            row.limit_hit = report.limit_hit
+            row.extraction_error = None if report.error is None else report.error[:4000]
+            row.page_count = report.page_count
+            row.pages_read = report.pages_read
+            row.extracted_at = report.finished_at or datetime.now(UTC)
+            session.add(row)
+            session.commit()
+
+    def extraction(self, record_id: str) -> ExtractionReport | None:
+        with Session(self._engine) as session:
+            row = session.get(ProcessingOutcomeRow, record_id)
+        if row is None or row.extraction_status is None:
+            return None
+        return ExtractionReport(
+            status=TextStatus(row.extraction_status),
+            limit_hit=row.limit_hit,
+            error=row.extraction_error,
+            page_count=row.page_count,
+            pages_read=row.pages_read,
+            finished_at=_utc(row.extracted_at),
+        )
+
+
+def _outcome_row(session: Session, record_id: str) -> ProcessingOutcomeRow:
+    row = session.get(ProcessingOutcomeRow, record_id, with_for_update=True)
+    return row if row is not None else ProcessingOutcomeRow(record_id=record_id)
+
+
+def _signature_row(record_id: str, position: int, r: SignatureReport) -> SignatureRow:
+    return SignatureRow(
+        record_id=record_id,
+        position=position,
+        field_name=r.field_name[:200],
+        signer_subject=r.signer_subject,
+        signer_common_name=None if r.signer_common_name is None else r.signer_common_name[:300],
+        issuer=r.issuer,
+        serial=None if r.serial is None else r.serial[:100],
+        signing_time=r.signing_time,
+        timestamp_time=r.timestamp_time,
+        intact=r.intact,
+        valid=r.valid,
+        trusted=r.trusted,
+        coverage=r.coverage.value,
+        modification_level=r.modification_level.value,
+        verdict=r.verdict.value,
+        summary=r.summary,
+    )
+
+
+def _signature_report(row: SignatureRow) -> SignatureReport:
+    return SignatureReport(
+        field_name=row.field_name,
+        signer_subject=row.signer_subject,
+        signer_common_name=row.signer_common_name,
+        issuer=row.issuer,
+        serial=row.serial,
+        signing_time=_utc(row.signing_time),
+        timestamp_time=_utc(row.timestamp_time),
+        intact=row.intact,
+        valid=row.valid,
+        trusted=row.trusted,
+        coverage=SignatureCoverage(row.coverage),
+        modification_level=ModificationLevel(row.modification_level),
+        verdict=SignatureVerdict(row.verdict),
+        summary=row.summary,
+    )
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes even for timezone-aware columns.
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -1,0 +1,77 @@
+"""`archive import DIR`: bulk deposit from a manifest, idempotent by SHA-256."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from archive.cli import app
+from archive.db.engine import create_db_engine
+from archive.db.repository import SqlRecordRepository
+from archive.domain.access import UNRESTRICTED
+from archive.importer import write_samples
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "data"
+    monkeypatch.setenv("ARCHIVE_DATA_DIR", str(path))
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    return path
+
+
+def count_records(data_dir: Path) -> int:
+    engine = create_db_engine(f"sqlite:///{data_dir / 'archive.db'}")
+    try:
+        return SqlRecordRepository(engine).count(UNRESTRICTED)
+    finally:
+        engine.dispose()
+
+
+def test_import_is_idempotent_and_reports_failures(data_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "incoming"
+    write_samples(folder, count=4, seed=7)
+    with (folder / "manifest.csv").open("a", encoding="utf-8", newline="") as handle:
+        row = ["missing.pdf", "Công văn", "9", "CV-UBND", "UBND-HG", "UBND", "2024-01-01"]
+        csv.writer(handle).writerow([*row, "Trích yếu", "An", "Chủ tịch", "outgoing"])
+    runner = CliRunner()
+    first = runner.invoke(app, ["import", str(folder)])
+    assert first.exit_code == 1, first.output  # one row names a file that does not exist
+    assert "deposited 4" in first.output and "failed 1" in first.output
+    assert "missing.pdf" in first.output
+    assert count_records(data_dir) == 4
+
+    again = runner.invoke(app, ["import", str(folder)])
+    assert "deposited 0" in again.output and "skipped (already archived) 4" in again.output
+    assert count_records(data_dir) == 4
+
+
+def test_json_manifest_and_field_errors(data_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "json"
+    write_samples(folder, count=2, seed=3)
+    with (folder / "manifest.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[1]["issue_date"] = "15/03/2024"
+    (folder / "manifest.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(app, ["import", str(folder), "--manifest", str(folder / "manifest.json")])
+    assert result.exit_code == 1
+    assert "issue_date" in result.output and "15/03/2024" in result.output
+    assert count_records(data_dir) == 1
+
+
+def test_a_manifest_cannot_reach_outside_the_folder(data_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "evil"
+    write_samples(folder, count=1, seed=1)
+    manifest = folder / "manifest.csv"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace("00001.pdf", "../secret.pdf"), encoding="utf-8"
+    )
+    (tmp_path / "secret.pdf").write_bytes((folder / "00001.pdf").read_bytes())
+    result = CliRunner().invoke(app, ["import", str(folder)])
+    assert result.exit_code == 1
+    assert "inside the import folder" in result.output
+    assert count_records(data_dir) == 0
