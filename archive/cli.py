@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -267,13 +268,20 @@ def retention_run(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from archive.factory import build_services
-    from archive.services.disposition import pending_count, run
+    from archive.services.disposition import RunReport, pending_count, run
 
     services = build_services(_settings())
     columns = (TextColumn("purging"), BarColumn(), MofNCompleteColumn())
+
+    async def go(advance: Callable[[], None]) -> RunReport:
+        try:
+            return await run(services, dry_run=dry_run, on_item=advance)
+        finally:
+            await services.close()
+
     with Progress(*columns, console=err) as bar:
         task = bar.add_task("purge", total=pending_count(services))
-        report = asyncio.run(run(services, dry_run=dry_run, on_item=lambda: bar.advance(task)))
+        report = asyncio.run(go(lambda: bar.advance(task)))
     verb = "would destroy" if dry_run else "destroyed"
     console.print(
         f"{verb} {len(report.destroyed)}, skipped {len(report.skipped)}, blocked {len(report.blocked)}"

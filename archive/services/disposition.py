@@ -143,6 +143,7 @@ async def run(
     """Purge every approved batch. ``crash_after`` (tests) raises InjectedCrash once the
     named step's work is done but before its end is recorded."""
     report = RunReport()
+    await services.index.ensure_ready()  # idempotent; a fresh deployment may have no index yet
     for batch in await asyncio.to_thread(batches(services).listing, BatchStatus.APPROVED):
         for item in batch.items:
             if not item.state.final:

@@ -36,6 +36,7 @@ async def reconcile(
 ) -> ReconcileReport:
     """Compare, repair the index, report objects; audited."""
     report = ReconcileReport()
+    await services.index.ensure_ready()  # idempotent; a lost index is something to repair, too
     indexed = {record_id: version async for record_id, version in services.index.get_versions()}
     keys = await asyncio.to_thread(_check_records, services, indexed, report)
     for record_id in report.reindexed:
