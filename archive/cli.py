@@ -1,5 +1,5 @@
-"""The ``archive`` command: serve, migrate, worker, import, jobs, reindex, samples,
-retention, fixity, reconcile."""
+"""The ``archive`` command: serve, migrate, worker, import, jobs, reindex, samples, apikey,
+audit, retention, fixity, reconcile."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from archive.cli_access import apikey_app, audit_app
 from archive.domain.jobs import JobStatus
 from archive.settings import Settings
 
 app = typer.Typer(help="Headless GraphQL records archive.", no_args_is_help=True, add_completion=False)
 jobs_app = typer.Typer(help="Inspect and requeue background jobs.", invoke_without_command=True)
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(audit_app, name="audit")
 retention_app = typer.Typer(help="Retention schedule and disposition.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 console = Console()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from archive.auth.apikeys import derive_pepper
+from archive.auth.claims import parse_role_map
+from archive.auth.tokens import TokenConfig, TokenVerifier
+from archive.db.apikeys import SqlApiKeyStore
+from archive.db.audit import SqlAuditLog
 from archive.db.engine import create_db_engine
 from archive.db.jobs import SqlJobQueue
 from archive.db.migrate import upgrade
@@ -44,6 +49,26 @@ def build_search_index(settings: Settings) -> SearchIndex:
     return SqliteSearchIndex(settings.search_db_path)
 
 
+def build_token_verifier(settings: Settings) -> TokenVerifier | None:
+    """The bearer-token verifier the OIDC settings describe, or None when none is configured."""
+    if not settings.oidc_enabled:
+        return None
+    key_file = settings.oidc_public_key_file
+    return TokenVerifier(
+        TokenConfig(
+            issuer=settings.oidc_issuer,
+            audience=settings.oidc_audience,
+            algorithms=settings.oidc_algorithm_list,
+            public_key_pem=None if key_file is None else key_file.read_text(encoding="ascii"),
+            jwks_url=settings.oidc_jwks_url or None,
+            roles_claim=settings.oidc_roles_claim,
+            agencies_claim=settings.oidc_agencies_claim,
+            clearance_claim=settings.oidc_clearance_claim,
+            role_map=parse_role_map(settings.oidc_role_map),
+        )
+    )
+
+
 def build_services(settings: Settings, *, migrate: bool | None = None) -> Services:
     """Engines and clients for one process. Migrations run here in development mode
     (or when asked); production runs ``archive migrate`` as a deploy step."""
@@ -59,5 +84,8 @@ def build_services(settings: Settings, *, migrate: bool | None = None) -> Servic
         blobs=build_blob_store(settings),
         index=build_search_index(settings),
         links=DownloadLinks(settings.secret_key.get_secret_value().encode()),
+        audit=SqlAuditLog(engine),
+        api_keys=SqlApiKeyStore(engine, pepper=derive_pepper(settings.secret_key.get_secret_value())),
+        tokens=build_token_verifier(settings),
         results=SqlProcessingResults(engine),
     )

@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from archive.auth.claims import parse_role_map
 from archive.domain.ports import RetentionMode
 
 _DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development
@@ -84,9 +85,25 @@ class Settings(BaseSettings):
     # Identity. In development, requests without credentials act as a local admin
     # unless this is set to false; production refuses to enable it.
     dev_local_admin: bool | None = None
+    # Requests without credentials read public records only; false answers them 401.
+    anonymous_access: bool = True
+    # OIDC bearer tokens: off unless an issuer is set. One of the PEM file and the JWKS URL.
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_algorithms: str = "RS256,ES256"  # comma-separated, asymmetric only
+    oidc_public_key_file: Path | None = None
+    oidc_jwks_url: str = ""
+    oidc_roles_claim: str = "roles"  # dotted path, e.g. realm_access.roles
+    oidc_agencies_claim: str = "agencies"
+    oidc_clearance_claim: str = "clearance"
+    oidc_role_map: str = ""  # ext=role,ext2=role2 on top of our own role names
 
     # GraphQL surface.
     max_page_size: int = Field(default=100, ge=1, le=1000)
+    max_json_bytes: int = Field(default=1024 * 1024, ge=1024)  # body of a JSON POST
+    max_query_depth: int = Field(default=10, ge=2, le=50)
+    max_query_tokens: int = Field(default=2000, ge=100)
+    max_query_aliases: int = Field(default=30, ge=1)
 
     @property
     def is_production(self) -> bool:
@@ -95,6 +112,20 @@ class Settings(BaseSettings):
     @property
     def dev_admin_enabled(self) -> bool:
         return not self.is_production and self.dev_local_admin is not False
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    @property
+    def oidc_algorithm_list(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.oidc_algorithms.split(",") if a.strip())
+
+    @field_validator("oidc_role_map")
+    @classmethod
+    def _role_map_parses(cls, value: str) -> str:
+        parse_role_map(value)  # refuse a typo at start-up, not at the first login
+        return value
 
     @property
     def resolved_database_url(self) -> str:
@@ -111,6 +142,16 @@ class Settings(BaseSettings):
     @property
     def resolved_trust_roots_dir(self) -> Path:
         return self.trust_roots_dir or self.data_dir / "trust-roots"
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if not self.oidc_enabled:
+            return self
+        if not self.oidc_audience:
+            raise ValueError("ARCHIVE_OIDC_AUDIENCE is required with ARCHIVE_OIDC_ISSUER")
+        if (self.oidc_public_key_file is None) == (not self.oidc_jwks_url):
+            raise ValueError("set exactly one of ARCHIVE_OIDC_PUBLIC_KEY_FILE and ARCHIVE_OIDC_JWKS_URL")
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
 from archive.domain.access import Principal
+from archive.domain.audit import DetailValue, Outcome
+from archive.services.audit import ClientInfo, audit
 from archive.services.container import Services
 
 
 @dataclass
 class Context:
-    """Per request: the services, the caller, and the HTTP request."""
+    """Per request: the services, the caller, its client, and the HTTP request."""
 
     services: Services
     principal: Principal
     request: Request | None = None
+    client: ClientInfo = field(default_factory=ClientInfo)
+
+    async def audit(
+        self,
+        action: str,
+        target: str,
+        outcome: Outcome = Outcome.OK,
+        details: Mapping[str, DetailValue] | None = None,
+    ) -> None:
+        """Append an entry for this caller to the audit chain."""
+        await audit(self.services, self.principal, self.client, action, target, outcome, details)

@@ -11,6 +11,7 @@ from strawberry.file_uploads import Upload
 
 from archive.api.context import Context
 from archive.api.inputs import RecordMetadataInput, SearchFilterInput
+from archive.api.results import ForbiddenError
 from archive.api.types import (
     GlobalID,
     Highlight,
@@ -22,9 +23,11 @@ from archive.api.types import (
     SearchFacets,
     from_global_id,
 )
+from archive.domain.access import can_write
+from archive.domain.audit import Outcome
 from archive.domain.errors import DuplicateRecord, FileRejected, InvalidQuery, MetadataInvalid
 from archive.services.deposit import deposit
-from archive.services.search import get_record, search
+from archive.services.search import SearchPage, get_record, search
 
 Info = strawberry.Info[Context, None]
 
@@ -33,8 +36,24 @@ async def _load(info: Info, global_id: str) -> Record | None:
     parsed = from_global_id(global_id)
     if parsed is None or parsed[0] != "Record":
         return None
-    record = await get_record(info.context.services, info.context.principal, parsed[1])
-    return None if record is None else Record.from_domain(record)
+    return await _readable(info, parsed[1])
+
+
+async def _readable(info: Info, record_id: str) -> Record | None:
+    """The record when the caller may read it (a read of a non-public one is audited), else None."""
+    record = await get_record(info.context.services, info.context.principal, record_id)
+    if record is None:
+        return None
+    if not record.metadata.is_public:
+        await info.context.audit("record.read", record.id)
+    return Record.from_domain(record)
+
+
+async def _audit_hits(info: Info, page: SearchPage) -> None:
+    """One entry per search that returned non-public records, listing their ids."""
+    ids = [item.record.id for item in page.items if not item.record.metadata.is_public]
+    if ids:
+        await info.context.audit("search.read", "search", details={"ids": ",".join(ids), "count": len(ids)})
 
 
 @strawberry.type
@@ -74,6 +93,7 @@ class RecordQueries:
             first=first,
             after=after,
         )
+        await _audit_hits(info, page)
         edges = [
             SearchEdge(
                 cursor=item.cursor,
@@ -121,7 +141,7 @@ class FileRejectedError:
 
 
 DepositResult = Annotated[
-    DepositSuccess | ValidationError | DuplicateRecordError | FileRejectedError,
+    DepositSuccess | ValidationError | DuplicateRecordError | FileRejectedError | ForbiddenError,
     strawberry.union("DepositResult", description="The outcome of a deposit."),
 ]
 
@@ -139,6 +159,11 @@ class RecordMutations:
     ) -> DepositResult:
         ctx = info.context
         upload = cast(UploadFile, file)  # starlette's, spooled to disk by the multipart parser
+        owner = metadata.agency_code or metadata.issuing_agency_code
+        if not can_write(ctx.principal, owner):
+            await upload.close()
+            await ctx.audit("record.deposit", f"agency:{owner}", Outcome.DENIED)
+            return ForbiddenError(message=f"you may not deposit for agency {owner}", code="FORBIDDEN")
         try:
             record = await asyncio.to_thread(
                 deposit,
@@ -152,14 +177,12 @@ class RecordMutations:
         except MetadataInvalid as exc:
             return ValidationError(field=exc.field, message=exc.reason, code=exc.code)
         except DuplicateRecord as exc:
-            existing = await get_record(ctx.services, ctx.principal, exc.existing_id)
             return DuplicateRecordError(
-                message=exc.message,
-                code=exc.code,
-                existing_record=None if existing is None else Record.from_domain(existing),
+                message=exc.message, code=exc.code, existing_record=await _readable(info, exc.existing_id)
             )
         except FileRejected as exc:
             return FileRejectedError(message=exc.message, code=exc.code)
         finally:
             await upload.close()
+        await ctx.audit("record.deposit", record.id, details={"agency": record.agency_code})
         return DepositSuccess(record=Record.from_domain(record))

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
-from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from archive.api.access import AccessMutations, AccessQueries
 from archive.api.errors import ErrorCodes
+from archive.api.hardening import ExtensionFactory
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
 from archive.api.types import Record
 
 
 def build_schema(
-    extensions: list[SchemaExtension | type[SchemaExtension]] | None = None,
+    extensions: list[ExtensionFactory] | None = None,
+    *,
+    production: bool = False,
 ) -> strawberry.Schema:
-    """The GraphQL schema. ``extensions`` come from the app factory (limits, caches)."""
-    query = merge_types("Query", (RecordQueries, RetentionQueries))
-    mutation = merge_types("Mutation", (RecordMutations, RetentionMutations))
+    """The GraphQL schema. ``extensions`` come from the app factory (limits, caches);
+    ``production`` drops the "did you mean" suggestions that map the schema for a stranger."""
+    query = merge_types("Query", (RecordQueries, AccessQueries, RetentionQueries))
+    mutation = merge_types("Mutation", (RecordMutations, AccessMutations, RetentionMutations))
     return strawberry.Schema(
         query=query,
         mutation=mutation,
         types=[Record],
-        extensions=[*(extensions or []), ErrorCodes],  # type: ignore[list-item]
+        config=StrawberryConfig(disable_field_suggestions=production),
+        extensions=[*(extensions or []), partial(ErrorCodes, hide_suggestions=production)],
     )
 
 

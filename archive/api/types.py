@@ -273,6 +273,9 @@ class Record(Node):
         link = await download_link(
             info.context.services, info.context.principal, self._record.id, base_url=base_url
         )
+        await info.context.audit(
+            "download.issue", self._record.id, details={"expires_at": link.expires_at.isoformat()}
+        )
         return DownloadLink(url=link.url, expires_at=link.expires_at)
 
 

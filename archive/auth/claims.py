@@ -98,3 +98,22 @@ def map_clearance(value: Any) -> Classification:
     name = unicodedata.normalize("NFC", value).strip().casefold()
     name = " ".join(name.replace("_", " ").replace("-", " ").split())
     return _CLEARANCE_NAMES.get(name, Classification.ORDINARY)
+
+
+def parse_role_map(text: str) -> dict[str, Role]:
+    """``ext=role,ext2=role2`` (our role values on the right) on top of the default map.
+
+    Raises:
+        ValueError: an entry without ``=`` or a right-hand side that is not one of our roles.
+    """
+    mapping = default_role_map()
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        external, sep, ours = (s.strip() for s in entry.partition("="))
+        if not sep or not external:
+            raise ValueError(f"role map entry {entry!r} is not ext=role")
+        try:
+            mapping[external] = Role(ours)
+        except ValueError:
+            known = ", ".join(r.value for r in Role)
+            raise ValueError(f"role map entry {entry!r}: {ours!r} is not one of {known}") from None
+    return mapping

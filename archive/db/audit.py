@@ -1,27 +1,42 @@
-"""The audit hash chain on SQL: append-only, one head at a time.
+"""The audit chain on SQL: appends one at a time, reads in ``seq`` order.
 
-Two appends racing for the same ``seq`` collide on the primary key; the loser
-re-reads the head and tries again, so the chain never forks.
+Appends are serialised on the one ``audit_head`` row. PostgreSQL locks it with
+``SELECT ... FOR UPDATE``. SQLite has no row locks, so the append starts with a
+write to the head row: that takes the database's write lock at once, before the
+head is read (a read first could see a head another writer is about to move).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from archive.db.retention_tables import AuditRow
+from archive.db.access_tables import AuditHeadRow, AuditRow
 from archive.domain.audit import AuditEntry, DetailValue, Outcome, chain_append
 
-_RETRIES = 20
+_HEAD_ID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which entries to list; None does not filter."""
+
+    actor: str | None = None
+    action: str | None = None
+    target: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 class SqlAuditLog:
-    """Appends to and reads the chain."""
+    """The append-only audit log in the metadata database."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -33,46 +48,40 @@ class SqlAuditLog:
         actor: str,
         action: str,
         target: str,
-        outcome: Outcome = Outcome.OK,
+        outcome: Outcome,
         client: str = "",
         details: Mapping[str, DetailValue] | None = None,
     ) -> AuditEntry:
-        """Seal and store the entry after the current head."""
-        for _ in range(_RETRIES):
-            with Session(self._engine) as session:
-                head = session.exec(select(AuditRow).order_by(col(AuditRow.seq).desc()).limit(1)).first()
-                entry = chain_append(
-                    None if head is None else _to_entry(head),
-                    at=at,
-                    actor=actor,
-                    action=action,
-                    target=target,
-                    outcome=outcome,
-                    client=client,
-                    details=details,
-                )
-                session.add(_to_row(entry))
-                try:
-                    session.commit()
-                except sa.exc.IntegrityError:
-                    session.rollback()  # another append took this seq; go again
-                    continue
-                return entry
-        raise RuntimeError("could not append to the audit chain: too much contention")
-
-    def find(self, *, action: str, target: str) -> AuditEntry | None:
-        """The first entry of ``action`` on ``target``, if any."""
+        """Seal and store the next entry of the chain, in its own transaction."""
         with Session(self._engine) as session:
-            row = session.exec(
-                select(AuditRow)
-                .where(AuditRow.action == action, AuditRow.target == target)
-                .order_by(col(AuditRow.seq))
-                .limit(1)
-            ).first()
-            return None if row is None else _to_entry(row)
+            head = self._lock_head(session)
+            prev = None if head.seq == 0 else _head_entry(head)
+            entry = chain_append(
+                prev,
+                at=at,
+                actor=actor,
+                action=action,
+                target=target,
+                outcome=outcome,
+                client=client,
+                details=details,
+            )
+            session.add(_to_row(entry))
+            head.seq, head.hash = entry.seq, entry.hash
+            session.add(head)
+            session.commit()
+            return entry
 
-    def entries(self, *, batch_size: int = 1000) -> Iterator[AuditEntry]:
-        """The whole chain in ``seq`` order, streamed."""
+    def _lock_head(self, session: Session) -> AuditHeadRow:
+        if self._engine.dialect.name == "sqlite":
+            session.exec(
+                sa.update(AuditHeadRow).where(col(AuditHeadRow.id) == _HEAD_ID).values(seq=AuditHeadRow.seq)
+            )
+        head = session.exec(select(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID).with_for_update()).one()
+        return head
+
+    def entries(self, batch_size: int = 1000) -> Iterator[AuditEntry]:
+        """Every entry in ``seq`` order, read in batches (for ``verify_chain``)."""
         last = 0
         while True:
             with Session(self._engine) as session:
@@ -83,6 +92,40 @@ class SqlAuditLog:
                 return
             yield from (_to_entry(r) for r in rows)
             last = rows[-1].seq
+
+    def find(self, filter: AuditFilter, *, first: int, after_seq: int | None = None) -> list[AuditEntry]:
+        """Up to ``first`` entries matching ``filter``, newest first, older than ``after_seq``."""
+        query = select(AuditRow)
+        for column, value in (
+            (AuditRow.actor, filter.actor),
+            (AuditRow.action, filter.action),
+            (AuditRow.target, filter.target),
+        ):
+            if value is not None:
+                query = query.where(col(column) == value)
+        if filter.since is not None:
+            query = query.where(col(AuditRow.at) >= filter.since)
+        if filter.until is not None:
+            query = query.where(col(AuditRow.at) <= filter.until)
+        if after_seq is not None:
+            query = query.where(col(AuditRow.seq) < after_seq)
+        with Session(self._engine) as session:
+            rows = session.exec(query.order_by(col(AuditRow.seq).desc()).limit(first)).all()
+        return [_to_entry(r) for r in rows]
+
+
+def _head_entry(head: AuditHeadRow) -> AuditEntry:
+    """A stand-in for the last entry: ``chain_append`` needs only its seq and hash."""
+    return AuditEntry(
+        seq=head.seq,
+        at=datetime.min,
+        actor="",
+        action="",
+        target="",
+        outcome=Outcome.OK,
+        client="",
+        hash=head.hash,
+    )
 
 
 def _to_row(entry: AuditEntry) -> AuditRow:
@@ -100,17 +143,30 @@ def _to_row(entry: AuditEntry) -> AuditRow:
     )
 
 
+def _outcome(text: str) -> Outcome:
+    # An edited row may hold any text: keep it as it is, so its hash no longer
+    # matches and verification names the row, instead of failing to read it.
+    return Outcome(text) if text in Outcome._value2member_map_ else cast(Outcome, text)
+
+
+def _details(text: str) -> dict[str, DetailValue]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    return value if isinstance(value, dict) else {"unreadable": text}
+
+
 def _to_entry(row: AuditRow) -> AuditEntry:
-    at = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)
     return AuditEntry(
         seq=row.seq,
-        at=at,
+        at=row.at,
         actor=row.actor,
         action=row.action,
         target=row.target,
-        outcome=Outcome(row.outcome),
+        outcome=_outcome(row.outcome),
         client=row.client,
-        details=json.loads(row.details),
+        details=_details(row.details),
         prev_hash=row.prev_hash,
         hash=row.hash,
     )

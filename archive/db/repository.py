@@ -91,6 +91,26 @@ class SqlRecordRepository:
             session.refresh(row)
             return _hydrate(session, [row])[row.id]
 
+    def set_grant(self, record_id: str, grantee: str, *, present: bool) -> Record | None:
+        """Add (``present``) or remove one grant; a change bumps the row version, so the
+        re-index that follows is not refused as stale. None when there is no such record."""
+        with Session(self._engine) as session:
+            row = session.get(RecordRow, record_id, with_for_update=True)
+            if row is None:
+                return None
+            existing = session.get(GrantRow, (record_id, grantee))
+            if (existing is not None) != present:
+                if existing is not None:
+                    session.delete(existing)
+                else:
+                    session.add(GrantRow(record_id=record_id, grantee=grantee))
+                row.row_version += 1
+                row.updated_at = datetime.now(UTC)
+                session.add(row)
+            session.commit()
+            session.refresh(row)
+            return _hydrate(session, [row])[row.id]
+
     def iter_all(self, batch_size: int = 500) -> Iterator[Record]:
         last = ""
         while True:

@@ -1,5 +1,5 @@
 """SQL tables of retention: rules, dossiers, per-record assignments, legal holds,
-disposition batches, tombstones, fixity runs, and the audit chain."""
+disposition batches, tombstones and fixity runs. (The audit chain is in ``access_tables``.)"""
 
 from __future__ import annotations
 
@@ -148,21 +148,3 @@ class FixityRunRow(SQLModel, table=True):
     ok: int = 0
     changed: str = Field(default="[]", sa_type=sa.Text)  # JSON list of record ids
     missing: str = Field(default="[]", sa_type=sa.Text)  # JSON list of record ids
-
-
-class AuditRow(SQLModel, table=True):
-    """One entry of the audit hash chain (see ``archive.domain.audit``). Append-only."""
-
-    __tablename__ = "audit_log"
-    __table_args__ = (sa.Index("ix_audit_log_action_target", "action", "target"),)
-
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    at: datetime = Field(sa_type=_TZ)
-    actor: str = Field(max_length=200)
-    action: str = Field(max_length=60)
-    target: str = Field(max_length=200)
-    outcome: str = Field(max_length=10)
-    client: str = Field(default="", max_length=300)
-    details: str = Field(default="{}", sa_type=sa.Text)  # canonical JSON object
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64, unique=True)

@@ -79,6 +79,34 @@ def can_read(principal: Principal, record: Readable) -> bool:
     )
 
 
+def can_write(principal: Principal, agency_code: str) -> bool:
+    """Whether the caller may deposit into, or grant access to, an agency's records:
+    an admin, or a clerk of that agency."""
+    if Role.ADMIN in principal.roles:
+        return True
+    return Role.CLERK in principal.roles and agency_code in principal.agencies
+
+
+def can_read_audit(principal: Principal) -> bool:
+    """Archivists and admins read the audit log; nobody else does."""
+    return bool(principal.roles & {Role.ARCHIVIST, Role.ADMIN})
+
+
+GRANTEE_KINDS = ("user", "agency")
+
+
+def is_grantee_key(key: str) -> bool:
+    """``user:<subject>`` or ``agency:<code>``, without blanks, at most 200 characters."""
+    kind, sep, name = key.partition(":")
+    return (
+        bool(sep)
+        and kind in GRANTEE_KINDS
+        and bool(name)
+        and len(key) <= 200
+        and name == "".join(name.split())
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ReadScope:
     """``can_read`` for one principal, in the shape adapters compile to filters.

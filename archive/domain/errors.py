@@ -8,12 +8,12 @@ Each carries a stable ``code`` that the API puts in ``extensions.code``::
     │   └── FileTooLarge              FILE_TOO_LARGE
     ├── DuplicateRecord               DUPLICATE       (same SHA-256 already archived)
     ├── NotFound                      NOT_FOUND       (also what a forbidden record looks like)
+    ├── Forbidden                     FORBIDDEN       (a write, or the audit log, the caller may not use)
     ├── InvalidCursor                 INVALID_CURSOR
     ├── InvalidQuery                  INVALID_QUERY
     ├── StaleWrite                    STALE_WRITE     (an older row version than the index has)
     ├── IntegrityError                INTEGRITY       (stored bytes no longer match their SHA-256)
     ├── ObjectLocked                  OBJECT_LOCKED   (storage refused: retention or legal hold)
-    ├── Forbidden                     FORBIDDEN       (the caller lacks the role for this action)
     ├── RetentionConflict             RETENTION_CONFLICT (a disposal date before the object's lock)
     ├── DispositionRefused            DISPOSITION_REFUSED (wrong batch state, same planner and approver)
     └── ServiceUnavailable            SERVICE_UNAVAILABLE
@@ -72,6 +72,16 @@ class NotFound(ArchiveError):
     code = "NOT_FOUND"
 
 
+class Forbidden(ArchiveError):
+    """The caller may not do this: a write outside its agencies or roles, or an admin-only read.
+
+    Only raised once the caller may read the target (or when there is no target):
+    a record it may not read answers NotFound instead, so nothing leaks.
+    """
+
+    code = "FORBIDDEN"
+
+
 class InvalidCursor(ArchiveError):
     """A pagination cursor that this service did not issue, or that was altered."""
 
@@ -100,12 +110,6 @@ class ObjectLocked(ArchiveError):
     """Storage refused to delete or overwrite a version under retention or legal hold."""
 
     code = "OBJECT_LOCKED"
-
-
-class Forbidden(ArchiveError):
-    """The caller is authenticated but lacks the role this action needs."""
-
-    code = "FORBIDDEN"
 
 
 class RetentionConflict(ArchiveError):

@@ -118,6 +118,11 @@ class RecordRepository(Protocol):
         """Replace the record's page text, set its text status, bump its row version."""
         ...
 
+    def set_grant(self, record_id: str, grantee: str, *, present: bool) -> Record | None:
+        """Add or remove one read grant, bumping the row version when it changes.
+        Returns the record as it now is, or None when it does not exist."""
+        ...
+
     def iter_all(self, batch_size: int = 500) -> Iterator[Record]:
         """Every record (with pages), for reindex and reconcile."""
         ...

@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
+from archive.auth.tokens import TokenVerifier
+from archive.db.apikeys import SqlApiKeyStore
+from archive.db.audit import SqlAuditLog
 from archive.db.jobs import SqlJobQueue
 from archive.domain.ports import BlobStore, RecordRepository, SearchIndex
 from archive.domain.processing import ProcessingResults
@@ -30,6 +33,9 @@ class Services:
     blobs: BlobStore
     index: SearchIndex
     links: DownloadLinks
+    audit: SqlAuditLog
+    api_keys: SqlApiKeyStore
+    tokens: TokenVerifier | None  # None: bearer tokens are not accepted
     results: ProcessingResults
     clock: Callable[[], datetime] = field(default=utc_now)
 

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
-# Imported for their side effect: each registers its tables on SQLModel.metadata.
+# Imported for their side effect: they register the tables on SQLModel.metadata.
+import archive.db.access_tables
 import archive.db.result_tables
 import archive.db.retention_tables
 import archive.db.tables  # noqa: F401

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlmodel
-
 from alembic import op
 
 revision = "0001"

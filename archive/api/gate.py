@@ -1,0 +1,150 @@
+"""The door in front of ``/graphql``: transport rules, body limits and identity.
+
+Before strawberry sees a request, the gate
+- accepts POST with ``application/json``, or ``multipart/form-data`` for uploads,
+  and GET only to open GraphiQL in development (no queries over GET: a GET can be
+  triggered cross-site by a link or an image);
+- refuses multipart uploads without a bearer token or API key, because a browser
+  sends cookies-free form posts cross-site but never custom headers (CSRF); the
+  development admin may upload without;
+- caps the body: ``max_json_bytes`` for JSON, the upload limit (plus the form's
+  own fields) for multipart;
+- resolves the caller, answering every bad credential with the same 401 body and
+  recording it in the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from archive.auth.errors import Unauthenticated
+from archive.domain.audit import Outcome
+from archive.domain.errors import ServiceUnavailable
+from archive.services.audit import ClientInfo, audit
+from archive.services.container import Services
+from archive.services.identity import identify
+
+log = logging.getLogger(__name__)
+
+MULTIPART_OVERHEAD = 1024 * 1024  # the operations and map fields beside the file
+
+
+class BodyTooLarge(Exception):
+    """The request body grew past its limit while it was being read."""
+
+
+class GraphQLGate:
+    """ASGI wrapper for the GraphQL view; puts the ``Caller`` and ``ClientInfo`` in ``scope["state"]``."""
+
+    def __init__(self, app: ASGIApp, services: Callable[[], Services]) -> None:
+        self._app = app
+        self._services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await _reply(send, 404, "NOT_FOUND", "not found")
+            return
+        services = self._services()
+        headers = Headers(scope=scope)
+        refusal = _transport_refusal(scope, headers, services)
+        if refusal is not None:
+            await _reply(send, *refusal)
+            return
+        client = _client_info(scope, headers)
+        try:
+            caller = await identify(services, headers)
+        except Unauthenticated as exc:
+            await _deny(services, client, exc)
+            await _reply(send, 401, Unauthenticated.code, Unauthenticated.MESSAGE, www_authenticate=True)
+            return
+        except ServiceUnavailable as exc:
+            await _reply(send, 503, exc.code, exc.message)
+            return
+        if _is_multipart(headers) and caller.credential not in ("bearer", "apikey", "dev"):
+            await _reply(send, 403, "CREDENTIALS_REQUIRED", "uploads need a bearer token or an API key")
+            return
+        state = scope.setdefault("state", {})
+        state["caller"] = caller
+        state["client"] = ClientInfo(client.ip, client.user_agent, caller.api_key_id)
+        limit = _body_limit(headers, services)
+        try:
+            await self._app(scope, _capped(receive, limit), send)
+        except BodyTooLarge:
+            await _reply(send, 413, "BODY_TOO_LARGE", f"the request body is larger than {limit} bytes")
+
+
+def _transport_refusal(scope: Scope, headers: Headers, services: Services) -> tuple[int, str, str] | None:
+    method = scope["method"]
+    if method == "GET":
+        if services.settings.is_production or scope.get("query_string"):
+            return 405, "METHOD_NOT_ALLOWED", "send GraphQL as a JSON POST"
+        return None  # GraphiQL, in development
+    if method != "POST":
+        return 405, "METHOD_NOT_ALLOWED", "send GraphQL as a JSON POST"
+    media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in ("application/json", "multipart/form-data"):
+        return 415, "UNSUPPORTED_MEDIA_TYPE", "send GraphQL as application/json (multipart only for uploads)"
+    declared = headers.get("content-length")
+    limit = _body_limit(headers, services)
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        return 413, "BODY_TOO_LARGE", f"the request body is larger than {limit} bytes"
+    return None
+
+
+def _is_multipart(headers: Headers) -> bool:
+    return headers.get("content-type", "").lower().startswith("multipart/form-data")
+
+
+def _body_limit(headers: Headers, services: Services) -> int:
+    if _is_multipart(headers):
+        return services.settings.max_upload_bytes + MULTIPART_OVERHEAD
+    return services.settings.max_json_bytes
+
+
+def _capped(receive: Receive, limit: int) -> Receive:
+    """``receive`` that raises BodyTooLarge once more than ``limit`` body bytes arrive
+    (a chunked body has no Content-Length to check up front)."""
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge
+        return message
+
+    return wrapped
+
+
+def _client_info(scope: Scope, headers: Headers) -> ClientInfo:
+    peer = scope.get("client")
+    return ClientInfo(ip=peer[0] if peer else "", user_agent=headers.get("user-agent", ""))
+
+
+async def _deny(services: Services, client: ClientInfo, exc: Unauthenticated) -> None:
+    log.info("refused credentials: %s", exc.reason)
+    await audit(
+        services,
+        "unauthenticated",
+        client,
+        "auth.denied",
+        "/graphql",
+        Outcome.DENIED,
+        {"reason": exc.reason[:200]},
+    )
+
+
+async def _reply(send: Send, status: int, code: str, message: str, *, www_authenticate: bool = False) -> None:
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if www_authenticate:
+        headers.append((b"www-authenticate", b'Bearer realm="archive"'))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
