@@ -1,9 +1,11 @@
-"""The ``archive`` command: serve, migrate, worker, import, jobs, reindex, samples, apikey, audit."""
+"""The ``archive`` command: serve, migrate, worker, import, jobs, reindex, samples, apikey,
+audit, retention, fixity, reconcile."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +22,8 @@ jobs_app = typer.Typer(help="Inspect and requeue background jobs.", invoke_witho
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(audit_app, name="audit")
+retention_app = typer.Typer(help="Retention schedule and disposition.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
 console = Console()
 err = Console(stderr=True)
 
@@ -164,6 +168,187 @@ def schema(
         console.out(text, end="", highlight=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+Actor = Annotated[str, typer.Option("--as", help="Who acts, for the audit trail.")]
+
+
+def _default_actor() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+@retention_app.command("load")
+def retention_load(
+    file: Annotated[Path, typer.Argument(help="Schedule file, JSON or TOML.")],
+    actor: Actor = "",
+) -> None:
+    """Upsert the rules (and dossiers) of a schedule file; affected records are recomputed and re-sealed."""
+    from archive.domain.errors import ArchiveError
+    from archive.factory import build_services
+    from archive.services.retention import load_schedule
+
+    services = build_services(_settings())
+    try:
+        change = load_schedule(services, file, actor=actor or _default_actor())
+    except ArchiveError as exc:
+        err.print(f"[red]{exc.code}[/]: {exc.message}")
+        raise typer.Exit(1) from exc
+    console.print(f"{len(change.upserted)} rules loaded, {len(change.recomputed)} records recomputed")
+
+
+@retention_app.command("rules")
+def retention_rules() -> None:
+    """List the retention schedule."""
+    from archive.factory import build_services
+    from archive.services.retention import store
+
+    table = Table("code", "title", "period", "trigger", "document types", "agencies")
+    for rule in store(build_services(_settings())).rules():
+        period = "permanent" if rule.period_years is None else f"{rule.period_years} years"
+        table.add_row(
+            rule.code,
+            rule.title,
+            period,
+            rule.trigger.value,
+            ", ".join(rule.document_types),
+            ", ".join(rule.agencies),
+        )
+    console.print(table)
+
+
+@retention_app.command("plan")
+def retention_plan(
+    export: Annotated[Path | None, typer.Option(help="Also write the batch here (.csv or .json).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many records.")] = 1000,
+    actor: Actor = "",
+) -> None:
+    """Propose a disposition batch: records past their disposal date, under no hold."""
+    from archive.factory import build_services
+    from archive.services.disposition import export as export_batch
+    from archive.services.disposition import plan
+
+    batch = plan(build_services(_settings()), actor=actor or _default_actor(), limit=limit)
+    if batch is None:
+        console.print("nothing is due for disposition")
+        return
+    console.print(f"proposed batch [bold]{batch.id}[/] with {len(batch.items)} records")
+    if export is not None:
+        fmt = "json" if export.suffix.lower() == ".json" else "csv"
+        export.write_text(export_batch(batch, fmt), encoding="utf-8")
+        console.print(f"wrote {export}")
+
+
+@retention_app.command("approve")
+def retention_approve(
+    batch_id: Annotated[str, typer.Argument(help="The proposed batch.")],
+    decision: Annotated[str, typer.Option(help="Reference of the destruction decision.")],
+    actor: Actor = "",
+) -> None:
+    """Approve a proposed batch under a decision reference."""
+    from archive.domain.errors import ArchiveError
+    from archive.factory import build_services
+    from archive.services.disposition import approve
+
+    try:
+        approve(
+            build_services(_settings()), batch_id, approver=actor or _default_actor(), decision_ref=decision
+        )
+    except ArchiveError as exc:
+        err.print(f"[red]{exc.code}[/]: {exc.message}")
+        raise typer.Exit(1) from exc
+    console.print(f"batch {batch_id} approved")
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be destroyed; change nothing.")
+    ] = False,
+) -> None:
+    """Purge approved batches, resuming any interrupted purge; writes certificates of destruction."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from archive.factory import build_services
+    from archive.services.disposition import RunReport, pending_count, run
+
+    services = build_services(_settings())
+    columns = (TextColumn("purging"), BarColumn(), MofNCompleteColumn())
+
+    async def go(advance: Callable[[], None]) -> RunReport:
+        try:
+            return await run(services, dry_run=dry_run, on_item=advance)
+        finally:
+            await services.close()
+
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task("purge", total=pending_count(services))
+        report = asyncio.run(go(lambda: bar.advance(task)))
+    verb = "would destroy" if dry_run else "destroyed"
+    console.print(
+        f"{verb} {len(report.destroyed)}, skipped {len(report.skipped)}, blocked {len(report.blocked)}"
+    )
+    for record_id, why in report.blocked.items():
+        err.print(f"[yellow]blocked[/] {record_id}: {why}")
+    for path in report.certificates:
+        console.print(f"certificate: {path}")
+
+
+@app.command()
+def fixity(
+    batch_size: Annotated[int, typer.Option(help="Objects per checkpoint.")] = 200,
+    restart: Annotated[bool, typer.Option(help="Start a new run instead of resuming.")] = False,
+) -> None:
+    """Re-hash every stored object; resumes an interrupted run; the result is audited."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from archive.domain.access import UNRESTRICTED
+    from archive.factory import build_services
+    from archive.services.fixity import run_fixity
+
+    services = build_services(_settings())
+    with Progress(TextColumn("fixity"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
+        task = bar.add_task("fixity", total=services.records.count(UNRESTRICTED))
+        report = run_fixity(
+            services, batch_size=batch_size, restart=restart, on_object=lambda: bar.advance(task)
+        )
+    console.print(
+        f"ok {report.ok}, changed {len(report.changed)}, missing {len(report.missing)}, "
+        f"unreferenced {len(report.unreferenced)}"
+    )
+    for label, items in (
+        ("changed", report.changed),
+        ("missing", report.missing),
+        ("unreferenced", report.unreferenced),
+    ):
+        for item in items:
+            err.print(f"[red]{label}[/] {item}")
+    raise typer.Exit(0 if not (report.changed or report.missing) else 1)
+
+
+@app.command()
+def reconcile(
+    delete_unreferenced: Annotated[
+        bool, typer.Option(help="Delete objects no record names (never a locked one).")
+    ] = False,
+) -> None:
+    """Compare database, objects and index; repair the index; report object drift."""
+    from archive.factory import build_services
+    from archive.services.reconcile import reconcile as run
+
+    async def go() -> object:
+        services = build_services(_settings())
+        try:
+            return await run(services, delete_unreferenced=delete_unreferenced)
+        finally:
+            await services.close()
+
+    report = asyncio.run(go())
+    for name, value in vars(report).items():
+        console.print(f"{name.replace('_', ' ')}: {len(value)}")
+        for item in value[:20]:
+            console.print(f"  {item}")
 
 
 def main() -> None:

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     s3_secure: bool = True
     s3_ca_file: Path | None = None  # trust this CA (self-signed test server)
     retention_mode: RetentionMode = RetentionMode.GOVERNANCE
+    # Disposition: whether a batch's approver must be someone other than its planner.
+    retention_separate_approver: bool = False
 
     # Search index: "sqlite" (FTS5 in data_dir) or "elasticsearch".
     search_backend: str = Field(default="sqlite", pattern="^(sqlite|elasticsearch)$")

@@ -33,13 +33,13 @@ def is_active(retention: Retention | None, now: datetime | None = None) -> bool:
     return retention.until > (now or datetime.now(UTC))
 
 
-def weakens(current: Retention | None, new: Retention) -> bool:
+def weakens(current: Retention | None, new: Retention, now: datetime | None = None) -> bool:
     """Whether replacing ``current`` by ``new`` would shorten or loosen an active lock.
 
     S3 refuses this without a governance bypass (and always for compliance);
     the local store refuses it outright.
     """
-    if not is_active(current):
+    if not is_active(current, now):
         return False
     assert current is not None
     loosened = current.mode is RetentionMode.COMPLIANCE and new.mode is RetentionMode.GOVERNANCE

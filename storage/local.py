@@ -81,15 +81,20 @@ class _Sidecar:
             legal_hold=bool(data["legal_hold"]),
         )
 
-    def locked(self) -> bool:
-        return self.legal_hold or _retention.is_active(self.retention)
+    def locked(self, now: datetime) -> bool:
+        return self.legal_hold or _retention.is_active(self.retention, now)
 
 
 class LocalBlobStore:
-    """BlobStore on a local directory: atomic, write-once, verified on read."""
+    """BlobStore on a local directory: atomic, write-once, verified on read.
 
-    def __init__(self, root: Path) -> None:
+    ``clock`` is what "now" means for retention; tests that travel in time pass
+    theirs, so that emulated locks expire when the archive's clock says so.
+    """
+
+    def __init__(self, root: Path, *, clock: Callable[[], datetime] | None = None) -> None:
         self.root = root
+        self._clock = clock or (lambda: datetime.now(UTC))
 
     # -- writing ---------------------------------------------------------------
 
@@ -120,7 +125,7 @@ class LocalBlobStore:
         data_path, meta_path = self._paths(key)
         with self._locked():
             sidecar = self._read_sidecar_or_none(meta_path)
-            if sidecar is not None and sidecar.locked():
+            if sidecar is not None and sidecar.locked(self._clock()):
                 raise ObjectLocked(f"{key}: under retention or legal hold")
             existed = data_path.exists()
             data_path.unlink(missing_ok=True)
@@ -184,7 +189,7 @@ class LocalBlobStore:
         new = _retention.normalize(retention)
 
         def change(sidecar: _Sidecar) -> _Sidecar:
-            if _retention.weakens(sidecar.retention, new):
+            if _retention.weakens(sidecar.retention, new, self._clock()):
                 raise ObjectLocked(f"{key}: an active retention cannot be shortened or loosened")
             return replace(sidecar, retention=new)
 

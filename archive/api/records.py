@@ -97,7 +97,7 @@ class RecordQueries:
         edges = [
             SearchEdge(
                 cursor=item.cursor,
-                node=Record.from_domain(item.record),
+                node=Record.from_domain(item.record, pages_loaded=False),
                 score=item.hit.score,
                 highlights=[Highlight(page=h.page, snippet=h.snippet) for h in item.hit.highlights],
             )

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from archive.api.access import AccessMutations, AccessQueries
 from archive.api.errors import ErrorCodes
 from archive.api.hardening import ExtensionFactory
 from archive.api.records import RecordMutations, RecordQueries
+from archive.api.retention import RetentionMutations, RetentionQueries
 from archive.api.types import Record
+
+log = logging.getLogger(__name__)
+
+
+class ArchiveSchema(strawberry.Schema):
+    """Logs each error as one short line.
+
+    Strawberry logs every error with the whole query text at ERROR level, so one
+    junk megabyte of query would write a megabyte of log. Unexpected errors are
+    logged with their traceback by ``ErrorCodes``.
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            log.info("graphql error: %.200s", error.message)
 
 
 def build_schema(
@@ -22,9 +43,9 @@ def build_schema(
 ) -> strawberry.Schema:
     """The GraphQL schema. ``extensions`` come from the app factory (limits, caches);
     ``production`` drops the "did you mean" suggestions that map the schema for a stranger."""
-    query = merge_types("Query", (RecordQueries, AccessQueries))
-    mutation = merge_types("Mutation", (RecordMutations, AccessMutations))
-    return strawberry.Schema(
+    query = merge_types("Query", (RecordQueries, AccessQueries, RetentionQueries))
+    mutation = merge_types("Mutation", (RecordMutations, AccessMutations, RetentionMutations))
+    return ArchiveSchema(
         query=query,
         mutation=mutation,
         types=[Record],

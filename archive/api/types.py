@@ -17,7 +17,7 @@ from archive.domain import records as domain
 from archive.domain.jobs import Job
 from archive.domain.processing import ExtractionReport
 from archive.domain.search import FacetBucket, Facets
-from archive.services.search import download_link
+from archive.services.search import download_link, get_record
 
 strawberry.enum(domain.Urgency, description="Độ khẩn: how fast the document must be handled.")
 strawberry.enum(domain.Direction, description="Incoming (văn bản đến) or outgoing (văn bản đi).")
@@ -113,10 +113,13 @@ class Processing:
 @strawberry.type(description="An archived record: official metadata (Decree 30/2020) and its file.")
 class Record(Node):
     _record: strawberry.Private[domain.Record]
+    _pages_loaded: strawberry.Private[bool] = True
 
     @classmethod
-    def from_domain(cls, record: domain.Record) -> Record:
-        return cls(id=to_global_id("Record", record.id), _record=record)
+    def from_domain(cls, record: domain.Record, *, pages_loaded: bool = True) -> Record:
+        """``pages_loaded=False`` for records hydrated without their page text (search
+        hits): ``pages`` then reads it only when a client asks for it."""
+        return cls(id=to_global_id("Record", record.id), _record=record, _pages_loaded=pages_loaded)
 
     @strawberry.field(description="The record's id without the Relay type prefix (a UUID).")
     def record_id(self) -> str:
@@ -219,10 +222,13 @@ class Record(Node):
         return self._record.text_status
 
     @strawberry.field(description="The text of each page.")
-    def pages(self) -> list[Page]:
+    async def pages(self, info: strawberry.Info[Context, None]) -> list[Page]:
+        record: domain.Record | None = self._record
+        if not self._pages_loaded:
+            record = await get_record(info.context.services, info.context.principal, self._record.id)
         return [
             Page(number=p.number, text=p.text, source=p.source, confidence=p.confidence)
-            for p in self._record.pages
+            for p in (record.pages if record is not None else ())
         ]
 
     @strawberry.field(description="When it was deposited.")

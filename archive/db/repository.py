@@ -59,14 +59,16 @@ class SqlRecordRepository:
     def get(self, record_id: str, scope: ReadScope) -> Record | None:
         return self.get_many([record_id], scope).get(record_id)
 
-    def get_many(self, record_ids: Sequence[str], scope: ReadScope) -> dict[str, Record]:
+    def get_many(
+        self, record_ids: Sequence[str], scope: ReadScope, *, with_pages: bool = True
+    ) -> dict[str, Record]:
         if not record_ids:
             return {}
         with Session(self._engine) as session:
             rows = session.exec(
                 select(RecordRow).where(col(RecordRow.id).in_(list(record_ids)), scope_clause(scope))
             ).all()
-            return _hydrate(session, rows)
+            return _hydrate(session, rows, with_pages=with_pages)
 
     def find_by_sha256(self, agency_code: str, sha256: str) -> Record | None:
         with Session(self._engine) as session:
@@ -184,11 +186,11 @@ def _page_rows(record_id: str, pages: Sequence[Page]) -> list[PageRow]:
     ]
 
 
-def _hydrate(session: Session, rows: Sequence[RecordRow]) -> dict[str, Record]:
+def _hydrate(session: Session, rows: Sequence[RecordRow], *, with_pages: bool = True) -> dict[str, Record]:
     ids = [r.id for r in rows]
     pages: dict[str, list[Page]] = {i: [] for i in ids}
     grants: dict[str, list[str]] = {i: [] for i in ids}
-    if ids:
+    if ids and with_pages:
         for p in session.exec(
             select(PageRow).where(col(PageRow.record_id).in_(ids)).order_by(col(PageRow.number))
         ):
@@ -200,6 +202,7 @@ def _hydrate(session: Session, rows: Sequence[RecordRow]) -> dict[str, Record]:
                     confidence=p.confidence,
                 )
             )
+    if ids:
         for g in session.exec(select(GrantRow).where(col(GrantRow.record_id).in_(ids))):
             grants[g.record_id].append(g.grantee)
     return {r.id: _to_record(r, tuple(pages[r.id]), tuple(sorted(grants[r.id]))) for r in rows}

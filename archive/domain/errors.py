@@ -14,6 +14,8 @@ Each carries a stable ``code`` that the API puts in ``extensions.code``::
     ├── StaleWrite                    STALE_WRITE     (an older row version than the index has)
     ├── IntegrityError                INTEGRITY       (stored bytes no longer match their SHA-256)
     ├── ObjectLocked                  OBJECT_LOCKED   (storage refused: retention or legal hold)
+    ├── RetentionConflict             RETENTION_CONFLICT (a disposal date before the object's lock)
+    ├── DispositionRefused            DISPOSITION_REFUSED (wrong batch state, same planner and approver)
     └── ServiceUnavailable            SERVICE_UNAVAILABLE
 """
 
@@ -108,6 +110,23 @@ class ObjectLocked(ArchiveError):
     """Storage refused to delete or overwrite a version under retention or legal hold."""
 
     code = "OBJECT_LOCKED"
+
+
+class RetentionConflict(ArchiveError):
+    """A rule change would move a disposal date before the Object Lock retention
+    already set on a record's object; storage could never honour it."""
+
+    code = "RETENTION_CONFLICT"
+
+    def __init__(self, message: str, record_ids: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.record_ids = record_ids
+
+
+class DispositionRefused(ArchiveError):
+    """A disposition step that the batch's state or the approval rules forbid."""
+
+    code = "DISPOSITION_REFUSED"
 
 
 class ServiceUnavailable(ArchiveError):

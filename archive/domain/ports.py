@@ -108,8 +108,11 @@ class RecordRepository(Protocol):
         """The record, or None when it does not exist OR the scope may not read it."""
         ...
 
-    def get_many(self, record_ids: Sequence[str], scope: ReadScope) -> dict[str, Record]:
-        """The readable records among ``record_ids``, by id, in one query."""
+    def get_many(
+        self, record_ids: Sequence[str], scope: ReadScope, *, with_pages: bool = True
+    ) -> dict[str, Record]:
+        """The readable records among ``record_ids``, by id, in one query. Without
+        pages, ``Record.pages`` is empty: search hits need only the metadata."""
         ...
 
     def find_by_sha256(self, agency_code: str, sha256: str) -> Record | None: ...

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from archive.db.audit import AuditFilter
 from archive.domain.access import Principal
-from archive.domain.audit import DetailValue, Outcome
+from archive.domain.audit import AuditEntry, DetailValue, Outcome
 from archive.services.container import Services
 
 
@@ -48,3 +49,39 @@ async def audit(
         client=client.describe(),
         details=details,
     )
+
+
+# -- for services that act on their own (retention, holds, disposition, fixity) ---------------
+
+
+def append(
+    services: Services,
+    *,
+    actor: str,
+    action: str,
+    target: str,
+    outcome: Outcome = Outcome.OK,
+    details: Mapping[str, DetailValue] | None = None,
+    client: str = "",
+) -> AuditEntry:
+    """Append one entry, timestamped by the services' clock. Blocking."""
+    return services.audit.append(
+        at=services.clock(),
+        actor=actor,
+        action=action,
+        target=target[:200],
+        outcome=outcome,
+        client=client,
+        details=details,
+    )
+
+
+def find(services: Services, *, action: str, target: str) -> AuditEntry | None:
+    """An entry of ``action`` on ``target``, if any: how idempotent steps know they already wrote."""
+    found = services.audit.find(AuditFilter(action=action, target=target), first=1)
+    return found[0] if found else None
+
+
+def entries(services: Services) -> Iterator[AuditEntry]:
+    """The whole chain, in ``seq`` order."""
+    return services.audit.entries()

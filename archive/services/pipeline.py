@@ -28,6 +28,7 @@ from archive.domain.signatures import SignatureReport
 from archive.services.container import Services
 from archive.services.crash import crash_point
 from archive.services.indexing import index_document_of
+from archive.services.retention import seal
 from indexing.extraction import ExtractionLimits, ExtractionOutcome, extract_document
 from indexing.extraction.inspection import PDF
 from indexing.signatures import TrustRoots, verify_pdf_signatures
@@ -51,9 +52,9 @@ async def run_pipeline(services: Services, job: Job, *, worker_id: str) -> None:
 
 
 async def _seal(services: Services, record: Record) -> None:
-    # Object Lock retention arrives with the retention schedule; until then the
-    # bucket's versioning and write-once keys protect the bytes.
-    return None
+    # Retention until the disposal date, or a legal hold for permanent and held
+    # records; see archive.services.retention.
+    await asyncio.to_thread(seal, services, record.id)
 
 
 async def _verify(services: Services, record: Record) -> None:

@@ -50,7 +50,8 @@ async def search(
     )
     result = await services.index.search(request)
     ids = [h.record_id for h in result.hits]
-    records = await asyncio.to_thread(services.records.get_many, ids, scope)
+    # A page of hits shows metadata, not the text of every page of every hit.
+    records = await asyncio.to_thread(services.records.get_many, ids, scope, with_pages=False)
     # The index is derived and may lag a purge or an access change: the database,
     # read under the same scope, has the last word on every hit.
     items = tuple(

@@ -235,3 +235,12 @@ def test_concurrent_workers_never_take_the_same_job(repo: SqlRecordRepository, j
         t.join()
     assert len(taken) == 30
     assert len(set(taken)) == 30
+
+
+def test_get_many_can_leave_the_page_text_out(repo: SqlRecordRepository) -> None:
+    record = make_record(grants=("agency:SNV",))
+    repo.add(record)
+    light = repo.get_many([record.id], UNRESTRICTED, with_pages=False)[record.id]
+    assert light.pages == ()
+    assert light.grants == record.grants
+    assert light == record  # pages do not take part in equality: everything else is there

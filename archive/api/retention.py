@@ -1,0 +1,477 @@
+"""The retention slice: the schedule, dossiers, legal holds, disposition batches
+and tombstones, for records managers (and admins).
+
+Every mutation needs the records_manager or admin role and fails with
+``extensions.code`` FORBIDDEN otherwise. A tombstone is shown only to records
+managers, admins and archivists cleared for its classification; to anyone
+else a destroyed record looks exactly like one that never existed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+
+from archive.api.context import Context
+from archive.api.types import from_global_id
+from archive.domain import disposition as dd
+from archive.domain import holds as dh
+from archive.domain import retention as dr
+from archive.domain.access import Principal, Role
+from archive.domain.errors import Forbidden, MetadataInvalid, NotFound
+from archive.domain.records import Classification
+from archive.services import disposition, holds, retention
+
+Info = strawberry.Info[Context, None]
+
+strawberry.enum(dr.Trigger, description="The date a retention period counts from.")
+strawberry.enum(dd.BatchStatus, description="Where a disposition batch stands.")
+strawberry.enum(dd.ItemState, description="Where one record of a batch stands in its purge.")
+
+_MANAGERS = frozenset({Role.RECORDS_MANAGER, Role.ADMIN})
+_TOMBSTONE_READERS = frozenset({Role.RECORDS_MANAGER, Role.ADMIN, Role.ARCHIVIST})
+
+
+def require_manager(principal: Principal) -> str:
+    """The actor name of a records manager or admin; Forbidden for anyone else."""
+    if principal.anonymous or not principal.roles & _MANAGERS:
+        raise Forbidden("this needs the records_manager or admin role")
+    return principal.subject
+
+
+def raw_record_id(value: str) -> str:
+    """A record's UUID from its Relay id or the UUID itself."""
+    parsed = from_global_id(value)
+    return parsed[1] if parsed is not None and parsed[0] == "Record" else value
+
+
+# -- types --------------------------------------------------------------------------------
+
+
+@strawberry.type(description="One line of the retention schedule.")
+class RetentionRule:
+    code: str = strawberry.field(description="The rule's code, as depositors may name it.")
+    title: str = strawberry.field(description="What the rule covers.")
+    period_years: int | None = strawberry.field(description="Years to keep; null when permanent.")
+    permanent: bool = strawberry.field(description="Kept forever: never proposed for disposition.")
+    trigger: dr.Trigger = strawberry.field(description="What the period counts from.")
+    document_types: list[str] = strawberry.field(description="Document types it matches; empty: any.")
+    agencies: list[str] = strawberry.field(description="Owning agency codes it matches; empty: any.")
+    description: str = strawberry.field(description="Notes, e.g. the legal basis.")
+
+    @classmethod
+    def from_domain(cls, rule: dr.RetentionRule) -> RetentionRule:
+        return cls(
+            code=rule.code,
+            title=rule.title,
+            period_years=rule.period_years,
+            permanent=rule.permanent,
+            trigger=rule.trigger,
+            document_types=list(rule.document_types),
+            agencies=list(rule.agencies),
+            description=rule.description,
+        )
+
+
+@strawberry.input(description="A retention rule to create or replace (by code).")
+class RetentionRuleInput:
+    code: str = strawberry.field(description="The rule's code.")
+    title: str = strawberry.field(description="What the rule covers.")
+    period_years: int | None = strawberry.field(description="Years to keep; null for permanent.")
+    trigger: dr.Trigger = strawberry.field(
+        default=dr.Trigger.ISSUE_DATE, description="What the period counts from."
+    )
+    document_types: list[str] = strawberry.field(
+        default_factory=list, description="Document types; empty: any."
+    )
+    agencies: list[str] = strawberry.field(
+        default_factory=list, description="Owning agency codes; empty: any."
+    )
+    description: str = strawberry.field(default="", description="Notes, e.g. the legal basis.")
+
+    def to_domain(self) -> dr.RetentionRule:
+        return dr.RetentionRule(
+            code=self.code,
+            title=self.title,
+            period_years=self.period_years,
+            trigger=self.trigger,
+            document_types=tuple(self.document_types),
+            agencies=tuple(self.agencies),
+            description=self.description,
+        )
+
+
+@strawberry.type(description="What a schedule change did.")
+class RuleChangeResult:
+    codes: list[str] = strawberry.field(description="The rules created, replaced or deleted.")
+    recomputed: int = strawberry.field(
+        description="Records whose rule or disposal date changed (and were re-sealed)."
+    )
+
+
+@strawberry.type(description="A legal hold: while it stands, the records it names are never destroyed.")
+class LegalHold:
+    id: str = strawberry.field(description="The hold's id.")
+    name: str = strawberry.field(description="A short name.")
+    reason: str = strawberry.field(description="Why the records are held.")
+    authority: str = strawberry.field(description="Case number or decision reference.")
+    created_by: str = strawberry.field(description="Who placed it.")
+    created_at: datetime = strawberry.field(description="When it was placed.")
+    record_count: int = strawberry.field(description="How many records it names.")
+    active: bool = strawberry.field(description="False once released.")
+    released_at: datetime | None = strawberry.field(description="When it was released.")
+    released_by: str | None = strawberry.field(description="Who released it.")
+    release_reason: str | None = strawberry.field(description="Why it was released.")
+
+    @classmethod
+    def from_domain(cls, hold: dh.LegalHold) -> LegalHold:
+        return cls(
+            id=hold.id,
+            name=hold.name,
+            reason=hold.reason,
+            authority=hold.authority,
+            created_by=hold.created_by,
+            created_at=hold.created_at,
+            record_count=hold.record_count,
+            active=hold.active,
+            released_at=hold.released_at,
+            released_by=hold.released_by,
+            release_reason=hold.release_reason,
+        )
+
+
+@strawberry.input(description="Records chosen by their metadata; empty fields do not filter.")
+class RecordSelectorInput:
+    agency_codes: list[str] = strawberry.field(default_factory=list, description="Owning agency codes.")
+    document_types: list[str] = strawberry.field(default_factory=list, description="Document types.")
+    issued_from: date | None = strawberry.field(default=None, description="Issued on or after.")
+    issued_to: date | None = strawberry.field(default=None, description="Issued on or before.")
+    dossier_code: str | None = strawberry.field(default=None, description="Members of this dossier.")
+    everything: bool = strawberry.field(default=False, description="Every record (must be explicit).")
+
+    def to_domain(self) -> dh.RecordSelector:
+        return dh.RecordSelector(
+            agency_codes=tuple(self.agency_codes),
+            document_types=tuple(self.document_types),
+            issued_from=self.issued_from,
+            issued_to=self.issued_to,
+            dossier_code=self.dossier_code,
+            everything=self.everything,
+        )
+
+
+@strawberry.type(description="A hold and what adding records to it did.")
+class HoldChangeResult:
+    hold: LegalHold = strawberry.field(description="The hold, after the change.")
+    added: list[str] = strawberry.field(description="Record ids now held.")
+    refused: list[str] = strawberry.field(
+        description="Record ids that do not exist or are already being destroyed."
+    )
+
+
+@strawberry.type(description="One record of a disposition batch.")
+class DispositionItem:
+    record_id: str = strawberry.field(description="The record's id.")
+    state: dd.ItemState = strawberry.field(description="Where its purge stands.")
+    document_number: str = strawberry.field(description="Number and notation as printed.")
+    document_type: str = strawberry.field(description="Document type.")
+    agency_code: str = strawberry.field(description="Owning agency.")
+    rule_code: str | None = strawberry.field(description="The retention rule that made it due.")
+    disposal_date: date = strawberry.field(description="The day it became eligible for destruction.")
+    note: str | None = strawberry.field(description="Why it was skipped, or the last error.")
+
+
+@strawberry.type(description="A set of records proposed, approved or executed for destruction.")
+class DispositionBatch:
+    id: str = strawberry.field(description="The batch's id.")
+    status: dd.BatchStatus = strawberry.field(description="Proposed, approved or executed.")
+    planned_by: str = strawberry.field(description="Who proposed it.")
+    planned_at: datetime = strawberry.field(description="When it was proposed.")
+    cutoff: date = strawberry.field(description="Records due on or before this day.")
+    approved_by: str | None = strawberry.field(description="Who approved it.")
+    decision_ref: str | None = strawberry.field(description="Reference of the destruction decision.")
+    executed_at: datetime | None = strawberry.field(description="When its purge finished.")
+    items: list[DispositionItem] = strawberry.field(description="Its records.")
+
+    @classmethod
+    def from_domain(cls, batch: dd.DispositionBatch) -> DispositionBatch:
+        return cls(
+            id=batch.id,
+            status=batch.status,
+            planned_by=batch.planned_by,
+            planned_at=batch.planned_at,
+            cutoff=batch.cutoff,
+            approved_by=batch.approved_by,
+            decision_ref=batch.decision_ref,
+            executed_at=batch.executed_at,
+            items=[
+                DispositionItem(
+                    record_id=i.record_id,
+                    state=i.state,
+                    document_number=i.document_number,
+                    document_type=i.document_type,
+                    agency_code=i.agency_code,
+                    rule_code=i.rule_code,
+                    disposal_date=i.disposal_date,
+                    note=i.note,
+                )
+                for i in batch.items
+            ],
+        )
+
+
+@strawberry.type(description="What remains of a destroyed record.")
+class Tombstone:
+    record_id: str = strawberry.field(description="The destroyed record's id.")
+    document_number: str = strawberry.field(description="Number and notation as printed.")
+    document_type: str = strawberry.field(description="Document type.")
+    agency_code: str = strawberry.field(description="Owning agency.")
+    classification: Classification = strawberry.field(description="Its classification.")
+    issue_date: date = strawberry.field(description="Ngày ban hành.")
+    rule_code: str | None = strawberry.field(description="The retention rule applied.")
+    disposal_date: date = strawberry.field(description="The day it became eligible for destruction.")
+    decision_ref: str = strawberry.field(description="The destruction decision.")
+    batch_id: str = strawberry.field(description="The disposition batch.")
+    approved_by: str = strawberry.field(description="Who approved the destruction.")
+    deposited_at: datetime = strawberry.field(description="When it was deposited.")
+    destroyed_at: datetime = strawberry.field(description="When it was destroyed.")
+    sha256: str = strawberry.field(description="SHA-256 of the destroyed bytes.")
+    version_ids: list[str] = strawberry.field(description="The object versions deleted.")
+
+    @classmethod
+    def from_domain(cls, t: dd.Tombstone) -> Tombstone:
+        return cls(
+            record_id=t.record_id,
+            document_number=t.document_number,
+            document_type=t.document_type,
+            agency_code=t.agency_code,
+            classification=Classification(t.classification),
+            issue_date=t.issue_date,
+            rule_code=t.rule_code,
+            disposal_date=t.disposal_date,
+            decision_ref=t.decision_ref,
+            batch_id=t.batch_id,
+            approved_by=t.approved_by,
+            deposited_at=t.deposited_at,
+            destroyed_at=t.destroyed_at,
+            sha256=t.sha256,
+            version_ids=list(t.version_ids),
+        )
+
+
+# -- queries and mutations -----------------------------------------------------------------
+
+
+@strawberry.type
+class RetentionQueries:
+    @strawberry.field(description="The retention schedule (records managers and admins).")
+    async def retention_rules(self, info: Info) -> list[RetentionRule]:
+        require_manager(info.context.principal)
+        rules = await asyncio.to_thread(retention.store(info.context.services).rules)
+        return [RetentionRule.from_domain(r) for r in rules]
+
+    @strawberry.field(description="Legal holds, newest first (records managers and admins).")
+    async def legal_holds(
+        self,
+        info: Info,
+        active_only: Annotated[bool, strawberry.argument(description="Only unreleased holds.")] = False,
+    ) -> list[LegalHold]:
+        require_manager(info.context.principal)
+        found = await asyncio.to_thread(holds.holds(info.context.services).listing, active_only=active_only)
+        return [LegalHold.from_domain(h) for h in found]
+
+    @strawberry.field(description="Disposition batches, newest first (records managers and admins).")
+    async def disposition_batches(
+        self,
+        info: Info,
+        status: Annotated[dd.BatchStatus | None, strawberry.argument(description="Only this status.")] = None,
+    ) -> list[DispositionBatch]:
+        require_manager(info.context.principal)
+        found = await asyncio.to_thread(disposition.batches(info.context.services).listing, status)
+        return [DispositionBatch.from_domain(b) for b in found]
+
+    @strawberry.field(description="A disposition batch as CSV or JSON text, for review outside the archive.")
+    async def disposition_export(
+        self,
+        info: Info,
+        batch_id: Annotated[str, strawberry.argument(description="The batch.")],
+        format: Annotated[str, strawberry.argument(description="csv or json.")] = "csv",
+    ) -> str:
+        require_manager(info.context.principal)
+        services = info.context.services
+        batch = await asyncio.to_thread(disposition.batches(services).get, batch_id)
+        if batch is None:
+            raise NotFound(f"disposition batch {batch_id} does not exist")
+        return disposition.export(batch, format)
+
+    @strawberry.field(
+        description=(
+            "The tombstone of a destroyed record, for records managers, admins and archivists cleared for "
+            "its classification; null for anyone else and for records never destroyed."
+        )
+    )
+    async def tombstone(
+        self, info: Info, record_id: Annotated[str, strawberry.argument(description="Record id or Relay id.")]
+    ) -> Tombstone | None:
+        principal = info.context.principal
+        if principal.anonymous or not principal.roles & _TOMBSTONE_READERS:
+            return None
+        found = await asyncio.to_thread(
+            disposition.batches(info.context.services).tombstone_of, raw_record_id(record_id)
+        )
+        if found is None or principal.clearance < found.classification:
+            return None
+        return Tombstone.from_domain(found)
+
+
+@strawberry.type
+class RetentionMutations:
+    @strawberry.mutation(
+        description="Create or replace a rule; affected records are recomputed and re-sealed."
+    )
+    async def upsert_retention_rule(
+        self, info: Info, rule: Annotated[RetentionRuleInput, strawberry.argument(description="The rule.")]
+    ) -> RuleChangeResult:
+        actor = require_manager(info.context.principal)
+        change = await asyncio.to_thread(
+            retention.change_rules, info.context.services, upserts=[rule.to_domain()], actor=actor
+        )
+        return RuleChangeResult(codes=list(change.upserted), recomputed=len(change.recomputed))
+
+    @strawberry.mutation(
+        description="Delete a rule; its records fall to the next matching rule, or are kept."
+    )
+    async def delete_retention_rule(
+        self, info: Info, code: Annotated[str, strawberry.argument(description="The rule's code.")]
+    ) -> RuleChangeResult:
+        actor = require_manager(info.context.principal)
+        change = await asyncio.to_thread(
+            retention.change_rules, info.context.services, deletes=[code], actor=actor
+        )
+        return RuleChangeResult(codes=list(change.deleted), recomputed=len(change.recomputed))
+
+    @strawberry.mutation(description="Create or update a dossier; closing it starts its records' retention.")
+    async def upsert_dossier(
+        self,
+        info: Info,
+        code: Annotated[str, strawberry.argument(description="The dossier's code.")],
+        title: Annotated[str, strawberry.argument(description="Its title.")],
+        closed_on: Annotated[date | None, strawberry.argument(description="Close date; null: open.")] = None,
+    ) -> RuleChangeResult:
+        actor = require_manager(info.context.principal)
+        dossier = dr.Dossier(code=code.strip(), title=title.strip(), closed_on=closed_on)
+        changed = await asyncio.to_thread(
+            retention.upsert_dossier, info.context.services, dossier, actor=actor
+        )
+        return RuleChangeResult(codes=[dossier.code], recomputed=len(changed))
+
+    @strawberry.mutation(description="Put records in a dossier (or out of any, with a null code).")
+    async def assign_dossier(
+        self,
+        info: Info,
+        record_ids: Annotated[list[str], strawberry.argument(description="Record ids or Relay ids.")],
+        code: Annotated[str | None, strawberry.argument(description="The dossier; null: none.")] = None,
+    ) -> RuleChangeResult:
+        actor = require_manager(info.context.principal)
+        ids = [raw_record_id(r) for r in record_ids]
+        changed = await asyncio.to_thread(
+            retention.assign_dossier, info.context.services, code, ids, actor=actor
+        )
+        return RuleChangeResult(codes=[code or ""], recomputed=len(changed))
+
+    @strawberry.mutation(description="Place a legal hold on records named by id and/or by a selector.")
+    async def place_legal_hold(
+        self,
+        info: Info,
+        name: Annotated[str, strawberry.argument(description="A short name.")],
+        reason: Annotated[str, strawberry.argument(description="Why the records are held.")],
+        authority: Annotated[str, strawberry.argument(description="Case number or decision reference.")],
+        record_ids: Annotated[
+            list[str] | None, strawberry.argument(description="Record ids or Relay ids.")
+        ] = None,
+        selector: Annotated[
+            RecordSelectorInput | None, strawberry.argument(description="Records by metadata.")
+        ] = None,
+    ) -> HoldChangeResult:
+        actor = require_manager(info.context.principal)
+        change = await asyncio.to_thread(
+            holds.place_hold,
+            info.context.services,
+            name=name,
+            reason=reason,
+            authority=authority,
+            actor=actor,
+            record_ids=[raw_record_id(r) for r in record_ids or []],
+            selector=(selector or RecordSelectorInput()).to_domain(),
+        )
+        return _hold_change(change)
+
+    @strawberry.mutation(description="Name more records in an active legal hold.")
+    async def add_to_legal_hold(
+        self,
+        info: Info,
+        hold_id: Annotated[str, strawberry.argument(description="The hold.")],
+        record_ids: Annotated[
+            list[str] | None, strawberry.argument(description="Record ids or Relay ids.")
+        ] = None,
+        selector: Annotated[
+            RecordSelectorInput | None, strawberry.argument(description="Records by metadata.")
+        ] = None,
+    ) -> HoldChangeResult:
+        actor = require_manager(info.context.principal)
+        change = await asyncio.to_thread(
+            holds.add_to_hold,
+            info.context.services,
+            hold_id,
+            actor=actor,
+            record_ids=[raw_record_id(r) for r in record_ids or []],
+            selector=(selector or RecordSelectorInput()).to_domain(),
+        )
+        return _hold_change(change)
+
+    @strawberry.mutation(description="Release a legal hold, with a reason.")
+    async def release_legal_hold(
+        self,
+        info: Info,
+        hold_id: Annotated[str, strawberry.argument(description="The hold.")],
+        reason: Annotated[str, strawberry.argument(description="Why it is released.")],
+    ) -> LegalHold:
+        actor = require_manager(info.context.principal)
+        hold = await asyncio.to_thread(
+            holds.release_hold, info.context.services, hold_id, reason=reason, actor=actor
+        )
+        return LegalHold.from_domain(hold)
+
+    @strawberry.mutation(description="Propose a batch of records past their disposal date and under no hold.")
+    async def plan_disposition(
+        self,
+        info: Info,
+        limit: Annotated[int, strawberry.argument(description="At most this many records.")] = 1000,
+    ) -> DispositionBatch | None:
+        actor = require_manager(info.context.principal)
+        if not 1 <= limit <= 10_000:
+            raise MetadataInvalid("limit", "must be between 1 and 10000")
+        batch = await asyncio.to_thread(disposition.plan, info.context.services, actor=actor, limit=limit)
+        return None if batch is None else DispositionBatch.from_domain(batch)
+
+    @strawberry.mutation(description="Approve a proposed batch under the destruction decision's reference.")
+    async def approve_disposition(
+        self,
+        info: Info,
+        batch_id: Annotated[str, strawberry.argument(description="The proposed batch.")],
+        decision_ref: Annotated[str, strawberry.argument(description="The decision's reference.")],
+    ) -> DispositionBatch:
+        actor = require_manager(info.context.principal)
+        batch = await asyncio.to_thread(
+            disposition.approve, info.context.services, batch_id, approver=actor, decision_ref=decision_ref
+        )
+        return DispositionBatch.from_domain(batch)
+
+
+def _hold_change(change: dh.HoldChange) -> HoldChangeResult:
+    return HoldChangeResult(
+        hold=LegalHold.from_domain(change.hold), added=list(change.added), refused=list(change.refused)
+    )

@@ -1,0 +1,333 @@
+"""Disposition batches, their items' purge states, and tombstones, on SQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from archive.db.holds import active_hold_exists
+from archive.db.locking import lock_record
+from archive.db.retention_tables import (
+    DispositionBatchRow,
+    DispositionItemRow,
+    RecordRetentionRow,
+    TombstoneRow,
+)
+from archive.db.tables import JobRow, RecordRow
+from archive.domain.disposition import BatchItem, BatchStatus, DispositionBatch, ItemState, Tombstone
+from archive.domain.errors import DispositionRefused, NotFound
+
+_OPEN = [BatchStatus.PROPOSED.value, BatchStatus.APPROVED.value]
+_FINAL = [ItemState.DONE.value, ItemState.SKIPPED.value]
+
+
+class SqlDispositionStore:
+    """Batches and tombstones in the metadata database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # -- planning -------------------------------------------------------------------
+
+    def candidates(self, today: date, *, limit: int) -> list[BatchItem]:
+        """Records due on or before ``today``, under no active hold and in no open batch."""
+        in_open_batch = (
+            select(DispositionItemRow.record_id)
+            .join(DispositionBatchRow, col(DispositionBatchRow.id) == col(DispositionItemRow.batch_id))
+            .where(
+                col(DispositionBatchRow.status).in_(_OPEN),
+                col(DispositionItemRow.state).not_in(_FINAL),
+            )
+        )
+        query = (
+            select(RecordRow, RecordRetentionRow)
+            .join(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id))
+            .where(
+                col(RecordRetentionRow.disposal_date) <= today,
+                ~active_hold_exists(RecordRow.id),
+                col(RecordRow.id).not_in(in_open_batch),
+            )
+            .order_by(col(RecordRetentionRow.disposal_date), col(RecordRow.id))
+            .limit(limit)
+        )
+        with Session(self._engine) as session:
+            return [_candidate(r, a) for r, a in session.exec(query).all()]
+
+    def create(self, batch: DispositionBatch) -> None:
+        with Session(self._engine) as session:
+            session.add(
+                DispositionBatchRow(
+                    id=batch.id,
+                    status=batch.status.value,
+                    planned_by=batch.planned_by,
+                    planned_at=batch.planned_at,
+                    cutoff=batch.cutoff,
+                )
+            )
+            session.flush()
+            session.add_all(_item_row(i, batch.planned_at) for i in batch.items)
+            session.commit()
+
+    def get(self, batch_id: str) -> DispositionBatch | None:
+        with Session(self._engine) as session:
+            row = session.get(DispositionBatchRow, batch_id)
+            return None if row is None else _to_batch(row, _items(session, batch_id))
+
+    def listing(self, status: BatchStatus | None = None, *, limit: int = 100) -> list[DispositionBatch]:
+        query = select(DispositionBatchRow).order_by(col(DispositionBatchRow.planned_at).desc()).limit(limit)
+        if status is not None:
+            query = query.where(DispositionBatchRow.status == status.value)
+        with Session(self._engine) as session:
+            return [_to_batch(r, _items(session, r.id)) for r in session.exec(query).all()]
+
+    def approve(self, batch_id: str, *, approver: str, decision_ref: str, now: datetime) -> None:
+        with Session(self._engine) as session:
+            row = session.get(DispositionBatchRow, batch_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"disposition batch {batch_id} does not exist")
+            if row.status != BatchStatus.PROPOSED.value:
+                raise DispositionRefused(f"batch {batch_id} is {row.status}, not proposed")
+            row.status, row.approved_by, row.approved_at, row.decision_ref = (
+                BatchStatus.APPROVED.value,
+                approver,
+                now,
+                decision_ref,
+            )
+            session.add(row)
+            session.commit()
+
+    # -- the purge ------------------------------------------------------------------
+
+    def start(self, batch_id: str, record_id: str, *, today: date, now: datetime) -> ItemState:
+        """PENDING -> STARTED, or SKIPPED, under the record's row lock (see ``archive.db.locking``)."""
+        with Session(self._engine) as session:
+            record = lock_record(session, record_id)
+            item = session.get(DispositionItemRow, (batch_id, record_id), populate_existing=True)
+            if item is None:
+                raise NotFound(f"record {record_id} is not in batch {batch_id}")
+            if item.state != ItemState.PENDING.value:
+                return ItemState(item.state)
+            reason = _skip_reason(session, record, record_id, today)
+            item.state = (ItemState.SKIPPED if reason else ItemState.STARTED).value
+            item.note, item.updated_at = reason, now
+            session.add(item)
+            session.commit()
+            return ItemState(item.state)
+
+    def set_state(
+        self,
+        batch_id: str,
+        record_id: str,
+        state: ItemState,
+        *,
+        now: datetime,
+        note: str | None = None,
+        version_ids: Sequence[str] | None = None,
+    ) -> None:
+        with Session(self._engine) as session:
+            item = session.get(DispositionItemRow, (batch_id, record_id))
+            if item is None:
+                raise NotFound(f"record {record_id} is not in batch {batch_id}")
+            item.state, item.note, item.updated_at = state.value, note, now
+            if version_ids:
+                item.version_ids = json.dumps(list(version_ids))
+            session.add(item)
+            session.commit()
+
+    def set_version_ids(self, batch_id: str, record_id: str, version_ids: Sequence[str]) -> None:
+        """Keep the object's version ids on the item before they are deleted."""
+        with Session(self._engine) as session:
+            item = session.get(DispositionItemRow, (batch_id, record_id))
+            if item is None:
+                raise NotFound(f"record {record_id} is not in batch {batch_id}")
+            item.version_ids = json.dumps(list(version_ids))
+            session.add(item)
+            session.commit()
+
+    def tombstone(self, batch: DispositionBatch, item: BatchItem, *, now: datetime) -> None:
+        """Replace the record's row by its tombstone and mark the item TOMBSTONED, in ONE transaction."""
+        with Session(self._engine) as session:
+            record = session.get(RecordRow, item.record_id)
+            if session.get(TombstoneRow, item.record_id) is None:
+                if record is None:
+                    raise NotFound(f"record {item.record_id} has neither a row nor a tombstone")
+                session.add(_tombstone_row(batch, item, record, now))
+            session.execute(sa.delete(RecordRow).where(col(RecordRow.id) == item.record_id))
+            session.execute(sa.delete(JobRow).where(col(JobRow.record_id) == item.record_id))
+            row = session.get(DispositionItemRow, (item.batch_id, item.record_id))
+            assert row is not None
+            row.state, row.updated_at = ItemState.TOMBSTONED.value, now
+            session.add(row)
+            session.commit()
+
+    def finish(self, batch_id: str, *, now: datetime) -> bool:
+        """Mark the batch EXECUTED once every item is final; True when it is."""
+        with Session(self._engine) as session:
+            row = session.get(DispositionBatchRow, batch_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"disposition batch {batch_id} does not exist")
+            if row.status == BatchStatus.EXECUTED.value:
+                return True
+            if any(not i.state.final for i in _items(session, batch_id)):
+                return False
+            row.status, row.executed_at = BatchStatus.EXECUTED.value, now
+            session.add(row)
+            session.commit()
+            return True
+
+    # -- tombstones -----------------------------------------------------------------
+
+    def tombstone_of(self, record_id: str) -> Tombstone | None:
+        with Session(self._engine) as session:
+            row = session.get(TombstoneRow, record_id)
+            return None if row is None else _to_tombstone(row)
+
+    def tombstones(self, batch_id: str) -> list[Tombstone]:
+        query = (
+            select(TombstoneRow)
+            .where(TombstoneRow.batch_id == batch_id)
+            .order_by(col(TombstoneRow.record_id))
+        )
+        with Session(self._engine) as session:
+            return [_to_tombstone(r) for r in session.exec(query).all()]
+
+
+def _skip_reason(session: Session, record: RecordRow | None, record_id: str, today: date) -> str | None:
+    if record is None:
+        return "the record no longer exists"
+    if session.exec(select(active_hold_exists(record_id))).one():
+        return "under legal hold"
+    retention = session.get(RecordRetentionRow, record_id)
+    if retention is None or retention.disposal_date is None or retention.disposal_date > today:
+        return "no longer due: its disposal date moved"
+    return None
+
+
+def _candidate(record: RecordRow, retention: RecordRetentionRow) -> BatchItem:
+    assert retention.disposal_date is not None
+    return BatchItem(
+        batch_id="",
+        record_id=record.id,
+        state=ItemState.PENDING,
+        document_number=f"{record.number}/{record.notation}" if record.notation else record.number,
+        document_type=record.document_type,
+        agency_code=record.agency_code,
+        classification=record.classification,
+        rule_code=retention.rule_code,
+        disposal_date=retention.disposal_date,
+        sha256=record.sha256,
+        storage_key=record.storage_key,
+    )
+
+
+def _item_row(item: BatchItem, now: datetime) -> DispositionItemRow:
+    return DispositionItemRow(
+        batch_id=item.batch_id,
+        record_id=item.record_id,
+        state=item.state.value,
+        document_number=item.document_number,
+        document_type=item.document_type,
+        agency_code=item.agency_code,
+        classification=item.classification,
+        rule_code=item.rule_code,
+        disposal_date=item.disposal_date,
+        sha256=item.sha256,
+        storage_key=item.storage_key,
+        version_ids=json.dumps(list(item.version_ids)),
+        note=item.note,
+        updated_at=now,
+    )
+
+
+def _items(session: Session, batch_id: str) -> list[BatchItem]:
+    query = (
+        select(DispositionItemRow)
+        .where(DispositionItemRow.batch_id == batch_id)
+        .order_by(col(DispositionItemRow.record_id))
+    )
+    return [
+        BatchItem(
+            batch_id=r.batch_id,
+            record_id=r.record_id,
+            state=ItemState(r.state),
+            document_number=r.document_number,
+            document_type=r.document_type,
+            agency_code=r.agency_code,
+            classification=r.classification,
+            rule_code=r.rule_code,
+            disposal_date=r.disposal_date,
+            sha256=r.sha256,
+            storage_key=r.storage_key,
+            version_ids=tuple(json.loads(r.version_ids)),
+            note=r.note,
+        )
+        for r in session.exec(query).all()
+    ]
+
+
+def _to_batch(row: DispositionBatchRow, items: list[BatchItem]) -> DispositionBatch:
+    return DispositionBatch(
+        id=row.id,
+        status=BatchStatus(row.status),
+        planned_by=row.planned_by,
+        planned_at=_utc(row.planned_at),
+        cutoff=row.cutoff,
+        approved_by=row.approved_by,
+        approved_at=None if row.approved_at is None else _utc(row.approved_at),
+        decision_ref=row.decision_ref,
+        executed_at=None if row.executed_at is None else _utc(row.executed_at),
+        items=tuple(items),
+    )
+
+
+def _tombstone_row(
+    batch: DispositionBatch, item: BatchItem, record: RecordRow, now: datetime
+) -> TombstoneRow:
+    return TombstoneRow(
+        record_id=record.id,
+        document_number=item.document_number,
+        document_type=record.document_type,
+        agency_code=record.agency_code,
+        classification=record.classification,
+        issue_date=record.issue_date,
+        rule_code=item.rule_code,
+        disposal_date=item.disposal_date,
+        decision_ref=batch.decision_ref or "",
+        batch_id=batch.id,
+        approved_by=batch.approved_by or "",
+        deposited_at=record.created_at,
+        destroyed_at=now,
+        sha256=record.sha256,
+        size=record.size,
+        version_ids=json.dumps(list(item.version_ids)),
+    )
+
+
+def _to_tombstone(row: TombstoneRow) -> Tombstone:
+    return Tombstone(
+        record_id=row.record_id,
+        document_number=row.document_number,
+        document_type=row.document_type,
+        agency_code=row.agency_code,
+        classification=row.classification,
+        issue_date=row.issue_date,
+        rule_code=row.rule_code,
+        disposal_date=row.disposal_date,
+        decision_ref=row.decision_ref,
+        batch_id=row.batch_id,
+        approved_by=row.approved_by,
+        deposited_at=_utc(row.deposited_at),
+        destroyed_at=_utc(row.destroyed_at),
+        sha256=row.sha256,
+        size=row.size,
+        version_ids=tuple(json.loads(row.version_ids)),
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

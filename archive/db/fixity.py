@@ -1,0 +1,108 @@
+"""Fixity runs on SQL: which record a run has reached, and what it found so far."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from archive.db.retention_tables import FixityRunRow
+from archive.db.tables import RecordRow
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """What fixity checks a record's object against."""
+
+    record_id: str
+    storage_key: str
+    version_id: str | None
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class FixityRun:
+    id: int
+    last_record_id: str
+    ok: int
+    changed: tuple[str, ...]
+    missing: tuple[str, ...]
+    finished: bool
+
+
+class SqlFixityStore:
+    """Checkpoints of fixity runs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def open_run(self, *, now: datetime, restart: bool) -> FixityRun:
+        """The unfinished run to resume, or a new one (always new with ``restart``)."""
+        with Session(self._engine) as session:
+            row = None
+            if not restart:
+                row = session.exec(
+                    select(FixityRunRow)
+                    .where(col(FixityRunRow.finished_at).is_(None))
+                    .order_by(col(FixityRunRow.id).desc())
+                ).first()
+            if row is None:
+                row = FixityRunRow(started_at=now)
+                session.add(row)
+                session.commit()
+                session.refresh(row)
+            return _to_run(row)
+
+    def objects(self, *, after: str, limit: int) -> list[StoredObject]:
+        query = (
+            select(RecordRow.id, RecordRow.storage_key, RecordRow.version_id, RecordRow.sha256)
+            .where(RecordRow.id > after)
+            .order_by(col(RecordRow.id))
+            .limit(limit)
+        )
+        with Session(self._engine) as session:
+            return [StoredObject(*row) for row in session.exec(query).all()]
+
+    def checkpoint(
+        self, run_id: int, *, last: str, ok: int, changed: Sequence[str], missing: Sequence[str]
+    ) -> FixityRun:
+        """Add one batch's findings and move the checkpoint, in one transaction."""
+        with Session(self._engine) as session:
+            row = session.get(FixityRunRow, run_id, with_for_update=True)
+            assert row is not None
+            row.last_record_id = last
+            row.ok += ok
+            row.changed = json.dumps([*json.loads(row.changed), *changed])
+            row.missing = json.dumps([*json.loads(row.missing), *missing])
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return _to_run(row)
+
+    def finish(self, run_id: int, *, now: datetime) -> None:
+        with Session(self._engine) as session:
+            row = session.get(FixityRunRow, run_id)
+            assert row is not None
+            row.finished_at = now
+            session.add(row)
+            session.commit()
+
+    def all_keys(self) -> set[str]:
+        with Session(self._engine) as session:
+            return set(session.exec(select(RecordRow.storage_key)).all())
+
+
+def _to_run(row: FixityRunRow) -> FixityRun:
+    assert row.id is not None
+    return FixityRun(
+        id=row.id,
+        last_record_id=row.last_record_id,
+        ok=row.ok,
+        changed=tuple(json.loads(row.changed)),
+        missing=tuple(json.loads(row.missing)),
+        finished=row.finished_at is not None,
+    )

@@ -1,0 +1,210 @@
+"""Retention on SQL: the schedule, dossiers and each record's computed disposal date."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from archive.db.retention_tables import DossierRow, RecordRetentionRow, RetentionRuleRow
+from archive.db.tables import RecordRow
+from archive.domain.errors import NotFound
+from archive.domain.retention import Assignment, Dossier, RetentionFacts, RetentionRule, Trigger
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionState:
+    """A record as retention sees it: the facts, and what was last computed."""
+
+    facts: RetentionFacts
+    current: Assignment | None  # None: never computed
+    dossier_code: str | None
+    storage_key: str
+    version_id: str | None
+
+
+class SqlRetentionStore:
+    """Rules, dossiers and assignments in the metadata database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # -- the schedule ---------------------------------------------------------------
+
+    def rules(self) -> list[RetentionRule]:
+        with Session(self._engine) as session:
+            rows = session.exec(select(RetentionRuleRow).order_by(col(RetentionRuleRow.code))).all()
+            return [_to_rule(r) for r in rows]
+
+    def dossiers(self) -> list[Dossier]:
+        with Session(self._engine) as session:
+            rows = session.exec(select(DossierRow).order_by(col(DossierRow.code))).all()
+            return [Dossier(code=r.code, title=r.title, closed_on=r.closed_on) for r in rows]
+
+    def upsert_dossier(self, dossier: Dossier) -> None:
+        with Session(self._engine) as session:
+            row = session.get(DossierRow, dossier.code) or DossierRow(code=dossier.code, title=dossier.title)
+            row.title, row.closed_on = dossier.title, dossier.closed_on
+            session.add(row)
+            session.commit()
+
+    def dossier_members(self, code: str) -> list[str]:
+        with Session(self._engine) as session:
+            query = select(RecordRetentionRow.record_id).where(RecordRetentionRow.dossier_code == code)
+            return list(session.exec(query).all())
+
+    def set_dossier(self, code: str | None, record_ids: Sequence[str], *, now: datetime) -> list[str]:
+        """Put records in dossier ``code`` (None: out of any); returns the ids that exist."""
+        with Session(self._engine) as session:
+            if code is not None and session.get(DossierRow, code) is None:
+                raise NotFound(f"dossier {code} does not exist")
+            found = session.exec(select(RecordRow.id).where(col(RecordRow.id).in_(list(record_ids)))).all()
+            for record_id in found:
+                row = session.get(RecordRetentionRow, record_id) or RecordRetentionRow(
+                    record_id=record_id, computed_at=now
+                )
+                row.dossier_code = code
+                session.add(row)
+            session.commit()
+            return list(found)
+
+    # -- assignments ----------------------------------------------------------------
+
+    def states(
+        self, record_ids: Sequence[str] | None = None, *, after: str = "", limit: int = 500
+    ) -> list[RetentionState]:
+        """Records with their facts and assignment: the given ids, or a page after ``after``."""
+        query = (
+            select(RecordRow, RecordRetentionRow, DossierRow)
+            .join(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id), isouter=True)
+            .join(DossierRow, col(DossierRow.code) == col(RecordRetentionRow.dossier_code), isouter=True)
+            .order_by(col(RecordRow.id))
+        )
+        if record_ids is not None:
+            query = query.where(col(RecordRow.id).in_(list(record_ids)))
+        else:
+            query = query.where(col(RecordRow.id) > after).limit(limit)
+        with Session(self._engine) as session:
+            return [_to_state(r, a, d) for r, a, d in session.exec(query).all()]
+
+    def uncomputed_ids(self, limit: int = 1000) -> list[str]:
+        """Records that have no assignment row yet (deposited, not sealed)."""
+        query = (
+            select(RecordRow.id)
+            .join(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id), isouter=True)
+            .where(col(RecordRetentionRow.record_id).is_(None))
+            .order_by(col(RecordRow.id))
+            .limit(limit)
+        )
+        with Session(self._engine) as session:
+            return list(session.exec(query).all())
+
+    def save(self, assignments: Mapping[str, Assignment], *, now: datetime) -> None:
+        with Session(self._engine) as session:
+            _save(session, assignments, now)
+            session.commit()
+
+    def change_rules(
+        self,
+        upserts: Iterable[RetentionRule],
+        deletes: Iterable[str],
+        assignments: Mapping[str, Assignment],
+        *,
+        now: datetime,
+    ) -> None:
+        """Write the new schedule and the recomputed assignments in ONE transaction."""
+        with Session(self._engine) as session:
+            for code in deletes:
+                row = session.get(RetentionRuleRow, code)
+                if row is not None:
+                    session.delete(row)
+            for rule in upserts:
+                session.merge(_to_row(rule, now))
+            _save(session, assignments, now)
+            session.commit()
+
+    def assignment(self, record_id: str) -> tuple[Assignment, str | None] | None:
+        """The stored assignment and dossier code of a record."""
+        with Session(self._engine) as session:
+            row = session.get(RecordRetentionRow, record_id)
+            if row is None:
+                return None
+            return Assignment(rule_code=row.rule_code, disposal_date=row.disposal_date), row.dossier_code
+
+    def due(self, today: date, *, exclude: Sequence[str] = (), limit: int = 1000) -> list[str]:
+        """Ids of records whose disposal date is on or before ``today`` (holds are the caller's)."""
+        query = (
+            select(RecordRetentionRow.record_id)
+            .where(col(RecordRetentionRow.disposal_date) <= today)
+            .order_by(col(RecordRetentionRow.disposal_date), col(RecordRetentionRow.record_id))
+            .limit(limit)
+        )
+        if exclude:
+            query = query.where(col(RecordRetentionRow.record_id).not_in(list(exclude)))
+        with Session(self._engine) as session:
+            return list(session.exec(query).all())
+
+
+def _save(session: Session, assignments: Mapping[str, Assignment], now: datetime) -> None:
+    for record_id, assignment in assignments.items():
+        row = session.get(RecordRetentionRow, record_id) or RecordRetentionRow(
+            record_id=record_id, computed_at=now
+        )
+        row.rule_code, row.disposal_date, row.computed_at = (
+            assignment.rule_code,
+            assignment.disposal_date,
+            now,
+        )
+        session.add(row)
+
+
+def _to_rule(row: RetentionRuleRow) -> RetentionRule:
+    return RetentionRule(
+        code=row.code,
+        title=row.title,
+        period_years=row.period_years,
+        trigger=Trigger(row.trigger),
+        document_types=tuple(json.loads(row.document_types)),
+        agencies=tuple(json.loads(row.agencies)),
+        description=row.description,
+    )
+
+
+def _to_row(rule: RetentionRule, now: datetime) -> RetentionRuleRow:
+    return RetentionRuleRow(
+        code=rule.code,
+        title=rule.title,
+        period_years=rule.period_years,
+        trigger=rule.trigger.value,
+        document_types=json.dumps(list(rule.document_types), ensure_ascii=False),
+        agencies=json.dumps(list(rule.agencies), ensure_ascii=False),
+        description=rule.description,
+        updated_at=now,
+    )
+
+
+def _to_state(
+    record: RecordRow, retention: RecordRetentionRow | None, dossier: DossierRow | None
+) -> RetentionState:
+    facts = RetentionFacts(
+        record_id=record.id,
+        document_type=record.document_type,
+        agency_code=record.agency_code,
+        issue_date=record.issue_date,
+        retention_code=record.retention_code,
+        dossier_closed_on=None if dossier is None else dossier.closed_on,
+    )
+    current = None
+    if retention is not None:
+        current = Assignment(rule_code=retention.rule_code, disposal_date=retention.disposal_date)
+    return RetentionState(
+        facts=facts,
+        current=current,
+        dossier_code=None if retention is None else retention.dossier_code,
+        storage_key=record.storage_key,
+        version_id=record.version_id,
+    )

@@ -1,0 +1,316 @@
+"""Defensible disposition: plan a batch, approve it, purge it record by record.
+
+The purge of one record is a state machine (see ``archive.domain.disposition``):
+remove from the index, delete every object version by id, replace the row by a
+tombstone, append to the audit chain. Each step is idempotent and its end is
+recorded, so ``run`` resumes a crashed purge to the same end state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import dataclasses
+import io
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.db.disposition import SqlDispositionStore
+from archive.db.holds import SqlHoldStore
+from archive.db.retention import SqlRetentionStore
+from archive.domain.disposition import BatchItem, BatchStatus, DispositionBatch, ItemState, next_state
+from archive.domain.errors import DispositionRefused, MetadataInvalid, NotFound, ObjectLocked
+from archive.services import audit
+from archive.services.certificate import write_certificate
+from archive.services.container import Services
+from archive.services.retention import compute
+
+DESTROY_ACTION = "retention.destroy"
+
+
+class InjectedCrash(Exception):
+    """Raised by ``run(crash_after=...)``: a test's stand-in for a power cut."""
+
+
+@dataclass
+class RunReport:
+    """What a run did (or, dry, would do)."""
+
+    destroyed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    blocked: dict[str, str] = field(default_factory=dict)  # record id -> why storage refused
+    executed_batches: list[str] = field(default_factory=list)
+    certificates: list[Path] = field(default_factory=list)
+
+
+def batches(services: Services) -> SqlDispositionStore:
+    return SqlDispositionStore(services.engine)
+
+
+# -- plan and approve ---------------------------------------------------------------------
+
+
+def plan(services: Services, *, actor: str, limit: int = 1000) -> DispositionBatch | None:
+    """Propose a batch of records due today or earlier and under no hold; None when none is. Blocking."""
+    _compute_missing(services)
+    today = services.clock().date()
+    candidates = batches(services).candidates(today, limit=limit)
+    if not candidates:
+        return None
+    batch_id = str(uuid.uuid4())
+    batch = DispositionBatch(
+        id=batch_id,
+        status=BatchStatus.PROPOSED,
+        planned_by=actor,
+        planned_at=services.clock(),
+        cutoff=today,
+        items=tuple(dataclasses.replace(i, batch_id=batch_id) for i in candidates),
+    )
+    batches(services).create(batch)
+    audit.append(
+        services,
+        actor=actor,
+        action="disposition.plan",
+        target=batch_id,
+        details={"records": len(candidates), "cutoff": today.isoformat()},
+    )
+    return _get(services, batch_id)
+
+
+def approve(services: Services, batch_id: str, *, approver: str, decision_ref: str) -> DispositionBatch:
+    """Approve a proposed batch under a decision reference. Blocking.
+
+    With ``retention_separate_approver`` set, the planner may not approve.
+    """
+    if not decision_ref.strip():
+        raise MetadataInvalid("decision_ref", "an approval needs the decision's reference")
+    batch = _get(services, batch_id)
+    if services.settings.retention_separate_approver and approver == batch.planned_by:
+        raise DispositionRefused("this deployment requires an approver other than the planner")
+    batches(services).approve(
+        batch_id, approver=approver, decision_ref=decision_ref.strip(), now=services.clock()
+    )
+    audit.append(
+        services,
+        actor=approver,
+        action="disposition.approve",
+        target=batch_id,
+        details={"decision_ref": decision_ref.strip(), "records": len(batch.items)},
+    )
+    return _get(services, batch_id)
+
+
+def export(batch: DispositionBatch, fmt: str) -> str:
+    """A batch as CSV or JSON, for review outside the archive."""
+    rows = [
+        {
+            "record_id": i.record_id,
+            "document_number": i.document_number,
+            "document_type": i.document_type,
+            "agency_code": i.agency_code,
+            "rule_code": i.rule_code or "",
+            "disposal_date": i.disposal_date.isoformat(),
+            "sha256": i.sha256,
+            "state": i.state.value,
+        }
+        for i in batch.items
+    ]
+    if fmt == "json":
+        head = {"batch_id": batch.id, "status": batch.status.value, "cutoff": batch.cutoff.isoformat()}
+        return json.dumps({**head, "records": rows}, ensure_ascii=False, indent=2)
+    if fmt != "csv":
+        raise MetadataInvalid("format", "must be csv or json")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["record_id"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+# -- run ------------------------------------------------------------------------------------
+
+
+async def run(
+    services: Services,
+    *,
+    dry_run: bool = False,
+    crash_after: ItemState | None = None,
+    on_item: Callable[[], None] | None = None,
+) -> RunReport:
+    """Purge every approved batch. ``crash_after`` (tests) raises InjectedCrash once the
+    named step's work is done but before its end is recorded."""
+    report = RunReport()
+    await services.index.ensure_ready()  # idempotent; a fresh deployment may have no index yet
+    for batch in await asyncio.to_thread(batches(services).listing, BatchStatus.APPROVED):
+        for item in batch.items:
+            if not item.state.final:
+                if dry_run:
+                    _dry(services, item, report)
+                else:
+                    await purge(services, batch, item, report, crash_after=crash_after)
+            if on_item is not None:
+                on_item()
+        if not dry_run:
+            await asyncio.to_thread(_finish, services, batch.id, report)
+    return report
+
+
+def pending_count(services: Services) -> int:
+    """Records of approved batches that a run would go through (for a progress bar)."""
+    return sum(len(b.items) for b in batches(services).listing(BatchStatus.APPROVED))
+
+
+async def purge(
+    services: Services,
+    batch: DispositionBatch,
+    item: BatchItem,
+    report: RunReport,
+    *,
+    crash_after: ItemState | None = None,
+) -> None:
+    """Take one record from where it stands to DONE (or SKIPPED), step by step."""
+    state = item.state
+    while not state.final:
+        target = next_state(state)
+        try:
+            item = await _STEPS[target](services, batch, item)
+        except ObjectLocked as exc:
+            await asyncio.to_thread(
+                batches(services).set_state,
+                batch.id,
+                item.record_id,
+                state,
+                now=services.clock(),
+                note=exc.message,
+            )
+            report.blocked[item.record_id] = exc.message
+            return
+        if item.state is ItemState.SKIPPED:
+            report.skipped.append(item.record_id)
+            return
+        if crash_after is target:
+            raise InjectedCrash(f"crash after {target.value} of {item.record_id}")
+        if target is not ItemState.STARTED and target is not ItemState.TOMBSTONED:
+            await asyncio.to_thread(
+                batches(services).set_state,
+                batch.id,
+                item.record_id,
+                target,
+                now=services.clock(),
+                version_ids=item.version_ids,
+            )
+        state = target
+    report.destroyed.append(item.record_id)
+
+
+async def _start(services: Services, batch: DispositionBatch, item: BatchItem) -> BatchItem:
+    today = services.clock().date()
+    state = await asyncio.to_thread(
+        batches(services).start, batch.id, item.record_id, today=today, now=services.clock()
+    )
+    return dataclasses.replace(item, state=state)
+
+
+async def _unindex(services: Services, batch: DispositionBatch, item: BatchItem) -> BatchItem:
+    await services.index.delete(item.record_id)
+    return item
+
+
+async def _delete_blobs(services: Services, batch: DispositionBatch, item: BatchItem) -> BatchItem:
+    return await asyncio.to_thread(_delete_blobs_sync, services, batch, item)
+
+
+def _delete_blobs_sync(services: Services, batch: DispositionBatch, item: BatchItem) -> BatchItem:
+    key = item.storage_key
+    if not item.version_ids:
+        # Kept BEFORE deleting, for the tombstone: after a crash they are gone from storage.
+        ids = services.blobs.version_ids(key)
+        item = dataclasses.replace(item, version_ids=ids)
+        batches(services).set_version_ids(batch.id, item.record_id, ids)
+    for version in services.blobs.version_ids(key):
+        # The database checked, under the row lock, that no hold names the record;
+        # a stale S3 hold (a release whose mirroring failed) must not block the purge.
+        if services.blobs.get_legal_hold(key, version):
+            services.blobs.set_legal_hold(key, version, False)
+    services.blobs.delete_all_versions(key)
+    return item
+
+
+async def _tombstone(services: Services, batch: DispositionBatch, item: BatchItem) -> BatchItem:
+    await asyncio.to_thread(batches(services).tombstone, batch, item, now=services.clock())
+    return item
+
+
+async def _append_audit(services: Services, batch: DispositionBatch, item: BatchItem) -> BatchItem:
+    await asyncio.to_thread(_append_audit_sync, services, batch, item)
+    return item
+
+
+def _append_audit_sync(services: Services, batch: DispositionBatch, item: BatchItem) -> None:
+    if audit.find(services, action=DESTROY_ACTION, target=item.record_id) is not None:
+        return  # appended before a crash
+    audit.append(
+        services,
+        actor=batch.approved_by or batch.planned_by,
+        action=DESTROY_ACTION,
+        target=item.record_id,
+        details={
+            "batch": batch.id,
+            "decision_ref": batch.decision_ref,
+            "document_number": item.document_number,
+            "rule_code": item.rule_code,
+            "disposal_date": item.disposal_date.isoformat(),
+            "sha256": item.sha256,
+            "version_ids": json.dumps(list(item.version_ids)),
+        },
+    )
+
+
+_STEPS = {
+    ItemState.STARTED: _start,
+    ItemState.UNINDEXED: _unindex,
+    ItemState.BLOBS_DELETED: _delete_blobs,
+    ItemState.TOMBSTONED: _tombstone,
+    ItemState.DONE: _append_audit,
+}
+
+
+def _dry(services: Services, item: BatchItem, report: RunReport) -> None:
+    held = SqlHoldStore(services.engine).held_ids([item.record_id])
+    (report.skipped if held else report.destroyed).append(item.record_id)
+
+
+def _finish(services: Services, batch_id: str, report: RunReport) -> None:
+    if not batches(services).finish(batch_id, now=services.clock()):
+        return
+    batch = _get(services, batch_id)
+    tombstones = batches(services).tombstones(batch_id)
+    paths = write_certificate(services.settings.data_dir / "certificates", batch, tombstones)
+    if audit.find(services, action="disposition.executed", target=batch_id) is None:
+        audit.append(
+            services,
+            actor=batch.approved_by or batch.planned_by,
+            action="disposition.executed",
+            target=batch_id,
+            details={"destroyed": len(tombstones), "decision_ref": batch.decision_ref},
+        )
+    report.executed_batches.append(batch_id)
+    report.certificates.extend(paths)
+
+
+def _get(services: Services, batch_id: str) -> DispositionBatch:
+    batch = batches(services).get(batch_id)
+    if batch is None:
+        raise NotFound(f"disposition batch {batch_id} does not exist")
+    return batch
+
+
+def _compute_missing(services: Services) -> None:
+    """Records deposited but not sealed yet still get a disposal date before planning."""
+    store = SqlRetentionStore(services.engine)
+    while ids := store.uncomputed_ids(limit=500):
+        for record_id in ids:
+            compute(services, record_id)
