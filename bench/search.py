@@ -165,13 +165,6 @@ def _report(result: Result, by_size: dict[int, dict[str, Any]], sizes: tuple[int
             f"{1000 * e:.0f} ms "
             "on a small index, so the fixed cost dominates the ratio there and fades as the index grows."
         )
-    result.notes.append(
-        "Not measured here and worse in production: SqlRecordRepository.get_many (_hydrate) loads "
-        "EVERY page's text of every hit to build domain Records, though a search page shows none of "
-        "it. These synthetic rows have no page rows; with 100-page records a search would read ~2,000 "
-        "page texts. Fix in archive/db/repository.py: a get_many(..., with_pages=False) for search "
-        "hydration."
-    )
 
 
 @contextmanager
