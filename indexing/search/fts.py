@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import date
@@ -114,8 +115,23 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
 
 
 def _create_schema(db: sqlite3.Connection) -> None:
-    db.execute("PRAGMA journal_mode = WAL")
+    # Switching to WAL needs a moment with no other connection: two workers starting
+    # together on a fresh data dir would both try, and one gets "database is locked"
+    # (the busy timeout does not cover it). Once the file is in WAL mode it stays so.
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        _switch_to_wal(db)
     db.executescript(q.SCHEMA)
+
+
+def _switch_to_wal(db: sqlite3.Connection, attempts: int = 50) -> None:
+    for attempt in range(attempts):
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
 
 
 # --- writes -----------------------------------------------------------------------
