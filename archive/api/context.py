@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from archive.api.loaders import Loaders
 from archive.domain.access import Principal
 from archive.domain.audit import DetailValue, Outcome
 from archive.services.audit import ClientInfo, audit
@@ -21,6 +22,17 @@ class Context:
     principal: Principal
     request: Request | None = None
     client: ClientInfo = field(default_factory=ClientInfo)
+    loaders: Loaders | None = None
+
+    def __post_init__(self) -> None:
+        if self.loaders is None:
+            self.loaders = Loaders.for_request(self.services)
+
+    @property
+    def load(self) -> Loaders:
+        """The request's batch loaders."""
+        assert self.loaders is not None
+        return self.loaders
 
     async def audit(
         self,

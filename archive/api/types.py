@@ -3,7 +3,6 @@ because the descriptions ship in ``schema.graphql``."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 from datetime import date, datetime
@@ -245,28 +244,27 @@ class Record(Node):
 
     @strawberry.field(description="Background processing: pending, running, done or failed.")
     async def processing(self, info: strawberry.Info[Context, None]) -> Processing | None:
-        services = info.context.services
-        job = await asyncio.to_thread(services.jobs.for_record, self._record.id)
+        loaders = info.context.load
+        job = await loaders.jobs.load(self._record.id)
         if job is None:
             return None
-        extraction = await asyncio.to_thread(services.results.extraction, self._record.id)
-        return Processing.from_job(job, extraction)
+        return Processing.from_job(job, await loaders.extractions.load(self._record.id))
 
     @strawberry.field(description="The PDF's digital signatures, in signing order (empty until verified).")
     async def signatures(self, info: strawberry.Info[Context, None]) -> list[Signature]:
-        reports = await asyncio.to_thread(info.context.services.results.signatures, self._record.id)
+        reports = await info.context.load.signatures.load(self._record.id)
         return [Signature.from_domain(r) for r in reports]
 
     @strawberry.field(description="Whether the document is signed and every signature holds.")
     async def signature_status(self, info: strawberry.Info[Context, None]) -> SignatureStatus:
-        summary = await asyncio.to_thread(info.context.services.results.signature_summary, self._record.id)
+        summary = await info.context.load.summaries.load(self._record.id)
         if summary is None:
             return SignatureStatus(verified=False, signed=False, all_valid=False)
         return SignatureStatus(verified=True, signed=summary.signed, all_valid=summary.all_valid)
 
     @strawberry.field(description="PNG previews of the first pages, as data: URLs (empty until extracted).")
     async def thumbnails(self, info: strawberry.Info[Context, None]) -> list[Thumbnail]:
-        found = await asyncio.to_thread(info.context.services.results.thumbnails, self._record.id)
+        found = await info.context.load.thumbnails.load(self._record.id)
         return [
             Thumbnail(page=page, data_url="data:image/png;base64," + base64.b64encode(png).decode("ascii"))
             for page, png in sorted(found.items())

@@ -45,6 +45,29 @@ class SqlProcessingResults:
         with Session(self._engine) as session:
             return [_signature_report(row) for row in session.exec(query)]
 
+    def signatures_of(self, record_ids: Sequence[str]) -> dict[str, list[SignatureReport]]:
+        query = (
+            select(SignatureRow)
+            .where(col(SignatureRow.record_id).in_(list(record_ids)))
+            .order_by(col(SignatureRow.record_id), col(SignatureRow.position))
+        )
+        found: dict[str, list[SignatureReport]] = {record_id: [] for record_id in record_ids}
+        with Session(self._engine) as session:
+            for row in session.exec(query):
+                found[row.record_id].append(_signature_report(row))
+        return found
+
+    def signature_summaries(self, record_ids: Sequence[str]) -> dict[str, SignatureSummary]:
+        with Session(self._engine) as session:
+            verified = session.exec(
+                select(ProcessingOutcomeRow.record_id).where(
+                    col(ProcessingOutcomeRow.record_id).in_(list(record_ids)),
+                    col(ProcessingOutcomeRow.verified_at).is_not(None),
+                )
+            ).all()
+        reports = self.signatures_of(verified)
+        return {record_id: SignatureSummary.of(reports[record_id]) for record_id in verified}
+
     def verified(self, record_id: str) -> bool:
         with Session(self._engine) as session:
             row = session.get(ProcessingOutcomeRow, record_id)
@@ -70,6 +93,14 @@ class SqlProcessingResults:
         with Session(self._engine) as session:
             return {row.page: bytes(row.png) for row in session.exec(query)}
 
+    def thumbnails_of(self, record_ids: Sequence[str]) -> dict[str, dict[int, bytes]]:
+        query = select(ThumbnailRow).where(col(ThumbnailRow.record_id).in_(list(record_ids)))
+        found: dict[str, dict[int, bytes]] = {record_id: {} for record_id in record_ids}
+        with Session(self._engine) as session:
+            for row in session.exec(query):
+                found[row.record_id][row.page] = bytes(row.png)
+        return {record_id: dict(sorted(pages.items())) for record_id, pages in found.items()}
+
     def save_extraction(self, record_id: str, report: ExtractionReport) -> None:
         with Session(self._engine) as session:
             row = _outcome_row(session, record_id)
@@ -83,18 +114,27 @@ class SqlProcessingResults:
             session.commit()
 
     def extraction(self, record_id: str) -> ExtractionReport | None:
-        with Session(self._engine) as session:
-            row = session.get(ProcessingOutcomeRow, record_id)
-        if row is None or row.extraction_status is None:
-            return None
-        return ExtractionReport(
-            status=TextStatus(row.extraction_status),
-            limit_hit=row.limit_hit,
-            error=row.extraction_error,
-            page_count=row.page_count,
-            pages_read=row.pages_read,
-            finished_at=_utc(row.extracted_at),
+        return self.extractions([record_id]).get(record_id)
+
+    def extractions(self, record_ids: Sequence[str]) -> dict[str, ExtractionReport]:
+        query = select(ProcessingOutcomeRow).where(
+            col(ProcessingOutcomeRow.record_id).in_(list(record_ids)),
+            col(ProcessingOutcomeRow.extraction_status).is_not(None),
         )
+        with Session(self._engine) as session:
+            return {row.record_id: _extraction_report(row) for row in session.exec(query)}
+
+
+def _extraction_report(row: ProcessingOutcomeRow) -> ExtractionReport:
+    assert row.extraction_status is not None
+    return ExtractionReport(
+        status=TextStatus(row.extraction_status),
+        limit_hit=row.limit_hit,
+        error=row.extraction_error,
+        page_count=row.page_count,
+        pages_read=row.pages_read,
+        finished_at=_utc(row.extracted_at),
+    )
 
 
 def _outcome_row(session: Session, record_id: str) -> ProcessingOutcomeRow:

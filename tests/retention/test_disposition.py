@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from archive.domain.access import UNRESTRICTED
 from archive.domain.audit import verify_chain
@@ -16,7 +17,8 @@ from archive.domain.errors import DispositionRefused, MetadataInvalid
 from archive.domain.retention import RetentionRule
 from archive.services import audit, disposition, holds, retention
 from archive.services.container import Services
-from tests.retention.support import Clock, archived, indexed_ids
+from archive.services.worker import drain
+from tests.retention.support import Clock, archived, indexed_ids, put
 
 CV_10 = RetentionRule("CV-10", "Công văn", 10, document_types=("Công văn",))
 ISSUED = date(2015, 3, 1)  # due on 2025-03-01; the clock starts on 2025-01-10
@@ -200,3 +202,30 @@ async def test_dry_run_changes_nothing_and_exports_list_the_batch(embedded: Serv
     assert batch is not None
     assert record.id in disposition.export(batch, "csv").splitlines()[1]
     assert json.loads(disposition.export(batch, "json"))["records"][0]["record_id"] == record.id
+
+
+async def test_a_purge_leaves_no_derived_rows_behind(embedded: Services, clock: Clock) -> None:
+    """Pages, thumbnails, signature and processing rows go with the record: only the
+    tombstone (and the audit chain) may still speak of it."""
+    await schedule(embedded)
+    record = await asyncio.to_thread(put, embedded, "1", issued=ISSUED)
+    await asyncio.to_thread(embedded.records.set_grant, record.id, "agency:SNV", present=True)
+    assert await drain(embedded) == 1
+    assert await asyncio.to_thread(count_rows, embedded, record.id) != {}
+    clock.advance(50)
+    await approved_batch(embedded)
+    assert (await disposition.run(embedded)).destroyed == [record.id]
+    assert await asyncio.to_thread(count_rows, embedded, record.id) == {}
+
+
+def count_rows(services: Services, record_id: str) -> dict[str, int]:
+    """Rows that name the record, by table, outside the retention bookkeeping."""
+    tables = ("records", "pages", "grants", "jobs", "signatures", "thumbnails", "processing_outcomes")
+    found: dict[str, int] = {}
+    with services.engine.connect() as conn:
+        for table in tables:
+            column = "id" if table == "records" else "record_id"
+            query = sa.text(f"SELECT count(*) FROM {table} WHERE {column} = :id")
+            if n := conn.execute(query, {"id": record_id}).scalar_one():
+                found[table] = n
+    return found
