@@ -215,8 +215,12 @@ def child_pids(pid: int) -> list[int]:
 
 
 class PeakSampler:
-    """Samples, in a thread, the peak VmHWM of ``pid``'s children and grandchildren
-    (the extraction sandbox and the tesseract it runs), and ``pid``'s own VmRSS."""
+    """Samples, in a thread, the peak VmHWM of ``pid``'s descendants and its own VmRSS.
+
+    ``children_mb`` is the extraction sandbox (a child forked by the zygote, or a
+    fresh worker interpreter), ``grandchildren_mb`` the tesseract it runs. The zygote
+    itself is left out: its peak is its imports', whatever the document.
+    """
 
     def __init__(self, pid: int, interval: float = 0.02) -> None:
         self.pid, self.interval = pid, interval
@@ -236,9 +240,23 @@ class PeakSampler:
         while not self._stop.wait(self.interval):
             self.rss_mb = max(self.rss_mb, proc_status_mb(self.pid, "VmRSS"))
             for child in child_pids(self.pid):
-                self.children_mb = max(self.children_mb, proc_status_mb(child, "VmHWM"))
-                for grandchild in child_pids(child):
-                    self.grandchildren_mb = max(self.grandchildren_mb, proc_status_mb(grandchild, "VmHWM"))
+                if _is_zygote(child):
+                    self._sample(child_pids(child))
+                else:
+                    self._sample([child])
+
+    def _sample(self, sandboxes: list[int]) -> None:
+        for sandbox in sandboxes:
+            self.children_mb = max(self.children_mb, proc_status_mb(sandbox, "VmHWM"))
+            for tesseract in child_pids(sandbox):
+                self.grandchildren_mb = max(self.grandchildren_mb, proc_status_mb(tesseract, "VmHWM"))
+
+
+def _is_zygote(pid: int) -> bool:
+    try:
+        return b"indexing.extraction.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
 
 
 # --- results -----------------------------------------------------------------------
