@@ -88,11 +88,12 @@ def _pdf_events(path: Path, limits: ExtractionLimits) -> Iterator[Event]:
             _check_cpu(limits)
             page = document[index]
             try:
-                result = _pdf_page(page, index + 1, limits)
+                wants_thumbnail = limits.thumbnails and index < limits.thumbnail_pages
+                result, preview = _pdf_page(page, index + 1, limits, thumbnail=wants_thumbnail)
                 pages.append(result)
                 yield result
-                if limits.thumbnails and index < limits.thumbnail_pages:
-                    yield Thumbnail(index + 1, page_thumbnail(page, width=limits.thumbnail_width))
+                if wants_thumbnail:
+                    yield Thumbnail(index + 1, preview or page_thumbnail(page, width=limits.thumbnail_width))
             finally:
                 page.close()
         yield Finished(_status(pages, limits), _cap(count, limits))
@@ -100,16 +101,21 @@ def _pdf_events(path: Path, limits: ExtractionLimits) -> Iterator[Event]:
         document.close()
 
 
-def _pdf_page(page: pdfium.PdfPage, number: int, limits: ExtractionLimits) -> Page:
+def _pdf_page(
+    page: pdfium.PdfPage, number: int, limits: ExtractionLimits, *, thumbnail: bool
+) -> tuple[Page, bytes | None]:
+    """The page's text and, for an OCR'd page that wants one, its preview: scaling
+    down the page already rendered for OCR is cheaper than rendering it again."""
     text = read_page_text(page)
     if has_text_layer(text) or not limits.ocr:
-        return Page(number, text, TextSource.TEXT_LAYER)
+        return Page(number, text, TextSource.TEXT_LAYER), None
     image = render_page(page, dpi=limits.dpi, max_pixels=limits.max_image_pixels)
     try:
         ocr_text, confidence = ocr_image(image, limits.ocr_lang)
+        preview = image_thumbnail(image, width=limits.thumbnail_width) if thumbnail else None
     finally:
         image.close()
-    return Page(number, ocr_text, TextSource.OCR, confidence)
+    return Page(number, ocr_text, TextSource.OCR, confidence), preview
 
 
 def _image_events(path: Path, limits: ExtractionLimits) -> Iterator[Event]:
