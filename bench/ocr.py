@@ -78,13 +78,15 @@ def _handoff_encode(images: list[str]) -> dict[str, float]:
 
 def _throughput_note(extra: float, documents: int) -> str:
     return (
-        f"The pipeline spent {extra:.1f} s more than raw tesseract on {documents} documents. The largest "
-        "cost is not OCR: pytesseract hands each page to tesseract as a temporary PNG, and encoding a noisy "
-        "300-dpi scan as PNG takes 1-2 s a page (more than tesseract reads it in); BMP or PNM takes ~0.01 s. "
-        "Fix in the app, indexing/extraction/ocr.py ocr_image(): set `image.format = 'BMP'` (pytesseract "
-        "saves in image.format when set) or call tesseract on a PNM written by us. The sandbox is forked "
-        "from a pre-started zygote (~0.02 s a document instead of ~0.2 s for a fresh interpreter); each "
-        "worker process still starts its zygote with its first document, inside this figure."
+        f"The pipeline spent {extra:.1f} s more than raw tesseract on {documents} documents. Per page the "
+        "pipeline also renders the PDF page at 300 dpi (~0.1 s; the baseline reads images rendered before "
+        "the clock starts) and hands it to tesseract as PNM (PNG took 1-2 s a page on noisy scans: see "
+        "handoff_encode_seconds_per_page). Per document it inspects the deposit, writes the blob, the "
+        "rows and the index, and scales a preview from the render. The sandbox is forked from a "
+        "pre-started zygote (~0.02 s a document instead of ~0.2 s for a fresh interpreter), but each "
+        "worker process starts its zygote with its first document, inside this figure: a long-running "
+        "worker pays that once. What would close more of the gap: starting the zygote when the worker "
+        "starts, and running tesseract on the render in memory (tesserocr) instead of through a file."
     )
 
 
@@ -110,7 +112,6 @@ def _latency(ctx: Context, result: Result) -> None:
         result.notes.append(
             f"One page took {p50:.2f} s deposit-to-indexed against {base:.2f} s of tesseract. The fixed "
             "costs are the sandbox's zygote start (its first document in a worker process: ~0.2-0.4 s of "
-            "imports, paid once per process, here inside the figure), the thumbnail, the "
-            "deposit's own PDF inspection, the job's DB round trips, and above all the PNG encoding of "
-            "the page for pytesseract (see the throughput note: BMP handoff fixes it)."
+            "imports, paid once per process, here inside the figure), rendering the page at 300 dpi "
+            "(~0.1 s), the preview, the deposit's own PDF inspection and the job's DB round trips."
         )
