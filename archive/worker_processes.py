@@ -16,6 +16,7 @@ import signal
 from archive.factory import build_services
 from archive.services.worker import drain, work_forever, worker_name
 from archive.settings import Settings
+from indexing.extraction import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ def _configure_logging() -> None:
 async def _main(settings: Settings, once: bool) -> int:
     services = await asyncio.to_thread(build_services, settings, migrate=False)
     await services.index.ensure_ready()
+    await asyncio.to_thread(warm_up)  # the extraction zygote imports while we wait for jobs
     name = worker_name()
     try:
         if once:

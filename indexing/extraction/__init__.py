@@ -8,7 +8,7 @@ memory, CPU, wall-clock, page and pixel limits.
 from indexing.extraction.inspection import DocumentInfo, inspect_document, sniff_media_type
 from indexing.extraction.limits import ExtractionLimits, ExtractionOutcome, LimitHit
 from indexing.extraction.ocr import ocr_image
-from indexing.extraction.sandbox import extract_document
+from indexing.extraction.sandbox import extract_document, warm_up
 from indexing.extraction.textlayer import Word, extract_text_layer, page_words
 from indexing.extraction.thumbnails import thumbnail
 
@@ -25,4 +25,5 @@ __all__ = [
     "page_words",
     "sniff_media_type",
     "thumbnail",
+    "warm_up",
 ]

@@ -27,7 +27,13 @@ from typing import Any
 
 from archive.domain.records import Page, TextSource, TextStatus
 from indexing.extraction.limits import ExtractionLimits, ExtractionOutcome, LimitHit
-from indexing.extraction.zygote_client import WorkerExit, ZygoteFailed, kill_group, run_in_zygote
+from indexing.extraction.zygote_client import (
+    WorkerExit,
+    ZygoteFailed,
+    kill_group,
+    run_in_zygote,
+    start_zygote,
+)
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +101,11 @@ def _run(request: Path, workdir: Path, limits: ExtractionLimits, fresh_interpret
         except ZygoteFailed as error:
             log.warning("extracting in a fresh interpreter: %s", error)
     return _run_worker(request, workdir, limits)
+
+
+def warm_up() -> None:
+    """Start the extraction zygote ahead of the first document (worker start-up)."""
+    start_zygote(_worker_env())
 
 
 def _last_line(stderr: Path) -> str | None:

@@ -190,6 +190,13 @@ def run_in_zygote(
         raise ZygoteFailed("the zygote failed twice in a row")
 
 
+def start_zygote(env: dict[str, str]) -> None:
+    """Start this process's zygote now, so its imports are done before the first
+    document instead of inside it. A failure here is left for ``run_in_zygote``."""
+    with _shared.lock, contextlib.suppress(ZygoteFailed):
+        _zygote(env)
+
+
 def zygote_pid() -> int | None:
     """The pid of this process's zygote, if one runs."""
     zygote = _shared.zygote

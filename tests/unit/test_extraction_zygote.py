@@ -14,7 +14,7 @@ import pytest
 
 from archive.domain.records import TextStatus
 from archive.samples import SampleDocument
-from indexing.extraction import ExtractionLimits, extract_document
+from indexing.extraction import ExtractionLimits, extract_document, warm_up
 from indexing.extraction.jsonlines import JsonLines, send
 from indexing.extraction.sandbox import _worker_env
 from indexing.extraction.zygote_client import stop_zygote, zygote_pid
@@ -66,6 +66,16 @@ def test_consecutive_extractions_reuse_one_zygote(sample: Path) -> None:
     assert first.status is second.status is TextStatus.EXTRACTED
     assert first.pages == second.pages and len(first.pages) == 2
     assert zombie_children() == []
+
+
+def test_warm_up_starts_the_zygote_the_first_document_then_uses(sample: Path) -> None:
+    stop_zygote()
+    assert zygote_pid() is None
+    warm_up()
+    started = zygote_pid()
+    assert started is not None
+    assert extract_document(sample, SMALL).status is TextStatus.EXTRACTED
+    assert zygote_pid() == started
 
 
 def test_a_killed_zygote_is_replaced_transparently(sample: Path) -> None:
