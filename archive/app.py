@@ -33,6 +33,7 @@ from archive.services.container import Services
 from archive.services.identity import DEV_ADMIN, Caller
 from archive.services.worker import work_forever
 from archive.settings import Settings
+from indexing.extraction import warm_up
 
 __all__ = ["DEV_ADMIN", "ArchiveGraphQL", "content_disposition", "create_app"]
 
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         stop = asyncio.Event()
         worker = None
         if owned and settings.embedded_worker:
+            await asyncio.to_thread(warm_up)  # the extraction zygote imports in the background
             worker = asyncio.create_task(work_forever(ref["services"], stop))
         try:
             yield
