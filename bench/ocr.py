@@ -83,10 +83,11 @@ def _throughput_note(extra: float, documents: int) -> str:
         "the clock starts) and hands it to tesseract as PNM (PNG took 1-2 s a page on noisy scans: see "
         "handoff_encode_seconds_per_page). Per document it inspects the deposit, writes the blob, the "
         "rows and the index, and scales a preview from the render. The sandbox is forked from a "
-        "pre-started zygote (~0.02 s a document instead of ~0.2 s for a fresh interpreter), but each "
-        "worker process starts its zygote with its first document, inside this figure: a long-running "
-        "worker pays that once. What would close more of the gap: starting the zygote when the worker "
-        "starts, and running tesseract on the render in memory (tesserocr) instead of through a file."
+        "pre-started zygote (~0.02 s a document instead of ~0.2 s for a fresh interpreter); the worker "
+        "starts it as it starts, but a worker started for this measurement still waits for those imports "
+        "with its first document: a long-running worker pays that once. What would close more of the "
+        "gap: running tesseract on the render in memory (tesserocr) instead of through a file, and "
+        "skipping the deposit-time inspection's second open of the PDF."
     )
 
 
@@ -111,7 +112,7 @@ def _latency(ctx: Context, result: Result) -> None:
     if result.ratio("single-page latency, pipeline ÷ tesseract", p50, base, 1.1, "lower") > 1.1:
         result.notes.append(
             f"One page took {p50:.2f} s deposit-to-indexed against {base:.2f} s of tesseract. The fixed "
-            "costs are the sandbox's zygote start (its first document in a worker process: ~0.2-0.4 s of "
-            "imports, paid once per process, here inside the figure), rendering the page at 300 dpi "
+            "costs are the zygote's imports (~0.2-0.4 s, paid once per worker process and here inside the "
+            "figure, since each measurement starts a worker), rendering the page at 300 dpi "
             "(~0.1 s), the preview, the deposit's own PDF inspection and the job's DB round trips."
         )
