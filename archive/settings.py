@@ -76,7 +76,9 @@ class Settings(BaseSettings):
     worker_lease_seconds: int = Field(default=900, ge=10)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     job_max_attempts: int = Field(default=5, ge=1)
-    embedded_worker: bool = True  # `archive serve` also runs a worker thread (development)
+    # `archive serve` also processes jobs in the background; turn it off where separate
+    # `archive worker` processes run.
+    embedded_worker: bool = True
     # Test-only: the process calls os._exit(70) right after this step's work is
     # committed (upload, commit: in the deposit; seal, verify, extract, index: in the
     # worker), before the step is recorded. Refused in production mode.
