@@ -38,7 +38,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Web worker processes.")] = 1,
 ) -> None:
-    """Run the GraphQL API (and, in development, an embedded background worker)."""
+    """Run the GraphQL API (and a background worker, unless ARCHIVE_EMBEDDED_WORKER=false)."""
     import uvicorn
 
     settings = _settings()
