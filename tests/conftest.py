@@ -17,9 +17,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from archive.app import create_app
 from archive.services.container import Services
 from archive.settings import Settings
+from tests.support.graphql import api_client, open_services
 
 PG_ENV = "ARCHIVE_TEST_POSTGRES_URL"
 ES_ENV = "ARCHIVE_TEST_ELASTICSEARCH_URL"
@@ -122,21 +122,12 @@ def stack_settings(stack: str, tmp_path: Path, request: pytest.FixtureRequest) -
 
 @pytest.fixture
 async def services(stack_settings: Settings) -> AsyncIterator[Services]:
-    """Adapters for the stack, migrated and ready; closed (and the index dropped) after."""
-    import asyncio
-
-    from archive.factory import build_services
-
-    built = await asyncio.to_thread(build_services, stack_settings)
-    await built.index.ensure_ready()
-    try:
+    """Adapters for the stack, migrated and ready; closed after."""
+    async with open_services(stack_settings) as built:
         yield built
-    finally:
-        await built.close()
 
 
 @pytest.fixture
 async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(services=services))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
+    async with api_client(services) as c:
         yield c

@@ -17,14 +17,13 @@ import jwt
 import pytest
 import sqlalchemy as sa
 
-from archive.app import create_app
 from archive.db.tables import RecordRow
 from archive.domain.access import Role
 from archive.domain.records import Classification
-from archive.factory import build_services
 from archive.services.container import Services
 from archive.settings import Settings
 from tests.support.access import AUDIENCE, ISSUER, SigningKey, make_record, put
+from tests.support.graphql import api_client, open_services
 
 UNIQUE = "xylofonđặcbiệt"
 SEARCH = """query($q: String, $first: Int!) { search(query: $q, first: $first) {
@@ -57,18 +56,13 @@ def secured_settings(stack_settings: Settings, signing_key: SigningKey, tmp_path
 
 @pytest.fixture
 async def secured(secured_settings: Settings) -> AsyncIterator[Services]:
-    built = await asyncio.to_thread(build_services, secured_settings)
-    await built.index.ensure_ready()
-    try:
+    async with open_services(secured_settings) as built:
         yield built
-    finally:
-        await built.close()
 
 
 @pytest.fixture
 async def http(secured: Services) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(services=secured))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
+    async with api_client(secured) as c:
         yield c
 
 

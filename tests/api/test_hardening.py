@@ -8,7 +8,6 @@ did not move.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,10 +20,10 @@ import strawberry
 from archive.api.hardening import hardening_extensions
 from archive.api.schema import build_schema
 from archive.app import create_app
-from archive.factory import build_services
 from archive.services.container import Services
 from archive.settings import Mode, Settings
 from tests.support.access import make_record, put
+from tests.support.graphql import open_services
 
 
 @pytest.fixture
@@ -38,12 +37,8 @@ SECRET_KEY = "s" * 40
 
 @pytest.fixture
 async def app_services(stack_settings: Settings) -> AsyncIterator[Services]:
-    built = await asyncio.to_thread(build_services, stack_settings)
-    await built.index.ensure_ready()
-    try:
+    async with open_services(stack_settings) as built:
         yield built
-    finally:
-        await built.close()
 
 
 def client_for(services: Services, **overrides: Any) -> httpx.AsyncClient:
