@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from archive.auth.apikeys import ApiKey, NewApiKey, generate_api_key, hash_secret
 from archive.db.access_tables import ApiKeyRow
+from archive.db.timestamps import as_utc
 from archive.domain.access import Role
 from archive.domain.records import Classification
 
@@ -82,11 +83,7 @@ def _to_key(row: ApiKeyRow) -> ApiKey:
         agencies=frozenset(json.loads(row.agencies)),
         roles=frozenset(Role(r) for r in json.loads(row.roles)),
         clearance=Classification(row.clearance),
-        created_at=_utc(row.created_at),
-        revoked_at=None if row.revoked_at is None else _utc(row.revoked_at),
+        created_at=as_utc(row.created_at),
+        revoked_at=as_utc(row.revoked_at),
         hash=row.hash,
     )
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -19,6 +19,7 @@ from archive.db.retention_tables import (
     TombstoneRow,
 )
 from archive.db.tables import JobRow, RecordRow
+from archive.db.timestamps import as_utc
 from archive.domain.disposition import BatchItem, BatchStatus, DispositionBatch, ItemState, Tombstone
 from archive.domain.errors import DispositionRefused, NotFound
 
@@ -275,12 +276,12 @@ def _to_batch(row: DispositionBatchRow, items: list[BatchItem]) -> DispositionBa
         id=row.id,
         status=BatchStatus(row.status),
         planned_by=row.planned_by,
-        planned_at=_utc(row.planned_at),
+        planned_at=as_utc(row.planned_at),
         cutoff=row.cutoff,
         approved_by=row.approved_by,
-        approved_at=None if row.approved_at is None else _utc(row.approved_at),
+        approved_at=as_utc(row.approved_at),
         decision_ref=row.decision_ref,
-        executed_at=None if row.executed_at is None else _utc(row.executed_at),
+        executed_at=as_utc(row.executed_at),
         items=tuple(items),
     )
 
@@ -321,13 +322,9 @@ def _to_tombstone(row: TombstoneRow) -> Tombstone:
         decision_ref=row.decision_ref,
         batch_id=row.batch_id,
         approved_by=row.approved_by,
-        deposited_at=_utc(row.deposited_at),
-        destroyed_at=_utc(row.destroyed_at),
+        deposited_at=as_utc(row.deposited_at),
+        destroyed_at=as_utc(row.destroyed_at),
         sha256=row.sha256,
         size=row.size,
         version_ids=tuple(json.loads(row.version_ids)),
     )
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from archive.db.locking import lock_record
 from archive.db.retention_tables import DispositionItemRow, HoldRecordRow, LegalHoldRow, RecordRetentionRow
 from archive.db.tables import RecordRow
+from archive.db.timestamps import as_utc
 from archive.domain.disposition import ItemState
 from archive.domain.errors import NotFound
 from archive.domain.holds import LegalHold, RecordSelector
@@ -163,13 +164,9 @@ def _to_hold(row: LegalHoldRow, count: int) -> LegalHold:
         reason=row.reason,
         authority=row.authority,
         created_by=row.created_by,
-        created_at=_utc(row.created_at),
+        created_at=as_utc(row.created_at),
         record_count=count,
-        released_at=None if row.released_at is None else _utc(row.released_at),
+        released_at=as_utc(row.released_at),
         released_by=row.released_by,
         release_reason=row.release_reason,
     )
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

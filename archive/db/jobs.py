@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from archive.db.tables import JobRow
+from archive.db.timestamps import as_utc
 from archive.domain.jobs import Job, JobStatus, Step, backoff
 
 
@@ -171,12 +172,6 @@ class SqlJobQueue:
             session.commit()
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def _to_job(row: JobRow) -> Job:
     assert row.id is not None
     return Job(
@@ -186,11 +181,11 @@ def _to_job(row: JobRow) -> Job:
         status=JobStatus(row.status),
         attempts=row.attempts,
         max_attempts=row.max_attempts,
-        run_after=_utc(row.run_after) or row.run_after,
-        lease_until=_utc(row.lease_until),
+        run_after=as_utc(row.run_after),
+        lease_until=as_utc(row.lease_until),
         leased_by=row.leased_by,
         steps_done=tuple(Step(s) for s in json.loads(row.steps_done)),
         last_error=row.last_error,
-        created_at=_utc(row.created_at) or row.created_at,
-        updated_at=_utc(row.updated_at) or row.updated_at,
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
     )

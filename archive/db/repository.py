@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from archive.db.jobs import new_job_row
 from archive.db.scope import scope_clause
 from archive.db.tables import GrantRow, PageRow, RecordRow
+from archive.db.timestamps import as_utc
 from archive.domain.access import ReadScope
 from archive.domain.errors import DuplicateRecord, NotFound
 from archive.domain.records import (
@@ -245,15 +246,10 @@ def _to_record(row: RecordRow, pages: tuple[Page, ...], grants: tuple[str, ...])
         agency_code=row.agency_code,
         metadata=metadata,
         file=stored,
-        created_at=_utc(row.created_at),
-        updated_at=_utc(row.updated_at),
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
         text_status=TextStatus(row.text_status),
         row_version=row.row_version,
         grants=grants,
         pages=pages,
     )
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from archive.db.result_tables import ProcessingOutcomeRow, SignatureRow, ThumbnailRow
+from archive.db.timestamps import as_utc
 from archive.domain.processing import ExtractionReport
 from archive.domain.records import TextStatus
 from archive.domain.signatures import (
@@ -133,7 +134,7 @@ def _extraction_report(row: ProcessingOutcomeRow) -> ExtractionReport:
         error=row.extraction_error,
         page_count=row.page_count,
         pages_read=row.pages_read,
-        finished_at=_utc(row.extracted_at),
+        finished_at=as_utc(row.extracted_at),
     )
 
 
@@ -170,8 +171,8 @@ def _signature_report(row: SignatureRow) -> SignatureReport:
         signer_common_name=row.signer_common_name,
         issuer=row.issuer,
         serial=row.serial,
-        signing_time=_utc(row.signing_time),
-        timestamp_time=_utc(row.timestamp_time),
+        signing_time=as_utc(row.signing_time),
+        timestamp_time=as_utc(row.timestamp_time),
         intact=row.intact,
         valid=row.valid,
         trusted=row.trusted,
@@ -180,10 +181,3 @@ def _signature_report(row: SignatureRow) -> SignatureReport:
         verdict=SignatureVerdict(row.verdict),
         summary=row.summary,
     )
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes even for timezone-aware columns.
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
