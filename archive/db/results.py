@@ -37,15 +37,6 @@ class SqlProcessingResults:
             session.add(outcome)
             session.commit()
 
-    def signatures(self, record_id: str) -> list[SignatureReport]:
-        query = (
-            select(SignatureRow)
-            .where(SignatureRow.record_id == record_id)
-            .order_by(col(SignatureRow.position))
-        )
-        with Session(self._engine) as session:
-            return [_signature_report(row) for row in session.exec(query)]
-
     def signatures_of(self, record_ids: Sequence[str]) -> dict[str, list[SignatureReport]]:
         query = (
             select(SignatureRow)
@@ -69,15 +60,8 @@ class SqlProcessingResults:
         reports = self.signatures_of(verified)
         return {record_id: SignatureSummary.of(reports[record_id]) for record_id in verified}
 
-    def verified(self, record_id: str) -> bool:
-        with Session(self._engine) as session:
-            row = session.get(ProcessingOutcomeRow, record_id)
-            return row is not None and row.verified_at is not None
-
     def signature_summary(self, record_id: str) -> SignatureSummary | None:
-        if not self.verified(record_id):
-            return None
-        return SignatureSummary.of(self.signatures(record_id))
+        return self.signature_summaries([record_id]).get(record_id)
 
     def replace_thumbnails(self, record_id: str, thumbnails: Mapping[int, bytes]) -> None:
         with Session(self._engine) as session:
@@ -86,13 +70,6 @@ class SqlProcessingResults:
                 ThumbnailRow(record_id=record_id, page=p, png=png) for p, png in thumbnails.items()
             )
             session.commit()
-
-    def thumbnails(self, record_id: str) -> dict[int, bytes]:
-        query = (
-            select(ThumbnailRow).where(ThumbnailRow.record_id == record_id).order_by(col(ThumbnailRow.page))
-        )
-        with Session(self._engine) as session:
-            return {row.page: bytes(row.png) for row in session.exec(query)}
 
     def thumbnails_of(self, record_ids: Sequence[str]) -> dict[str, dict[int, bytes]]:
         query = select(ThumbnailRow).where(col(ThumbnailRow.record_id).in_(list(record_ids)))
@@ -113,9 +90,6 @@ class SqlProcessingResults:
             row.extracted_at = report.finished_at or datetime.now(UTC)
             session.add(row)
             session.commit()
-
-    def extraction(self, record_id: str) -> ExtractionReport | None:
-        return self.extractions([record_id]).get(record_id)
 
     def extractions(self, record_ids: Sequence[str]) -> dict[str, ExtractionReport]:
         query = select(ProcessingOutcomeRow).where(

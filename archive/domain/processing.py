@@ -40,20 +40,13 @@ class ProcessingResults(Protocol):
         """Store the signature reports of a record, in signing order."""
         ...
 
-    def signatures(self, record_id: str) -> list[SignatureReport]:
-        """The record's signature reports, in signing order (empty when unsigned or not verified)."""
-        ...
-
     def signatures_of(self, record_ids: Sequence[str]) -> dict[str, list[SignatureReport]]:
-        """``signatures`` for many records in one query, keyed by every id asked for."""
+        """The signature reports of many records in signing order (empty when unsigned or
+        not verified), keyed by every id asked for."""
         ...
 
     def signature_summaries(self, record_ids: Sequence[str]) -> dict[str, SignatureSummary]:
         """``signature_summary`` for many records; verified records only."""
-        ...
-
-    def verified(self, record_id: str) -> bool:
-        """Whether the VERIFY step has run for the record (even if it found no signature)."""
         ...
 
     def signature_summary(self, record_id: str) -> SignatureSummary | None:
@@ -64,22 +57,14 @@ class ProcessingResults(Protocol):
         """Store PNG previews by 1-based page number."""
         ...
 
-    def thumbnails(self, record_id: str) -> dict[int, bytes]:
-        """The record's PNG previews by page number."""
-        ...
-
     def thumbnails_of(self, record_ids: Sequence[str]) -> dict[str, dict[int, bytes]]:
-        """``thumbnails`` for many records in one query, keyed by every id asked for."""
+        """The PNG previews of many records by page number, keyed by every id asked for."""
         ...
 
     def save_extraction(self, record_id: str, report: ExtractionReport) -> None:
         """Record how the record's extraction ended."""
         ...
 
-    def extraction(self, record_id: str) -> ExtractionReport | None:
-        """How the record's extraction ended, or None before it ran."""
-        ...
-
     def extractions(self, record_ids: Sequence[str]) -> dict[str, ExtractionReport]:
-        """``extraction`` for many records; those whose extraction has ended only."""
+        """How each record's extraction ended; only records whose extraction has run."""
         ...
