@@ -38,24 +38,22 @@ class SqlRecordRepository:
         self._engine = engine
 
     def add(self, record: Record) -> None:
-        existing = self.find_by_sha256(record.agency_code, record.file.sha256)
-        if existing is not None:
-            raise DuplicateRecord(record.file.sha256, existing.id)
         with Session(self._engine) as session:
-            session.add(_to_row(record))
-            session.flush()  # the record row must exist before its children (FKs)
-            session.add_all(_page_rows(record.id, record.pages))
-            session.add_all(GrantRow(record_id=record.id, grantee=g) for g in record.grants)
-            session.add(new_job_row(record.id, record.created_at))  # the outbox, same transaction
             try:
+                session.add(_to_row(record))
+                session.flush()  # the record row must exist before its children (FKs)
+                session.add_all(_page_rows(record.id, record.pages))
+                session.add_all(GrantRow(record_id=record.id, grantee=g) for g in record.grants)
+                session.add(new_job_row(record.id, record.created_at))  # the outbox, same transaction
                 session.commit()
             except sa.exc.IntegrityError as exc:
-                # A concurrent deposit of the same bytes won the race.
+                # The unique (agency, SHA-256) constraint decides, so two deposits of the
+                # same bytes racing each other cannot both win.
                 session.rollback()
-                again = self.find_by_sha256(record.agency_code, record.file.sha256)
-                if again is None:
+                existing = self.find_by_sha256(record.agency_code, record.file.sha256)
+                if existing is None:
                     raise
-                raise DuplicateRecord(record.file.sha256, again.id) from exc
+                raise DuplicateRecord(record.file.sha256, existing.id) from exc
 
     def get(self, record_id: str, scope: ReadScope) -> Record | None:
         return self.get_many([record_id], scope).get(record_id)
