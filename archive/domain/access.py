@@ -79,6 +79,11 @@ def can_read(principal: Principal, record: Readable) -> bool:
     )
 
 
+# -- writes ---------------------------------------------------------------------------------
+#
+# Deposits, imports and grants. A clerk writes for its own agencies; an admin for any.
+
+
 def can_write(principal: Principal, agency_code: str) -> bool:
     """Whether the caller may deposit into, or grant access to, an agency's records:
     an admin, or a clerk of that agency."""
@@ -87,9 +92,102 @@ def can_write(principal: Principal, agency_code: str) -> bool:
     return Role.CLERK in principal.roles and agency_code in principal.agencies
 
 
+def may_deposit(principal: Principal) -> bool:
+    """Whether the caller may deposit for some agency at all: checked before an
+    upload's body is read, so a reader cannot make the server parse 200 MiB."""
+    if principal.anonymous:
+        return False
+    return Role.ADMIN in principal.roles or (Role.CLERK in principal.roles and bool(principal.agencies))
+
+
+# -- retention, holds, disposition, tombstones -------------------------------------------------
+#
+# Records managers are PER AGENCY, like reads: a records manager manages the records
+# of its own agencies whose classification its clearance covers. An admin manages
+# every agency's records, still within its clearance. Nobody manages (holds, plans,
+# approves, destroys) a record it could not read.
+
+
+def manages_retention(principal: Principal) -> bool:
+    """Whether the caller may use the retention surface at all (schedule, holds,
+    disposition): a records manager or an admin."""
+    return not principal.anonymous and bool(principal.roles & {Role.RECORDS_MANAGER, Role.ADMIN})
+
+
+@dataclass(frozen=True, slots=True)
+class ManageScope:
+    """``can_manage`` for one principal, in the shape adapters compile to filters.
+
+    A record matches when ``classification <= max_classification`` and
+    (``all_agencies`` or ``agency_code in agencies``). ``nothing`` matches no record.
+    """
+
+    nothing: bool
+    all_agencies: bool
+    agencies: frozenset[str]
+    max_classification: Classification
+
+    @classmethod
+    def for_principal(cls, principal: Principal) -> ManageScope:
+        return cls(
+            nothing=not manages_retention(principal),
+            all_agencies=Role.ADMIN in principal.roles,
+            agencies=principal.agencies,
+            max_classification=principal.clearance,
+        )
+
+    def allows(self, record: Readable) -> bool:
+        if self.nothing or record.classification > self.max_classification:
+            return False
+        return self.all_agencies or record.agency_code in self.agencies
+
+
+def can_manage(principal: Principal, record: Readable) -> bool:
+    """THE retention rule: may the caller hold, plan, approve or destroy this record?
+
+    A records manager of the record's owning agency, or an admin, whose clearance
+    covers the record's classification. Implies ``can_read``.
+    """
+    return ManageScope.for_principal(principal).allows(record)
+
+
+def can_approve_disposition(principal: Principal, *, planner: str, two_person: bool) -> bool:
+    """Destruction is irreversible: with the two-person rule on (the default in
+    production), the approver must be someone other than the planner."""
+    if not manages_retention(principal):
+        return False
+    return not two_person or principal.subject != planner
+
+
+def can_read_tombstone(principal: Principal, record: Readable) -> bool:
+    """What remains of a destroyed record: readable by those who could manage it,
+    and by archivists cleared for its classification."""
+    if can_manage(principal, record):
+        return True
+    return (
+        not principal.anonymous
+        and Role.ARCHIVIST in principal.roles
+        and principal.clearance >= record.classification
+    )
+
+
+# -- audit ----------------------------------------------------------------------------------
+
+
 def can_read_audit(principal: Principal) -> bool:
     """Archivists and admins read the audit log; nobody else does."""
     return bool(principal.roles & {Role.ARCHIVIST, Role.ADMIN})
+
+
+def can_read_audit_entry(principal: Principal, subject: Readable | None, *, destroyed: bool = False) -> bool:
+    """One audit entry: an auditor sees an entry about a record only when it may
+    read that record (or, once destroyed, its tombstone); entries about no record
+    (logins, rule changes) need only the auditor role."""
+    if not can_read_audit(principal):
+        return False
+    if subject is None:
+        return True
+    return can_read_tombstone(principal, subject) if destroyed else can_read(principal, subject)
 
 
 GRANTEE_KINDS = ("user", "agency")
