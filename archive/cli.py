@@ -42,7 +42,7 @@ def serve(
 
     settings = _settings()
     mode = "production" if settings.is_production else "development (GraphiQL on)"
-    err.print(f"[bold]archive[/] {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
+    problem(f"archive {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
     uvicorn.run(
         "archive.app:create_app",
         factory=True,

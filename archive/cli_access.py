@@ -11,7 +11,7 @@ from rich.table import Column, Table
 from sqlalchemy.engine import Engine
 
 from archive.auth.apikeys import ApiKey
-from archive.cli_output import JsonOption, console, err, fail, line, print_json
+from archive.cli_output import JsonOption, console, fail, line, print_json, problem
 from archive.db.apikeys import SqlApiKeyStore
 from archive.domain.access import Role
 from archive.domain.records import Classification
@@ -72,12 +72,12 @@ def apikey_create(
     if as_json:
         print_json({"key": _key_json(key), "secret": issued.display})
         return
-    err.print(
-        f"API key [bold]{key.id}[/] for {name}: roles {sorted(r.value for r in key.roles)}, "
+    problem(
+        f"API key {key.id} for {name}: roles {sorted(r.value for r in key.roles)}, "
         f"agencies {sorted(key.agencies)}, clearance {level.name}. Store the secret now; "
         "it cannot be shown again."
     )
-    console.out(issued.display, highlight=False)
+    line(issued.display)
 
 
 @apikey_app.command("list")
@@ -160,8 +160,8 @@ def audit_verify(
         )
         raise typer.Exit(0 if report.ok else 1)
     if not report.ok:
-        err.print(
-            f"[red]audit chain broken at seq {report.first_bad_seq}[/]: {report.reason} "
+        problem(
+            f"audit chain broken at seq {report.first_bad_seq}: {report.reason} "
             f"({report.checked} entries verified before it)"
         )
         raise typer.Exit(1)
