@@ -7,8 +7,9 @@ empty database at those heads, loads the rows with plain inserts into the table
 shapes of THAT release (reflected from the database, never today's models),
 upgrades to today's head and checks every row is still there.
 
-Refresh it at each release, before tagging (so the next release's migrations
-are tested against real data of this one):
+Add one at each release, before tagging (so the next release's migrations are
+tested against real data of this one), from the repository root, with no
+``ARCHIVE_*`` variables set and no ``.env`` there:
 
     .venv/bin/python -m tests.migrations.snapshot /tmp/release-data tests/migrations/releases/X.Y.Z.json
 
