@@ -45,7 +45,8 @@ class ImportSummary:
 
 
 def run_import(settings: Settings, directory: Path, manifest: Path | None = None) -> ImportSummary:
-    """Deposit every row of the manifest, with a progress bar; returns the summary."""
+    """Deposit every row of the manifest, with a progress bar on stderr; returns the summary
+    (the command prints it)."""
     console = Console(stderr=True)
     rows = list(read_manifest(manifest or find_manifest(directory)))
     services = build_services(settings)
@@ -62,12 +63,6 @@ def run_import(settings: Settings, directory: Path, manifest: Path | None = None
             _import_one(services, directory, row, summary)
             progress.advance(task)
     asyncio.run(services.close())
-    console.print(
-        f"deposited [green]{summary.deposited}[/], skipped (already archived) {summary.skipped}, "
-        f"failed [red]{summary.failed}[/]"
-    )
-    for name, message in summary.errors[:50]:
-        console.print(f"  [red]{name}[/]: {message}")
     return summary
 
 
