@@ -1,5 +1,5 @@
 """The ``archive`` command: serve, migrate, worker, import, jobs, reindex, samples, apikey,
-audit, retention, fixity, reconcile."""
+audit, retention, fixity, reconcile, backup, restore."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from archive.cli_access import apikey_app, audit_app
+from archive.cli_backup import register as register_backup
 from archive.domain.jobs import JobStatus
 from archive.settings import Settings
 
@@ -24,6 +25,7 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(audit_app, name="audit")
 retention_app = typer.Typer(help="Retention schedule and disposition.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
+register_backup(app)  # backup, backup verify, restore
 console = Console()
 err = Console(stderr=True)
 
