@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from archive.domain.backup import BackupTarget
 from archive.domain.errors import ArchiveError
 from archive.settings import Settings
 
@@ -120,9 +121,15 @@ def restore(
     from archive.factory import build_services
     from archive.services.backup import load_manifest, restore_backup
 
-    services = build_services(Settings())
+    settings = Settings()
+    try:
+        place = _target(target, settings)
+        total = len(load_manifest(place, snapshot).objects)
+    except ArchiveError as exc:
+        _fail(exc)
 
     async def go(tick: Callable[[], None]) -> Any:
+        services = await asyncio.to_thread(build_services, settings)
         try:
             return await restore_backup(
                 services, place, actor=actor or _actor(), snapshot_id=snapshot, on_object=tick
@@ -131,12 +138,9 @@ def restore(
             await services.close()
 
     try:
-        place = _target(target, services.settings)
-        total = len(load_manifest(place, snapshot).objects)
         with _progress("restoring", total) as tick:
             report = asyncio.run(go(tick))
     except ArchiveError as exc:
-        asyncio.run(services.close())
         _fail(exc)
     _emit(
         as_json,
@@ -151,7 +155,7 @@ def restore(
     )
 
 
-def _target(spec: str, settings: Settings) -> Any:
+def _target(spec: str, settings: Settings) -> BackupTarget:
     from archive.factory import build_backup_target
 
     try:

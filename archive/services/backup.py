@@ -347,6 +347,7 @@ async def restore_backup(
 ) -> RestoreReport:
     """Restore a snapshot into this EMPTY deployment, then rebuild the index from it."""
     manifest = await asyncio.to_thread(load_manifest, target, snapshot_id)
+    await services.index.ensure_ready()
     await _refuse_non_empty(services, manifest)
     await asyncio.to_thread(_restore_database, services, target, manifest)
     restored, not_restored, remapped = await asyncio.to_thread(
