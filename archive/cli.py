@@ -44,6 +44,10 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    if settings.embedded_worker:
+        from archive.services.ocr_backlog import requeue_at_start
+
+        requeue_at_start(settings)  # scans left PENDING_OCR, now that OCR may be installed
     mode = "production" if settings.is_production else "development (GraphiQL on)"
     err.print(f"[bold]archive[/] {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
     uvicorn.run(
@@ -123,15 +127,48 @@ def jobs(
 
 
 @jobs_app.command("retry")
-def jobs_retry(job_id: Annotated[int, typer.Argument(help="A failed job's id.")]) -> None:
-    """Requeue a failed job now, with a fresh attempt budget."""
+def jobs_retry(
+    job_id: Annotated[int | None, typer.Argument(help="A failed job's id.")] = None,
+    pending_ocr: Annotated[
+        bool, typer.Option("--pending-ocr", help="Requeue every record left PENDING_OCR, if OCR works now.")
+    ] = False,
+) -> None:
+    """Requeue a failed job now, with a fresh attempt budget (or the records waiting for OCR)."""
     from archive.factory import build_services
 
+    if pending_ocr:
+        _retry_pending_ocr()
+        return
+    if job_id is None:
+        raise typer.BadParameter("give a job id, or --pending-ocr")
     job = build_services(_settings()).jobs.retry(job_id)
     if job is None:
         err.print(f"[red]job {job_id} does not exist or has not failed[/]")
         raise typer.Exit(1)
     console.print(f"job {job_id} requeued")
+
+
+def _retry_pending_ocr() -> None:
+    from archive.db.engine import create_db_engine
+    from archive.services.ocr_backlog import ocr_available, requeue_pending_ocr
+
+    settings = _settings()
+    if not settings.ocr_enabled or not ocr_available(settings.ocr_languages):
+        # typer.echo, not rich: the command must come out whole, never wrapped.
+        typer.echo(
+            f"OCR is not available: tesseract with {settings.ocr_languages} is needed: {OCR_INSTALL}",
+            err=True,
+        )
+        raise typer.Exit(1)
+    engine = create_db_engine(settings.resolved_database_url)
+    try:
+        requeued = requeue_pending_ocr(engine, settings)
+    finally:
+        engine.dispose()
+    console.print(f"{len(requeued)} records left PENDING_OCR requeued")
+
+
+OCR_INSTALL = "apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng"
 
 
 @app.command()
