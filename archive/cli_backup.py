@@ -53,9 +53,10 @@ def backup(
     from archive.factory import build_services
     from archive.services.backup import object_versions, run_backup
 
-    services = build_services(Settings())
+    settings = Settings()
+    target = _target(to, settings)
+    services = build_services(settings)
     try:
-        target = _target(to, services.settings)
         versions = object_versions(services)
         with _progress("backing up", len(versions)) as tick:
             report = run_backup(
@@ -161,7 +162,11 @@ def _target(spec: str, settings: Settings) -> BackupTarget:
     try:
         return build_backup_target(spec, settings)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+        # typer.echo, not a BadParameter box: the path in the message must stay whole.
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except ArchiveError as exc:  # the S3 target is unreachable or refuses
+        _fail(exc)
 
 
 def _actor() -> str:

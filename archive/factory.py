@@ -58,13 +58,18 @@ def build_backup_target(spec: str, settings: Settings) -> BackupTarget:
     if not spec.startswith("s3://"):
         from storage.backup_target import DirectoryTarget
 
-        return DirectoryTarget(Path(spec))
+        root = Path(spec).resolve()
+        if root.is_relative_to(settings.blob_dir.resolve()):
+            raise ValueError(f"{root}: a backup must not live inside the blob directory it copies")
+        return DirectoryTarget(root)
     from storage.backup_target import S3Target
 
     bucket, _, prefix = spec.removeprefix("s3://").partition("/")
     if not bucket:
         raise ValueError(f"{spec!r}: name a bucket, s3://bucket/prefix")
     own = not settings.backup_s3_endpoint
+    if own and settings.blob_backend == "s3" and bucket == settings.s3_bucket:
+        raise ValueError(f"{spec!r}: a backup must not go into the bucket it copies")
     target = S3Target(
         settings.s3_endpoint if own else settings.backup_s3_endpoint,
         settings.s3_access_key if own else settings.backup_s3_access_key,

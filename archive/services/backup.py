@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,6 +59,7 @@ from archive.services import audit
 from archive.services.container import Services
 from archive.services.maintenance import rebuild_index
 
+log = logging.getLogger(__name__)
 Tick = Callable[[], None]
 _CHUNK = 256 * 1024
 
@@ -115,7 +117,7 @@ def run_backup(
     """One backup run; audited whether it succeeds or fails. Blocking."""
     try:
         report = _backup(services, target, full, versions, on_object or (lambda: None))
-    except ArchiveError as exc:
+    except Exception as exc:
         _audit_failure(services, actor, target, exc)
         raise
     audit.append(
@@ -135,15 +137,19 @@ def run_backup(
     return report
 
 
-def _audit_failure(services: Services, actor: str, target: BackupTarget, exc: ArchiveError) -> None:
-    audit.append(
-        services,
-        actor=actor,
-        action=BACKUP_ACTION,
-        target=target.location(),
-        outcome=Outcome.ERROR,
-        details={"error": f"{exc.code}: {exc.message}"[:500]},
-    )
+def _audit_failure(services: Services, actor: str, target: BackupTarget, exc: Exception) -> None:
+    reason = f"{exc.code}: {exc.message}" if isinstance(exc, ArchiveError) else f"{type(exc).__name__}: {exc}"
+    try:
+        audit.append(
+            services,
+            actor=actor,
+            action=BACKUP_ACTION,
+            target=target.location(),
+            outcome=Outcome.ERROR,
+            details={"error": reason[:500]},
+        )
+    except Exception:  # the database may be what failed; the run's own error matters more
+        log.exception("could not audit the failed backup run")
 
 
 def _backup(

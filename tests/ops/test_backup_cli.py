@@ -100,3 +100,17 @@ def test_verify_and_restore_of_a_target_without_a_backup_exit_1(tmp_path: Path) 
     assert code == 1 and "no finished backup snapshot" in err
     code, _, err = _invoke(env, "restore", str(tmp_path / "nothing"))
     assert code == 1 and "BACKUP_REFUSED" in err
+
+
+def test_a_target_inside_what_it_copies_is_refused(tmp_path: Path) -> None:
+    env = {"ARCHIVE_DATA_DIR": str(tmp_path / "data")}
+    code, _, err = _invoke(env, "backup", "--to", str(tmp_path / "data" / "blobs" / "backup"))
+    assert code == 2 and "must not live inside the blob directory" in err
+    env = {
+        **env,
+        "ARCHIVE_BLOB_BACKEND": "s3",
+        "ARCHIVE_S3_ENDPOINT": "127.0.0.1:9",
+        "ARCHIVE_S3_BUCKET": "records",
+    }
+    code, _, err = _invoke(env, "backup", "verify", "s3://records/backup")
+    assert code == 2 and "must not go into the bucket it copies" in err
