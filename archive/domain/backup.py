@@ -32,6 +32,8 @@ from archive.domain.errors import ArchiveError
 
 FORMAT = "records-archive-backup/1"
 SNAPSHOTS = "snapshots/"
+# Folders of the data directory that hold records rather than scratch: kept in backups.
+DATA_FOLDERS = ("certificates",)
 MANIFEST_NAME = "manifest.json"
 BACKUP_ACTION = "backup.run"
 RESTORE_ACTION = "backup.restore"
@@ -75,6 +77,20 @@ class ObjectEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class FileEntry:
+    """A file of the data directory the archive must keep (a certificate of destruction),
+    by its path relative to the data directory; its copy is content-addressed too."""
+
+    name: str
+    sha256: str
+    size: int
+
+    @property
+    def copy_name(self) -> str:
+        return copy_name(self.sha256)
+
+
+@dataclass(frozen=True, slots=True)
 class DatabaseEntry:
     """The database snapshot: which engine made it, its file in the snapshot, its hash."""
 
@@ -95,6 +111,7 @@ class Manifest:
     objects: tuple[ObjectEntry, ...]
     copied: int  # object copies this run wrote (the rest were already in the target)
     extra: dict[str, str] = field(default_factory=dict)  # free-form notes, e.g. the source
+    files: tuple[FileEntry, ...] = ()  # data-directory files: certificates of destruction
 
     @property
     def name(self) -> str:
@@ -121,6 +138,7 @@ class Manifest:
             objects=tuple(ObjectEntry(**entry) for entry in body["objects"]),
             copied=int(body["copied"]),
             extra={str(k): str(v) for k, v in body.get("extra", {}).items()},
+            files=tuple(FileEntry(**entry) for entry in body.get("files", [])),
         )
 
 

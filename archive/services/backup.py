@@ -38,11 +38,13 @@ from archive.db.timestamps import as_utc
 from archive.domain.audit import Outcome
 from archive.domain.backup import (
     BACKUP_ACTION,
+    DATA_FOLDERS,
     RESTORE_ACTION,
     SNAPSHOTS,
     BackupRefused,
     BackupTarget,
     DatabaseEntry,
+    FileEntry,
     Kind,
     Manifest,
     ObjectEntry,
@@ -97,7 +99,22 @@ class RestoreReport:
 
 
 def object_versions(services: Services) -> list[tuple[str, str | None]]:
-    """Every (key, version id) in the blob store, each key's versions oldest first. Blocking."""
+    """Every (key, version id) in the blob store, each key's versions oldest first. Blocking.
+
+    A store that lists every version in one pass (S3's ``iter_versions``) is read that
+    way; otherwise key by key. Delete markers carry no bytes and are left out.
+    """
+    listing = getattr(services.blobs, "iter_versions", None)
+    if listing is None:
+        return _versions_key_by_key(services)
+    newest_first: dict[str, list[str]] = {}
+    for version in listing(""):
+        if not version.delete_marker:
+            newest_first.setdefault(version.key, []).append(version.version_id)
+    return [(key, v) for key, ids in newest_first.items() for v in reversed(ids)]
+
+
+def _versions_key_by_key(services: Services) -> list[tuple[str, str | None]]:
     found: list[tuple[str, str | None]] = []
     for key in services.blobs.list_keys(""):
         versions = services.blobs.version_ids(key)
@@ -165,6 +182,7 @@ def _backup(
     with _scratch(services) as scratch:
         database = _snapshot_database(services, target, snapshot_id, scratch)
         objects, copied = _copy_objects(services, target, previous, versions, scratch, tick)
+        files = _copy_files(services, target, previous)
     kind = Kind.FULL if previous is None else Kind.INCREMENTAL
     manifest = Manifest(
         id=snapshot_id,
@@ -174,6 +192,7 @@ def _backup(
         objects=tuple(objects),
         copied=copied,
         extra={"previous": previous.id if previous else ""},
+        files=tuple(files),
     )
     data = manifest.to_json()
     _write_bytes(target, manifest.name, data)
@@ -224,6 +243,23 @@ def _copy_objects(
             entries.append(_with_lock_state(services, entry))
         tick()
     return entries, copied
+
+
+def _copy_files(services: Services, target: BackupTarget, previous: Manifest | None) -> list[FileEntry]:
+    """Entries for the files under the data directory's DATA_FOLDERS; copies new content only."""
+    held = ({e.sha256 for e in previous.objects} | {f.sha256 for f in previous.files}) if previous else set()
+    data_dir = services.settings.data_dir
+    entries = []
+    for folder in DATA_FOLDERS:
+        for path in sorted(p for p in (data_dir / folder).rglob("*") if p.is_file()):
+            sha256, size = _hash_file(path)
+            entry = FileEntry(path.relative_to(data_dir).as_posix(), sha256, size)
+            if sha256 not in held:
+                with path.open("rb") as source:
+                    target.write(entry.copy_name, source, size)
+                held.add(sha256)
+            entries.append(entry)
+    return entries
 
 
 def _copy_one(
@@ -321,6 +357,10 @@ def verify_backup(
         if reason:
             problems.append(Problem(entry_label(entry), f"{target.location(entry.copy_name)}: {reason}"))
         tick()
+    for file in manifest.files:
+        reason = _check_copy(target, file.copy_name, file.sha256, file.size)
+        if reason:
+            problems.append(Problem(file.name, f"{target.location(file.copy_name)}: {reason}"))
     return VerifyReport(manifest.id, len(manifest.objects), tuple(problems))
 
 
@@ -359,6 +399,7 @@ async def restore_backup(
     restored, not_restored, remapped = await asyncio.to_thread(
         _restore_objects, services, target, manifest, on_object or (lambda: None)
     )
+    await asyncio.to_thread(_restore_files, services, target, manifest)
     indexed = await rebuild_index(services)
     await asyncio.to_thread(
         audit.append,
@@ -423,6 +464,22 @@ def _restore_objects(
             tick()
     remapped = snapshot.remap_version_ids(services.engine, new_ids)
     return len(new_ids), not_restored, remapped
+
+
+def _restore_files(services: Services, target: BackupTarget, manifest: Manifest) -> None:
+    """Put the data-directory files back; one already there with the same bytes is kept."""
+    data_dir = services.settings.data_dir.resolve()
+    for file in manifest.files:
+        path = (data_dir / file.name).resolve()
+        if not path.is_relative_to(data_dir):
+            raise IntegrityError(f"manifest names a file outside the data directory: {file.name!r}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.restoring")
+        sha256, size = _download(target.read(file.copy_name), partial)
+        if (sha256, size) != (file.sha256, file.size):
+            partial.unlink()
+            raise IntegrityError(f"{target.location(file.copy_name)}: does not match the manifest")
+        partial.replace(path)
 
 
 def _restore_one(services: Services, target: BackupTarget, entry: ObjectEntry, scratch: Path) -> str | None:

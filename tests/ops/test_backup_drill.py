@@ -90,8 +90,13 @@ async def test_backup_wipe_restore_drill(
     verdicts = sorted(v for vs in verdicts_before.values() for v in vs)
     assert verdicts == ["invalid", "invalid", "untrusted", "valid"]
 
+    certificate = services.settings.data_dir / "certificates" / "batch-1.json"
+    certificate.parent.mkdir(parents=True)
+    certificate.write_text('{"batch": "1", "destroyed": ["Quyết định 5/QĐ-UBND"]}', encoding="utf-8")
+
     report = await asyncio.to_thread(run_backup, services, target, actor="cli:drill")
     assert report.manifest.kind is Kind.FULL
+    assert [f.name for f in report.manifest.files] == ["certificates/batch-1.json"]
     assert len(report.manifest.objects) == len(ids) == report.manifest.copied
     manifest_bytes = Path(report.manifest_location).read_bytes()
     assert hashlib.sha256(manifest_bytes).hexdigest() == report.manifest_sha256
@@ -107,6 +112,8 @@ async def test_backup_wipe_restore_drill(
             assert await _view(client, ids) == before  # byte-identical, same verdicts, same text
             assert await search_ids(client, "chu ky so") == hits_before
         assert await asyncio.to_thread(_lock_states, restored) == locks_before
+        restored_certificate = empty_deployment.data_dir / "certificates" / "batch-1.json"
+        assert restored_certificate.read_bytes() == certificate.read_bytes()
         scratch = tmp_path / "recheck"
         scratch.mkdir()
         assert await asyncio.to_thread(_verdicts_from_bytes, restored, scratch) == verdicts_before
