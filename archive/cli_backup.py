@@ -51,16 +51,19 @@ def backup(
     if to is None:
         raise typer.BadParameter("give --to TARGET (a directory or s3://bucket/prefix)", param_hint="--to")
     from archive.factory import build_services
-    from archive.services.backup import object_versions, run_backup
+    from archive.services.backup import RunProgress, run_backup
 
     settings = Settings()
     target = _target(to, settings)
     services = build_services(settings)
     try:
-        versions = object_versions(services)
-        with _progress("backing up", len(versions)) as tick:
+        with _progress("backing up", None) as (set_total, tick):
             report = run_backup(
-                services, target, actor=actor or _actor(), full=full, versions=versions, on_object=tick
+                services,
+                target,
+                actor=actor or _actor(),
+                full=full,
+                progress=RunProgress(total=set_total, tick=tick),
             )
     except ArchiveError as exc:
         _fail(exc)
@@ -95,7 +98,7 @@ def verify(
     try:
         place = _target(target, settings)
         total = len(load_manifest(place, snapshot).objects)
-        with _progress("verifying", total) as tick:
+        with _progress("verifying", total) as (_, tick):
             report = verify_backup(place, snapshot, on_object=tick)
     except ArchiveError as exc:
         _fail(exc)
@@ -139,7 +142,7 @@ def restore(
             await services.close()
 
     try:
-        with _progress("restoring", total) as tick:
+        with _progress("restoring", total) as (_, tick):
             report = asyncio.run(go(tick))
     except ArchiveError as exc:
         _fail(exc)
@@ -176,12 +179,12 @@ def _actor() -> str:
 
 
 @contextmanager
-def _progress(label: str, total: int) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr when it is a terminal; a no-op tick otherwise."""
+def _progress(label: str, total: int | None) -> Iterator[tuple[Callable[[int], None], Callable[[], None]]]:
+    """A progress bar on stderr when it is a terminal (no-ops otherwise): (set the total, tick)."""
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err, disable=not err.is_terminal) as bar:
         task = bar.add_task(label, total=total)
-        yield lambda: bar.advance(task)
+        yield (lambda n: bar.update(task, total=n)), (lambda: bar.advance(task))
 
 
 def _emit(as_json: bool, result: dict[str, Any]) -> None:

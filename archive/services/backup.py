@@ -67,6 +67,17 @@ _CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
+class RunProgress:
+    """Where a long run reports: the total once known, then one tick per item."""
+
+    total: Callable[[int], None]
+    tick: Tick
+
+
+_NO_PROGRESS = RunProgress(total=lambda _: None, tick=lambda: None)
+
+
+@dataclass(frozen=True, slots=True)
 class BackupReport:
     manifest: Manifest
     manifest_sha256: str
@@ -128,12 +139,15 @@ def run_backup(
     *,
     actor: str,
     full: bool = False,
-    versions: list[tuple[str, str | None]] | None = None,
-    on_object: Tick | None = None,
+    progress: RunProgress | None = None,
 ) -> BackupReport:
-    """One backup run; audited whether it succeeds or fails. Blocking."""
+    """One backup run; audited whether it succeeds or fails. Blocking.
+
+    ``progress`` is told how many object versions there are once they are listed
+    (after the database snapshot), then ticked once per version.
+    """
     try:
-        report = _backup(services, target, full, versions, on_object or (lambda: None))
+        report = _backup(services, target, full, progress or _NO_PROGRESS)
     except Exception as exc:
         _audit_failure(services, actor, target, exc)
         raise
@@ -173,15 +187,17 @@ def _backup(
     services: Services,
     target: BackupTarget,
     full: bool,
-    versions: list[tuple[str, str | None]] | None,
-    tick: Tick,
+    progress: RunProgress,
 ) -> BackupReport:
     now = services.clock()
     snapshot_id = new_snapshot_id(now)
     previous = None if full else latest_manifest(target)
     with _scratch(services) as scratch:
         database = _snapshot_database(services, target, snapshot_id, scratch)
-        objects, copied = _copy_objects(services, target, previous, versions, scratch, tick)
+        # Listed only now, after the snapshot: see the module docstring.
+        versions = object_versions(services)
+        progress.total(len(versions))
+        objects, copied = _copy_objects(services, target, previous, versions, scratch, progress.tick)
         files = _copy_files(services, target, previous)
     kind = Kind.FULL if previous is None else Kind.INCREMENTAL
     manifest = Manifest(
@@ -223,7 +239,7 @@ def _copy_objects(
     services: Services,
     target: BackupTarget,
     previous: Manifest | None,
-    versions: list[tuple[str, str | None]] | None,
+    versions: list[tuple[str, str | None]],
     scratch: Path,
     tick: Tick,
 ) -> tuple[list[ObjectEntry], int]:
@@ -233,7 +249,7 @@ def _copy_objects(
     media = snapshot.media_types(services.engine)
     entries: list[ObjectEntry] = []
     copied = 0
-    for key, version_id in versions if versions is not None else object_versions(services):
+    for key, version_id in versions:
         entry = known.get((key, version_id))
         if entry is None:
             entry = _copy_one(services, target, key, version_id, media, scratch, held)
