@@ -4,9 +4,10 @@ The test reads the file, checks that the app's settings agree with the services 
 point at (user, password, database, keys, ports), maps the service hostnames onto the
 real services the test command started (ARCHIVE_TEST_*), and runs the app's and the
 worker's command lines as compose would: the app first (``archive migrate && exec
-archive serve``) until its health check passes, then the worker. Both must come up, the
-app must answer READY_PATH and its compose health check, and a deposit made through
-the app must be processed by the worker.
+archive serve``) until its compose health check passes (the worker's ``depends_on``),
+then the worker. Then the app must answer READY_PATH, a deposit made through the app
+must be processed by the worker, and both must stop cleanly on SIGTERM. (Should the
+compose health check ever need the worker, compose would deadlock; so would this test.)
 
 Deliberate differences from a compose run, each for isolation on a shared machine: a
 fresh database, bucket and index; loopback and a free port instead of 0.0.0.0:8000; TLS
@@ -219,18 +220,25 @@ def _start(command: list[str], env: dict[str, str], log: Path, started: list[sub
     return process
 
 
-def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
+def _wait_for(
+    what: str, passes: Any, process: subprocess.Popen[bytes], log: Path, timeout: float = 120
+) -> None:
+    """Poll ``passes()`` until it is true; fail with the app's log if the app exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the app exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(base + READY_PATH, timeout=3).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+        if passes():
+            return
         time.sleep(0.5)
-    pytest.fail(f"the app did not answer {READY_PATH} within {timeout} s:\n{log.read_text()[-3000:]}")
+    pytest.fail(f"{what} within {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=3).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def _app_command(service: dict[str, Any], env: dict[str, str], port: int) -> list[str]:
@@ -251,7 +259,7 @@ def _healthcheck(service: dict[str, Any], port: int, env: dict[str, str]) -> int
     assert test[0] == "CMD"
     container_port = str(service["ports"][0]).rsplit(":", 1)[1]
     command = [part.replace(f":{container_port}/", f":{port}/") for part in test[1:]]
-    return subprocess.run(command, env=env, timeout=30, check=False).returncode
+    return subprocess.run(command, env=env, capture_output=True, timeout=30, check=False).returncode
 
 
 def _api_key(env: dict[str, str]) -> str:
@@ -301,11 +309,14 @@ def test_the_compose_app_and_worker_commands_come_up_in_order_and_do_the_job(
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
 
-    app = _start(_app_command(services["app"], compose_env, port), compose_env, tmp_path / "app.log", running)
-    _wait_ready(base, app, tmp_path / "app.log")
-    assert _healthcheck(services["app"], port, compose_env) == 0
+    app_log = tmp_path / "app.log"
+    app = _start(_app_command(services["app"], compose_env, port), compose_env, app_log, running)
+    # As compose: the worker starts once the app's health check passes (depends_on).
+    healthy = lambda: _healthcheck(services["app"], port, compose_env) == 0  # noqa: E731
+    _wait_for("the app's compose health check did not pass", healthy, app, app_log)
 
     worker = _start(_command(services["worker"], compose_env), compose_env, tmp_path / "worker.log", running)
+    _wait_for(f"the app did not answer {READY_PATH}", lambda: _answers(base + READY_PATH), app, app_log)
     key = _api_key(compose_env)
     record_id = _deposit(base, key)
     deadline = time.monotonic() + 120
