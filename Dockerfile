@@ -1,10 +1,13 @@
 # The records-archive service: `archive serve` (GraphQL) and `archive worker`.
 FROM python:3.11-slim
 
-# tesseract with Vietnamese data for OCR, poppler for PDF rendering, DejaVu for samples.
+# tesseract with Vietnamese data for OCR, poppler for PDF rendering, DejaVu for samples
+# and certificates, the PostgreSQL client tools for archive backup/restore (pg_dump must be at
+# least the server's major version).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils fonts-dejavu-core \
+        postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

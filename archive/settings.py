@@ -100,6 +100,18 @@ class Settings(BaseSettings):
     oidc_clearance_claim: str = "clearance"
     oidc_role_map: str = ""  # ext=role,ext2=role2 on top of our own role names
 
+    # Backup (`archive backup --to s3://bucket/prefix`): the second, independent S3 server.
+    # Empty endpoint: the deployment's own S3 server (still another bucket; a real second
+    # copy belongs on another server). pg_bin_dir: where pg_dump/pg_restore are, when
+    # they are not on PATH or in /usr/lib/postgresql/<newest>/bin.
+    backup_s3_endpoint: str = ""
+    backup_s3_access_key: str = ""
+    backup_s3_secret_key: SecretStr = SecretStr("")
+    backup_s3_region: str = "us-east-1"
+    backup_s3_secure: bool = True
+    backup_s3_ca_file: Path | None = None
+    pg_bin_dir: Path | None = None
+
     # GraphQL surface.
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_json_bytes: int = Field(default=1024 * 1024, ge=1024)  # body of a JSON POST

@@ -14,6 +14,7 @@ import os
 import signal
 
 from archive.factory import build_services
+from archive.services.ocr_backlog import requeue_at_start
 from archive.services.worker import drain, work_forever, worker_name
 from archive.settings import Settings
 from indexing.extraction import warm_up
@@ -26,6 +27,7 @@ def run_workers(settings: Settings, *, processes: int = 1, once: bool = False) -
     ``once``). Returns an exit code."""
     _configure_logging()
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per process is fastest
+    requeue_at_start(settings)  # scans left PENDING_OCR, now that OCR may be installed
     if processes <= 1:
         return _run(settings, once)
     ctx = multiprocessing.get_context("spawn")
