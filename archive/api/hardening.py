@@ -5,7 +5,8 @@ tokens while parsing; depth, aliases (counted through fragments, which
 strawberry follows once each, so circular fragments cannot loop) and, in
 production, introspection during validation. graphql-core's own rules refuse
 fragment cycles. Parse and validation results are cached (bounded), so a
-portal's repeated queries cost nothing twice.
+portal's repeated queries cost nothing twice. Then, with the variables known and
+still before any resolver, the query-cost limit (``archive.api.cost``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from archive.api.cost import QueryCostLimiter
 from archive.settings import Settings
 
 CACHE_SIZE = 256
@@ -48,4 +50,5 @@ def hardening_extensions(settings: Settings) -> list[ExtensionFactory]:
         partial(ParserCache, maxsize=CACHE_SIZE),
         partial(AddValidationRules, rules),
         partial(ValidationCache, maxsize=CACHE_SIZE),
+        partial(QueryCostLimiter, max_cost=settings.max_query_cost),
     ]
