@@ -24,9 +24,11 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLNamedType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -37,8 +39,6 @@ from graphql import (
     get_named_type,
 )
 from strawberry.extensions import SchemaExtension
-
-from archive.domain.errors import ArchiveError
 
 PRICES: Mapping[str, int] = {
     "Record.pages": 50,  # every page's text: up to the page cap per record
@@ -54,10 +54,7 @@ PRICES: Mapping[str, int] = {
 LIST_FIELDS = frozenset({"edges", "nodes"})
 
 
-class QueryTooCostly(ArchiveError):
-    """The operation would cost more than the deployment allows."""
-
-    code = "QUERY_TOO_COSTLY"
+QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 
 
 @dataclass
@@ -173,8 +170,14 @@ class QueryCostLimiter(SchemaExtension):
                 default_first=self._default_first,
             )
             if cost > self._max_cost:
-                raise QueryTooCostly(
-                    f"the query would cost {cost}, above the limit of {self._max_cost}: "
-                    "ask for fewer records per page, fewer aliases or fewer heavy fields"
-                )
+                # A result set here means strawberry skips execution; an exception
+                # raised here would bypass the error masking and lose its code.
+                context.result = ExecutionResult(data=None, errors=[self._refusal(cost)])
         yield
+
+    def _refusal(self, cost: int) -> GraphQLError:
+        message = (
+            f"the query would cost {cost}, above the limit of {self._max_cost}: "
+            "ask for fewer records per page, fewer aliases or fewer heavy fields"
+        )
+        return GraphQLError(message, extensions={"code": QUERY_TOO_COSTLY})

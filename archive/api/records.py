@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, cast
+from typing import Annotated
 
 import strawberry
 from starlette.datastructures import UploadFile
@@ -158,7 +158,9 @@ class RecordMutations:
         metadata: Annotated[RecordMetadataInput, strawberry.argument(description="Official metadata.")],
     ) -> DepositResult:
         ctx = info.context
-        upload = cast(UploadFile, file)  # starlette's, spooled to disk by the multipart parser
+        if not isinstance(file, UploadFile):  # a form field without a file name is plain text
+            return FileRejectedError(message="the file part must carry a file name", code=FileRejected.code)
+        upload = file  # starlette's, spooled to disk by the multipart parser
         try:
             record = await asyncio.to_thread(
                 deposit,

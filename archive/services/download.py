@@ -23,6 +23,12 @@ from archive.services.audit import ClientInfo, audit
 from archive.services.container import Services
 
 
+class BytesUnavailable(ArchiveError):
+    """A valid link whose record's bytes cannot be read now (missing, locked, store down)."""
+
+    code = "BYTES_UNAVAILABLE"
+
+
 @dataclass(frozen=True, slots=True)
 class DownloadLink:
     """Where to GET the bytes, until when."""
@@ -79,7 +85,8 @@ async def open_download(services: Services, token: str, *, client: ClientInfo) -
     Raises:
         NotFound: a bad, altered or expired token, or a record that is gone (not audited
             for a bad token: it names nothing).
-        ArchiveError: the bytes cannot be opened (audited as a failed serve).
+        BytesUnavailable: the record is there but its bytes cannot be opened (audited as
+            a failed serve, with the store's error code).
     """
     claims = services.links.check(token, now=services.clock())
     record = await asyncio.to_thread(services.records.get, claims.record_id, UNRESTRICTED)
@@ -91,7 +98,7 @@ async def open_download(services: Services, token: str, *, client: ClientInfo) -
         )
     except ArchiveError as exc:
         await _audit_serve(services, claims.subject, client, record.id, record.file.size, 0, exc.code)
-        raise
+        raise BytesUnavailable(f"the bytes of record {record.id} cannot be read: {exc.code}") from exc
     return Download(
         record_id=record.id,
         subject=claims.subject,
