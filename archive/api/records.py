@@ -29,6 +29,9 @@ from archive.services.search import SearchPage, get_record, search
 
 Info = strawberry.Info[Context, None]
 
+QUERY_MAX_LENGTH = 1000  # characters of a search query; a document number is about 20
+CURSOR_MAX_LENGTH = 1000  # the cursors this service issues are far shorter
+
 
 async def _load(info: Info, global_id: str) -> Record | None:
     parsed = from_global_id(global_id)
@@ -83,6 +86,10 @@ class RecordQueries:
         services = info.context.services
         if not 1 <= first <= services.settings.max_page_size:
             raise InvalidQuery(f"first must be between 1 and {services.settings.max_page_size}")
+        if query is not None and len(query) > QUERY_MAX_LENGTH:
+            raise InvalidQuery(f"the query is longer than {QUERY_MAX_LENGTH} characters")
+        if after is not None and len(after) > CURSOR_MAX_LENGTH:
+            raise InvalidQuery("the cursor is malformed")
         page = await search(
             services,
             info.context.principal,

@@ -75,6 +75,9 @@ async def test_a_file_over_the_limit_is_rejected(client: httpx.AsyncClient, serv
         ({"number": "123/QĐ"}, "number"),
         ({"isPublic": True, "classification": "CONFIDENTIAL"}, "is_public"),
         ({"arrivalNumber": "12"}, "arrival_number"),
+        ({"recipients": [f"Sở {i}" for i in range(201)]}, "recipients"),
+        ({"recipients": ["x" * 301]}, "recipients"),
+        ({"pageCount": 100_001}, "page_count"),
     ],
     ids=[
         "subject-too-long",
@@ -83,6 +86,9 @@ async def test_a_file_over_the_limit_is_rejected(client: httpx.AsyncClient, serv
         "number-with-slash",
         "public-secret",
         "arrival-out",
+        "201-recipients",
+        "recipient-too-long",
+        "page-count-too-large",
     ],
 )
 async def test_invalid_metadata_names_the_field(

@@ -465,3 +465,22 @@ def test_cost_multiplies_nested_connections_and_prices_heavy_fields(tmp_path: Pa
     assert cost("query($n: Int!) { search(first: $n) { edges { node { id } } } }", n=10) == light
     assert cost("{ search { edges { node { id } } } }") == 1 + 20 * 3  # the declared default
     assert cost(COSTLY) > settings.max_query_cost * 20
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("query($q: String) { search(query: $q) { totalCount } }", {"q": "chữ " * 300}),
+        (
+            "query($f: SearchFilterInput) { search(filter: $f) { totalCount } }",
+            {"f": {"issuingAgencyCodes": [f"A{i}" for i in range(51)]}},
+        ),
+        ("query($a: String) { search(after: $a) { totalCount } }", {"a": "W" * 5000}),
+    ],
+    ids=["long-query", "51-filter-values", "long-cursor"],
+)
+async def test_search_inputs_are_bounded(
+    http: httpx.AsyncClient, query: str, variables: dict[str, Any]
+) -> None:
+    response = await http.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200 and code(response) in ("INVALID_QUERY", "INVALID_CURSOR")
