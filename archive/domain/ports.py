@@ -101,7 +101,7 @@ class RecordRepository(Protocol):
     def add(self, record: Record) -> None:
         """Insert the record and its processing job (the outbox) in ONE transaction.
         Raises DuplicateRecord when the owning agency already holds a record with
-        the same SHA-256."""
+        the same SHA-256 and classification."""
         ...
 
     def get(self, record_id: str, scope: ReadScope) -> Record | None:
