@@ -8,12 +8,10 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any, cast
-from urllib.parse import quote
 
 from starlette.applications import Starlette
-from starlette.concurrency import iterate_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -21,14 +19,14 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from archive.api.context import Context
+from archive.api.download import content_disposition
+from archive.api.download import serve as serve_download
 from archive.api.errors import with_code
 from archive.api.gate import GraphQLGate
 from archive.api.hardening import hardening_extensions
 from archive.api.schema import build_schema
-from archive.domain.access import UNRESTRICTED
-from archive.domain.errors import NotFound
 from archive.factory import build_services
-from archive.services.audit import ClientInfo, audit
+from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from archive.services.identity import DEV_ADMIN, Caller
 from archive.services.worker import work_forever
@@ -114,32 +112,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                 await ref["services"].close()
 
     async def download(request: Request) -> Response:
-        svc = ref["services"]
-        try:
-            claims = svc.links.check(request.path_params["token"], now=svc.clock())
-        except NotFound:
-            return JSONResponse({"error": "not found", "code": "NOT_FOUND"}, status_code=404)
-        # The link was issued after a read check and names its record; it is the capability.
-        record = await asyncio.to_thread(svc.records.get, claims.record_id, UNRESTRICTED)
-        if record is None:
-            return JSONResponse({"error": "not found", "code": "NOT_FOUND"}, status_code=404)
-        client = ClientInfo(
-            ip=request.client.host if request.client else "", user_agent=request.headers.get("user-agent", "")
-        )
-        await audit(
-            svc, claims.subject, client, "download.serve", record.id, details={"size": record.file.size}
-        )
-        chunks = svc.blobs.iter_bytes(record.file.storage_key, version_id=record.file.version_id)
-        return StreamingResponse(
-            iterate_in_threadpool(chunks),
-            media_type=record.file.media_type,
-            headers={
-                "Content-Length": str(record.file.size),
-                "Content-Disposition": content_disposition(record.file.original_filename),
-                "Cache-Control": "private, no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return await serve_download(ref["services"], request)
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -153,9 +126,3 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         ],
         lifespan=lifespan,
     )
-
-
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
-    fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

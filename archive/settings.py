@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=10, ge=2, le=50)
     max_query_tokens: int = Field(default=2000, ge=100)
     max_query_aliases: int = Field(default=30, ge=1)
+    # Estimated cost of one operation (archive/api/cost.py): page size x per-node cost.
+    max_query_cost: int = Field(default=10_000, ge=100, le=10_000_000)
 
     @property
     def is_production(self) -> bool:

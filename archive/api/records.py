@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, cast
+from typing import Annotated
 
 import strawberry
 from starlette.datastructures import UploadFile
@@ -23,13 +23,14 @@ from archive.api.types import (
     SearchFacets,
     from_global_id,
 )
-from archive.domain.access import can_write
-from archive.domain.audit import Outcome
-from archive.domain.errors import DuplicateRecord, FileRejected, InvalidQuery, MetadataInvalid
+from archive.domain.errors import DuplicateRecord, FileRejected, Forbidden, InvalidQuery, MetadataInvalid
 from archive.services.deposit import deposit
 from archive.services.search import SearchPage, get_record, search
 
 Info = strawberry.Info[Context, None]
+
+QUERY_MAX_LENGTH = 1000  # characters of a search query; a document number is about 20
+CURSOR_MAX_LENGTH = 1000  # the cursors this service issues are far shorter
 
 
 async def _load(info: Info, global_id: str) -> Record | None:
@@ -85,6 +86,10 @@ class RecordQueries:
         services = info.context.services
         if not 1 <= first <= services.settings.max_page_size:
             raise InvalidQuery(f"first must be between 1 and {services.settings.max_page_size}")
+        if query is not None and len(query) > QUERY_MAX_LENGTH:
+            raise InvalidQuery(f"the query is longer than {QUERY_MAX_LENGTH} characters")
+        if after is not None and len(after) > CURSOR_MAX_LENGTH:
+            raise InvalidQuery("the cursor is malformed")
         page = await search(
             services,
             info.context.principal,
@@ -125,7 +130,9 @@ class ValidationError:
     code: str = strawberry.field(description="Always VALIDATION.")
 
 
-@strawberry.type(description="The owning agency already holds a record with the same bytes.")
+@strawberry.type(
+    description="The owning agency already holds a record with the same bytes, one the caller may read."
+)
 class DuplicateRecordError:
     message: str = strawberry.field(description="What happened.")
     code: str = strawberry.field(description="Always DUPLICATE.")
@@ -158,12 +165,9 @@ class RecordMutations:
         metadata: Annotated[RecordMetadataInput, strawberry.argument(description="Official metadata.")],
     ) -> DepositResult:
         ctx = info.context
-        upload = cast(UploadFile, file)  # starlette's, spooled to disk by the multipart parser
-        owner = metadata.agency_code or metadata.issuing_agency_code
-        if not can_write(ctx.principal, owner):
-            await upload.close()
-            await ctx.audit("record.deposit", f"agency:{owner}", Outcome.DENIED)
-            return ForbiddenError(message=f"you may not deposit for agency {owner}", code="FORBIDDEN")
+        if not isinstance(file, UploadFile):  # a form field without a file name is plain text
+            return FileRejectedError(message="the file part must carry a file name", code=FileRejected.code)
+        upload = file  # starlette's, spooled to disk by the multipart parser
         try:
             record = await asyncio.to_thread(
                 deposit,
@@ -173,7 +177,10 @@ class RecordMutations:
                 filename=upload.filename or "document",
                 metadata=metadata.to_domain(),
                 agency_code=metadata.agency_code,
+                client=ctx.client.describe(),
             )
+        except Forbidden as exc:
+            return ForbiddenError(message=exc.message, code=exc.code)
         except MetadataInvalid as exc:
             return ValidationError(field=exc.field, message=exc.reason, code=exc.code)
         except DuplicateRecord as exc:
@@ -184,5 +191,4 @@ class RecordMutations:
             return FileRejectedError(message=exc.message, code=exc.code)
         finally:
             await upload.close()
-        await ctx.audit("record.deposit", record.id, details={"agency": record.agency_code})
         return DepositSuccess(record=Record.from_domain(record))
