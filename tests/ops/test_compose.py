@@ -276,7 +276,7 @@ def _deposit(base: str, key: str) -> str:
     operations = {"query": DEPOSIT, "variables": {"file": None, "metadata": {**METADATA, "number": "77"}}}
     response = httpx.post(
         base + "/graphql",
-        headers={"X-API-Key": key},
+        headers={"X-API-Key": key, "X-Archive-Request": "compose-test"},
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
         files={"0": ("qd.pdf", render_pdf(SampleDocument(number="77")), "application/pdf")},
         timeout=60,
