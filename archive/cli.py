@@ -41,16 +41,20 @@ def serve(
     """Run the GraphQL API (and a background worker, unless ARCHIVE_EMBEDDED_WORKER=false)."""
     import uvicorn
 
+    from archive.observability.logs import configure_logging
+
     settings = _settings()
     mode = "production" if settings.is_production else "development (GraphiQL on)"
     err.print(f"[bold]archive[/] {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
+    configure_logging(settings)
     uvicorn.run(
-        "archive.app:create_app",
+        "archive.app:create_served_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_config=None,  # our handler and format (archive.observability.logs)
+        access_log=False,  # one request line of our own instead: no tokens in paths
     )
 
 

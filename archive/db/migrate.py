@@ -31,3 +31,18 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revisions() -> tuple[str, ...]:
+    """The revisions the shipped migrations end at (one, while the tree has one head)."""
+    from alembic.script import ScriptDirectory
+
+    return tuple(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def applied_revisions(engine: Engine) -> tuple[str, ...]:
+    """The revisions the database is at (several only while branches are unmerged)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return tuple(MigrationContext.configure(connection).get_current_heads())

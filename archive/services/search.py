@@ -48,7 +48,8 @@ async def search(
         first=first,
         after=decode_cursor(after),
     )
-    result = await services.index.search(request)
+    with services.metrics.search_seconds.time():
+        result = await services.index.search(request)
     ids = [h.record_id for h in result.hits]
     # A page of hits shows metadata, not the text of every page of every hit.
     records = await asyncio.to_thread(services.records.get_many, ids, scope, with_pages=False)
@@ -91,6 +92,7 @@ async def download_link(
         download_name=record.file.original_filename,
         media_type=record.file.media_type,
     )
+    services.metrics.downloads.labels("issued").inc()
     if url is not None:
         return DownloadLink(url=url, expires_at=now + ttl)
     token, expires = services.links.issue(record.id, principal.subject, now=now, ttl=ttl)
