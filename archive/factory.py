@@ -38,6 +38,7 @@ def build_blob_store(settings: Settings) -> BlobStore:
         return store
     from storage.local import LocalBlobStore
 
+    settings.blob_dir.mkdir(parents=True, exist_ok=True)  # so readiness can tell a lost directory
     return LocalBlobStore(settings.blob_dir)
 
 
