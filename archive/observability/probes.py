@@ -67,7 +67,7 @@ class Readiness:
     def __init__(self, services: Services, *, embedded_worker_id: str | None) -> None:
         self._services = services
         self._worker_id = embedded_worker_id
-        self._heads = head_revisions()
+        self._heads: tuple[str, ...] = ()  # read from the migration scripts at the first check
         self._redact: Redactor = redactor_for(services.settings)
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=5, thread_name_prefix="readyz")
 
@@ -112,6 +112,7 @@ class Readiness:
         return self._redact(text)[:MAX_MESSAGE]
 
     def _database(self) -> dict[str, Any]:
+        self._heads = self._heads or head_revisions()
         applied = applied_revisions(self._services.engine)
         if set(applied) != set(self._heads):
             raise CheckFailed(
