@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 from typing import Any, cast
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -24,8 +25,14 @@ from archive.api.download import serve as serve_download
 from archive.api.errors import with_code
 from archive.api.gate import GraphQLGate
 from archive.api.hardening import hardening_extensions
+from archive.api.observer import OperationObserver
 from archive.api.schema import build_schema
+from archive.domain.heartbeats import WorkerKind
 from archive.factory import build_services
+from archive.observability.logs import configure_logging
+from archive.observability.metrics import Metrics
+from archive.observability.requests import RequestObserver
+from archive.observability.routes import OperationsRoutes
 from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from archive.services.identity import DEV_ADMIN, Caller
@@ -48,7 +55,9 @@ class ArchiveGraphQL(GraphQL[Context, None]):
 
     def __init__(self, services_ref: dict[str, Services], settings: Settings) -> None:
         super().__init__(
-            build_schema(hardening_extensions(settings), production=settings.is_production),
+            build_schema(
+                [OperationObserver, *hardening_extensions(settings)], production=settings.is_production
+            ),
             graphql_ide="graphiql" if not settings.is_production else None,
             allow_queries_via_get=False,
             multipart_uploads_enabled=True,
@@ -73,8 +82,14 @@ class ArchiveGraphQL(GraphQL[Context, None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
+        metrics = self._ref["services"].metrics
         for error in response.get("errors") or []:
-            with_code(cast(dict[str, Any], error))
+            coded = cast(dict[str, Any], error)
+            with_code(coded)
+            metrics.refused(coded["extensions"]["code"])
+        request_id = getattr(request.state, "request_id", None) if isinstance(request, Request) else None
+        if request_id:
+            response["extensions"] = {**(response.get("extensions") or {}), "requestId": request_id}
         return response
 
     def encode_json(self, data: object) -> str:
@@ -101,28 +116,41 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         worker = None
         if owned and settings.embedded_worker:
             await asyncio.to_thread(warm_up)  # the extraction zygote imports in the background
-            worker = asyncio.create_task(work_forever(ref["services"], stop))
+            worker = asyncio.create_task(work_forever(ref["services"], stop, kind=WorkerKind.EMBEDDED))
         try:
             yield
         finally:
             stop.set()
             if worker is not None:
                 await worker
+            operations.close()
             if owned:
                 await ref["services"].close()
 
     async def download(request: Request) -> Response:
         return await serve_download(ref["services"], request)
 
-    async def health(_request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
     graphql = GraphQLGate(ArchiveGraphQL(ref, settings), lambda: ref["services"])
+    operations = OperationsRoutes(settings, lambda: ref["services"])
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/download/{token}", download, methods=["GET"]),
-            Route("/healthz", health, methods=["GET"]),
+            *operations.routes(),
         ],
+        middleware=[Middleware(RequestObserver, metrics=lambda: _metrics_of(ref))],
         lifespan=lifespan,
     )
+
+
+def _metrics_of(ref: dict[str, Services]) -> Metrics | None:
+    services = ref.get("services")
+    return None if services is None else services.metrics
+
+
+def create_served_app() -> Starlette:
+    """``archive serve``'s factory: uvicorn calls it in every web worker process, so
+    each configures its logging before building the app."""
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -42,6 +42,8 @@ def serve(
     """Run the GraphQL API (and a background worker, unless ARCHIVE_EMBEDDED_WORKER=false)."""
     import uvicorn
 
+    from archive.observability.logs import configure_logging
+
     settings = _settings()
     if settings.embedded_worker:
         from archive.services.ocr_backlog import requeue_at_start
@@ -49,13 +51,15 @@ def serve(
         requeue_at_start(settings)  # scans left PENDING_OCR, now that OCR may be installed
     mode = "production" if settings.is_production else "development (GraphiQL on)"
     problem(f"archive {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
+    configure_logging(settings)
     uvicorn.run(
-        "archive.app:create_app",
+        "archive.app:create_served_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_config=None,  # our handler and format (archive.observability.logs)
+        access_log=False,  # one request line of our own instead: no tokens in paths
     )
 
 

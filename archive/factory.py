@@ -10,12 +10,14 @@ from archive.auth.tokens import TokenConfig, TokenVerifier
 from archive.db.apikeys import SqlApiKeyStore
 from archive.db.audit import SqlAuditLog
 from archive.db.engine import create_db_engine
+from archive.db.heartbeats import SqlHeartbeats
 from archive.db.jobs import SqlJobQueue
 from archive.db.migrate import upgrade
 from archive.db.repository import SqlRecordRepository
 from archive.db.results import SqlProcessingResults
 from archive.domain.backup import BackupTarget
 from archive.domain.ports import BlobStore, SearchIndex
+from archive.observability.metrics import Metrics
 from archive.services.container import Services
 from archive.services.links import DownloadLinks
 from archive.settings import Settings
@@ -39,6 +41,7 @@ def build_blob_store(settings: Settings) -> BlobStore:
         return store
     from storage.local import LocalBlobStore
 
+    settings.blob_dir.mkdir(parents=True, exist_ok=True)  # so readiness can tell a lost directory
     return LocalBlobStore(settings.blob_dir)
 
 
@@ -123,4 +126,6 @@ def build_services(settings: Settings, *, migrate: bool | None = None) -> Servic
         api_keys=SqlApiKeyStore(engine, pepper=derive_pepper(settings.secret_key.get_secret_value())),
         tokens=build_token_verifier(settings),
         results=SqlProcessingResults(engine),
+        heartbeats=SqlHeartbeats(engine),
+        metrics=Metrics(),
     )

@@ -84,6 +84,17 @@ class Settings(BaseSettings):
     # worker), before the step is recorded. Refused in production mode.
     crash_after_step: str = Field(default="", pattern="^(|upload|commit|seal|verify|extract|index)$")
 
+    # Operations: probes, metrics, logs (README, "Operations").
+    # Every worker writes a heartbeat this often; /readyz wants one no older than the window.
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    ready_heartbeat_window_seconds: float = Field(default=30.0, gt=0)
+    ready_check_timeout_seconds: float = Field(default=3.0, gt=0)  # per /readyz check
+    # /metrics is served only when this is set, and only to `Authorization: Bearer <token>`.
+    metrics_token: SecretStr = SecretStr("")
+    # One JSON object per line, or plain text; empty: json in production, text in development.
+    log_format: str = Field(default="", pattern="^(|json|text)$")
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
     # Identity. In development, requests without credentials act as a local admin
     # unless this is set to false; production refuses to enable it.
     dev_local_admin: bool | None = None
@@ -144,6 +155,14 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def metrics_enabled(self) -> bool:
+        return bool(self.metrics_token.get_secret_value())
+
+    @property
+    def resolved_log_format(self) -> str:
+        return self.log_format or ("json" if self.is_production else "text")
+
+    @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'archive.db'}"
 
@@ -181,4 +200,6 @@ class Settings(BaseSettings):
             raise ValueError("ARCHIVE_SECRET_KEY must be set to a real secret in production mode")
         if len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("ARCHIVE_SECRET_KEY must be at least 32 characters in production mode")
+        if self.metrics_enabled and len(self.metrics_token.get_secret_value()) < 24:
+            raise ValueError("ARCHIVE_METRICS_TOKEN must be at least 24 characters in production mode")
         return self

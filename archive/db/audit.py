@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from archive.db.access_tables import AuditHeadRow, AuditRow
 from archive.domain.audit import AuditEntry, DetailValue, Outcome, chain_append
+from archive.domain.errors import IntegrityError
 
 _HEAD_ID = 1
 
@@ -79,6 +80,19 @@ class SqlAuditLog:
             )
         head = session.exec(select(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID).with_for_update()).one()
         return head
+
+    def head(self) -> tuple[int, str]:
+        """The chain's head (seq, hash), checked against the entry it names.
+
+        Raises IntegrityError when the head names an entry that is missing or has
+        another hash: appends would then extend a chain that no longer verifies.
+        """
+        with Session(self._engine) as session:
+            head = session.exec(select(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID)).one()
+            last = session.get(AuditRow, head.seq) if head.seq else None
+        if head.seq and (last is None or last.hash != head.hash):
+            raise IntegrityError(f"the audit head names entry {head.seq}, which does not match it")
+        return head.seq, head.hash
 
     def entries(self, batch_size: int = 1000) -> Iterator[AuditEntry]:
         """Every entry in ``seq`` order, read in batches (for ``verify_chain``)."""

@@ -60,6 +60,11 @@ class BlobStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def check_ready(self) -> None:
+        """Raise ServiceUnavailable unless the store answers and keeps its promises
+        (on S3: the bucket exists with versioning and Object Lock). Creates nothing."""
+        ...
+
     def version_ids(self, key: str) -> tuple[str, ...]:
         """Every stored version of ``key``, newest first (empty when none)."""
         ...
@@ -141,6 +146,10 @@ class SearchIndex(Protocol):
 
     async def ensure_ready(self) -> None:
         """Create what the index needs (tables, index template, alias). Idempotent."""
+        ...
+
+    async def check_ready(self) -> None:
+        """Raise ServiceUnavailable unless the index exists and answers. Creates nothing."""
         ...
 
     async def upsert(self, document: IndexDocument) -> bool:

@@ -76,6 +76,7 @@ async def issue_link(
         link = DownloadLink(url=f"{base}/download/{token}", expires_at=expires)
     details = {"expires_at": link.expires_at.isoformat()}
     await audit(services, principal, client, "download.issue", record.id, details=details)
+    services.metrics.downloads.labels("issued").inc()
     return link
 
 
@@ -132,3 +133,5 @@ async def _audit_serve(
         details["reason"] = failure
     outcome = Outcome.OK if failure is None else Outcome.ERROR
     await audit(services, subject, client, "download.serve", record_id, outcome, details)
+    if failure is None:
+        services.metrics.downloads.labels("served").inc()

@@ -47,7 +47,8 @@ async def search(
         first=first,
         after=decode_cursor(after),
     )
-    result = await services.index.search(request)
+    with services.metrics.search_seconds.time():
+        result = await services.index.search(request)
     ids = [h.record_id for h in result.hits]
     # A page of hits shows metadata, not the text of every page of every hit.
     records = await asyncio.to_thread(services.records.get_many, ids, scope, with_pages=False)

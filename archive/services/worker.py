@@ -10,9 +10,11 @@ import socket
 from datetime import timedelta
 
 from archive.domain.errors import ArchiveError, NotFound
+from archive.domain.heartbeats import WorkerKind
 from archive.domain.jobs import Job
 from archive.domain.processing import PROCESSING_FAILED
 from archive.services.container import Services
+from archive.services.heartbeat import beating
 from archive.services.pipeline import run_pipeline
 
 log = logging.getLogger(__name__)
@@ -55,10 +57,17 @@ async def drain(services: Services, worker_id: str | None = None, *, limit: int 
     return taken
 
 
-async def work_forever(services: Services, stop: asyncio.Event, worker_id: str | None = None) -> None:
-    """Poll for jobs until ``stop`` is set."""
+async def work_forever(
+    services: Services,
+    stop: asyncio.Event,
+    worker_id: str | None = None,
+    *,
+    kind: WorkerKind = WorkerKind.WORKER,
+) -> None:
+    """Poll for jobs until ``stop`` is set, beating a heartbeat all along."""
     name = worker_id or worker_name()
-    while not stop.is_set():
-        if await run_one(services, name) is None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=services.settings.worker_poll_seconds)
+    async with beating(services, name, kind):
+        while not stop.is_set():
+            if await run_one(services, name) is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=services.settings.worker_poll_seconds)
