@@ -38,7 +38,6 @@ from indexing.search._terms import CompiledQuery, compile_query
 T = TypeVar("T")
 BATCH_SIZE = 500
 FACET_SIZE = 50
-HIGHLIGHT_PAGES = 3
 SNIPPET_TOKENS = 24
 
 
@@ -317,11 +316,12 @@ def _highlights(
     expression = " OR ".join(q.phrase("folded", n.folded) for n in needles)
     found: dict[int, tuple[Highlight, ...]] = {}
     for key in keys:
+        best = q.best_pages(query, key)
+        rowids = [int(r[0]) for r in db.execute(best.text, best.params)]
         rows = db.execute(
             f"SELECT page, exact, snippet(texts, 2, '{OPEN}', '{CLOSE}', '', {SNIPPET_TOKENS})"  # noqa: S608
-            " FROM texts WHERE texts MATCH ? AND rowid BETWEEN ? AND ? AND page > 0"
-            " ORDER BY rank LIMIT ?",
-            (expression, key << q.SLOT_BITS, ((key + 1) << q.SLOT_BITS) - 1, HIGHLIGHT_PAGES),
+            f" FROM texts WHERE texts MATCH ? AND rowid IN ({', '.join('?' for _ in rowids)})",
+            (expression, *rowids),
         ).fetchall()
         found[key] = tuple(
             sorted(

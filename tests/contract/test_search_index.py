@@ -174,6 +174,32 @@ async def test_exact_diacritics_rank_above_folded_matches(indexes: IndexFactory)
     assert set(ids(await search(index, "chu ky so"))) == {"exact", "folded"}
 
 
+async def test_scores_count_units_with_fixed_weights(indexes: IndexFactory) -> None:
+    """``indexing.search._scoring``: 1 per unit (metadata, or a page) holding the folded
+    term, 2 more where it is spelled exactly, 10 for a number; nothing from other records."""
+    index = await indexes()
+    await load(
+        index,
+        make_doc(
+            "a", "chữ ký số và chu ky so", "khác", "chu ky so", subject="Về chữ ký số", number="123/QĐ-UBND"
+        ),
+        make_doc("other", "chữ ký số " * 30),
+    )
+    scores = {h.record_id: h.score for h in (await search(index, '"chữ ký số"')).hits}
+    assert scores == {"a": (1 + 2) + (1 + 2) + 1, "other": 1 + 2}
+    assert (await search(index, "123/QĐ-UBND")).hits[0].score == 10
+    [hit] = (await search(index, '"chu ky so" 123/QĐ-UBND')).hits
+    assert hit.score == 1 + (1 + 2) + (1 + 2) + 10
+
+
+async def test_highlights_come_from_the_pages_holding_most_terms(indexes: IndexFactory) -> None:
+    index = await indexes()
+    pages = ["thuế", "thuế", "đất đai", "thuế và đất đai", "thuế", "đất đai, thuế"]
+    await load(index, make_doc("a", *pages))
+    [hit] = (await search(index, "thuế đất")).hits
+    assert [h.page for h in hit.highlights] == [1, 4, 6]
+
+
 async def test_document_number_matches_exactly(indexes: IndexFactory) -> None:
     index = await indexes()
     await load(
