@@ -47,6 +47,7 @@ MAPPINGS: JSON = {
         "grants": _KEYWORD,
         "signed": {"type": "boolean"},
         "signature_valid": {"type": "boolean"},
+        "deleted": {"type": "boolean"},  # a tombstone while a rebuild runs (see _es_documents)
         "meta_exact": _TEXT,
         "meta_folded": _TEXT,
         "pages": {

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import threading
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -497,6 +499,49 @@ async def test_rebuild_replaces_the_whole_index(indexes: IndexFactory) -> None:
     assert await index.upsert(make_doc("later", "văn bản"))
     await index.refresh()
     assert (await search(index, "văn bản")).total == 3
+
+
+async def rebuild_while(
+    index: SearchIndex, documents: Sequence[IndexDocument], writes: Callable[[], Awaitable[None]]
+) -> None:
+    """Rebuild from ``documents``, running ``writes`` once the build has read them all
+    and before it may swap. Where the engine lets writes wait for the build (FTS5's one
+    writer at a time), they finish after it; either way they must not be lost."""
+    read_all, resume = threading.Event(), threading.Event()
+
+    def paused() -> Iterator[IndexDocument]:
+        yield from documents
+        read_all.set()
+        resume.wait(timeout=60)
+
+    build = asyncio.create_task(index.rebuild(paused()))
+    assert await asyncio.to_thread(read_all.wait, 60)
+    during = asyncio.create_task(writes())
+    await asyncio.wait({during}, timeout=3)
+    resume.set()
+    await build
+    await during
+    await index.refresh()
+
+
+async def test_writes_during_a_rebuild_reach_the_new_generation(indexes: IndexFactory) -> None:
+    granted = make_doc("granted", "ngân sách", agency="B", grants=("user:u1",))
+    purged = make_doc("purged", "ngân sách", agency="B")
+    index = await indexes()
+    await load(index, granted, purged)
+
+    async def writes() -> None:
+        # The build read these rows before: a revoked grant, a purge, a new deposit.
+        assert await index.upsert(replace(granted, grants=(), row_version=2))
+        await index.delete("purged")
+        assert await index.upsert(make_doc("deposited", "ngân sách"))
+
+    await rebuild_while(index, [granted, purged], writes)
+    assert sorted([v async for v in index.get_versions()]) == [("deposited", 1), ("granted", 2)]
+    assert ids(await search(index, "ngan sach", scope=SCOPES["granted-user"])) == []
+    assert await index.upsert(make_doc("after", "ngân sách"))  # writes go on after the swap
+    await index.refresh()
+    assert (await search(index, "ngân sách")).total == 3
 
 
 # --- failures -----------------------------------------------------------------------------
