@@ -161,7 +161,12 @@ class ElasticsearchIndex:
                     {"add": {"index": fresh, "alias": self._building}},
                 ]
             )
-        written = await self._load(fresh, iter(documents))
+        try:
+            written = await self._load(iter(documents))
+        except BaseException:
+            with _translated():  # no half-built generation left taking dual writes
+                await self._client.indices.delete(index=fresh)
+            raise
         with _translated():
             await self._client.indices.put_settings(index=fresh, settings=LIVE_SETTINGS)
             await self._client.indices.refresh(index=fresh)
@@ -171,11 +176,14 @@ class ElasticsearchIndex:
                 await self._client.indices.delete(index=",".join(old))
         return written
 
-    async def _load(self, fresh: str, documents: Iterator[IndexDocument]) -> int:
+    async def _load(self, documents: Iterator[IndexDocument]) -> int:
+        """Bulk ``documents`` into the generation being built, read in a worker thread.
+        Through its alias, so a write never creates an index if the build was abandoned."""
         written = 0
         while batch := await asyncio.to_thread(lambda: list(islice(documents, BATCH_SIZE))):
             with _translated():
-                response = await self._client.bulk(operations=bulk_actions(fresh, batch))
+                actions = bulk_actions(self._building, batch)
+                response = await self._client.bulk(operations=actions, require_alias=True)
             written += _count_written(response.body["items"])
         return written
 

@@ -501,6 +501,21 @@ async def test_rebuild_replaces_the_whole_index(indexes: IndexFactory) -> None:
     assert (await search(index, "văn bản")).total == 3
 
 
+async def test_a_failed_rebuild_keeps_the_live_generation(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(index, make_doc("old", "văn bản"))
+
+    def broken() -> Iterator[IndexDocument]:
+        yield make_doc("new", "văn bản")
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        await index.rebuild(broken())
+    assert await index.upsert(make_doc("later", "văn bản"))
+    await index.refresh()
+    assert sorted(ids(await search(index, "văn bản"))) == ["later", "old"]
+
+
 async def rebuild_while(
     index: SearchIndex, documents: Sequence[IndexDocument], writes: Callable[[], Awaitable[None]]
 ) -> None:
