@@ -150,6 +150,7 @@ class ElasticsearchIndex:
         ``documents`` is read only once the new generation receives writes (see the
         module docstring), in a worker thread: it may read the database lazily.
         """
+        await self.ensure_ready()  # the template this code expects (tombstones need its mapping)
         with _translated():
             old = await self._generations()
             fresh = self._generation(max((_number(n) for n in old), default=0) + 1)
