@@ -517,26 +517,54 @@ async def test_a_failed_rebuild_keeps_the_live_generation(indexes: IndexFactory)
 
 
 async def rebuild_while(
-    index: SearchIndex, documents: Sequence[IndexDocument], writes: Callable[[], Awaitable[None]]
+    index: SearchIndex,
+    documents: Sequence[IndexDocument],
+    writes: Callable[[SearchIndex], Awaitable[None]],
 ) -> None:
-    """Rebuild from ``documents``, running ``writes`` once the build has read them all
-    and before it may swap. Where the engine lets writes wait for the build (FTS5's one
+    """Rebuild from ``documents``; once the build has read them all, and before it may
+    swap, ``writes`` runs on its own thread, event loop and handle on the same index, as
+    another process would. Where the engine makes writes wait for the build (FTS5's one
     writer at a time), they finish after it; either way they must not be lost."""
-    read_all, resume = threading.Event(), threading.Event()
+    finished, failures = threading.Event(), list[BaseException]()
+
+    def write_elsewhere() -> None:
+        async def run() -> None:
+            other = _twin(index)
+            try:
+                await writes(other)
+            finally:
+                await other.close()
+
+        try:
+            asyncio.run(run())
+        except BaseException as error:  # re-raised by the test, on its own thread
+            failures.append(error)
+        finally:
+            finished.set()
+
+    writer = threading.Thread(target=write_elsewhere)
 
     def paused() -> Iterator[IndexDocument]:
         yield from documents
-        read_all.set()
-        resume.wait(timeout=60)
+        writer.start()
+        finished.wait(timeout=3)
 
-    build = asyncio.create_task(index.rebuild(paused()))
-    assert await asyncio.to_thread(read_all.wait, 60)
-    during = asyncio.create_task(writes())
-    await asyncio.wait({during}, timeout=3)
-    resume.set()
-    await build
-    await during
+    await index.rebuild(paused())
+    await asyncio.to_thread(writer.join, 60)
+    if failures:
+        raise failures[0]
     await index.refresh()
+
+
+def _twin(index: SearchIndex) -> SearchIndex:
+    """A second handle on the same index."""
+    from indexing.search.elastic import ElasticsearchIndex
+    from indexing.search.fts import SqliteSearchIndex
+
+    if isinstance(index, SqliteSearchIndex):
+        return SqliteSearchIndex(index._path)
+    assert isinstance(index, ElasticsearchIndex)
+    return ElasticsearchIndex(ES_URL, index=index._alias)
 
 
 async def test_writes_during_a_rebuild_reach_the_new_generation(indexes: IndexFactory) -> None:
@@ -545,11 +573,11 @@ async def test_writes_during_a_rebuild_reach_the_new_generation(indexes: IndexFa
     index = await indexes()
     await load(index, granted, purged)
 
-    async def writes() -> None:
+    async def writes(elsewhere: SearchIndex) -> None:
         # The build read these rows before: a revoked grant, a purge, a new deposit.
-        assert await index.upsert(replace(granted, grants=(), row_version=2))
-        await index.delete("purged")
-        assert await index.upsert(make_doc("deposited", "ngân sách"))
+        assert await elsewhere.upsert(replace(granted, grants=(), row_version=2))
+        await elsewhere.delete("purged")
+        assert await elsewhere.upsert(make_doc("deposited", "ngân sách"))
 
     await rebuild_while(index, [granted, purged], writes)
     assert sorted([v async for v in index.get_versions()]) == [("deposited", 1), ("granted", 2)]
