@@ -175,7 +175,11 @@ class SearchIndex(Protocol):
         ...
 
     async def rebuild(self, documents: Iterable[IndexDocument]) -> int:
-        """Build a fresh generation from ``documents`` and swap it in atomically."""
+        """Build a fresh generation from ``documents`` and swap it in atomically.
+
+        Writes made while it runs (upserts, deletes) reach the generation swapped in,
+        so ``documents`` is read only once the build receives them, lazily, in a
+        worker thread. Returns how many documents the build itself wrote."""
         ...
 
     async def refresh(self) -> None:

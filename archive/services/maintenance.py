@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -25,23 +25,38 @@ async def reindex(settings: Settings, *, progress: bool = False) -> int:
         await services.close()
 
 
-async def rebuild_index(services: Services, *, progress: bool = False) -> int:
-    total = await asyncio.to_thread(services.records.count, UNRESTRICTED)
-    documents = _documents(services)
+async def rebuild_index(
+    services: Services, *, progress: bool = False, on_read: Callable[[IndexDocument], None] | None = None
+) -> int:
+    """Build a new index generation from the database and swap it in.
+
+    Records are read lazily, while the index already sends every write to the new
+    generation too (see ``SearchIndex.rebuild``): a grant revoked, a record deposited
+    or purged during the build reaches the generation that is swapped in. Returns the
+    documents the build itself wrote (a concurrent write of a newer version counts
+    there instead). ``on_read`` sees each document as it is read, in the reading
+    thread: a pausable point for tests.
+    """
     if not progress:
-        return await services.index.rebuild(documents)
+        return await services.index.rebuild(_documents(services, on_read))
+    total = await asyncio.to_thread(services.records.count, UNRESTRICTED)
     columns = (TextColumn("reindexing"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=Console(stderr=True)) as bar:
         task = bar.add_task("reindex", total=total)
 
-        def counted() -> Iterator[IndexDocument]:
-            for doc in documents:
-                bar.advance(task)
-                yield doc
+        def counted(doc: IndexDocument) -> None:
+            bar.advance(task)
+            if on_read is not None:
+                on_read(doc)
 
-        return await services.index.rebuild(counted())
+        return await services.index.rebuild(_documents(services, counted))
 
 
-def _documents(services: Services) -> Iterator[IndexDocument]:
+def _documents(
+    services: Services, on_read: Callable[[IndexDocument], None] | None
+) -> Iterator[IndexDocument]:
     for record in services.records.iter_all():
-        yield index_document_of(services, record)
+        document = index_document_of(services, record)
+        if on_read is not None:
+            on_read(document)
+        yield document

@@ -7,6 +7,9 @@ from typing import Any
 from archive.domain.search import IndexDocument
 from archive.domain.text import fold, nfc, normalize_document_number
 
+DELETED_VERSION = 2**62
+"""External version of a delete in a generation being built: above any row version."""
+
 
 def source(doc: IndexDocument) -> dict[str, Any]:
     """The stored document: keyword fields for filters and facets, text twice."""
@@ -36,6 +39,27 @@ def source(doc: IndexDocument) -> dict[str, Any]:
         "meta_folded": [fold(m) for m in meta],
         "pages": [{"number": p.number, "exact": nfc(p.text), "folded": fold(nfc(p.text))} for p in pages],
     }
+
+
+def upsert_actions(alias: str, building: str, documents: list[IndexDocument]) -> list[dict[str, Any]]:
+    """Each document to the live alias, then to the generation being built (paired)."""
+    actions: list[dict[str, Any]] = []
+    for doc in documents:
+        for target in (alias, building):
+            actions += bulk_actions(target, [doc])
+    return actions
+
+
+def delete_actions(alias: str, building: str, record_id: str) -> list[dict[str, Any]]:
+    """A delete on the live alias, and a tombstone in the generation being built.
+
+    The tombstone is a document (``{"deleted": true}``, no access fields, so no scope
+    ever matches it) at an external version above any row version: the build cannot
+    write the record back, and the document is removed after the swap. Not a versioned
+    delete: Elasticsearch creates a missing index for those, ``require_alias`` or not.
+    """
+    tombstone = {"_index": building, "_id": record_id, "version": DELETED_VERSION, "version_type": "external"}
+    return [{"delete": {"_index": alias, "_id": record_id}}, {"index": tombstone}, {"deleted": True}]
 
 
 def bulk_actions(index: str, documents: list[IndexDocument]) -> list[dict[str, Any]]:

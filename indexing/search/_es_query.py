@@ -15,14 +15,12 @@ from typing import Any
 from archive.domain.access import ReadScope
 from archive.domain.search import SearchFilter, SearchRequest
 from indexing.search._highlight import CLOSE, OPEN
+from indexing.search._scoring import HIGHLIGHT_PAGES, NUMBER_WEIGHT, SPELLINGS, Spelling
 from indexing.search._terms import CompiledQuery, Needle
 
 JSON = dict[str, Any]
 
-EXACT_BOOST = 2.0
-NUMBER_BOOST = 10.0
 FACET_SIZE = 50
-HIGHLIGHT_PAGES = 3
 SORT: list[JSON] = [
     {"_score": {"order": "desc"}},
     {"issue_date": {"order": "desc"}},
@@ -49,6 +47,7 @@ MAPPINGS: JSON = {
         "grants": _KEYWORD,
         "signed": {"type": "boolean"},
         "signature_valid": {"type": "boolean"},
+        "deleted": {"type": "boolean"},  # a tombstone while a rebuild runs (see _es_documents)
         "meta_exact": _TEXT,
         "meta_folded": _TEXT,
         "pages": {
@@ -87,13 +86,20 @@ def search_body(request: SearchRequest, query: CompiledQuery, after: list[Any] |
 
 
 def _query(request: SearchRequest, query: CompiledQuery) -> JSON:
+    # Matching is a filter; the score comes only from the ``should`` clauses, which
+    # count occurrences inside each record (see ``_scoring``). The engine's own
+    # relevance (BM25) never reaches a hit: its statistics cover every record.
     clauses: JSON = {"filter": [scope_query(request.scope), *filter_queries(request.filter)]}
+    should: list[JSON] = []
     if not query.match_all:
-        clauses["must"] = [_matched(query)]
+        clauses["filter"].append(_matched(query))
+        should += _scores(query)
     if query.excluded:
         clauses["must_not"] = [_needle(n) for n in query.excluded]
     if request.with_highlights and query.text_needles:
-        clauses["should"] = [_highlighted_pages(query.text_needles)]
+        should.append(_highlighted_pages(query.text_needles))
+    if should:
+        clauses["should"] = should
     return {"bool": clauses}
 
 
@@ -102,44 +108,55 @@ def _matched(query: CompiledQuery) -> JSON:
         return {"match_none": {}}
     return {
         "bool": {
-            "should": [{"bool": {"must": [_needle(n) for n in c]}} for c in query.clauses],
+            "should": [{"bool": {"filter": [_needle(n) for n in c]}} for c in query.clauses],
             "minimum_should_match": 1,
         }
     }
 
 
 def _needle(needle: Needle) -> JSON:
-    """One term: matched on folded text anywhere, scored up where diacritics match too."""
+    """Where one term matches: the folded text anywhere, or the normalised number."""
     if needle.number_key is not None:
-        term = {"term": {"document_number_key": needle.number_key}}
-        return {"constant_score": {"filter": term, "boost": NUMBER_BOOST}}
-    pages = {
-        "bool": {
-            "should": [
-                _phrase("pages.folded", needle.folded_text),
-                _phrase("pages.exact", needle.text, EXACT_BOOST),
-            ],
-            "minimum_should_match": 1,
-        }
-    }
+        return {"term": {"document_number_key": needle.number_key}}
+    pages = {"nested": {"path": "pages", "query": _phrase("pages.folded", needle.folded_text)}}
     return {
         "bool": {
-            "should": [
-                _phrase("meta_folded", needle.folded_text),
-                _phrase("meta_exact", needle.text, EXACT_BOOST),
-                {"nested": {"path": "pages", "query": pages, "score_mode": "sum"}},
-            ],
+            "should": [_phrase("meta_folded", needle.folded_text), pages],
             "minimum_should_match": 1,
         }
     }
 
 
-def _phrase(field: str, text: str, boost: float = 1.0) -> JSON:
-    return {"match_phrase": {field: {"query": text, "boost": boost}}}
+def _scores(query: CompiledQuery) -> list[JSON]:
+    """``_scoring``'s model: per needle and spelling, its weight once for the metadata
+    and once per page that hold it; the number weight when a number term matches."""
+    scores: list[JSON] = []
+    for needle in query.text_needles:
+        for spelling in SPELLINGS:
+            scores.append(_counted(f"meta_{spelling.column}", needle, spelling))
+        per_page = [_counted(f"pages.{s.column}", needle, s) for s in SPELLINGS]
+        scores.append(
+            {"nested": {"path": "pages", "query": {"bool": {"should": per_page}}, "score_mode": "sum"}}
+        )
+    if query.number_keys:
+        numbers = {"terms": {"document_number_key": list(query.number_keys)}}
+        scores.append({"constant_score": {"filter": numbers, "boost": NUMBER_WEIGHT}})
+    return scores
+
+
+def _counted(field: str, needle: Needle, spelling: Spelling) -> JSON:
+    """A fixed weight when the phrase occurs in ``field``: constant, so no BM25 statistic."""
+    phrase = _phrase(field, spelling.text(needle))
+    return {"constant_score": {"filter": phrase, "boost": spelling.weight}}
+
+
+def _phrase(field: str, text: str) -> JSON:
+    return {"match_phrase": {field: {"query": text}}}
 
 
 def _highlighted_pages(needles: tuple[Needle, ...]) -> JSON:
-    """A zero-weight clause whose inner hits carry the best pages and their snippets."""
+    """A zero-weight clause whose inner hits carry the best pages and their snippets:
+    the pages holding the most needles, then page order (``_scoring``)."""
     highlight = {
         # The unified highlighter cuts at sentences, and folded text is lower case, so
         # it finds no sentence ends and drops matches; the plain one cuts by size.
@@ -149,14 +166,19 @@ def _highlighted_pages(needles: tuple[Needle, ...]) -> JSON:
         "number_of_fragments": 1,
         "fragment_size": 160,
     }
+    found = [
+        {"constant_score": {"filter": _phrase("pages.folded", n.folded_text), "boost": 1.0}} for n in needles
+    ]
     return {
         "nested": {
             "path": "pages",
             "boost": 0,
-            "query": {"bool": {"should": [_phrase("pages.folded", n.folded_text) for n in needles]}},
+            "score_mode": "sum",
+            "query": {"bool": {"should": found}},
             "inner_hits": {
                 "name": "pages",
                 "size": HIGHLIGHT_PAGES,
+                "sort": [{"_score": {"order": "desc"}}, {"pages.number": {"order": "asc"}}],
                 "_source": {"includes": ["pages.number", "pages.exact"]},
                 "highlight": {"fields": {"pages.folded": highlight}},
             },

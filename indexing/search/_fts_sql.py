@@ -16,11 +16,10 @@ from typing import Any
 
 from archive.domain.access import ReadScope
 from archive.domain.search import SearchFilter, SearchRequest
+from indexing.search._scoring import HIGHLIGHT_PAGES, NUMBER_WEIGHT, SPELLINGS, Spelling
 from indexing.search._terms import CompiledQuery, Needle
 
 SLOT_BITS = 20
-NUMBER_BOOST = 10.0
-EXACT_WEIGHT = 2.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -163,18 +162,18 @@ def base(request: SearchRequest, query: CompiledQuery) -> Sql:
 
 
 def scored(request: SearchRequest, query: CompiledQuery) -> Sql:
-    """The request's records with ``score``: folded bm25, plus exact bm25 weighted up,
-    plus a fixed boost for a document-number match."""
+    """The request's records with ``score``, as ``_scoring`` defines it: a fixed weight
+    per (needle, spelling, unit) found, plus one for a document-number match."""
     w = where(request, query)
     if query.match_all:
         return Sql(f"SELECT d.*, 0.0 AS score FROM docs d WHERE {w.text}", w.params)
-    parts = [_text_scores("exact", query, EXACT_WEIGHT), _text_scores("folded", query, 1.0)]
+    parts = [_unit_weights(n, s) for n in query.text_needles for s in SPELLINGS]
     if query.number_keys:
         keys = query.number_keys
         parts.append(
             Sql(
                 f"SELECT doc_key, ? AS s FROM docs WHERE document_number_key IN ({_marks(keys)})",
-                [NUMBER_BOOST, *keys],
+                [NUMBER_WEIGHT, *keys],
             )
         )
     union = " UNION ALL ".join(f"SELECT doc_key, s FROM ({p.text})" for p in parts)
@@ -188,16 +187,30 @@ def scored(request: SearchRequest, query: CompiledQuery) -> Sql:
     )
 
 
-def _text_scores(column: str, query: CompiledQuery, weight: float) -> Sql:
-    needles = query.text_needles
-    if not needles:
-        return Sql("SELECT NULL AS doc_key, 0.0 AS s WHERE 0")
-    expression = " OR ".join(phrase(column, n.exact if column == "exact" else n.folded) for n in needles)
-    # bm25() cannot sit inside an aggregate; LIMIT -1 stops SQLite flattening this into one.
+def _unit_weights(needle: Needle, spelling: Spelling) -> Sql:
+    """``spelling.weight`` once per unit (the metadata rows, page 0, are one unit) holding
+    ``needle``: a count within the record only, never a statistic of the collection."""
     return Sql(
-        f"SELECT rowid >> {SLOT_BITS} AS doc_key, ? * -bm25(texts) AS s"
-        " FROM texts WHERE texts MATCH ? LIMIT -1",
-        [weight, expression],
+        f"SELECT doc_key, ? AS s FROM (SELECT DISTINCT rowid >> {SLOT_BITS} AS doc_key, page"
+        " FROM texts WHERE texts MATCH ?)",
+        [spelling.weight, phrase(spelling.column, spelling.words(needle))],
+    )
+
+
+def best_pages(query: CompiledQuery, doc_key: int) -> Sql:
+    """rowids of the record's pages to highlight: most needles found (folded), then page order."""
+    low, high = doc_key << SLOT_BITS, ((doc_key + 1) << SLOT_BITS) - 1
+    parts = [
+        Sql(
+            "SELECT rowid, page FROM texts WHERE texts MATCH ? AND rowid BETWEEN ? AND ? AND page > 0",
+            [phrase("folded", n.folded), low, high],
+        )
+        for n in query.text_needles
+    ]
+    union = " UNION ALL ".join(p.text for p in parts)
+    return Sql(
+        f"SELECT rowid FROM ({union}) GROUP BY rowid ORDER BY COUNT(*) DESC, MIN(page) ASC LIMIT ?",
+        [*(x for p in parts for x in p.params), HIGHLIGHT_PAGES],
     )
 
 

@@ -4,13 +4,27 @@ The index is versioned behind an alias: ``records`` points at ``records-v1``;
 ``rebuild`` fills ``records-v2`` and swaps the alias in one ``_aliases`` call.
 Every generation is created from one index template. Writes are versioned
 externally by the record's row version, so a replayed or stale write is refused
-by the engine itself (HTTP 409), whatever order workers deliver them in. Writes
-that arrive while a rebuild runs land in the old generation; ``archive reconcile``
-repairs that drift.
+by the engine itself (HTTP 409), whatever order workers deliver them in.
+
+Writes made while a rebuild runs reach both generations. The generation being
+built carries a second alias, ``records-building``, for as long as the build runs,
+and every write goes to both aliases in one bulk request (``require_alias``: no
+index is ever created by a write; while no build runs the second target is simply
+missing). A dual write rather than a replay of the changes before the swap: it
+needs no change log and no second pass, works across every process that writes
+(API, workers, CLI), and leaves no moment between a replay and the swap in which a
+write could still be lost. Why nothing is missed: a writer reads the record from
+the database before it writes the index, and the build reads the database only
+after the alias is in place, so a writer that did not see the alias wrote a
+version the build reads anyway. A delete leaves a tombstone in the new generation
+(an external version above any row version, kept while the build runs), so the
+build cannot bring back a record purged after it read its row; those tombstones
+match no scope and are removed right after the swap.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -21,7 +35,6 @@ from elasticsearch import (
     ApiError,
     AsyncElasticsearch,
     BadRequestError,
-    ConflictError,
     NotFoundError,
     TransportError,
 )
@@ -38,12 +51,15 @@ from archive.domain.search import (
     SortKey,
 )
 from indexing.search import _es_query as q
-from indexing.search._es_documents import bulk_actions, source
+from indexing.search._es_documents import bulk_actions, delete_actions, upsert_actions
 from indexing.search._highlight import render
 from indexing.search._terms import compile_query
 
 BATCH_SIZE = 500
 VERSIONS_PAGE = 1000
+BUILD_SETTINGS = {"refresh_interval": "-1", "gc_deletes": "7d"}
+"""No refreshes while loading (nothing searches it yet); tombstones outlive the build."""
+LIVE_SETTINGS = {"refresh_interval": None, "gc_deletes": None}
 
 
 class ElasticsearchIndex:
@@ -61,6 +77,7 @@ class ElasticsearchIndex:
     ) -> None:
         self._url = url
         self._alias = index
+        self._building = f"{index}-building"
         self._replicas = replicas
         self._timeout = request_timeout
         self._es: AsyncElasticsearch | None = None
@@ -95,25 +112,17 @@ class ElasticsearchIndex:
             raise ServiceUnavailable(f"the search index {self._alias} does not exist")
 
     async def upsert(self, document: IndexDocument) -> bool:
-        with _translated():
-            try:
-                await self._client.index(
-                    index=self._alias,
-                    id=document.record_id,
-                    document=source(document),
-                    version=document.row_version,
-                    version_type="external",
-                )
-            except ConflictError:
-                return False
-        return True
+        return await self.upsert_many([document]) == 1
 
     async def upsert_many(self, documents: Iterable[IndexDocument]) -> int:
-        return await self._bulk(self._alias, documents)
+        written = 0
+        iterator = iter(documents)
+        while batch := list(islice(iterator, BATCH_SIZE)):
+            written += await self._write(upsert_actions(self._alias, self._building, batch))
+        return written
 
     async def delete(self, record_id: str) -> None:
-        with _translated(), suppress(NotFoundError):  # already gone: deleting is idempotent
-            await self._client.delete(index=self._alias, id=record_id)
+        await self._write(delete_actions(self._alias, self._building, record_id))
 
     async def search(self, request: SearchRequest) -> SearchResult:
         after = _check_sort_key(request.after)
@@ -142,22 +151,60 @@ class ElasticsearchIndex:
             after = hits[-1]["sort"]
 
     async def rebuild(self, documents: Iterable[IndexDocument]) -> int:
+        """Fill a new generation while writes reach both, then swap the alias to it.
+
+        ``documents`` is read only once the new generation receives writes (see the
+        module docstring), in a worker thread: it may read the database lazily.
+        """
+        await self.ensure_ready()  # the template this code expects (tombstones need its mapping)
         with _translated():
             old = await self._generations()
             fresh = self._generation(max((_number(n) for n in old), default=0) + 1)
-            # No refreshes while loading: the new generation is not searched yet.
-            await self._client.indices.create(index=fresh, settings={"refresh_interval": "-1"})
-        written = await self._bulk(fresh, documents)
+            await self._client.indices.create(index=fresh, settings=BUILD_SETTINGS)
+            # Moved, not added: a build that crashed may have left the alias behind.
+            await self._client.indices.update_aliases(
+                actions=[
+                    {"remove": {"index": f"{self._alias}-v*", "alias": self._building, "must_exist": False}},
+                    {"add": {"index": fresh, "alias": self._building}},
+                ]
+            )
+        try:
+            written = await self._load(iter(documents))
+        except BaseException:
+            with _translated():  # no half-built generation left taking dual writes
+                await self._client.indices.delete(index=fresh)
+            raise
         with _translated():
-            await self._client.indices.put_settings(index=fresh, settings={"refresh_interval": None})
+            await self._client.indices.put_settings(index=fresh, settings=LIVE_SETTINGS)
             await self._client.indices.refresh(index=fresh)
-            current = await self._aliased()
-            actions: list[dict[str, Any]] = [{"remove": {"index": n, "alias": self._alias}} for n in current]
-            actions.append({"add": {"index": fresh, "alias": self._alias}})
-            await self._client.indices.update_aliases(actions=actions)
+            await self._swap(fresh)
+            await self._drop_tombstones(fresh)
             if old:
                 await self._client.indices.delete(index=",".join(old))
         return written
+
+    async def _load(self, documents: Iterator[IndexDocument]) -> int:
+        """Bulk ``documents`` into the generation being built, read in a worker thread.
+        Through its alias, so a write never creates an index if the build was abandoned."""
+        written = 0
+        while batch := await asyncio.to_thread(lambda: list(islice(documents, BATCH_SIZE))):
+            with _translated():
+                actions = bulk_actions(self._building, batch)
+                response = await self._client.bulk(operations=actions, require_alias=True)
+            written += _count_written(response.body["items"])
+        return written
+
+    async def _swap(self, fresh: str) -> None:
+        """Point the alias at ``fresh`` and end the dual writes, in one atomic call."""
+        if await self._aliased(self._building) != [fresh]:
+            await self._client.indices.delete(index=fresh)
+            raise ServiceUnavailable("another rebuild took over the index; this one was abandoned")
+        actions: list[dict[str, Any]] = [
+            {"remove": {"index": n, "alias": self._alias}} for n in await self._aliased(self._alias)
+        ]
+        actions.append({"add": {"index": fresh, "alias": self._alias}})
+        actions.append({"remove": {"index": fresh, "alias": self._building}})
+        await self._client.indices.update_aliases(actions=actions)
 
     async def refresh(self) -> None:
         with _translated():
@@ -188,21 +235,34 @@ class ElasticsearchIndex:
         pattern = re.compile(rf"^{re.escape(self._alias)}-v\d+$")
         return sorted(n for n in response.body if pattern.match(n))
 
-    async def _aliased(self) -> list[str]:
+    async def _drop_tombstones(self, index: str) -> None:
+        """Delete the build's tombstones (no ``_delete_by_query``: the distribution we
+        run has no reindex module). A delete from now on is a plain one."""
+        while True:
+            response = await self._client.search(
+                index=index, query={"term": {"deleted": True}}, size=VERSIONS_PAGE, source=False
+            )
+            hits = response.body["hits"]["hits"]
+            if not hits:
+                return
+            actions = [{"delete": {"_index": index, "_id": h["_id"]}} for h in hits]
+            await self._client.bulk(operations=actions, refresh=True)
+
+    async def _aliased(self, alias: str) -> list[str]:
         try:
-            response = await self._client.indices.get_alias(name=self._alias)
+            response = await self._client.indices.get_alias(name=alias)
         except NotFoundError:
             return []
         return sorted(response.body)
 
-    async def _bulk(self, index: str, documents: Iterable[IndexDocument]) -> int:
-        written = 0
-        iterator = iter(documents)
-        while batch := list(islice(iterator, BATCH_SIZE)):
-            with _translated():
-                response = await self._client.bulk(operations=bulk_actions(index, batch))
-            written += _count_written(response.body["items"])
-        return written
+    async def _write(self, actions: list[dict[str, Any]]) -> int:
+        """Send paired writes (live alias, building alias); count those the live one took."""
+        with _translated():
+            response = await self._client.bulk(operations=actions, require_alias=True)
+        items = response.body["items"]
+        for item in items[1::2]:
+            _check_building(item)
+        return _count_written(items[0::2])
 
 
 def _number(name: str) -> int:
@@ -210,16 +270,26 @@ def _number(name: str) -> int:
 
 
 def _count_written(items: list[dict[str, Any]]) -> int:
-    """Successful writes; a 409 is a stale write, anything else a failure."""
+    """Documents indexed; a 409 is a stale write and a 404 without error a delete of
+    nothing, both fine; anything else is a failure."""
     written = 0
     for item in items:
-        status = item["index"]["status"]
+        [(kind, outcome)] = item.items()
+        status = outcome["status"]
         if status in (200, 201):
-            written += 1
-        elif status != 409:
-            reason = item["index"].get("error", {}).get("reason", "unknown")
-            raise ServiceUnavailable(f"the search index refused a document: {reason}")
+            written += kind == "index"
+        elif status != 409 and not (status == 404 and "error" not in outcome):
+            reason = outcome.get("error", {}).get("reason", "unknown")
+            raise ServiceUnavailable(f"the search index refused a write: {reason}")
     return written
+
+
+def _check_building(item: dict[str, Any]) -> None:
+    """A write to the generation being built: a missing alias means no build runs."""
+    [outcome] = item.values()
+    if outcome.get("error", {}).get("type") == "index_not_found_exception":
+        return
+    _count_written([item])
 
 
 @contextmanager

@@ -4,6 +4,13 @@ Every call opens its own connection in a worker thread, so the index is safe to
 use from the event loop and from any thread. WAL mode lets searches run while a
 write is in progress; ``rebuild`` replaces everything in one transaction, so a
 reader sees either the old generation or the new one.
+
+Writes made while a rebuild runs are never lost: SQLite has one writer at a time,
+so they wait for the rebuild's commit and then apply on top of the new generation
+(versioned, so the rebuild's copy of a record never overrides a newer write). They
+wait up to ``WRITE_WAIT_SECONDS`` rather than the usual busy timeout: a grant revoked
+during a long rebuild must not fail after the database changed and leave the index
+behind. A rebuild that dies releases its lock with its process.
 """
 
 from __future__ import annotations
@@ -38,8 +45,11 @@ from indexing.search._terms import CompiledQuery, compile_query
 T = TypeVar("T")
 BATCH_SIZE = 500
 FACET_SIZE = 50
-HIGHLIGHT_PAGES = 3
 SNIPPET_TOKENS = 24
+BUSY_SECONDS = 30
+"""How long a search or schema change waits for the write lock."""
+WRITE_WAIT_SECONDS = 3600
+"""How long a write waits for the write lock: as long as a rebuild may run."""
 
 
 class SqliteSearchIndex:
@@ -60,17 +70,17 @@ class SqliteSearchIndex:
             raise ServiceUnavailable(f"the search index {self._path.name} has no tables")
 
     async def upsert(self, document: IndexDocument) -> bool:
-        return await self._run(lambda db: _write_batch(db, [document])) == 1
+        return await self._run(lambda db: _write_batch(db, [document]), wait=WRITE_WAIT_SECONDS) == 1
 
     async def upsert_many(self, documents: Iterable[IndexDocument]) -> int:
         written = 0
         iterator = iter(documents)
         while batch := list(islice(iterator, BATCH_SIZE)):
-            written += await self._run(partial(_write_batch, documents=batch))
+            written += await self._run(partial(_write_batch, documents=batch), wait=WRITE_WAIT_SECONDS)
         return written
 
     async def delete(self, record_id: str) -> None:
-        await self._run(lambda db: _delete(db, record_id))
+        await self._run(lambda db: _delete(db, record_id), wait=WRITE_WAIT_SECONDS)
 
     async def search(self, request: SearchRequest) -> SearchResult:
         after = _check_sort_key(request.after)
@@ -92,22 +102,22 @@ class SqliteSearchIndex:
     async def close(self) -> None:
         """Nothing to do: connections live for one call."""
 
-    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        return await asyncio.to_thread(self._call, work)
+    async def _run(self, work: Callable[[sqlite3.Connection], T], *, wait: float = BUSY_SECONDS) -> T:
+        return await asyncio.to_thread(self._call, work, wait)
 
-    def _call(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def _call(self, work: Callable[[sqlite3.Connection], T], wait: float) -> T:
         try:
-            with _connect(self._path) as db:
+            with _connect(self._path, wait) as db:
                 return work(db)
         except sqlite3.OperationalError as error:
             raise ServiceUnavailable(f"the search index is not available: {error}") from error
 
 
 @contextmanager
-def _connect(path: Path) -> Iterator[sqlite3.Connection]:
+def _connect(path: Path, wait: float) -> Iterator[sqlite3.Connection]:
     # isolation_level=None: we issue BEGIN ourselves, so each write is one explicit transaction.
-    with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as db:
-        db.execute("PRAGMA busy_timeout = 30000")
+    with closing(sqlite3.connect(path, timeout=wait, isolation_level=None)) as db:
+        db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
         yield db
 
 
@@ -329,11 +339,12 @@ def _highlights(
     expression = " OR ".join(q.phrase("folded", n.folded) for n in needles)
     found: dict[int, tuple[Highlight, ...]] = {}
     for key in keys:
+        best = q.best_pages(query, key)
+        rowids = [int(r[0]) for r in db.execute(best.text, best.params)]
         rows = db.execute(
             f"SELECT page, exact, snippet(texts, 2, '{OPEN}', '{CLOSE}', '', {SNIPPET_TOKENS})"  # noqa: S608
-            " FROM texts WHERE texts MATCH ? AND rowid BETWEEN ? AND ? AND page > 0"
-            " ORDER BY rank LIMIT ?",
-            (expression, key << q.SLOT_BITS, ((key + 1) << q.SLOT_BITS) - 1, HIGHLIGHT_PAGES),
+            f" FROM texts WHERE texts MATCH ? AND rowid IN ({', '.join('?' for _ in rowids)})",
+            (expression, *rowids),
         ).fetchall()
         found[key] = tuple(
             sorted(

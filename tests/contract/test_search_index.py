@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import threading
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -172,6 +174,32 @@ async def test_exact_diacritics_rank_above_folded_matches(indexes: IndexFactory)
     )
     assert ids(await search(index, "chữ ký số")) == ["exact", "folded"]
     assert set(ids(await search(index, "chu ky so"))) == {"exact", "folded"}
+
+
+async def test_scores_count_units_with_fixed_weights(indexes: IndexFactory) -> None:
+    """``indexing.search._scoring``: 1 per unit (metadata, or a page) holding the folded
+    term, 2 more where it is spelled exactly, 10 for a number; nothing from other records."""
+    index = await indexes()
+    await load(
+        index,
+        make_doc(
+            "a", "chữ ký số và chu ky so", "khác", "chu ky so", subject="Về chữ ký số", number="123/QĐ-UBND"
+        ),
+        make_doc("other", "chữ ký số " * 30),
+    )
+    scores = {h.record_id: h.score for h in (await search(index, '"chữ ký số"')).hits}
+    assert scores == {"a": (1 + 2) + (1 + 2) + 1, "other": 1 + 2}
+    assert (await search(index, "123/QĐ-UBND")).hits[0].score == 10
+    [hit] = (await search(index, '"chu ky so" 123/QĐ-UBND')).hits
+    assert hit.score == 1 + (1 + 2) + (1 + 2) + 10
+
+
+async def test_highlights_come_from_the_pages_holding_most_terms(indexes: IndexFactory) -> None:
+    index = await indexes()
+    pages = ["thuế", "thuế", "đất đai", "thuế và đất đai", "thuế", "đất đai, thuế"]
+    await load(index, make_doc("a", *pages))
+    [hit] = (await search(index, "thuế đất")).hits
+    assert [h.page for h in hit.highlights] == [1, 4, 6]
 
 
 async def test_document_number_matches_exactly(indexes: IndexFactory) -> None:
@@ -471,6 +499,92 @@ async def test_rebuild_replaces_the_whole_index(indexes: IndexFactory) -> None:
     assert await index.upsert(make_doc("later", "văn bản"))
     await index.refresh()
     assert (await search(index, "văn bản")).total == 3
+
+
+async def test_a_failed_rebuild_keeps_the_live_generation(indexes: IndexFactory) -> None:
+    index = await indexes()
+    await load(index, make_doc("old", "văn bản"))
+
+    def broken() -> Iterator[IndexDocument]:
+        yield make_doc("new", "văn bản")
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        await index.rebuild(broken())
+    assert await index.upsert(make_doc("later", "văn bản"))
+    await index.refresh()
+    assert sorted(ids(await search(index, "văn bản"))) == ["later", "old"]
+
+
+async def rebuild_while(
+    index: SearchIndex,
+    documents: Sequence[IndexDocument],
+    writes: Callable[[SearchIndex], Awaitable[None]],
+) -> None:
+    """Rebuild from ``documents``; once the build has read them all, and before it may
+    swap, ``writes`` runs on its own thread, event loop and handle on the same index, as
+    another process would. Where the engine makes writes wait for the build (FTS5's one
+    writer at a time), they finish after it; either way they must not be lost."""
+    finished, failures = threading.Event(), list[BaseException]()
+
+    def write_elsewhere() -> None:
+        async def run() -> None:
+            other = _twin(index)
+            try:
+                await writes(other)
+            finally:
+                await other.close()
+
+        try:
+            asyncio.run(run())
+        except BaseException as error:  # re-raised by the test, on its own thread
+            failures.append(error)
+        finally:
+            finished.set()
+
+    writer = threading.Thread(target=write_elsewhere)
+
+    def paused() -> Iterator[IndexDocument]:
+        yield from documents
+        writer.start()
+        finished.wait(timeout=3)
+
+    await index.rebuild(paused())
+    await asyncio.to_thread(writer.join, 60)
+    if failures:
+        raise failures[0]
+    await index.refresh()
+
+
+def _twin(index: SearchIndex) -> SearchIndex:
+    """A second handle on the same index."""
+    from indexing.search.elastic import ElasticsearchIndex
+    from indexing.search.fts import SqliteSearchIndex
+
+    if isinstance(index, SqliteSearchIndex):
+        return SqliteSearchIndex(index._path)
+    assert isinstance(index, ElasticsearchIndex)
+    return ElasticsearchIndex(ES_URL, index=index._alias)
+
+
+async def test_writes_during_a_rebuild_reach_the_new_generation(indexes: IndexFactory) -> None:
+    granted = make_doc("granted", "ngân sách", agency="B", grants=("user:u1",))
+    purged = make_doc("purged", "ngân sách", agency="B")
+    index = await indexes()
+    await load(index, granted, purged)
+
+    async def writes(elsewhere: SearchIndex) -> None:
+        # The build read these rows before: a revoked grant, a purge, a new deposit.
+        assert await elsewhere.upsert(replace(granted, grants=(), row_version=2))
+        await elsewhere.delete("purged")
+        assert await elsewhere.upsert(make_doc("deposited", "ngân sách"))
+
+    await rebuild_while(index, [granted, purged], writes)
+    assert sorted([v async for v in index.get_versions()]) == [("deposited", 1), ("granted", 2)]
+    assert ids(await search(index, "ngan sach", scope=SCOPES["granted-user"])) == []
+    assert await index.upsert(make_doc("after", "ngân sách"))  # writes go on after the swap
+    await index.refresh()
+    assert (await search(index, "ngân sách")).total == 3
 
 
 # --- failures -----------------------------------------------------------------------------
