@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from archive.cli_access import apikey_app, audit_app
+from archive.domain.access import Principal, Role
 from archive.domain.jobs import JobStatus
+from archive.domain.records import Classification
 from archive.settings import Settings
 
 app = typer.Typer(help="Headless GraphQL records archive.", no_args_is_help=True, add_completion=False)
@@ -44,6 +46,7 @@ def serve(
     settings = _settings()
     mode = "production" if settings.is_production else "development (GraphiQL on)"
     err.print(f"[bold]archive[/] {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
+    err.print(f"[bold]archive[/] {settings.describe_two_person_rule()}")
     uvicorn.run(
         "archive.app:create_app",
         factory=True,
@@ -74,7 +77,9 @@ def worker(
     """Process deposits: seal, verify signatures, extract text / OCR, index."""
     from archive.worker_processes import run_workers
 
-    raise typer.Exit(run_workers(_settings(), processes=processes, once=once))
+    settings = _settings()
+    err.print(f"[bold]archive worker[/] {settings.describe_two_person_rule()}")
+    raise typer.Exit(run_workers(settings, processes=processes, once=once))
 
 
 @app.command("import")
@@ -135,9 +140,17 @@ def jobs_retry(job_id: Annotated[int, typer.Argument(help="A failed job's id.")]
 @app.command()
 def reindex() -> None:
     """Rebuild the search index from the database and swap it in atomically."""
-    from archive.services.maintenance import reindex as run
+    from archive.factory import build_services
+    from archive.services.maintenance import rebuild_index
 
-    count = asyncio.run(run(_settings(), progress=True))
+    async def go() -> int:
+        services = await asyncio.to_thread(build_services, _settings())
+        try:
+            return await rebuild_index(services, progress=True)
+        finally:
+            await services.close()
+
+    count = asyncio.run(go())
     console.print(f"reindexed [bold]{count}[/] records")
 
 
@@ -170,19 +183,25 @@ def schema(
         output.write_text(text, encoding="utf-8")
 
 
-Actor = Annotated[str, typer.Option("--as", help="Who acts, for the audit trail.")]
+def _operator() -> Principal:
+    """Who a retention command acts as: the local operator, recorded as ``local:<os user>``.
 
-
-def _default_actor() -> str:
+    Whoever can run this command on the server already holds the database, so it acts
+    as an admin cleared for everything; the two-person rule still holds, so in
+    production a batch planned by one operator is approved by another.
+    """
     import getpass
 
-    return f"cli:{getpass.getuser()}"
+    return Principal(
+        subject=f"local:{getpass.getuser()}",
+        roles=frozenset({Role.ADMIN}),
+        clearance=Classification.TOP_SECRET,
+    )
 
 
 @retention_app.command("load")
 def retention_load(
     file: Annotated[Path, typer.Argument(help="Schedule file, JSON or TOML.")],
-    actor: Actor = "",
 ) -> None:
     """Upsert the rules (and dossiers) of a schedule file; affected records are recomputed and re-sealed."""
     from archive.domain.errors import ArchiveError
@@ -191,7 +210,7 @@ def retention_load(
 
     services = build_services(_settings())
     try:
-        change = load_schedule(services, file, actor=actor or _default_actor())
+        change = load_schedule(services, _operator(), file)
     except ArchiveError as exc:
         err.print(f"[red]{exc.code}[/]: {exc.message}")
         raise typer.Exit(1) from exc
@@ -202,10 +221,10 @@ def retention_load(
 def retention_rules() -> None:
     """List the retention schedule."""
     from archive.factory import build_services
-    from archive.services.retention import store
+    from archive.services.retention import rules
 
     table = Table("code", "title", "period", "trigger", "document types", "agencies")
-    for rule in store(build_services(_settings())).rules():
+    for rule in rules(build_services(_settings()), _operator()):
         period = "permanent" if rule.period_years is None else f"{rule.period_years} years"
         table.add_row(
             rule.code,
@@ -221,22 +240,25 @@ def retention_rules() -> None:
 @retention_app.command("plan")
 def retention_plan(
     export: Annotated[Path | None, typer.Option(help="Also write the batch here (.csv or .json).")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many records.")] = 1000,
-    actor: Actor = "",
+    limit: Annotated[int, typer.Option(help="At most this many records (1 to 10000).")] = 1000,
 ) -> None:
     """Propose a disposition batch: records past their disposal date, under no hold."""
+    from archive.domain.errors import ArchiveError
     from archive.factory import build_services
-    from archive.services.disposition import export as export_batch
-    from archive.services.disposition import plan
+    from archive.services.disposition import plan, render
 
-    batch = plan(build_services(_settings()), actor=actor or _default_actor(), limit=limit)
+    try:
+        batch = plan(build_services(_settings()), _operator(), limit=limit)
+    except ArchiveError as exc:
+        err.print(f"[red]{exc.code}[/]: {exc.message}")
+        raise typer.Exit(1) from exc
     if batch is None:
         console.print("nothing is due for disposition")
         return
     console.print(f"proposed batch [bold]{batch.id}[/] with {len(batch.items)} records")
     if export is not None:
         fmt = "json" if export.suffix.lower() == ".json" else "csv"
-        export.write_text(export_batch(batch, fmt), encoding="utf-8")
+        export.write_text(render(batch, fmt), encoding="utf-8")
         console.print(f"wrote {export}")
 
 
@@ -244,7 +266,6 @@ def retention_plan(
 def retention_approve(
     batch_id: Annotated[str, typer.Argument(help="The proposed batch.")],
     decision: Annotated[str, typer.Option(help="Reference of the destruction decision.")],
-    actor: Actor = "",
 ) -> None:
     """Approve a proposed batch under a decision reference."""
     from archive.domain.errors import ArchiveError
@@ -252,9 +273,7 @@ def retention_approve(
     from archive.services.disposition import approve
 
     try:
-        approve(
-            build_services(_settings()), batch_id, approver=actor or _default_actor(), decision_ref=decision
-        )
+        approve(build_services(_settings()), _operator(), batch_id, decision_ref=decision)
     except ArchiveError as exc:
         err.print(f"[red]{exc.code}[/]: {exc.message}")
         raise typer.Exit(1) from exc

@@ -31,6 +31,7 @@ from typing import Any
 from archive.domain.errors import MetadataInvalid
 
 CODE_MAX = 40
+PERIOD_MAX_YEARS = 200  # the longest fixed period a schedule may give; beyond that, keep permanently
 
 
 class Trigger(enum.Enum):
@@ -97,6 +98,17 @@ class Assignment:
     @property
     def permanent(self) -> bool:
         return self.disposal_date is None
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionState:
+    """A record as retention sees it: the facts, and what was last computed."""
+
+    facts: RetentionFacts
+    current: Assignment | None  # None: never computed
+    dossier_code: str | None
+    storage_key: str
+    version_id: str | None
 
 
 def select_rule(rules: Iterable[RetentionRule], facts: RetentionFacts) -> RetentionRule | None:
@@ -184,8 +196,8 @@ def parse_rule(item: object, *, where: str = "rule") -> RetentionRule:
     years = item.get("years")
     if permanent == (years is not None):
         raise MetadataInvalid(f"{where}.years", "give either years or permanent: true")
-    if years is not None and (not isinstance(years, int) or isinstance(years, bool) or years < 1):
-        raise MetadataInvalid(f"{where}.years", "must be a whole number of years, at least 1")
+    if years is not None and (not isinstance(years, int) or isinstance(years, bool) or not _period_ok(years)):
+        raise MetadataInvalid(f"{where}.years", f"must be a whole number of years, 1 to {PERIOD_MAX_YEARS}")
     rule = RetentionRule(
         code=code,
         title=_text(item, "title", where),
@@ -205,8 +217,10 @@ def validate_rule(rule: RetentionRule) -> RetentionRule:
         raise MetadataInvalid("code", f"must be 1 to {CODE_MAX} characters")
     if not rule.title.strip():
         raise MetadataInvalid("title", "is required")
-    if rule.period_years is not None and rule.period_years < 1:
-        raise MetadataInvalid("period_years", "must be at least 1 (or null for permanent)")
+    if rule.period_years is not None and not _period_ok(rule.period_years):
+        raise MetadataInvalid(
+            "period_years", f"must be 1 to {PERIOD_MAX_YEARS} years (or null for permanent)"
+        )
     return RetentionRule(
         code=code,
         title=unicodedata.normalize("NFC", rule.title).strip(),
@@ -216,6 +230,12 @@ def validate_rule(rule: RetentionRule) -> RetentionRule:
         agencies=tuple(a.strip() for a in rule.agencies),
         description=rule.description,
     )
+
+
+def _period_ok(years: int) -> bool:
+    # Bounded so that every disposal date stays a real date (year 9999 is the last):
+    # an unbounded period would make every later matching deposit fail to seal.
+    return 1 <= years <= PERIOD_MAX_YEARS
 
 
 def _parse_dossier(item: object, *, where: str) -> Dossier:
