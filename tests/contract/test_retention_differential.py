@@ -178,6 +178,7 @@ async def test_batches_exports_and_holds_show_hidden_records_as_absent(
             continue
         counts = {h.id: h.record_count for h in holds.listing(services, principal)}
         assert counts[full_hold] == counts[twin_hold] == len(visible)
+        assert holds.add_to_hold(services, principal, full_hold).hold.record_count == len(visible)
         listed = {b.id: [i.record_id for i in b.items] for b in disposition.listing(services, principal)}
         assert listed.get(everything) == ([r.id for r in sorted(visible, key=lambda r: r.id)] or None)
 

@@ -12,6 +12,9 @@ import csv
 import io
 import uuid
 
+import sqlalchemy as sa
+
+from archive.db.tables import RecordRow
 from archive.domain.access import UNRESTRICTED
 from archive.domain.records import Classification
 from archive.services import disposition
@@ -35,6 +38,7 @@ from tests.retention.scenario import (
     call,
     kept,
 )
+from tests.support.db import engine_of
 
 
 async def test_finding_1_another_agencys_manager_cannot_destroy_a_classified_record(
@@ -198,3 +202,23 @@ async def test_finding_8_retention_periods_are_bounded(services: Services) -> No
     assert (await call(services, ADMIN, rule, y=200)) == ({"upsertRetentionRule": {"codes": ["X"]}}, [])
     huge = await call(services, RM_B, "mutation { planDisposition(limit: 100000) { id } }")
     assert huge == ({"planDisposition": None}, ["VALIDATION"])
+
+
+async def test_the_purge_rechecks_the_record_as_it_stands_against_both_scopes(services: Services) -> None:
+    """Reclassified above the planner's clearance after approval: skipped, not destroyed."""
+    assert (await call(services, ADMIN, CATCH_ALL))[1] == []
+    own = await kept(services, "2", agency="B")
+    planned, _ = await call(services, RM_B, PLAN)
+    approved, errors = await call(services, ADMIN, APPROVE, id=planned["planDisposition"]["id"])
+    assert errors == [] and approved["approveDisposition"]["approvedBy"] == "admin-1"
+    with engine_of(services).begin() as conn:
+        conn.execute(
+            sa.update(RecordRow)
+            .where(RecordRow.id == own.id)  # type: ignore[arg-type]
+            .values(classification=int(Classification.SECRET))
+        )
+    report = await disposition.run(services)
+    assert report.skipped == [own.id] and report.destroyed == []
+    assert services.records.get(own.id, UNRESTRICTED) is not None
+    batch = services.disposition.get(planned["planDisposition"]["id"])
+    assert batch is not None and batch.items[0].note == "outside the planner's retention scope"
