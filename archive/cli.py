@@ -46,7 +46,7 @@ def serve(
     settings = _settings()
     mode = "production" if settings.is_production else "development (GraphiQL on)"
     err.print(f"[bold]archive[/] {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
-    err.print(f"[bold]archive[/] {settings.describe_two_person_rule()}")
+    err.print(f"[bold]archive[/] {settings.describe_two_person_rule()}", soft_wrap=True)
     uvicorn.run(
         "archive.app:create_app",
         factory=True,
@@ -78,7 +78,7 @@ def worker(
     from archive.worker_processes import run_workers
 
     settings = _settings()
-    err.print(f"[bold]archive worker[/] {settings.describe_two_person_rule()}")
+    err.print(f"[bold]archive worker[/] {settings.describe_two_person_rule()}", soft_wrap=True)
     raise typer.Exit(run_workers(settings, processes=processes, once=once))
 
 

@@ -55,3 +55,17 @@ def test_load_plan_approve_and_dry_run(data_dir: Path, tmp_path: Path) -> None:
     assert checked.exit_code == 0 and "ok 1, changed 0, missing 0, unreferenced 0" in checked.output
     reconciled = runner.invoke(app, ["reconcile"])
     assert reconciled.exit_code == 0 and "missing objects: 0" in reconciled.output
+
+
+def test_the_worker_says_whether_the_two_person_rule_is_on(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    development = runner.invoke(app, ["worker", "--once"])
+    assert development.exit_code == 0, development.output
+    assert "disposition two-person rule OFF (development default)" in development.output
+    monkeypatch.setenv("ARCHIVE_RETENTION_SEPARATE_APPROVER", "true")
+    forced = runner.invoke(app, ["worker", "--once"])
+    assert forced.exit_code == 0, forced.output
+    assert "disposition two-person rule on (ARCHIVE_RETENTION_SEPARATE_APPROVER)" in forced.output
