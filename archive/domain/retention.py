@@ -32,6 +32,10 @@ from archive.domain.errors import MetadataInvalid
 
 CODE_MAX = 40
 PERIOD_MAX_YEARS = 200  # the longest fixed period a schedule may give; beyond that, keep permanently
+TITLE_MAX = 300
+DESCRIPTION_MAX = 2000
+DOSSIER_CODE_MAX = 60
+MATCH_MAX = 100  # document types or agencies one rule may list
 
 
 class Trigger(enum.Enum):
@@ -215,8 +219,13 @@ def validate_rule(rule: RetentionRule) -> RetentionRule:
     code = unicodedata.normalize("NFC", rule.code).strip()
     if not code or len(code) > CODE_MAX:
         raise MetadataInvalid("code", f"must be 1 to {CODE_MAX} characters")
-    if not rule.title.strip():
-        raise MetadataInvalid("title", "is required")
+    if not rule.title.strip() or len(rule.title.strip()) > TITLE_MAX:
+        raise MetadataInvalid("title", f"is required, at most {TITLE_MAX} characters")
+    if len(rule.description) > DESCRIPTION_MAX:
+        raise MetadataInvalid("description", f"at most {DESCRIPTION_MAX} characters")
+    for name, values in (("document_types", rule.document_types), ("agencies", rule.agencies)):
+        if len(values) > MATCH_MAX or any(len(v) > TITLE_MAX for v in values):
+            raise MetadataInvalid(name, f"at most {MATCH_MAX} entries of at most {TITLE_MAX} characters")
     if rule.period_years is not None and not _period_ok(rule.period_years):
         raise MetadataInvalid(
             "period_years", f"must be 1 to {PERIOD_MAX_YEARS} years (or null for permanent)"
@@ -230,6 +239,16 @@ def validate_rule(rule: RetentionRule) -> RetentionRule:
         agencies=tuple(a.strip() for a in rule.agencies),
         description=rule.description,
     )
+
+
+def validate_dossier(dossier: Dossier) -> Dossier:
+    """The dossier with its code and title trimmed, or MetadataInvalid."""
+    code, title = dossier.code.strip(), dossier.title.strip()
+    if not code or len(code) > DOSSIER_CODE_MAX:
+        raise MetadataInvalid("code", f"a dossier needs a code of at most {DOSSIER_CODE_MAX} characters")
+    if not title or len(title) > TITLE_MAX:
+        raise MetadataInvalid("title", f"a dossier needs a title of at most {TITLE_MAX} characters")
+    return Dossier(code=code, title=title, closed_on=dossier.closed_on)
 
 
 def _period_ok(years: int) -> bool:

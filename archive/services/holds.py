@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from archive.domain.access import ManageScope, Principal
 from archive.domain.errors import MetadataInvalid, NotFound
-from archive.domain.holds import HoldChange, LegalHold, RecordSelector
+from archive.domain.holds import HoldChange, LegalHold, RecordSelector, validate_selector
 from archive.services import audit
 from archive.services.container import Services
 from archive.services.retention import apply_lock, check_id_count, require_manager, seal
@@ -52,6 +52,7 @@ def place_hold(
         if len(value.strip()) > TEXT_MAX[field]:
             raise MetadataInvalid(field, f"at most {TEXT_MAX[field]} characters")
     check_id_count(record_ids)
+    validate_selector(selector)  # before the hold exists: a refused request writes nothing
     hold = LegalHold(
         id=str(uuid.uuid4()),
         name=name.strip(),
@@ -86,6 +87,7 @@ def add_to_hold(
     """
     require_manager(principal)
     check_id_count(record_ids)
+    validate_selector(selector)
     scope = ManageScope.for_principal(principal)
     hold = services.holds.get(hold_id, scope)
     if hold is None or not hold.active:

@@ -41,6 +41,7 @@ from archive.domain.retention import (
     assign,
     lock_until,
     parse_schedule,
+    validate_dossier,
     validate_rule,
 )
 from archive.services import audit
@@ -252,8 +253,7 @@ def upsert_dossier(services: Services, principal: Principal, dossier: Dossier) -
 
 
 def _store_dossier(services: Services, principal: Principal, dossier: Dossier) -> list[str]:
-    if not dossier.code.strip() or not dossier.title.strip():
-        raise MetadataInvalid("code", "a dossier needs a code and a title")
+    dossier = validate_dossier(dossier)
     members = services.retention.dossier_members(dossier.code)
     scope = ManageScope.for_principal(principal)
     if services.retention.manageable(members, scope) != services.retention.manageable(members, MANAGE_ALL):

@@ -222,3 +222,22 @@ async def test_the_purge_rechecks_the_record_as_it_stands_against_both_scopes(se
     assert services.records.get(own.id, UNRESTRICTED) is not None
     batch = services.disposition.get(planned["planDisposition"]["id"])
     assert batch is not None and batch.items[0].note == "outside the planner's retention scope"
+
+
+async def test_finding_8_text_and_list_inputs_are_bounded_before_anything_is_written(
+    services: Services,
+) -> None:
+    long_title = "x" * 301
+    rule = (
+        f'mutation {{ upsertRetentionRule(rule: {{code: "T", title: "{long_title}", periodYears: 5}}) '
+        "{ codes } }"
+    )
+    assert (await call(services, ADMIN, rule)) == (None, ["VALIDATION"])
+    dossier = f'mutation {{ upsertDossier(code: "{"d" * 61}", title: "t") {{ codes }} }}'
+    assert (await call(services, ADMIN, dossier)) == (None, ["VALIDATION"])
+    many = {"agencyCodes": [f"A{n}" for n in range(101)]}
+    assert (await call(services, ADMIN, HOLD, sel=many)) == (None, ["VALIDATION"])
+    assert (await call(services, ADMIN, HOLDS)) == ({"legalHolds": []}, [])
+    ids = [str(uuid.uuid4()) for _ in range(10_001)]
+    assert (await call(services, ADMIN, HOLD, ids=ids)) == (None, ["VALIDATION"])
+    assert services.retention.rules() == [] and services.retention.dossiers() == []
