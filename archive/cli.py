@@ -16,7 +16,9 @@ from rich.table import Table
 from archive.cli_access import apikey_app, audit_app
 from archive.cli_backup import register as register_backup
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
+from archive.domain.access import Principal, Role
 from archive.domain.jobs import JobStatus
+from archive.domain.records import Classification
 from archive.settings import Settings
 
 app = typer.Typer(help="Headless GraphQL records archive.", no_args_is_help=True, add_completion=False)
@@ -51,6 +53,7 @@ def serve(
         requeue_at_start(settings)  # scans left PENDING_OCR, now that OCR may be installed
     mode = "production" if settings.is_production else "development (GraphiQL on)"
     problem(f"archive {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
+    problem(f"archive {settings.describe_two_person_rule()}")
     configure_logging(settings)
     uvicorn.run(
         "archive.app:create_served_app",
@@ -91,7 +94,9 @@ def worker(
     """Process deposits: seal, verify signatures, extract text / OCR, index."""
     from archive.worker_processes import run_workers
 
-    raise typer.Exit(run_workers(_settings(), processes=processes, once=once))
+    settings = _settings()
+    problem(f"archive worker {settings.describe_two_person_rule()}")
+    raise typer.Exit(run_workers(settings, processes=processes, once=once))
 
 
 @app.command("import")
@@ -207,9 +212,17 @@ OCR_INSTALL = "apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng
 @app.command()
 def reindex(as_json: JsonOption = False) -> None:
     """Rebuild the search index from the database and swap it in atomically."""
-    from archive.services.maintenance import reindex as run
+    from archive.factory import build_services
+    from archive.services.maintenance import rebuild_index
 
-    count = asyncio.run(run(_settings(), progress=not as_json))
+    async def go() -> int:
+        services = await asyncio.to_thread(build_services, _settings())
+        try:
+            return await rebuild_index(services, progress=not as_json)
+        finally:
+            await services.close()
+
+    count = asyncio.run(go())
     if as_json:
         print_json({"reindexed": count})
     else:
@@ -250,19 +263,30 @@ def schema(
         output.write_text(text, encoding="utf-8")
 
 
-Actor = Annotated[str, typer.Option("--as", help="Who acts, for the audit trail.")]
+def _operator() -> Principal:
+    """Who a retention command acts as: the local operator, recorded as ``local:<os user>``.
+
+    Whoever can run this command on the server already holds the database, so it acts
+    as an admin cleared for everything; the two-person rule still holds, so in
+    production a batch planned by one operator is approved by another.
+    """
+    import getpass
+
+    return Principal(
+        subject=f"local:{getpass.getuser()}",
+        roles=frozenset({Role.ADMIN}),
+        clearance=Classification.TOP_SECRET,
+    )
 
 
 def _default_actor() -> str:
-    import getpass
-
-    return f"cli:{getpass.getuser()}"
+    """The operator's name, for commands that record an actor but act on no record."""
+    return _operator().subject
 
 
 @retention_app.command("load")
 def retention_load(
     file: Annotated[Path, typer.Argument(help="Schedule file, JSON or TOML.")],
-    actor: Actor = "",
     as_json: JsonOption = False,
 ) -> None:
     """Upsert the rules (and dossiers) of a schedule file; affected records are recomputed and re-sealed."""
@@ -272,7 +296,7 @@ def retention_load(
 
     services = build_services(_settings())
     try:
-        change = load_schedule(services, file, actor=actor or _default_actor())
+        change = load_schedule(services, _operator(), file)
     except ArchiveError as exc:
         raise fail(exc.code, exc.message, as_json=as_json) from exc
     finally:
@@ -287,11 +311,13 @@ def retention_load(
 def retention_rules(as_json: JsonOption = False) -> None:
     """List the retention schedule."""
     from archive.factory import build_services
-    from archive.services.retention import store
+    from archive.services.retention import rules as schedule
 
     services = build_services(_settings())
-    rules = store(services).rules()
-    asyncio.run(services.close())
+    try:
+        rules = schedule(services, _operator())
+    finally:
+        asyncio.run(services.close())
     if as_json:
         print_json({"rules": rules})
         return
@@ -312,21 +338,24 @@ def retention_rules(as_json: JsonOption = False) -> None:
 @retention_app.command("plan")
 def retention_plan(
     export: Annotated[Path | None, typer.Option(help="Also write the batch here (.csv or .json).")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many records.")] = 1000,
-    actor: Actor = "",
+    limit: Annotated[int, typer.Option(help="At most this many records (1 to 10000).")] = 1000,
     as_json: JsonOption = False,
 ) -> None:
     """Propose a disposition batch: records past their disposal date, under no hold."""
+    from archive.domain.errors import ArchiveError
     from archive.factory import build_services
-    from archive.services.disposition import export as export_batch
-    from archive.services.disposition import plan
+    from archive.services.disposition import plan, render
 
     services = build_services(_settings())
-    batch = plan(services, actor=actor or _default_actor(), limit=limit)
-    asyncio.run(services.close())
+    try:
+        batch = plan(services, _operator(), limit=limit)
+    except ArchiveError as exc:
+        raise fail(exc.code, exc.message, as_json=as_json) from exc
+    finally:
+        asyncio.run(services.close())
     if batch is not None and export is not None:
         fmt = "json" if export.suffix.lower() == ".json" else "csv"
-        export.write_text(export_batch(batch, fmt), encoding="utf-8")
+        export.write_text(render(batch, fmt), encoding="utf-8")
     if as_json:
         print_json({"batch": batch, "export": export if batch is not None else None})
     elif batch is None:
@@ -341,7 +370,6 @@ def retention_plan(
 def retention_approve(
     batch_id: Annotated[str, typer.Argument(help="The proposed batch.")],
     decision: Annotated[str, typer.Option(help="Reference of the destruction decision.")],
-    actor: Actor = "",
     as_json: JsonOption = False,
 ) -> None:
     """Approve a proposed batch under a decision reference."""
@@ -351,7 +379,7 @@ def retention_approve(
 
     services = build_services(_settings())
     try:
-        approve(services, batch_id, approver=actor or _default_actor(), decision_ref=decision)
+        approve(services, _operator(), batch_id, decision_ref=decision)
     except ArchiveError as exc:
         raise fail(exc.code, exc.message, as_json=as_json) from exc
     finally:

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from archive.auth.apikeys import derive_pepper
 from archive.auth.claims import parse_role_map
 from archive.auth.tokens import TokenConfig, TokenVerifier
 from archive.db.apikeys import SqlApiKeyStore
 from archive.db.audit import SqlAuditLog
+from archive.db.disposition import SqlDispositionStore
 from archive.db.engine import create_db_engine
+from archive.db.fixity import SqlFixityStore
 from archive.db.heartbeats import SqlHeartbeats
+from archive.db.holds import SqlHoldStore
 from archive.db.jobs import SqlJobQueue
 from archive.db.migrate import upgrade
 from archive.db.repository import SqlRecordRepository
 from archive.db.results import SqlProcessingResults
+from archive.db.retention import SqlRetentionStore
 from archive.domain.backup import BackupTarget
 from archive.domain.ports import BlobStore, SearchIndex
 from archive.observability.metrics import Metrics
@@ -107,16 +113,22 @@ def build_token_verifier(settings: Settings) -> TokenVerifier | None:
     )
 
 
+def build_engine(settings: Settings, *, migrate: bool | None = None) -> Engine:
+    """The metadata database's engine, for the CLI commands that work on the database
+    itself (migrate, apikey). Migrated in development mode, or when asked."""
+    engine = create_db_engine(settings.resolved_database_url)
+    if migrate if migrate is not None else not settings.is_production:
+        upgrade(engine)
+    return engine
+
+
 def build_services(settings: Settings, *, migrate: bool | None = None) -> Services:
     """Engines and clients for one process. Migrations run here in development mode
     (or when asked); production runs ``archive migrate`` as a deploy step."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_db_engine(settings.resolved_database_url)
-    if migrate if migrate is not None else not settings.is_production:
-        upgrade(engine)
+    engine = build_engine(settings, migrate=migrate)
     return Services(
         settings=settings,
-        engine=engine,
         records=SqlRecordRepository(engine),
         jobs=SqlJobQueue(engine),
         blobs=build_blob_store(settings),
@@ -128,4 +140,9 @@ def build_services(settings: Settings, *, migrate: bool | None = None) -> Servic
         results=SqlProcessingResults(engine),
         heartbeats=SqlHeartbeats(engine),
         metrics=Metrics(),
+        retention=SqlRetentionStore(engine),
+        holds=SqlHoldStore(engine),
+        disposition=SqlDispositionStore(engine),
+        fixity=SqlFixityStore(engine),
+        dispose=engine.dispose,
     )

@@ -46,8 +46,10 @@ class Settings(BaseSettings):
     s3_secure: bool = True
     s3_ca_file: Path | None = None  # trust this CA (self-signed test server)
     retention_mode: RetentionMode = RetentionMode.GOVERNANCE
-    # Disposition: whether a batch's approver must be someone other than its planner.
-    retention_separate_approver: bool = False
+    # Disposition: the two-person rule (a batch's approver must be someone other than its
+    # planner). Unset: on in production, off in development, where one person plays
+    # every role on a local machine. Set it to false in production only deliberately.
+    retention_separate_approver: bool | None = None
 
     # Search index: "sqlite" (FTS5 in data_dir) or "elasticsearch".
     search_backend: str = Field(default="sqlite", pattern="^(sqlite|elasticsearch)$")
@@ -135,6 +137,23 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.mode is Mode.PRODUCTION
+
+    @property
+    def two_person_rule(self) -> bool:
+        """Whether disposition needs an approver other than the planner (the effective setting)."""
+        if self.retention_separate_approver is not None:
+            return self.retention_separate_approver
+        return self.is_production
+
+    def describe_two_person_rule(self) -> str:
+        """The start-up line that says which rule is in force, and why."""
+        state = "on" if self.two_person_rule else "OFF"
+        source = (
+            "ARCHIVE_RETENTION_SEPARATE_APPROVER"
+            if self.retention_separate_approver is not None
+            else f"{self.mode.value} default"
+        )
+        return f"disposition two-person rule {state} ({source})"
 
     @property
     def dev_admin_enabled(self) -> bool:

@@ -34,7 +34,7 @@ def run(ctx: Context) -> Result:
     settings = embedded_settings(ctx.workdir / "data")
     services = build_services(settings, migrate=True)
     batch = list(synthetic.records(ctx.size(200, 2_000), seed=3))
-    synthetic.insert_rows(services.engine, batch)
+    synthetic.insert_rows(synthetic.engine_of(services), batch)
     asyncio.run(services.close())
     ids = [str(s.row["id"]) for s in batch]
     with serve(settings, ctx.workdir / "server", factory="bench.graphql_app:create") as server:

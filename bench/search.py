@@ -101,7 +101,7 @@ async def _load(services: Services, es: AsyncElasticsearch, alias: str, start: i
     started = time.perf_counter()
     await es.indices.put_settings(index=alias, settings={"refresh_interval": "-1"})
     for batch in synthetic.batches(synthetic.records(count, seed=start + 1), 2_000):
-        await asyncio.to_thread(synthetic.insert_rows, services.engine, batch)
+        await asyncio.to_thread(synthetic.insert_rows, synthetic.engine_of(services), batch)
         await services.index.upsert_many(s.document for s in batch)
     await es.indices.put_settings(index=alias, settings={"refresh_interval": None})
     await es.indices.refresh(index=alias)

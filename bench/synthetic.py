@@ -14,11 +14,13 @@ from itertools import islice
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from archive.db.repository import SqlRecordRepository
 from archive.db.tables import RecordRow
 from archive.domain.records import Classification, Direction, Page, TextSource
 from archive.domain.search import IndexDocument
 from archive.domain.text import normalize_document_number
 from archive.samples import _WORDS
+from archive.services.container import Services
 
 PROVINCES = (("HG", "Hà Giang"), ("HN", "Hà Nội"), ("DN", "Đà Nẵng"), ("CT", "Cần Thơ"), ("LC", "Lào Cai"))
 AGENCIES = [(f"UBND-{code}", f"Ủy ban nhân dân tỉnh {name}") for code, name in PROVINCES]
@@ -80,3 +82,10 @@ def insert_rows(engine: Engine, batch: list[Synthetic]) -> None:
     """One multi-row INSERT per batch, straight into the records table."""
     with engine.begin() as connection:
         connection.execute(sa.insert(RecordRow.__table__), [s.row for s in batch])  # type: ignore[arg-type]
+
+
+def engine_of(services: Services) -> Engine:
+    """The engine behind the services' SQL stores: a benchmark writes rows straight into it."""
+    records = services.records
+    assert isinstance(records, SqlRecordRepository)
+    return records.engine

@@ -14,11 +14,11 @@ import strawberry
 from archive.api.context import Context
 from archive.api.results import ForbiddenError, InvalidArgumentError, NotFoundError
 from archive.api.types import GlobalID, PageInfo, Record, from_global_id
-from archive.db.audit import AuditFilter
 from archive.domain import audit as domain
 from archive.domain.access import can_read_audit
 from archive.domain.audit import Outcome
 from archive.domain.errors import Forbidden, InvalidCursor, InvalidQuery, MetadataInvalid, NotFound
+from archive.domain.ports import AuditFilter
 from archive.services.grants import change_grant
 
 Info = strawberry.Info[Context, None]

@@ -1,10 +1,12 @@
 """The retention slice: the schedule, dossiers, legal holds, disposition batches
 and tombstones, for records managers (and admins).
 
-Every mutation needs the records_manager or admin role and fails with
-``extensions.code`` FORBIDDEN otherwise. A tombstone is shown only to records
-managers, admins and archivists cleared for its classification; to anyone
-else a destroyed record looks exactly like one that never existed.
+Resolvers parse, call the service and map: who may do what is decided in
+``archive.services.retention``, ``holds`` and ``disposition`` (FORBIDDEN for
+anyone but records managers and admins; records managers act on their own
+agencies' records within their clearance). A tombstone is shown only to those
+``can_read_tombstone`` allows; to anyone else a destroyed record looks exactly
+like one that never existed.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ from archive.api.types import from_global_id
 from archive.domain import disposition as dd
 from archive.domain import holds as dh
 from archive.domain import retention as dr
-from archive.domain.access import Principal, Role
-from archive.domain.errors import Forbidden, MetadataInvalid, NotFound
 from archive.domain.records import Classification
 from archive.services import disposition, holds, retention
 
@@ -30,16 +30,6 @@ Info = strawberry.Info[Context, None]
 strawberry.enum(dr.Trigger, description="The date a retention period counts from.")
 strawberry.enum(dd.BatchStatus, description="Where a disposition batch stands.")
 strawberry.enum(dd.ItemState, description="Where one record of a batch stands in its purge.")
-
-_MANAGERS = frozenset({Role.RECORDS_MANAGER, Role.ADMIN})
-_TOMBSTONE_READERS = frozenset({Role.RECORDS_MANAGER, Role.ADMIN, Role.ARCHIVIST})
-
-
-def require_manager(principal: Principal) -> str:
-    """The actor name of a records manager or admin; Forbidden for anyone else."""
-    if principal.anonymous or not principal.roles & _MANAGERS:
-        raise Forbidden("this needs the records_manager or admin role")
-    return principal.subject
 
 
 def raw_record_id(value: str) -> str:
@@ -120,7 +110,9 @@ class LegalHold:
     authority: str = strawberry.field(description="Case number or decision reference.")
     created_by: str = strawberry.field(description="Who placed it.")
     created_at: datetime = strawberry.field(description="When it was placed.")
-    record_count: int = strawberry.field(description="How many records it names.")
+    record_count: int = strawberry.field(
+        description="How many of the records it names the caller may manage."
+    )
     active: bool = strawberry.field(description="False once released.")
     released_at: datetime | None = strawberry.field(description="When it was released.")
     released_by: str | None = strawberry.field(description="Who released it.")
@@ -168,7 +160,10 @@ class HoldChangeResult:
     hold: LegalHold = strawberry.field(description="The hold, after the change.")
     added: list[str] = strawberry.field(description="Record ids now held.")
     refused: list[str] = strawberry.field(
-        description="Record ids that do not exist or are already being destroyed."
+        description=(
+            "Record ids that do not exist, that the caller may not manage (the same answer), or that "
+            "are already being destroyed."
+        )
     )
 
 
@@ -269,62 +264,69 @@ class Tombstone:
 class RetentionQueries:
     @strawberry.field(description="The retention schedule (records managers and admins).")
     async def retention_rules(self, info: Info) -> list[RetentionRule]:
-        require_manager(info.context.principal)
-        rules = await asyncio.to_thread(retention.store(info.context.services).rules)
+        ctx = info.context
+        rules = await asyncio.to_thread(retention.rules, ctx.services, ctx.principal)
         return [RetentionRule.from_domain(r) for r in rules]
 
-    @strawberry.field(description="Legal holds, newest first (records managers and admins).")
+    @strawberry.field(
+        description=(
+            "Legal holds, newest first (records managers and admins); each counts only the "
+            "records the caller may manage."
+        )
+    )
     async def legal_holds(
         self,
         info: Info,
         active_only: Annotated[bool, strawberry.argument(description="Only unreleased holds.")] = False,
     ) -> list[LegalHold]:
-        require_manager(info.context.principal)
-        found = await asyncio.to_thread(holds.holds(info.context.services).listing, active_only=active_only)
+        ctx = info.context
+        found = await asyncio.to_thread(holds.listing, ctx.services, ctx.principal, active_only=active_only)
         return [LegalHold.from_domain(h) for h in found]
 
-    @strawberry.field(description="Disposition batches, newest first (records managers and admins).")
+    @strawberry.field(
+        description=(
+            "Disposition batches, newest first (records managers and admins), each showing only the "
+            "records the caller may manage; batches with none of them are left out."
+        )
+    )
     async def disposition_batches(
         self,
         info: Info,
         status: Annotated[dd.BatchStatus | None, strawberry.argument(description="Only this status.")] = None,
     ) -> list[DispositionBatch]:
-        require_manager(info.context.principal)
-        found = await asyncio.to_thread(disposition.batches(info.context.services).listing, status)
+        ctx = info.context
+        found = await asyncio.to_thread(disposition.listing, ctx.services, ctx.principal, status)
         return [DispositionBatch.from_domain(b) for b in found]
 
-    @strawberry.field(description="A disposition batch as CSV or JSON text, for review outside the archive.")
+    @strawberry.field(
+        description=(
+            "A disposition batch as CSV or JSON text, for review outside the archive: only the records "
+            "the caller may manage; CSV cells that a spreadsheet would run as a formula start with '."
+        )
+    )
     async def disposition_export(
         self,
         info: Info,
         batch_id: Annotated[str, strawberry.argument(description="The batch.")],
         format: Annotated[str, strawberry.argument(description="csv or json.")] = "csv",
     ) -> str:
-        require_manager(info.context.principal)
-        services = info.context.services
-        batch = await asyncio.to_thread(disposition.batches(services).get, batch_id)
-        if batch is None:
-            raise NotFound(f"disposition batch {batch_id} does not exist")
-        return disposition.export(batch, format)
+        ctx = info.context
+        return await asyncio.to_thread(disposition.export, ctx.services, ctx.principal, batch_id, format)
 
     @strawberry.field(
         description=(
-            "The tombstone of a destroyed record, for records managers, admins and archivists cleared for "
-            "its classification; null for anyone else and for records never destroyed."
+            "The tombstone of a destroyed record, for those who could manage it and archivists cleared "
+            "for its classification; null for anyone else and for records never destroyed."
         )
     )
     async def tombstone(
         self, info: Info, record_id: Annotated[str, strawberry.argument(description="Record id or Relay id.")]
     ) -> Tombstone | None:
-        principal = info.context.principal
-        if principal.anonymous or not principal.roles & _TOMBSTONE_READERS:
-            return None
+        ctx = info.context
         found = await asyncio.to_thread(
-            disposition.batches(info.context.services).tombstone_of, raw_record_id(record_id)
+            disposition.tombstone, ctx.services, ctx.principal, raw_record_id(record_id)
         )
-        if found is None or principal.clearance < found.classification:
-            return None
-        return Tombstone.from_domain(found)
+        return None if found is None else Tombstone.from_domain(found)
 
 
 @strawberry.type
@@ -335,9 +337,9 @@ class RetentionMutations:
     async def upsert_retention_rule(
         self, info: Info, rule: Annotated[RetentionRuleInput, strawberry.argument(description="The rule.")]
     ) -> RuleChangeResult:
-        actor = require_manager(info.context.principal)
+        ctx = info.context
         change = await asyncio.to_thread(
-            retention.change_rules, info.context.services, upserts=[rule.to_domain()], actor=actor
+            retention.change_rules, ctx.services, ctx.principal, upserts=[rule.to_domain()]
         )
         return RuleChangeResult(codes=list(change.upserted), recomputed=len(change.recomputed))
 
@@ -347,10 +349,8 @@ class RetentionMutations:
     async def delete_retention_rule(
         self, info: Info, code: Annotated[str, strawberry.argument(description="The rule's code.")]
     ) -> RuleChangeResult:
-        actor = require_manager(info.context.principal)
-        change = await asyncio.to_thread(
-            retention.change_rules, info.context.services, deletes=[code], actor=actor
-        )
+        ctx = info.context
+        change = await asyncio.to_thread(retention.change_rules, ctx.services, ctx.principal, deletes=[code])
         return RuleChangeResult(codes=list(change.deleted), recomputed=len(change.recomputed))
 
     @strawberry.mutation(description="Create or update a dossier; closing it starts its records' retention.")
@@ -361,28 +361,34 @@ class RetentionMutations:
         title: Annotated[str, strawberry.argument(description="Its title.")],
         closed_on: Annotated[date | None, strawberry.argument(description="Close date; null: open.")] = None,
     ) -> RuleChangeResult:
-        actor = require_manager(info.context.principal)
+        ctx = info.context
         dossier = dr.Dossier(code=code.strip(), title=title.strip(), closed_on=closed_on)
-        changed = await asyncio.to_thread(
-            retention.upsert_dossier, info.context.services, dossier, actor=actor
-        )
+        changed = await asyncio.to_thread(retention.upsert_dossier, ctx.services, ctx.principal, dossier)
         return RuleChangeResult(codes=[dossier.code], recomputed=len(changed))
 
-    @strawberry.mutation(description="Put records in a dossier (or out of any, with a null code).")
+    @strawberry.mutation(
+        description=(
+            "Put records in a dossier (or out of any, with a null code); ids the caller may not manage "
+            "are ignored like ids that do not exist."
+        )
+    )
     async def assign_dossier(
         self,
         info: Info,
         record_ids: Annotated[list[str], strawberry.argument(description="Record ids or Relay ids.")],
         code: Annotated[str | None, strawberry.argument(description="The dossier; null: none.")] = None,
     ) -> RuleChangeResult:
-        actor = require_manager(info.context.principal)
+        ctx = info.context
         ids = [raw_record_id(r) for r in record_ids]
-        changed = await asyncio.to_thread(
-            retention.assign_dossier, info.context.services, code, ids, actor=actor
-        )
+        changed = await asyncio.to_thread(retention.assign_dossier, ctx.services, ctx.principal, code, ids)
         return RuleChangeResult(codes=[code or ""], recomputed=len(changed))
 
-    @strawberry.mutation(description="Place a legal hold on records named by id and/or by a selector.")
+    @strawberry.mutation(
+        description=(
+            "Place a legal hold on records named by id and/or by a selector; only records the caller "
+            "may manage are held."
+        )
+    )
     async def place_legal_hold(
         self,
         info: Info,
@@ -396,14 +402,14 @@ class RetentionMutations:
             RecordSelectorInput | None, strawberry.argument(description="Records by metadata.")
         ] = None,
     ) -> HoldChangeResult:
-        actor = require_manager(info.context.principal)
+        ctx = info.context
         change = await asyncio.to_thread(
             holds.place_hold,
-            info.context.services,
+            ctx.services,
+            ctx.principal,
             name=name,
             reason=reason,
             authority=authority,
-            actor=actor,
             record_ids=[raw_record_id(r) for r in record_ids or []],
             selector=(selector or RecordSelectorInput()).to_domain(),
         )
@@ -421,52 +427,64 @@ class RetentionMutations:
             RecordSelectorInput | None, strawberry.argument(description="Records by metadata.")
         ] = None,
     ) -> HoldChangeResult:
-        actor = require_manager(info.context.principal)
+        ctx = info.context
         change = await asyncio.to_thread(
             holds.add_to_hold,
-            info.context.services,
+            ctx.services,
+            ctx.principal,
             hold_id,
-            actor=actor,
             record_ids=[raw_record_id(r) for r in record_ids or []],
             selector=(selector or RecordSelectorInput()).to_domain(),
         )
         return _hold_change(change)
 
-    @strawberry.mutation(description="Release a legal hold, with a reason.")
+    @strawberry.mutation(
+        description="Release a legal hold, with a reason (only by who may manage every record it names)."
+    )
     async def release_legal_hold(
         self,
         info: Info,
         hold_id: Annotated[str, strawberry.argument(description="The hold.")],
         reason: Annotated[str, strawberry.argument(description="Why it is released.")],
     ) -> LegalHold:
-        actor = require_manager(info.context.principal)
+        ctx = info.context
         hold = await asyncio.to_thread(
-            holds.release_hold, info.context.services, hold_id, reason=reason, actor=actor
+            holds.release_hold, ctx.services, ctx.principal, hold_id, reason=reason
         )
         return LegalHold.from_domain(hold)
 
-    @strawberry.mutation(description="Propose a batch of records past their disposal date and under no hold.")
+    @strawberry.mutation(
+        description=(
+            "Propose a batch of the records the caller may manage that are past their disposal date "
+            "and under no hold; null when there is none."
+        )
+    )
     async def plan_disposition(
         self,
         info: Info,
-        limit: Annotated[int, strawberry.argument(description="At most this many records.")] = 1000,
+        limit: Annotated[
+            int, strawberry.argument(description="At most this many records (1 to 10000).")
+        ] = 1000,
     ) -> DispositionBatch | None:
-        actor = require_manager(info.context.principal)
-        if not 1 <= limit <= 10_000:
-            raise MetadataInvalid("limit", "must be between 1 and 10000")
-        batch = await asyncio.to_thread(disposition.plan, info.context.services, actor=actor, limit=limit)
+        ctx = info.context
+        batch = await asyncio.to_thread(disposition.plan, ctx.services, ctx.principal, limit=limit)
         return None if batch is None else DispositionBatch.from_domain(batch)
 
-    @strawberry.mutation(description="Approve a proposed batch under the destruction decision's reference.")
+    @strawberry.mutation(
+        description=(
+            "Approve a proposed batch under the destruction decision's reference: the approver must be "
+            "able to manage every record of it and, with the two-person rule on, not be its planner."
+        )
+    )
     async def approve_disposition(
         self,
         info: Info,
         batch_id: Annotated[str, strawberry.argument(description="The proposed batch.")],
         decision_ref: Annotated[str, strawberry.argument(description="The decision's reference.")],
     ) -> DispositionBatch:
-        actor = require_manager(info.context.principal)
+        ctx = info.context
         batch = await asyncio.to_thread(
-            disposition.approve, info.context.services, batch_id, approver=actor, decision_ref=decision_ref
+            disposition.approve, ctx.services, ctx.principal, batch_id, decision_ref=decision_ref
         )
         return DispositionBatch.from_domain(batch)
 

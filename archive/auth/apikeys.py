@@ -17,13 +17,14 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from archive.auth.errors import Unauthenticated
-from archive.domain.access import Principal, Role
-from archive.domain.records import Classification
+from archive.domain.access import Principal
+
+# The stored key and the one-time secret are domain values (the ApiKeyStore port names them).
+from archive.domain.apikeys import ApiKey as ApiKey
+from archive.domain.apikeys import NewApiKey as NewApiKey
 
 PREFIX = "ark"
 HASH_SCHEME = "hmac-sha256"
@@ -33,14 +34,6 @@ _PEPPER_LABEL = b"archive/api-key-pepper/v1"
 # Hex key ids hold no "_", so the first "_" after the id separates it from the
 # secret, which is URL-safe base64 and may itself contain "_".
 _KEY_PATTERN = re.compile(r"ark_(?P<key_id>[0-9a-f]{16})_(?P<secret>[A-Za-z0-9_-]{43})")
-
-
-class NewApiKey(NamedTuple):
-    """A freshly issued key. ``display`` is what the portal is given, once."""
-
-    key_id: str
-    secret: str
-    display: str
 
 
 def generate_api_key() -> NewApiKey:
@@ -81,33 +74,6 @@ def verify_secret(secret: str, stored_hash: str, *, pepper: bytes) -> bool:
     """Whether a secret matches its stored hash, compared in constant time."""
     expected = hash_secret(secret, pepper=pepper)
     return hmac.compare_digest(expected.encode("ascii"), stored_hash.encode("utf-8"))
-
-
-@dataclass(frozen=True, slots=True)
-class ApiKey:
-    """A stored API key: its scope, and the hash of its secret."""
-
-    id: str
-    name: str
-    agencies: frozenset[str]
-    roles: frozenset[Role]
-    clearance: Classification
-    created_at: datetime
-    revoked_at: datetime | None
-    hash: str
-
-    def is_active(self, now: datetime) -> bool:
-        """Not revoked, or revoked only after ``now``."""
-        return self.revoked_at is None or self.revoked_at > now
-
-    def principal(self) -> Principal:
-        """The caller this key authenticates."""
-        return Principal(
-            subject=f"apikey:{self.id}",
-            roles=self.roles,
-            agencies=self.agencies,
-            clearance=self.clearance,
-        )
 
 
 def authenticate_api_key(key: ApiKey | None, secret: str, *, pepper: bytes, now: datetime) -> Principal:

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from archive.auth.apikeys import ApiKey, NewApiKey, generate_api_key, hash_secret
+from archive.auth.apikeys import generate_api_key, hash_secret
 from archive.db.access_tables import ApiKeyRow
 from archive.db.timestamps import as_utc
 from archive.domain.access import Role
+from archive.domain.apikeys import ApiKey, NewApiKey
 from archive.domain.records import Classification
 
 

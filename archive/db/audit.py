@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
@@ -21,19 +20,9 @@ from sqlmodel import Session, col, select
 from archive.db.access_tables import AuditHeadRow, AuditRow
 from archive.domain.audit import AuditEntry, DetailValue, Outcome, chain_append
 from archive.domain.errors import IntegrityError
+from archive.domain.ports.audit import AuditFilter
 
 _HEAD_ID = 1
-
-
-@dataclass(frozen=True, slots=True)
-class AuditFilter:
-    """Which entries to list; None does not filter."""
-
-    actor: str | None = None
-    action: str | None = None
-    target: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
 
 
 class SqlAuditLog:

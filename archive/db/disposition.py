@@ -18,10 +18,13 @@ from archive.db.retention_tables import (
     RecordRetentionRow,
     TombstoneRow,
 )
+from archive.db.scope import manage_clause, scope_from_json, scope_to_json
 from archive.db.tables import JobRow, RecordRow
 from archive.db.timestamps import as_utc
+from archive.domain.access import ManageScope, Readable
 from archive.domain.disposition import BatchItem, BatchStatus, DispositionBatch, ItemState, Tombstone
 from archive.domain.errors import DispositionRefused, NotFound
+from archive.domain.records import Classification
 
 _OPEN = [BatchStatus.PROPOSED.value, BatchStatus.APPROVED.value]
 _FINAL = [ItemState.DONE.value, ItemState.SKIPPED.value]
@@ -35,8 +38,9 @@ class SqlDispositionStore:
 
     # -- planning -------------------------------------------------------------------
 
-    def candidates(self, today: date, *, limit: int) -> list[BatchItem]:
-        """Records due on or before ``today``, under no active hold and in no open batch."""
+    def candidates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
+        """Records due on or before ``today`` that ``scope`` manages, under no active hold
+        and in no open batch."""
         in_open_batch = (
             select(DispositionItemRow.record_id)
             .join(DispositionBatchRow, col(DispositionBatchRow.id) == col(DispositionItemRow.batch_id))
@@ -50,6 +54,7 @@ class SqlDispositionStore:
             .join(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id))
             .where(
                 col(RecordRetentionRow.disposal_date) <= today,
+                manage_clause(scope),
                 ~active_hold_exists(RecordRow.id),
                 col(RecordRow.id).not_in(in_open_batch),
             )
@@ -68,6 +73,7 @@ class SqlDispositionStore:
                     planned_by=batch.planned_by,
                     planned_at=batch.planned_at,
                     cutoff=batch.cutoff,
+                    planner_scope=None if batch.planner_scope is None else scope_to_json(batch.planner_scope),
                 )
             )
             session.flush()
@@ -86,7 +92,9 @@ class SqlDispositionStore:
         with Session(self._engine) as session:
             return [_to_batch(r, _items(session, r.id)) for r in session.exec(query).all()]
 
-    def approve(self, batch_id: str, *, approver: str, decision_ref: str, now: datetime) -> None:
+    def approve(
+        self, batch_id: str, *, approver: str, scope: ManageScope, decision_ref: str, now: datetime
+    ) -> None:
         with Session(self._engine) as session:
             row = session.get(DispositionBatchRow, batch_id, with_for_update=True)
             if row is None:
@@ -99,6 +107,7 @@ class SqlDispositionStore:
                 now,
                 decision_ref,
             )
+            row.approver_scope = scope_to_json(scope)
             session.add(row)
             session.commit()
 
@@ -113,7 +122,9 @@ class SqlDispositionStore:
                 raise NotFound(f"record {record_id} is not in batch {batch_id}")
             if item.state != ItemState.PENDING.value:
                 return ItemState(item.state)
-            reason = _skip_reason(session, record, record_id, today)
+            batch = session.get(DispositionBatchRow, batch_id)
+            assert batch is not None
+            reason = _skip_reason(session, record, record_id, today) or _out_of_scope(batch, record)
             item.state = (ItemState.SKIPPED if reason else ItemState.STARTED).value
             item.note, item.updated_at = reason, now
             session.add(item)
@@ -209,6 +220,19 @@ def _skip_reason(session: Session, record: RecordRow | None, record_id: str, tod
     return None
 
 
+def _out_of_scope(batch: DispositionBatchRow, record: RecordRow | None) -> str | None:
+    """The purge's own check of THE retention rule, on the record as it stands now: both
+    the planner and the approver must (still) be able to manage it."""
+    if record is None:
+        return None
+    facts = Readable(record.agency_code, Classification(record.classification), record.is_public)
+    for who, stored in (("planner", batch.planner_scope), ("approver", batch.approver_scope)):
+        scope = scope_from_json(stored)
+        if scope is None or not scope.allows(facts):
+            return f"outside the {who}'s retention scope"
+    return None
+
+
 def _candidate(record: RecordRow, retention: RecordRetentionRow) -> BatchItem:
     assert retention.disposal_date is not None
     return BatchItem(
@@ -283,6 +307,8 @@ def _to_batch(row: DispositionBatchRow, items: list[BatchItem]) -> DispositionBa
         decision_ref=row.decision_ref,
         executed_at=as_utc(row.executed_at),
         items=tuple(items),
+        planner_scope=scope_from_json(row.planner_scope),
+        approver_scope=scope_from_json(row.approver_scope),
     )
 
 

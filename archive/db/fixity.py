@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -12,26 +11,7 @@ from sqlmodel import Session, col, select
 
 from archive.db.retention_tables import FixityRunRow
 from archive.db.tables import RecordRow
-
-
-@dataclass(frozen=True, slots=True)
-class StoredObject:
-    """What fixity checks a record's object against."""
-
-    record_id: str
-    storage_key: str
-    version_id: str | None
-    sha256: str
-
-
-@dataclass(frozen=True, slots=True)
-class FixityRun:
-    id: int
-    last_record_id: str
-    ok: int
-    changed: tuple[str, ...]
-    missing: tuple[str, ...]
-    finished: bool
+from archive.domain.fixity import FixityRun, StoredObject
 
 
 class SqlFixityStore:

@@ -12,10 +12,12 @@ from sqlmodel import Session, col, select
 
 from archive.db.locking import lock_record
 from archive.db.retention_tables import DispositionItemRow, HoldRecordRow, LegalHoldRow, RecordRetentionRow
+from archive.db.scope import manage_clause
 from archive.db.tables import RecordRow
 from archive.db.timestamps import as_utc
+from archive.domain.access import MANAGE_ALL, ManageScope
 from archive.domain.disposition import ItemState
-from archive.domain.errors import NotFound
+from archive.domain.errors import Forbidden, NotFound
 from archive.domain.holds import LegalHold, RecordSelector
 
 _PURGING = [s.value for s in ItemState if s.purging]
@@ -41,17 +43,17 @@ class SqlHoldStore:
             )
             session.commit()
 
-    def get(self, hold_id: str) -> LegalHold | None:
+    def get(self, hold_id: str, scope: ManageScope) -> LegalHold | None:
         with Session(self._engine) as session:
             row = session.get(LegalHoldRow, hold_id)
-            return None if row is None else _to_hold(row, _count(session, row.id))
+            return None if row is None else _to_hold(row, _count(session, row.id, scope))
 
-    def listing(self, *, active_only: bool = False) -> list[LegalHold]:
+    def listing(self, scope: ManageScope, *, active_only: bool = False) -> list[LegalHold]:
         query = select(LegalHoldRow).order_by(col(LegalHoldRow.created_at).desc())
         if active_only:
             query = query.where(col(LegalHoldRow.released_at).is_(None))
         with Session(self._engine) as session:
-            return [_to_hold(r, _count(session, r.id)) for r in session.exec(query).all()]
+            return [_to_hold(r, _count(session, r.id, scope)) for r in session.exec(query).all()]
 
     def add_record(self, hold_id: str, record_id: str, *, actor: str, now: datetime) -> bool:
         """Name ``record_id`` in the hold, under the record's row lock.
@@ -74,33 +76,41 @@ class SqlHoldStore:
             session.commit()
             return True
 
-    def select_ids(self, selector: RecordSelector, *, limit: int = 100_000) -> list[str]:
-        """Ids of the records a selector names (none for an empty selector)."""
+    def select_ids(self, selector: RecordSelector, scope: ManageScope, *, limit: int = 100_000) -> list[str]:
+        """Ids of the records a selector names and ``scope`` manages (none for an empty selector)."""
         if selector.empty:
             return []
         query = (
             select(RecordRow.id)
             .join(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id), isouter=True)
-            .where(*_selector_clauses(selector))
+            .where(*_selector_clauses(selector), manage_clause(scope))
             .order_by(col(RecordRow.id))
             .limit(limit)
         )
         with Session(self._engine) as session:
             return list(session.exec(query).all())
 
-    def release(self, hold_id: str, *, actor: str, reason: str, now: datetime) -> tuple[LegalHold, list[str]]:
-        """Mark the hold released; returns it and the records it named."""
+    def release(
+        self, hold_id: str, scope: ManageScope, *, actor: str, reason: str, now: datetime
+    ) -> tuple[LegalHold, list[str]]:
+        """Mark the hold released; returns it and the records it named.
+
+        Forbidden, changing nothing, when it names a record ``scope`` does not manage:
+        releasing would lift the protection of records the caller may not touch.
+        """
         with Session(self._engine) as session:
             row = session.get(LegalHoldRow, hold_id, with_for_update=True)
             if row is None:
                 raise NotFound(f"legal hold {hold_id} does not exist")
+            if _count(session, hold_id, MANAGE_ALL) != _count(session, hold_id, scope):
+                raise Forbidden("this hold names records outside your retention scope")
             if row.released_at is None:
                 row.released_at, row.released_by, row.release_reason = now, actor, reason
                 session.add(row)
                 session.commit()
                 session.refresh(row)
             ids = list(session.exec(select(HoldRecordRow.record_id).where(HoldRecordRow.hold_id == hold_id)))
-            return _to_hold(row, len(ids)), ids
+            return _to_hold(row, _count(session, hold_id, scope)), ids
 
     def held_ids(self, record_ids: Sequence[str]) -> set[str]:
         """Which of ``record_ids`` at least one unreleased hold names."""
@@ -115,16 +125,6 @@ class SqlHoldStore:
         )
         with Session(self._engine) as session:
             return set(session.exec(query).all())
-
-    def holds_of(self, record_id: str) -> list[LegalHold]:
-        query = (
-            select(LegalHoldRow)
-            .join(HoldRecordRow, col(HoldRecordRow.hold_id) == col(LegalHoldRow.id))
-            .where(HoldRecordRow.record_id == record_id)
-            .order_by(col(LegalHoldRow.created_at))
-        )
-        with Session(self._engine) as session:
-            return [_to_hold(r, _count(session, r.id)) for r in session.exec(query).all()]
 
 
 def active_hold_exists(record_id: str) -> ColumnElement[bool]:
@@ -152,8 +152,14 @@ def _selector_clauses(selector: RecordSelector) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def _count(session: Session, hold_id: str) -> int:
-    query = select(sa.func.count()).select_from(HoldRecordRow).where(HoldRecordRow.hold_id == hold_id)
+def _count(session: Session, hold_id: str, scope: ManageScope) -> int:
+    """How many existing records the hold names that ``scope`` manages."""
+    query = (
+        select(sa.func.count())
+        .select_from(HoldRecordRow)
+        .join(RecordRow, col(RecordRow.id) == col(HoldRecordRow.record_id))
+        .where(HoldRecordRow.hold_id == hold_id, manage_clause(scope))
+    )
     return int(session.exec(query).one())
 
 

@@ -37,6 +37,11 @@ class SqlRecordRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @property
+    def engine(self) -> Engine:
+        """For tests and benchmarks that look under the port; services never do."""
+        return self._engine
+
     def add(self, record: Record) -> None:
         with Session(self._engine) as session:
             try:

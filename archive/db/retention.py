@@ -4,27 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from archive.db.retention_tables import DossierRow, RecordRetentionRow, RetentionRuleRow
+from archive.db.scope import manage_clause
 from archive.db.tables import RecordRow
+from archive.domain.access import ManageScope
 from archive.domain.errors import NotFound
-from archive.domain.retention import Assignment, Dossier, RetentionFacts, RetentionRule, Trigger
-
-
-@dataclass(frozen=True, slots=True)
-class RetentionState:
-    """A record as retention sees it: the facts, and what was last computed."""
-
-    facts: RetentionFacts
-    current: Assignment | None  # None: never computed
-    dossier_code: str | None
-    storage_key: str
-    version_id: str | None
+from archive.domain.retention import (
+    Assignment,
+    Dossier,
+    RetentionFacts,
+    RetentionRule,
+    RetentionState,
+    Trigger,
+)
 
 
 class SqlRetentionStore:
@@ -134,6 +131,14 @@ class SqlRetentionStore:
             if row is None:
                 return None
             return Assignment(rule_code=row.rule_code, disposal_date=row.disposal_date), row.dossier_code
+
+    def manageable(self, record_ids: Sequence[str], scope: ManageScope) -> set[str]:
+        """Which of ``record_ids`` exist and ``scope`` manages, in one query."""
+        if not record_ids:
+            return set()
+        query = select(RecordRow.id).where(col(RecordRow.id).in_(list(record_ids)), manage_clause(scope))
+        with Session(self._engine) as session:
+            return set(session.exec(query).all())
 
     def due(self, today: date, *, exclude: Sequence[str] = (), limit: int = 1000) -> list[str]:
         """Ids of records whose disposal date is on or before ``today`` (holds are the caller's)."""

@@ -89,6 +89,9 @@ class DispositionBatchRow(SQLModel, table=True):
     approved_at: datetime | None = Field(default=None, sa_type=_TZ)
     decision_ref: str | None = Field(default=None, max_length=200)
     executed_at: datetime | None = Field(default=None, sa_type=_TZ)
+    # The ManageScope (JSON) of the planner and of the approver: the purge re-checks both.
+    planner_scope: str | None = Field(default=None, sa_type=sa.Text)
+    approver_scope: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class DispositionItemRow(SQLModel, table=True):

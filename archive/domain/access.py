@@ -158,6 +158,24 @@ def can_manage(principal: Principal, record: Readable) -> bool:
     return ManageScope.for_principal(principal).allows(record)
 
 
+MANAGE_ALL = ManageScope(
+    nothing=False, all_agencies=True, agencies=frozenset(), max_classification=Classification.TOP_SECRET
+)
+"""For system work (sealing, the purge's own bookkeeping), never for a caller."""
+
+
+def can_change_rule(principal: Principal, agencies: tuple[str, ...]) -> bool:
+    """Whether the caller may create, replace or delete a retention rule covering ``agencies``
+    (empty: every agency). A rule moves the disposal date of every record it matches, so
+    a records manager changes only rules confined to its own agencies; catch-all rules
+    and other agencies' rules are an admin's."""
+    if not manages_retention(principal):
+        return False
+    if Role.ADMIN in principal.roles:
+        return True
+    return bool(agencies) and set(agencies) <= principal.agencies
+
+
 def can_approve_disposition(principal: Principal, *, planner: str, two_person: bool) -> bool:
     """Destruction is irreversible: with the two-person rule on (the default in
     production), the approver must be someone other than the planner."""

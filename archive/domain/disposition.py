@@ -20,6 +20,9 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from archive.domain.access import ManageScope, Readable
+from archive.domain.records import Classification
+
 
 class BatchStatus(enum.Enum):
     PROPOSED = "proposed"
@@ -81,6 +84,11 @@ class BatchItem:
     version_ids: tuple[str, ...] = ()
     note: str | None = None  # why it was skipped, or the last error
 
+    @property
+    def readable(self) -> Readable:
+        """The facts ``can_manage`` decides on, as they stood when the batch was planned."""
+        return Readable(self.agency_code, Classification(self.classification), is_public=False)
+
 
 @dataclass(frozen=True, slots=True)
 class DispositionBatch:
@@ -96,6 +104,8 @@ class DispositionBatch:
     decision_ref: str | None = None
     executed_at: datetime | None = None
     items: tuple[BatchItem, ...] = ()
+    planner_scope: ManageScope | None = None  # what the planner could manage, at planning
+    approver_scope: ManageScope | None = None  # what the approver could manage, at approval
 
 
 @dataclass(frozen=True, slots=True)

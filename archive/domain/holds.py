@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from archive.domain.errors import MetadataInvalid
+
 
 @dataclass(frozen=True, slots=True)
 class LegalHold:
@@ -55,6 +57,26 @@ class RecordSelector:
             or self.issued_to
             or self.dossier_code
         )
+
+
+SELECTOR_LIST_MAX = 100
+SELECTOR_TEXT_MAX = 300
+
+
+def validate_selector(selector: RecordSelector) -> RecordSelector:
+    """The selector, or MetadataInvalid naming a list too long to be a real question."""
+    for name, values in (
+        ("agency_codes", selector.agency_codes),
+        ("document_types", selector.document_types),
+    ):
+        if len(values) > SELECTOR_LIST_MAX or any(len(v) > SELECTOR_TEXT_MAX for v in values):
+            raise MetadataInvalid(
+                f"selector.{name}",
+                f"at most {SELECTOR_LIST_MAX} entries of at most {SELECTOR_TEXT_MAX} characters",
+            )
+    if selector.dossier_code is not None and len(selector.dossier_code) > SELECTOR_TEXT_MAX:
+        raise MetadataInvalid("selector.dossier_code", f"at most {SELECTOR_TEXT_MAX} characters")
+    return selector
 
 
 @dataclass(frozen=True, slots=True)

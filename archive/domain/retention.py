@@ -31,6 +31,11 @@ from typing import Any
 from archive.domain.errors import MetadataInvalid
 
 CODE_MAX = 40
+PERIOD_MAX_YEARS = 200  # the longest fixed period a schedule may give; beyond that, keep permanently
+TITLE_MAX = 300
+DESCRIPTION_MAX = 2000
+DOSSIER_CODE_MAX = 60
+MATCH_MAX = 100  # document types or agencies one rule may list
 
 
 class Trigger(enum.Enum):
@@ -97,6 +102,17 @@ class Assignment:
     @property
     def permanent(self) -> bool:
         return self.disposal_date is None
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionState:
+    """A record as retention sees it: the facts, and what was last computed."""
+
+    facts: RetentionFacts
+    current: Assignment | None  # None: never computed
+    dossier_code: str | None
+    storage_key: str
+    version_id: str | None
 
 
 def select_rule(rules: Iterable[RetentionRule], facts: RetentionFacts) -> RetentionRule | None:
@@ -184,8 +200,8 @@ def parse_rule(item: object, *, where: str = "rule") -> RetentionRule:
     years = item.get("years")
     if permanent == (years is not None):
         raise MetadataInvalid(f"{where}.years", "give either years or permanent: true")
-    if years is not None and (not isinstance(years, int) or isinstance(years, bool) or years < 1):
-        raise MetadataInvalid(f"{where}.years", "must be a whole number of years, at least 1")
+    if years is not None and (not isinstance(years, int) or isinstance(years, bool) or not _period_ok(years)):
+        raise MetadataInvalid(f"{where}.years", f"must be a whole number of years, 1 to {PERIOD_MAX_YEARS}")
     rule = RetentionRule(
         code=code,
         title=_text(item, "title", where),
@@ -203,10 +219,17 @@ def validate_rule(rule: RetentionRule) -> RetentionRule:
     code = unicodedata.normalize("NFC", rule.code).strip()
     if not code or len(code) > CODE_MAX:
         raise MetadataInvalid("code", f"must be 1 to {CODE_MAX} characters")
-    if not rule.title.strip():
-        raise MetadataInvalid("title", "is required")
-    if rule.period_years is not None and rule.period_years < 1:
-        raise MetadataInvalid("period_years", "must be at least 1 (or null for permanent)")
+    if not rule.title.strip() or len(rule.title.strip()) > TITLE_MAX:
+        raise MetadataInvalid("title", f"is required, at most {TITLE_MAX} characters")
+    if len(rule.description) > DESCRIPTION_MAX:
+        raise MetadataInvalid("description", f"at most {DESCRIPTION_MAX} characters")
+    for name, values in (("document_types", rule.document_types), ("agencies", rule.agencies)):
+        if len(values) > MATCH_MAX or any(len(v) > TITLE_MAX for v in values):
+            raise MetadataInvalid(name, f"at most {MATCH_MAX} entries of at most {TITLE_MAX} characters")
+    if rule.period_years is not None and not _period_ok(rule.period_years):
+        raise MetadataInvalid(
+            "period_years", f"must be 1 to {PERIOD_MAX_YEARS} years (or null for permanent)"
+        )
     return RetentionRule(
         code=code,
         title=unicodedata.normalize("NFC", rule.title).strip(),
@@ -216,6 +239,22 @@ def validate_rule(rule: RetentionRule) -> RetentionRule:
         agencies=tuple(a.strip() for a in rule.agencies),
         description=rule.description,
     )
+
+
+def validate_dossier(dossier: Dossier) -> Dossier:
+    """The dossier with its code and title trimmed, or MetadataInvalid."""
+    code, title = dossier.code.strip(), dossier.title.strip()
+    if not code or len(code) > DOSSIER_CODE_MAX:
+        raise MetadataInvalid("code", f"a dossier needs a code of at most {DOSSIER_CODE_MAX} characters")
+    if not title or len(title) > TITLE_MAX:
+        raise MetadataInvalid("title", f"a dossier needs a title of at most {TITLE_MAX} characters")
+    return Dossier(code=code, title=title, closed_on=dossier.closed_on)
+
+
+def _period_ok(years: int) -> bool:
+    # Bounded so that every disposal date stays a real date (year 9999 is the last):
+    # an unbounded period would make every later matching deposit fail to seal.
+    return 1 <= years <= PERIOD_MAX_YEARS
 
 
 def _parse_dossier(item: object, *, where: str) -> Dossier:

@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from archive.db.audit import AuditFilter
 from archive.domain.access import Principal
 from archive.domain.audit import AuditEntry, DetailValue, Outcome
+from archive.domain.ports import AuditFilter
 from archive.services.container import Services
 
 

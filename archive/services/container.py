@@ -1,4 +1,9 @@
-"""The adapters and settings one running service holds, built by ``archive.factory``."""
+"""The ports and settings one running service holds, built by ``archive.factory``.
+
+Every field is typed by a port (a Protocol in ``archive.domain.ports``), never by
+an adapter: services reach the database only through these stores, and hold no
+engine. What must be released on close is the factory's ``dispose`` callable.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy.engine import Engine
-
 from archive.auth.tokens import TokenVerifier
-from archive.db.apikeys import SqlApiKeyStore
-from archive.db.audit import SqlAuditLog
-from archive.db.jobs import SqlJobQueue
 from archive.domain.heartbeats import HeartbeatStore
-from archive.domain.ports import BlobStore, RecordRepository, SearchIndex
+from archive.domain.ports import (
+    ApiKeyStore,
+    AuditLog,
+    BlobStore,
+    DispositionStore,
+    FixityStore,
+    HoldStore,
+    JobQueue,
+    RecordRepository,
+    RetentionStore,
+    SearchIndex,
+)
 from archive.domain.processing import ProcessingResults
 from archive.observability.metrics import Metrics
 from archive.services.links import DownloadLinks
@@ -24,25 +35,33 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _nothing_to_dispose() -> None:
+    return None
+
+
 @dataclass
 class Services:
     """Everything a request, a CLI command or a worker needs, typed."""
 
     settings: Settings
-    engine: Engine
     records: RecordRepository
-    jobs: SqlJobQueue
+    jobs: JobQueue
     blobs: BlobStore
     index: SearchIndex
     links: DownloadLinks
-    audit: SqlAuditLog
-    api_keys: SqlApiKeyStore
+    audit: AuditLog
+    api_keys: ApiKeyStore
     tokens: TokenVerifier | None  # None: bearer tokens are not accepted
     results: ProcessingResults
     heartbeats: HeartbeatStore
+    retention: RetentionStore
+    holds: HoldStore
+    disposition: DispositionStore
+    fixity: FixityStore
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
+    dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections
 
     async def close(self) -> None:
         await self.index.close()
-        self.engine.dispose()
+        self.dispose()

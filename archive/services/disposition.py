@@ -4,6 +4,20 @@ The purge of one record is a state machine (see ``archive.domain.disposition``):
 remove from the index, delete every object version by id, replace the row by a
 tombstone, append to the audit chain. Each step is idempotent and its end is
 recorded, so ``run`` resumes a crashed purge to the same end state.
+
+Who may do what (``archive.domain.access``), checked here:
+
+- ``plan`` proposes only records the planner may manage (``ManageScope``
+  compiled into the candidates query), and keeps the planner's scope;
+- ``approve`` needs a records manager or admin who may manage EVERY item of
+  the batch and, with the two-person rule on (``Settings.two_person_rule``, the
+  default in production), someone other than the planner; it keeps the
+  approver's scope;
+- the purge re-checks each record, as it stands when its purge starts, against
+  both stored scopes, and skips it when either no longer covers it;
+- listings, exports and tombstones show a caller only the records it may
+  manage (tombstones: ``can_read_tombstone``); a batch with none of them looks
+  like a batch that does not exist.
 """
 
 from __future__ import annotations
@@ -18,15 +32,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.db.disposition import SqlDispositionStore
-from archive.db.holds import SqlHoldStore
-from archive.db.retention import SqlRetentionStore
-from archive.domain.disposition import BatchItem, BatchStatus, DispositionBatch, ItemState, next_state
+from archive.domain.access import (
+    ManageScope,
+    Principal,
+    Readable,
+    can_approve_disposition,
+    can_read_tombstone,
+)
+from archive.domain.disposition import (
+    BatchItem,
+    BatchStatus,
+    DispositionBatch,
+    ItemState,
+    Tombstone,
+    next_state,
+)
 from archive.domain.errors import DispositionRefused, MetadataInvalid, NotFound, ObjectLocked
+from archive.domain.records import Classification
 from archive.services import audit
 from archive.services.certificate import write_certificate
 from archive.services.container import Services
-from archive.services.retention import compute
+from archive.services.retention import compute, require_manager
+
+PLAN_LIMIT_MAX = 10_000
+DECISION_REF_MAX = 200  # the column's size
 
 DESTROY_ACTION = "retention.destroy"
 
@@ -46,65 +75,114 @@ class RunReport:
     certificates: list[Path] = field(default_factory=list)
 
 
-def batches(services: Services) -> SqlDispositionStore:
-    return SqlDispositionStore(services.engine)
+# -- plan, approve, look ------------------------------------------------------------------
 
 
-# -- plan and approve ---------------------------------------------------------------------
-
-
-def plan(services: Services, *, actor: str, limit: int = 1000) -> DispositionBatch | None:
-    """Propose a batch of records due today or earlier and under no hold; None when none is. Blocking."""
+def plan(services: Services, principal: Principal, *, limit: int = 1000) -> DispositionBatch | None:
+    """Propose a batch of the records the caller may manage that are due today or earlier
+    and under no hold; None when there is none. Blocking."""
+    require_manager(principal)
+    if not 1 <= limit <= PLAN_LIMIT_MAX:
+        raise MetadataInvalid("limit", f"must be between 1 and {PLAN_LIMIT_MAX}")
     _compute_missing(services)
     today = services.clock().date()
-    candidates = batches(services).candidates(today, limit=limit)
+    scope = ManageScope.for_principal(principal)
+    candidates = services.disposition.candidates(today, scope, limit=limit)
     if not candidates:
         return None
     batch_id = str(uuid.uuid4())
     batch = DispositionBatch(
         id=batch_id,
         status=BatchStatus.PROPOSED,
-        planned_by=actor,
+        planned_by=principal.subject,
         planned_at=services.clock(),
         cutoff=today,
         items=tuple(dataclasses.replace(i, batch_id=batch_id) for i in candidates),
+        planner_scope=scope,
     )
-    batches(services).create(batch)
+    services.disposition.create(batch)
     audit.append(
         services,
-        actor=actor,
+        actor=principal.subject,
         action="disposition.plan",
         target=batch_id,
         details={"records": len(candidates), "cutoff": today.isoformat()},
     )
-    return _get(services, batch_id)
+    return get(services, principal, batch_id)
 
 
-def approve(services: Services, batch_id: str, *, approver: str, decision_ref: str) -> DispositionBatch:
+def approve(
+    services: Services, principal: Principal, batch_id: str, *, decision_ref: str
+) -> DispositionBatch:
     """Approve a proposed batch under a decision reference. Blocking.
 
-    With ``retention_separate_approver`` set, the planner may not approve.
+    Refused unless the approver may manage every record of the batch and, with
+    the two-person rule on, is not its planner.
     """
-    if not decision_ref.strip():
+    require_manager(principal)
+    ref = decision_ref.strip()
+    if not ref:
         raise MetadataInvalid("decision_ref", "an approval needs the decision's reference")
-    batch = _get(services, batch_id)
-    if services.settings.retention_separate_approver and approver == batch.planned_by:
+    if len(ref) > DECISION_REF_MAX:
+        raise MetadataInvalid("decision_ref", f"at most {DECISION_REF_MAX} characters")
+    batch = _stored(services, principal, batch_id)
+    two_person = services.settings.two_person_rule
+    if not can_approve_disposition(principal, planner=batch.planned_by, two_person=two_person):
         raise DispositionRefused("this deployment requires an approver other than the planner")
-    batches(services).approve(
-        batch_id, approver=approver, decision_ref=decision_ref.strip(), now=services.clock()
+    scope = ManageScope.for_principal(principal)
+    if not all(scope.allows(i.readable) for i in batch.items):
+        raise DispositionRefused("the batch holds records you may not manage")
+    services.disposition.approve(
+        batch_id, approver=principal.subject, scope=scope, decision_ref=ref, now=services.clock()
     )
     audit.append(
         services,
-        actor=approver,
+        actor=principal.subject,
         action="disposition.approve",
         target=batch_id,
-        details={"decision_ref": decision_ref.strip(), "records": len(batch.items)},
+        details={"decision_ref": ref, "records": len(batch.items)},
     )
-    return _get(services, batch_id)
+    return get(services, principal, batch_id)
 
 
-def export(batch: DispositionBatch, fmt: str) -> str:
-    """A batch as CSV or JSON, for review outside the archive."""
+def get(services: Services, principal: Principal, batch_id: str) -> DispositionBatch:
+    """A batch as the caller may see it; NotFound when it shows none of its records. Blocking."""
+    require_manager(principal)
+    seen = _seen_by(_stored(services, principal, batch_id), principal)
+    if seen is None:
+        raise NotFound(f"disposition batch {batch_id} does not exist")
+    return seen
+
+
+def listing(
+    services: Services, principal: Principal, status: BatchStatus | None = None
+) -> list[DispositionBatch]:
+    """Batches, newest first, as the caller may see them. Blocking."""
+    require_manager(principal)
+    seen = (_seen_by(b, principal) for b in services.disposition.listing(status))
+    return [b for b in seen if b is not None]
+
+
+def export(services: Services, principal: Principal, batch_id: str, fmt: str) -> str:
+    """A batch as the caller may see it, as CSV or JSON, for review outside the archive. Blocking."""
+    if fmt not in ("csv", "json"):
+        raise MetadataInvalid("format", "must be csv or json")
+    return render(get(services, principal, batch_id), fmt)
+
+
+def tombstone(services: Services, principal: Principal, record_id: str) -> Tombstone | None:
+    """What remains of a destroyed record, for who may read it (``can_read_tombstone``);
+    None for anyone else, exactly as for a record never destroyed. Blocking."""
+    found = services.disposition.tombstone_of(record_id)
+    if found is None:
+        return None
+    facts = Readable(found.agency_code, Classification(found.classification), is_public=False)
+    return found if can_read_tombstone(principal, facts) else None
+
+
+def render(batch: DispositionBatch, fmt: str) -> str:
+    """A batch as CSV or JSON text. CSV cells are neutralised against formula injection:
+    a spreadsheet must show a depositor's ``=HYPERLINK(...)`` as text, never run it."""
     rows = [
         {
             "record_id": i.record_id,
@@ -126,8 +204,31 @@ def export(batch: DispositionBatch, fmt: str) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["record_id"])
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading ``'``
+    (OWASP's advice for CSV injection)."""
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def _stored(services: Services, principal: Principal, batch_id: str) -> DispositionBatch:
+    batch = services.disposition.get(batch_id)
+    if batch is None or _seen_by(batch, principal) is None:
+        raise NotFound(f"disposition batch {batch_id} does not exist")
+    return batch
+
+
+def _seen_by(batch: DispositionBatch, principal: Principal) -> DispositionBatch | None:
+    """The batch with only the items the caller may manage; None when that leaves none."""
+    scope = ManageScope.for_principal(principal)
+    items = tuple(i for i in batch.items if scope.allows(i.readable))
+    return dataclasses.replace(batch, items=items) if items else None
 
 
 # -- run ------------------------------------------------------------------------------------
@@ -144,7 +245,7 @@ async def run(
     named step's work is done but before its end is recorded."""
     report = RunReport()
     await services.index.ensure_ready()  # idempotent; a fresh deployment may have no index yet
-    for batch in await asyncio.to_thread(batches(services).listing, BatchStatus.APPROVED):
+    for batch in await asyncio.to_thread(services.disposition.listing, BatchStatus.APPROVED):
         for item in batch.items:
             if not item.state.final:
                 if dry_run:
@@ -160,7 +261,7 @@ async def run(
 
 def pending_count(services: Services) -> int:
     """Records of approved batches that a run would go through (for a progress bar)."""
-    return sum(len(b.items) for b in batches(services).listing(BatchStatus.APPROVED))
+    return sum(len(b.items) for b in services.disposition.listing(BatchStatus.APPROVED))
 
 
 async def purge(
@@ -179,7 +280,7 @@ async def purge(
             item = await _STEPS[target](services, batch, item)
         except ObjectLocked as exc:
             await asyncio.to_thread(
-                batches(services).set_state,
+                services.disposition.set_state,
                 batch.id,
                 item.record_id,
                 state,
@@ -195,7 +296,7 @@ async def purge(
             raise InjectedCrash(f"crash after {target.value} of {item.record_id}")
         if target is not ItemState.STARTED and target is not ItemState.TOMBSTONED:
             await asyncio.to_thread(
-                batches(services).set_state,
+                services.disposition.set_state,
                 batch.id,
                 item.record_id,
                 target,
@@ -209,7 +310,7 @@ async def purge(
 async def _start(services: Services, batch: DispositionBatch, item: BatchItem) -> BatchItem:
     today = services.clock().date()
     state = await asyncio.to_thread(
-        batches(services).start, batch.id, item.record_id, today=today, now=services.clock()
+        services.disposition.start, batch.id, item.record_id, today=today, now=services.clock()
     )
     return dataclasses.replace(item, state=state)
 
@@ -229,7 +330,7 @@ def _delete_blobs_sync(services: Services, batch: DispositionBatch, item: BatchI
         # Kept BEFORE deleting, for the tombstone: after a crash they are gone from storage.
         ids = services.blobs.version_ids(key)
         item = dataclasses.replace(item, version_ids=ids)
-        batches(services).set_version_ids(batch.id, item.record_id, ids)
+        services.disposition.set_version_ids(batch.id, item.record_id, ids)
     for version in services.blobs.version_ids(key):
         # The database checked, under the row lock, that no hold names the record;
         # a stale S3 hold (a release whose mirroring failed) must not block the purge.
@@ -240,7 +341,7 @@ def _delete_blobs_sync(services: Services, batch: DispositionBatch, item: BatchI
 
 
 async def _tombstone(services: Services, batch: DispositionBatch, item: BatchItem) -> BatchItem:
-    await asyncio.to_thread(batches(services).tombstone, batch, item, now=services.clock())
+    await asyncio.to_thread(services.disposition.tombstone, batch, item, now=services.clock())
     return item
 
 
@@ -279,15 +380,16 @@ _STEPS = {
 
 
 def _dry(services: Services, item: BatchItem, report: RunReport) -> None:
-    held = SqlHoldStore(services.engine).held_ids([item.record_id])
+    held = services.holds.held_ids([item.record_id])
     (report.skipped if held else report.destroyed).append(item.record_id)
 
 
 def _finish(services: Services, batch_id: str, report: RunReport) -> None:
-    if not batches(services).finish(batch_id, now=services.clock()):
+    if not services.disposition.finish(batch_id, now=services.clock()):
         return
-    batch = _get(services, batch_id)
-    tombstones = batches(services).tombstones(batch_id)
+    batch = services.disposition.get(batch_id)
+    assert batch is not None
+    tombstones = services.disposition.tombstones(batch_id)
     paths = write_certificate(services.settings.data_dir / "certificates", batch, tombstones)
     if audit.find(services, action="disposition.executed", target=batch_id) is None:
         audit.append(
@@ -301,16 +403,8 @@ def _finish(services: Services, batch_id: str, report: RunReport) -> None:
     report.certificates.extend(paths)
 
 
-def _get(services: Services, batch_id: str) -> DispositionBatch:
-    batch = batches(services).get(batch_id)
-    if batch is None:
-        raise NotFound(f"disposition batch {batch_id} does not exist")
-    return batch
-
-
 def _compute_missing(services: Services) -> None:
     """Records deposited but not sealed yet still get a disposal date before planning."""
-    store = SqlRetentionStore(services.engine)
-    while ids := store.uncomputed_ids(limit=500):
+    while ids := services.retention.uncomputed_ids(limit=500):
         for record_id in ids:
             compute(services, record_id)

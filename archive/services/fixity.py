@@ -12,8 +12,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from archive.db.fixity import FixityRun, SqlFixityStore, StoredObject
 from archive.domain.errors import IntegrityError, NotFound
+from archive.domain.fixity import FixityRun, StoredObject
+from archive.domain.ports import FixityStore
 from archive.services import audit
 from archive.services.container import Services
 
@@ -57,7 +58,7 @@ def run_fixity(
     ``max_batches`` stops early (the run stays open, to resume); otherwise the
     run ends by listing unreferenced objects and is audited.
     """
-    store = SqlFixityStore(services.engine)
+    store = services.fixity
     run = store.open_run(now=services.clock(), restart=restart)
     done = 0
     while max_batches is None or done < max_batches:
@@ -80,7 +81,7 @@ def run_fixity(
     return FixityReport(run.id, run.ok, run.changed, run.missing, (), finished=False)
 
 
-def _finish(services: Services, store: SqlFixityStore, run: FixityRun, actor: str) -> FixityReport:
+def _finish(services: Services, store: FixityStore, run: FixityRun, actor: str) -> FixityReport:
     known = store.all_keys()
     unreferenced = tuple(k for k in services.blobs.list_keys(RECORDS_PREFIX) if k not in known)
     store.finish(run.id, now=services.clock())

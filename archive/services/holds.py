@@ -5,6 +5,11 @@ and the purge checks exactly that under the record's row lock. The S3 legal
 hold on the object follows (set when the first hold names the record, cleared
 only when none is left and the record is not kept permanently); a crash in
 between is repaired by sealing the record again.
+
+Each use case takes the acting ``Principal``: only records it may manage
+(``can_manage``, compiled into the stores' queries) are held, counted or
+released. An id it may not manage is refused exactly like an id that does not
+exist, so holding is no oracle for other agencies' records.
 """
 
 from __future__ import annotations
@@ -12,98 +17,126 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from archive.db.holds import SqlHoldStore
-from archive.db.retention import SqlRetentionStore
+from archive.domain.access import ManageScope, Principal
 from archive.domain.errors import MetadataInvalid, NotFound
-from archive.domain.holds import HoldChange, LegalHold, RecordSelector
+from archive.domain.holds import HoldChange, LegalHold, RecordSelector, validate_selector
 from archive.services import audit
 from archive.services.container import Services
-from archive.services.retention import apply_lock, seal
+from archive.services.retention import apply_lock, check_id_count, require_manager, seal
+
+# The longest text each field may hold (the columns' sizes): longer is a VALIDATION error.
+TEXT_MAX = {"name": 200, "authority": 200, "reason": 2000}
 
 
-def holds(services: Services) -> SqlHoldStore:
-    return SqlHoldStore(services.engine)
+def listing(services: Services, principal: Principal, *, active_only: bool = False) -> list[LegalHold]:
+    """Holds, newest first, each counting only the records the caller may manage. Blocking."""
+    require_manager(principal)
+    return services.holds.listing(ManageScope.for_principal(principal), active_only=active_only)
 
 
 def place_hold(
     services: Services,
+    principal: Principal,
     *,
     name: str,
     reason: str,
     authority: str,
-    actor: str,
     record_ids: Sequence[str] = (),
     selector: RecordSelector = RecordSelector(),
 ) -> HoldChange:
     """Create a hold and add the records named by id or by the selector. Blocking."""
+    require_manager(principal)
     for field, value in (("name", name), ("reason", reason), ("authority", authority)):
         if not value.strip():
             raise MetadataInvalid(field, "is required")
+        if len(value.strip()) > TEXT_MAX[field]:
+            raise MetadataInvalid(field, f"at most {TEXT_MAX[field]} characters")
+    check_id_count(record_ids)
+    validate_selector(selector)  # before the hold exists: a refused request writes nothing
     hold = LegalHold(
         id=str(uuid.uuid4()),
         name=name.strip(),
         reason=reason.strip(),
         authority=authority.strip(),
-        created_by=actor,
+        created_by=principal.subject,
         created_at=services.clock(),
     )
-    holds(services).create(hold)
+    services.holds.create(hold)
     audit.append(
         services,
-        actor=actor,
+        actor=principal.subject,
         action="legal_hold.place",
         target=hold.id,
         details={"name": hold.name, "authority": hold.authority, "reason": hold.reason},
     )
-    return add_to_hold(services, hold.id, actor=actor, record_ids=record_ids, selector=selector)
+    return add_to_hold(services, principal, hold.id, record_ids=record_ids, selector=selector)
 
 
 def add_to_hold(
     services: Services,
+    principal: Principal,
     hold_id: str,
     *,
-    actor: str,
     record_ids: Sequence[str] = (),
     selector: RecordSelector = RecordSelector(),
 ) -> HoldChange:
     """Name more records in an active hold; each one under its row lock. Blocking.
 
-    A record whose purge has already started is refused (and listed as such).
+    Refused (and listed as such): an id that does not exist, an id the caller may
+    not manage (the same answer), and a record whose purge has already started.
     """
-    hold = holds(services).get(hold_id)
+    require_manager(principal)
+    check_id_count(record_ids)
+    validate_selector(selector)
+    scope = ManageScope.for_principal(principal)
+    hold = services.holds.get(hold_id, scope)
     if hold is None or not hold.active:
         raise NotFound(f"no active legal hold {hold_id}")
-    wanted = list(dict.fromkeys([*record_ids, *holds(services).select_ids(selector)]))
+    selected = services.holds.select_ids(selector, scope)
+    allowed = services.retention.manageable(record_ids, scope) | set(selected)
     added: list[str] = []
     refused: list[str] = []
-    for record_id in wanted:
-        ok = holds(services).add_record(hold_id, record_id, actor=actor, now=services.clock())
+    for record_id in dict.fromkeys([*record_ids, *selected]):
+        ok = record_id in allowed and services.holds.add_record(
+            hold_id, record_id, actor=principal.subject, now=services.clock()
+        )
         (added if ok else refused).append(record_id)
     _mirror(services, added)
     if added or refused:
         audit.append(
             services,
-            actor=actor,
+            actor=principal.subject,
             action="legal_hold.add",
             target=hold_id,
             details={"added": len(added), "refused": len(refused), "first": (added or refused)[0]},
         )
-    updated = holds(services).get(hold_id)
+    updated = services.holds.get(hold_id, scope)
     assert updated is not None
     return HoldChange(hold=updated, added=tuple(added), refused=tuple(refused))
 
 
-def release_hold(services: Services, hold_id: str, *, reason: str, actor: str) -> LegalHold:
-    """Release a hold with a reason; objects no other hold protects lose their S3 hold. Blocking."""
+def release_hold(services: Services, principal: Principal, hold_id: str, *, reason: str) -> LegalHold:
+    """Release a hold with a reason; objects no other hold protects lose their S3 hold. Blocking.
+
+    Forbidden when the hold names a record the caller may not manage: releasing
+    it would lift that record's protection.
+    """
+    require_manager(principal)
     if not reason.strip():
         raise MetadataInvalid("reason", "a release needs a reason")
-    hold, record_ids = holds(services).release(
-        hold_id, actor=actor, reason=reason.strip(), now=services.clock()
+    if len(reason.strip()) > TEXT_MAX["reason"]:
+        raise MetadataInvalid("reason", f"at most {TEXT_MAX['reason']} characters")
+    hold, record_ids = services.holds.release(
+        hold_id,
+        ManageScope.for_principal(principal),
+        actor=principal.subject,
+        reason=reason.strip(),
+        now=services.clock(),
     )
     _mirror(services, record_ids)
     audit.append(
         services,
-        actor=actor,
+        actor=principal.subject,
         action="legal_hold.release",
         target=hold_id,
         details={"reason": reason.strip(), "records": len(record_ids)},
@@ -113,9 +146,8 @@ def release_hold(services: Services, hold_id: str, *, reason: str, actor: str) -
 
 def _mirror(services: Services, record_ids: Sequence[str]) -> None:
     """Set each object's legal hold and retention from the database's view."""
-    retention = SqlRetentionStore(services.engine)
-    held = holds(services).held_ids(record_ids)
-    for state in retention.states(record_ids):
+    held = services.holds.held_ids(record_ids)
+    for state in services.retention.states(record_ids):
         try:
             if state.current is None:
                 seal(services, state.facts.record_id)  # not sealed yet: compute and seal now

@@ -10,19 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from archive.domain.access import UNRESTRICTED
 from archive.domain.search import IndexDocument
-from archive.factory import build_services
 from archive.services.container import Services
 from archive.services.indexing import index_document_of
-from archive.settings import Settings
-
-
-async def reindex(settings: Settings, *, progress: bool = False) -> int:
-    """Rebuild the index from the database (the source of truth), swapping atomically."""
-    services = await asyncio.to_thread(build_services, settings)
-    try:
-        return await rebuild_index(services, progress=progress)
-    finally:
-        await services.close()
 
 
 async def rebuild_index(

@@ -1,6 +1,13 @@
 """The retention schedule at work: compute each record's disposal date, seal its
 object to match, and recompute (and re-seal) when the schedule changes.
 
+Every use case a caller starts takes the acting ``Principal`` and runs check ->
+act -> audit here, with the rules of ``archive.domain.access``: the retention
+surface is for records managers and admins (``manages_retention``); a records
+manager changes only rules confined to its own agencies (``can_change_rule``)
+and puts in dossiers only records it may manage (``can_manage``), the others
+behaving exactly like ids that do not exist.
+
 Sealing puts Object Lock retention until the disposal date on the record's
 object version (the configured mode, governance by default), and a legal hold
 instead when the record is kept permanently or an active legal hold names it.
@@ -16,18 +23,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.db.holds import SqlHoldStore
-from archive.db.retention import RetentionState, SqlRetentionStore
-from archive.domain.errors import MetadataInvalid, NotFound, RetentionConflict
+from archive.domain.access import (
+    MANAGE_ALL,
+    ManageScope,
+    Principal,
+    can_change_rule,
+    manages_retention,
+)
+from archive.domain.errors import Forbidden, MetadataInvalid, NotFound, RetentionConflict
 from archive.domain.ports import Retention, RetentionMode
 from archive.domain.retention import (
     Assignment,
     Dossier,
     RetentionRule,
+    RetentionState,
     Schedule,
     assign,
     lock_until,
     parse_schedule,
+    validate_dossier,
     validate_rule,
 )
 from archive.services import audit
@@ -46,8 +60,16 @@ class RuleChange:
     recomputed: tuple[str, ...]  # record ids whose rule or disposal date changed
 
 
-def store(services: Services) -> SqlRetentionStore:
-    return SqlRetentionStore(services.engine)
+def require_manager(principal: Principal) -> None:
+    """Forbidden unless the caller may use the retention surface at all."""
+    if not manages_retention(principal):
+        raise Forbidden("this needs the records_manager or admin role")
+
+
+def rules(services: Services, principal: Principal) -> list[RetentionRule]:
+    """The schedule (records managers and admins). Blocking."""
+    require_manager(principal)
+    return services.retention.rules()
 
 
 # -- computing and sealing --------------------------------------------------------------
@@ -55,19 +77,19 @@ def store(services: Services) -> SqlRetentionStore:
 
 def compute(services: Services, record_id: str) -> Assignment:
     """Compute and store one record's assignment. Blocking."""
-    states = store(services).states([record_id])
+    states = services.retention.states([record_id])
     if not states:
         raise NotFound(f"record {record_id} does not exist")
-    assignment = assign(store(services).rules(), states[0].facts)
-    store(services).save({record_id: assignment}, now=services.clock())
+    assignment = assign(services.retention.rules(), states[0].facts)
+    services.retention.save({record_id: assignment}, now=services.clock())
     return assignment
 
 
 def seal(services: Services, record_id: str) -> Assignment:
     """Compute the record's disposal date and lock its object to match. Idempotent. Blocking."""
     assignment = compute(services, record_id)
-    state = store(services).states([record_id])[0]
-    held = bool(SqlHoldStore(services.engine).held_ids([record_id]))
+    state = services.retention.states([record_id])[0]
+    held = bool(services.holds.held_ids([record_id]))
     apply_lock(services, state, assignment, held=held)
     return assignment
 
@@ -93,27 +115,32 @@ def apply_lock(services: Services, state: RetentionState, assignment: Assignment
 
 def change_rules(
     services: Services,
+    principal: Principal,
     *,
     upserts: Sequence[RetentionRule] = (),
     deletes: Sequence[str] = (),
-    actor: str,
 ) -> RuleChange:
     """Upsert and delete rules, recompute every affected record, re-seal, audit. Blocking.
 
-    Raises RetentionConflict, changing nothing, when a new disposal date would
-    fall before the Object Lock retention already set on a record's object.
+    Raises Forbidden for a rule outside the caller's agencies (``can_change_rule``),
+    and RetentionConflict, changing nothing, when a new disposal date would fall
+    before the Object Lock retention already set on a record's object.
     """
+    require_manager(principal)
     upserts = [validate_rule(r) for r in upserts]
-    rules = {r.code: r for r in store(services).rules()}
-    missing = [c for c in deletes if c not in rules]
+    current = {r.code: r for r in services.retention.rules()}
+    missing = [c for c in deletes if c not in current]
     if missing:
         raise NotFound(f"no retention rule {', '.join(missing)}")
+    _check_rule_scope(principal, [current[c] for c in deletes])
+    _check_rule_scope(principal, [*upserts, *(current[r.code] for r in upserts if r.code in current)])
+    new = dict(current)
     for code in deletes:
-        rules.pop(code)
-    rules.update({r.code: r for r in upserts})
-    changed = _recomputed(services, list(rules.values()))
+        new.pop(code)
+    new.update({r.code: r for r in upserts})
+    changed = _recomputed(services, list(new.values()))
     _refuse_earlier_than_lock(services, changed)
-    store(services).change_rules(
+    services.retention.change_rules(
         upserts, deletes, {s.facts.record_id: a for s, a in changed}, now=services.clock()
     )
     result = RuleChange(
@@ -121,16 +148,24 @@ def change_rules(
         deleted=tuple(deletes),
         recomputed=tuple(s.facts.record_id for s, _ in changed),
     )
-    _audit_change(services, result, upserts, actor)
+    _audit_change(services, result, upserts, principal.subject)
     _reseal(services, changed)
     return result
+
+
+def _check_rule_scope(principal: Principal, touched: Iterable[RetentionRule]) -> None:
+    for rule in touched:
+        if not can_change_rule(principal, rule.agencies):
+            raise Forbidden(
+                f"rule {rule.code}: a records manager changes only rules confined to its own agencies"
+            )
 
 
 def _recomputed(services: Services, rules: list[RetentionRule]) -> list[tuple[RetentionState, Assignment]]:
     """Every record whose assignment differs under ``rules``, with the new one."""
     changed: list[tuple[RetentionState, Assignment]] = []
     after = ""
-    while page := store(services).states(after=after, limit=_PAGE):
+    while page := services.retention.states(after=after, limit=_PAGE):
         for state in page:
             new = assign(rules, state.facts)
             if state.current != new:
@@ -159,7 +194,7 @@ def _refuse_earlier_than_lock(
 
 def _reseal(services: Services, changed: Sequence[tuple[RetentionState, Assignment]]) -> None:
     ids = [s.facts.record_id for s, _ in changed]
-    held = SqlHoldStore(services.engine).held_ids(ids)
+    held = services.holds.held_ids(ids)
     for state, new in changed:
         try:
             apply_lock(services, state, new, held=state.facts.record_id in held)
@@ -199,15 +234,17 @@ def _audit_change(
 # -- dossiers and schedule files -----------------------------------------------------------
 
 
-def upsert_dossier(services: Services, dossier: Dossier, *, actor: str) -> tuple[str, ...]:
-    """Create or update a dossier; closing it starts its members' retention. Blocking."""
-    if not dossier.code.strip() or not dossier.title.strip():
-        raise MetadataInvalid("code", "a dossier needs a code and a title")
-    store(services).upsert_dossier(dossier)
-    members = store(services).dossier_members(dossier.code)
+def upsert_dossier(services: Services, principal: Principal, dossier: Dossier) -> tuple[str, ...]:
+    """Create or update a dossier; closing it starts its members' retention. Blocking.
+
+    Forbidden when the dossier holds a record the caller may not manage: closing it
+    would start that record's clock.
+    """
+    require_manager(principal)
+    members = _store_dossier(services, principal, dossier)
     audit.append(
         services,
-        actor=actor,
+        actor=principal.subject,
         action="retention.dossier_upsert",
         target=dossier.code,
         details={"closed_on": None if dossier.closed_on is None else dossier.closed_on.isoformat()},
@@ -215,14 +252,32 @@ def upsert_dossier(services: Services, dossier: Dossier, *, actor: str) -> tuple
     return _recompute_ids(services, members)
 
 
+def _store_dossier(services: Services, principal: Principal, dossier: Dossier) -> list[str]:
+    dossier = validate_dossier(dossier)
+    members = services.retention.dossier_members(dossier.code)
+    scope = ManageScope.for_principal(principal)
+    if services.retention.manageable(members, scope) != services.retention.manageable(members, MANAGE_ALL):
+        raise Forbidden("this dossier holds records outside your retention scope")
+    services.retention.upsert_dossier(dossier)
+    return members
+
+
 def assign_dossier(
-    services: Services, code: str | None, record_ids: Sequence[str], *, actor: str
+    services: Services, principal: Principal, code: str | None, record_ids: Sequence[str]
 ) -> tuple[str, ...]:
-    """Put records in a dossier (or out of any, with None) and recompute them. Blocking."""
-    found = store(services).set_dossier(code, record_ids, now=services.clock())
+    """Put records in a dossier (or out of any, with None) and recompute them. Blocking.
+
+    Only records the caller may manage move; any other id is ignored like one that
+    does not exist.
+    """
+    require_manager(principal)
+    check_id_count(record_ids)
+    allowed = services.retention.manageable(record_ids, ManageScope.for_principal(principal))
+    wanted = [r for r in dict.fromkeys(record_ids) if r in allowed]
+    found = services.retention.set_dossier(code, wanted, now=services.clock())
     audit.append(
         services,
-        actor=actor,
+        actor=principal.subject,
         action="retention.dossier_assign",
         target=code or "",
         details={"records": len(found)},
@@ -231,11 +286,11 @@ def assign_dossier(
 
 
 def _recompute_ids(services: Services, record_ids: Sequence[str]) -> tuple[str, ...]:
-    rules = store(services).rules()
-    changed = [(s, assign(rules, s.facts)) for s in store(services).states(record_ids)]
+    rules = services.retention.rules()
+    changed = [(s, assign(rules, s.facts)) for s in services.retention.states(record_ids)]
     changed = [(s, a) for s, a in changed if s.current != a]
     _refuse_earlier_than_lock(services, changed)
-    store(services).save({s.facts.record_id: a for s, a in changed}, now=services.clock())
+    services.retention.save({s.facts.record_id: a for s, a in changed}, now=services.clock())
     _reseal(services, changed)
     return tuple(s.facts.record_id for s, _ in changed)
 
@@ -254,9 +309,19 @@ def read_schedule(path: Path) -> Schedule:
     return parse_schedule(data)
 
 
-def load_schedule(services: Services, path: Path, *, actor: str) -> RuleChange:
+def load_schedule(services: Services, principal: Principal, path: Path) -> RuleChange:
     """Upsert every rule (and dossier) of a schedule file. Rules not in the file are kept."""
+    require_manager(principal)
     schedule = read_schedule(path)
     for dossier in schedule.dossiers:
-        store(services).upsert_dossier(dossier)
-    return change_rules(services, upserts=schedule.rules, actor=actor)
+        _store_dossier(services, principal, dossier)
+    return change_rules(services, principal, upserts=schedule.rules)
+
+
+MAX_IDS = 10_000  # record ids one call may name (holds, dossiers)
+
+
+def check_id_count(record_ids: Sequence[str]) -> None:
+    """Bound a list of record ids: MetadataInvalid naming ``recordIds`` beyond ``MAX_IDS``."""
+    if len(record_ids) > MAX_IDS:
+        raise MetadataInvalid("recordIds", f"at most {MAX_IDS} ids in one call")

@@ -23,6 +23,7 @@ from archive.domain.records import Classification
 from archive.services.container import Services
 from archive.settings import Settings
 from tests.support.access import AUDIENCE, ISSUER, SigningKey, make_record, put
+from tests.support.db import engine_of
 from tests.support.graphql import api_client, open_services
 
 UNIQUE = "xylofonđặcbiệt"
@@ -125,7 +126,7 @@ async def test_a_secret_record_of_another_agency_leaves_no_trace(
     # The same questions once the record does not exist at all.
     await secured.index.delete(secret.id)
     await secured.index.refresh()
-    with secured.engine.begin() as conn:
+    with engine_of(secured).begin() as conn:
         conn.execute(sa.delete(RecordRow).where(RecordRow.id == secret.id))  # type: ignore[arg-type]
     without = [await post(http, q, reader, **v) for q, v in queries()]
     assert with_secret == without

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
 from archive.services.worker import drain
+from tests.support.db import engine_of
 from tests.support.gql import METADATA, deposit, gql
 
 QUERY = (
@@ -43,11 +44,11 @@ async def count_queries(client: httpx.AsyncClient, services: Services) -> tuple[
     def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
         statements.append(statement)
 
-    sa.event.listen(services.engine, "before_cursor_execute", seen)
+    sa.event.listen(engine_of(services), "before_cursor_execute", seen)
     try:
         body = await gql(client, LIST_QUERY)
     finally:
-        sa.event.remove(services.engine, "before_cursor_execute", seen)
+        sa.event.remove(engine_of(services), "before_cursor_execute", seen)
     assert "errors" not in body, body
     return len(body["data"]["search"]["edges"]), len(statements)
 

@@ -153,10 +153,10 @@ def fill(data_dir: Path) -> Engine:
     run("import", str(incoming))
     run("apikey", "create", "--name", "Cổng dịch vụ công", "--agency", "UBND-HG", "--role", "reader")
     schedule = Path(__file__).resolve().parents[2] / "examples" / "retention-schedule.json"
-    run("retention", "load", str(schedule), "--as", "cli:records-manager")
+    run("retention", "load", str(schedule))
     asyncio.run(_process_grant_and_hold(data_dir))
-    batch = json.loads(run("retention", "plan", "--json", "--as", "cli:planner"))["batch"]
-    run("retention", "approve", batch["id"], "--decision", "QĐ 5/QĐ-UBND", "--as", "cli:chief")
+    batch = json.loads(run("retention", "plan", "--json"))["batch"]
+    run("retention", "approve", batch["id"], "--decision", "QĐ 5/QĐ-UBND")
     run("retention", "run")
     run("fixity")
     return create_db_engine(f"sqlite:///{data_dir / 'archive.db'}")

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from archive.domain.access import Principal, Role
-from archive.domain.records import Direction, Record, RecordMetadata
+from archive.domain.records import Classification, Direction, Record, RecordMetadata
 from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
 from archive.services.deposit import deposit
@@ -86,3 +86,12 @@ async def archived(
 
 async def indexed_ids(services: Services) -> set[str]:
     return {record_id async for record_id, _ in services.index.get_versions()}
+
+
+# Who acts in the retention tests that are not about who may act: admins cleared for
+# everything, under the names the assertions use. Per-agency records managers are in
+# tests/retention/test_scope.py.
+RM = Principal(subject="rm", roles=frozenset({Role.ADMIN}), clearance=Classification.TOP_SECRET)
+PLANNER = Principal(subject="planner", roles=frozenset({Role.ADMIN}), clearance=Classification.TOP_SECRET)
+APPROVER = Principal(subject="approver", roles=frozenset({Role.ADMIN}), clearance=Classification.TOP_SECRET)
+CHIEF = Principal(subject="chief", roles=frozenset({Role.ADMIN}), clearance=Classification.TOP_SECRET)

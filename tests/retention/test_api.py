@@ -14,14 +14,17 @@ from archive.services.container import Services
 from tests.retention.support import Clock, archived
 
 MANAGER = Principal(
-    subject="rm", roles=frozenset({Role.RECORDS_MANAGER}), clearance=Classification.TOP_SECRET
+    subject="rm",
+    roles=frozenset({Role.RECORDS_MANAGER}),
+    agencies=frozenset({"UBND-HG"}),
+    clearance=Classification.TOP_SECRET,
 )
 CHIEF = Principal(subject="chief", roles=frozenset({Role.ADMIN}), clearance=Classification.TOP_SECRET)
 ARCHIVIST = Principal(subject="arch", roles=frozenset({Role.ARCHIVIST}))
 CLERK = Principal(subject="clerk", roles=frozenset({Role.CLERK}), agencies=frozenset({"UBND-HG"}))
 
 RULE = """mutation { upsertRetentionRule(rule: {code: "CV-10", title: "Công văn", periodYears: 10,
-  documentTypes: ["Công văn"]}) { codes recomputed } }"""
+  documentTypes: ["Công văn"], agencies: ["UBND-HG"]}) { codes recomputed } }"""
 PLAN = "mutation { planDisposition { id status items { recordId state ruleCode disposalDate } } }"
 APPROVE = """mutation($id: String!) { approveDisposition(batchId: $id, decisionRef: "QĐ 9/QĐ-UBND") {
   status approvedBy decisionRef } }"""

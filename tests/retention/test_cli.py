@@ -33,7 +33,7 @@ def test_load_plan_approve_and_dry_run(data_dir: Path, tmp_path: Path) -> None:
     asyncio.run(services.close())
     runner = CliRunner()
 
-    loaded = runner.invoke(app, ["retention", "load", str(EXAMPLE), "--as", "rm"])
+    loaded = runner.invoke(app, ["retention", "load", str(EXAMPLE)])
     assert loaded.exit_code == 0, loaded.output
     assert "7 rules loaded, 2 records recomputed" in loaded.output
     bad = tmp_path / "bad.toml"
@@ -42,11 +42,11 @@ def test_load_plan_approve_and_dry_run(data_dir: Path, tmp_path: Path) -> None:
     assert refused.exit_code == 1 and "rules[0].years" in refused.output
 
     export = tmp_path / "batch.csv"
-    planned = runner.invoke(app, ["retention", "plan", "--export", str(export), "--as", "planner"])
+    planned = runner.invoke(app, ["retention", "plan", "--export", str(export)])
     assert planned.exit_code == 0, planned.output
     batch_id = planned.output.split("proposed batch ")[1].split()[0]
     assert len(export.read_text(encoding="utf-8").splitlines()) == 2  # header + the Giấy mời
-    approved = runner.invoke(app, ["retention", "approve", batch_id, "--decision", "QĐ 5", "--as", "chief"])
+    approved = runner.invoke(app, ["retention", "approve", batch_id, "--decision", "QĐ 5"])
     assert approved.exit_code == 0, approved.output
     dry = runner.invoke(app, ["retention", "run", "--dry-run"])
     assert dry.exit_code == 0 and "would destroy 1" in dry.output
@@ -71,14 +71,14 @@ def test_the_same_commands_with_json(data_dir: Path, tmp_path: Path) -> None:
         assert result.exit_code == code, result.output
         return json.loads(result.stdout)
 
-    loaded = document("retention", "load", str(EXAMPLE), "--as", "rm")
+    loaded = document("retention", "load", str(EXAMPLE))
     assert len(loaded["upserted"]) == 7 and len(loaded["recomputed"]) == 1
     assert len(document("retention", "rules")["rules"]) == 7
-    batch = document("retention", "plan", "--as", "planner")["batch"]
+    batch = document("retention", "plan")["batch"]
     assert batch["status"] == "proposed" and [i["record_id"] for i in batch["items"]] == [due]
     refused = document("retention", "approve", "no-such-batch", "--decision", "QĐ 5", code=1)
     assert refused["error"]["code"] and refused["error"]["message"]
-    document("retention", "approve", batch["id"], "--decision", "QĐ 5", "--as", "chief")
+    document("retention", "approve", batch["id"], "--decision", "QĐ 5")
     dry = document("retention", "run", "--dry-run")
     assert dry["dry_run"] is True and dry["destroyed"] == [due]
     done = document("retention", "run")
@@ -90,3 +90,17 @@ def test_the_same_commands_with_json(data_dir: Path, tmp_path: Path) -> None:
     assert document("reconcile")["missing_objects"] == []
     verified = document("audit", "verify")
     assert verified["ok"] is True and verified["checked"] > 0
+
+
+def test_the_worker_says_whether_the_two_person_rule_is_on(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    development = runner.invoke(app, ["worker", "--once"])
+    assert development.exit_code == 0, development.output
+    assert "disposition two-person rule OFF (development default)" in development.output
+    monkeypatch.setenv("ARCHIVE_RETENTION_SEPARATE_APPROVER", "true")
+    forced = runner.invoke(app, ["worker", "--once"])
+    assert forced.exit_code == 0, forced.output
+    assert "disposition two-person rule on (ARCHIVE_RETENTION_SEPARATE_APPROVER)" in forced.output

@@ -18,28 +18,27 @@ from archive.domain.retention import RetentionRule
 from archive.services import audit, disposition, holds, retention
 from archive.services.container import Services
 from archive.services.worker import drain
-from tests.retention.support import Clock, archived, indexed_ids, put
+from tests.retention.support import APPROVER, CHIEF, PLANNER, RM, Clock, archived, indexed_ids, put
+from tests.support.db import engine_of
 
 CV_10 = RetentionRule("CV-10", "Công văn", 10, document_types=("Công văn",))
 ISSUED = date(2015, 3, 1)  # due on 2025-03-01; the clock starts on 2025-01-10
 
 
 async def schedule(services: Services) -> None:
-    await asyncio.to_thread(retention.change_rules, services, upserts=[CV_10], actor="rm")
+    await asyncio.to_thread(retention.change_rules, services, RM, upserts=[CV_10])
 
 
 async def approved_batch(services: Services, decision: str = "QĐ 15/QĐ-UBND", limit: int = 1000) -> str:
-    batch = await asyncio.to_thread(disposition.plan, services, actor="planner", limit=limit)
+    batch = await asyncio.to_thread(disposition.plan, services, PLANNER, limit=limit)
     assert batch is not None
-    await asyncio.to_thread(
-        disposition.approve, services, batch.id, approver="approver", decision_ref=decision
-    )
+    await asyncio.to_thread(disposition.approve, services, APPROVER, batch.id, decision_ref=decision)
     return batch.id
 
 
 async def end_state(services: Services, record_id: str, key: str) -> dict[str, Any]:
     """Everything a purge leaves behind for one record, without ids and timestamps."""
-    tomb = disposition.batches(services).tombstone_of(record_id)
+    tomb = services.disposition.tombstone_of(record_id)
     destroys = [
         e for e in audit.entries(services) if e.action == disposition.DESTROY_ACTION and e.target == record_id
     ]
@@ -52,10 +51,7 @@ async def end_state(services: Services, record_id: str, key: str) -> dict[str, A
         else (tomb.document_type, tomb.rule_code, tomb.version_ids, tomb.decision_ref),
         "destroy_entries": len(destroys),
         "batch_items": [
-            i.state
-            for b in disposition.batches(services).listing()
-            for i in b.items
-            if i.record_id == record_id
+            i.state for b in services.disposition.listing() for i in b.items if i.record_id == record_id
         ],
     }
 
@@ -63,11 +59,11 @@ async def end_state(services: Services, record_id: str, key: str) -> dict[str, A
 async def test_nothing_is_planned_before_the_disposal_date(embedded: Services, clock: Clock) -> None:
     await schedule(embedded)
     await archived(embedded, "1", issued=ISSUED)
-    assert await asyncio.to_thread(disposition.plan, embedded, actor="planner") is None
+    assert await asyncio.to_thread(disposition.plan, embedded, PLANNER) is None
     clock.advance(50)
-    batch = await asyncio.to_thread(disposition.plan, embedded, actor="planner")
+    batch = await asyncio.to_thread(disposition.plan, embedded, PLANNER)
     assert batch is not None and len(batch.items) == 1
-    assert await asyncio.to_thread(disposition.plan, embedded, actor="planner") is None  # already in a batch
+    assert await asyncio.to_thread(disposition.plan, embedded, PLANNER) is None  # already in a batch
 
 
 async def test_purge_leaves_only_a_tombstone_and_a_certificate(embedded: Services, clock: Clock) -> None:
@@ -87,7 +83,7 @@ async def test_purge_leaves_only_a_tombstone_and_a_certificate(embedded: Service
         "destroy_entries": 1,
         "batch_items": [ItemState.DONE],
     }
-    tomb = disposition.batches(embedded).tombstone_of(record.id)
+    tomb = embedded.disposition.tombstone_of(record.id)
     assert tomb is not None and (tomb.document_number, tomb.sha256) == ("1/UBND-VP", record.file.sha256)
     assert embedded.records.get(kept.id, UNRESTRICTED) is not None
     assert kept.id in await indexed_ids(embedded)
@@ -110,7 +106,7 @@ async def test_a_crash_at_any_step_resumes_to_the_clean_end_state(
     second = await archived(embedded, "2", issued=ISSUED)
     clock.advance(50)
     # One record goes through a clean batch of its own first.
-    first_batch = disposition.batches(embedded).get(await approved_batch(embedded, limit=1))
+    first_batch = embedded.disposition.get(await approved_batch(embedded, limit=1))
     assert first_batch is not None
     clean, crashed = (first, second) if first_batch.items[0].record_id == first.id else (second, first)
     await disposition.run(embedded)
@@ -133,10 +129,10 @@ async def test_a_hold_placed_before_the_purge_starts_wins(embedded: Services, cl
     await asyncio.to_thread(
         holds.place_hold,
         embedded,
+        RM,
         name="Thanh tra",
         reason="r",
         authority="TTr 1/2025",
-        actor="rm",
         record_ids=[record.id],
     )
     report = await disposition.run(embedded)
@@ -153,7 +149,7 @@ async def test_a_hold_after_the_purge_started_is_refused(embedded: Services, clo
     with pytest.raises(disposition.InjectedCrash):
         await disposition.run(embedded, crash_after=ItemState.STARTED)
     change = await asyncio.to_thread(
-        holds.place_hold, embedded, name="late", reason="r", authority="a", actor="rm", record_ids=[record.id]
+        holds.place_hold, embedded, RM, name="late", reason="r", authority="a", record_ids=[record.id]
     )
     assert change.refused == (record.id,) and change.added == ()
 
@@ -164,7 +160,7 @@ async def test_a_rule_change_after_planning_skips_the_record(embedded: Services,
     clock.advance(50)
     await approved_batch(embedded)
     longer = RetentionRule("CV-10", "Công văn", 20, document_types=("Công văn",))
-    await asyncio.to_thread(retention.change_rules, embedded, upserts=[longer], actor="rm")
+    await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[longer])
     report = await disposition.run(embedded)
     assert report.skipped == [record.id]
     assert embedded.records.get(record.id, UNRESTRICTED) is not None
@@ -174,20 +170,16 @@ async def test_approval_needs_a_decision_and_maybe_another_person(embedded: Serv
     await schedule(embedded)
     await archived(embedded, "1", issued=ISSUED)
     clock.advance(50)
-    batch = await asyncio.to_thread(disposition.plan, embedded, actor="planner")
+    batch = await asyncio.to_thread(disposition.plan, embedded, PLANNER)
     assert batch is not None
     with pytest.raises(MetadataInvalid):
-        await asyncio.to_thread(disposition.approve, embedded, batch.id, approver="x", decision_ref=" ")
+        await asyncio.to_thread(disposition.approve, embedded, CHIEF, batch.id, decision_ref=" ")
     embedded.settings.retention_separate_approver = True
     with pytest.raises(DispositionRefused, match="other than the planner"):
-        await asyncio.to_thread(
-            disposition.approve, embedded, batch.id, approver="planner", decision_ref="QĐ 1"
-        )
-    await asyncio.to_thread(disposition.approve, embedded, batch.id, approver="chief", decision_ref="QĐ 1")
+        await asyncio.to_thread(disposition.approve, embedded, PLANNER, batch.id, decision_ref="QĐ 1")
+    await asyncio.to_thread(disposition.approve, embedded, CHIEF, batch.id, decision_ref="QĐ 1")
     with pytest.raises(DispositionRefused, match="not proposed"):
-        await asyncio.to_thread(
-            disposition.approve, embedded, batch.id, approver="chief", decision_ref="QĐ 1"
-        )
+        await asyncio.to_thread(disposition.approve, embedded, CHIEF, batch.id, decision_ref="QĐ 1")
 
 
 async def test_dry_run_changes_nothing_and_exports_list_the_batch(embedded: Services, clock: Clock) -> None:
@@ -198,10 +190,10 @@ async def test_dry_run_changes_nothing_and_exports_list_the_batch(embedded: Serv
     report = await disposition.run(embedded, dry_run=True)
     assert report.destroyed == [record.id]
     assert embedded.records.get(record.id, UNRESTRICTED) is not None
-    batch = disposition.batches(embedded).get(batch_id)
+    batch = embedded.disposition.get(batch_id)
     assert batch is not None
-    assert record.id in disposition.export(batch, "csv").splitlines()[1]
-    assert json.loads(disposition.export(batch, "json"))["records"][0]["record_id"] == record.id
+    assert record.id in disposition.render(batch, "csv").splitlines()[1]
+    assert json.loads(disposition.render(batch, "json"))["records"][0]["record_id"] == record.id
 
 
 async def test_a_purge_leaves_no_derived_rows_behind(embedded: Services, clock: Clock) -> None:
@@ -222,7 +214,7 @@ def count_rows(services: Services, record_id: str) -> dict[str, int]:
     """Rows that name the record, by table, outside the retention bookkeeping."""
     tables = ("records", "pages", "grants", "jobs", "signatures", "thumbnails", "processing_outcomes")
     found: dict[str, int] = {}
-    with services.engine.connect() as conn:
+    with engine_of(services).connect() as conn:
         for table in tables:
             column = "id" if table == "records" else "record_id"
             query = sa.text(f"SELECT count(*) FROM {table} WHERE {column} = :id")

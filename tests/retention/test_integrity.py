@@ -13,7 +13,8 @@ from archive.services import audit, retention
 from archive.services.container import Services
 from archive.services.fixity import run_fixity
 from archive.services.reconcile import reconcile
-from tests.retention.support import archived, indexed_ids
+from tests.retention.support import RM, archived, indexed_ids
+from tests.support.db import engine_of
 
 CV_10 = RetentionRule("CV-10", "Công văn", 10, document_types=("Công văn",))
 
@@ -49,7 +50,7 @@ async def test_fixity_detects_a_flipped_byte_and_resumes_from_its_checkpoint(emb
 
 
 async def test_reconcile_reindexes_missing_documents_and_drops_orphans(embedded: Services) -> None:
-    await asyncio.to_thread(retention.change_rules, embedded, upserts=[CV_10], actor="rm")
+    await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[CV_10])
     kept = await archived(embedded, "1", issued=date(2020, 1, 1))
     lost = await archived(embedded, "2", issued=date(2020, 1, 2))
     await embedded.index.delete(lost.id)
@@ -57,7 +58,7 @@ async def test_reconcile_reindexes_missing_documents_and_drops_orphans(embedded:
     # A row that vanished behind the archive's back leaves an orphan document and a locked object.
     from sqlalchemy import text
 
-    with embedded.engine.begin() as conn:
+    with engine_of(embedded).begin() as conn:
         conn.execute(text("DELETE FROM records WHERE id = :id"), {"id": ghost.id})
 
     report = await reconcile(embedded, delete_unreferenced=True)

@@ -23,7 +23,8 @@ from archive.services import audit, disposition, holds, retention
 from archive.services.container import Services
 from tests.conftest import production_settings
 from tests.contract.blob_fixtures import S3Server
-from tests.retention.support import archived, indexed_ids
+from tests.retention.support import CHIEF, PLANNER, RM, archived, indexed_ids
+from tests.support.db import engine_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.elasticsearch, pytest.mark.s3]
 
@@ -67,7 +68,7 @@ def _empty_bucket(services: Services) -> None:
 
 
 async def test_a_sealed_version_is_refused_deletion_overwrite_and_shortening(production: Services) -> None:
-    await asyncio.to_thread(retention.change_rules, production, upserts=[CV_10], actor="rm")
+    await asyncio.to_thread(retention.change_rules, production, RM, upserts=[CV_10])
     issued = production.clock().date() - timedelta(days=30)
     record = await archived(production, "1", issued=issued)
     key, version = record.file.storage_key, record.file.version_id
@@ -111,21 +112,21 @@ async def test_a_held_version_cannot_be_deleted_even_bypassing_governance(produc
 
 
 async def test_a_due_record_is_purged_end_to_end_and_a_held_one_is_not(production: Services) -> None:
-    await asyncio.to_thread(retention.change_rules, production, upserts=[CV_10], actor="rm")
+    await asyncio.to_thread(retention.change_rules, production, RM, upserts=[CV_10])
     due = await archived(production, "3", issued=date(2012, 5, 5))
     held = await archived(production, "4", issued=date(2012, 6, 6))
     await asyncio.to_thread(
         holds.place_hold,
         production,
+        RM,
         name="Thanh tra",
         reason="r",
         authority="TTr 2",
-        actor="rm",
         record_ids=[held.id],
     )
-    batch = await asyncio.to_thread(disposition.plan, production, actor="planner")
+    batch = await asyncio.to_thread(disposition.plan, production, PLANNER)
     assert batch is not None and [i.record_id for i in batch.items] == [due.id]
-    await asyncio.to_thread(disposition.approve, production, batch.id, approver="chief", decision_ref="QĐ 3")
+    await asyncio.to_thread(disposition.approve, production, CHIEF, batch.id, decision_ref="QĐ 3")
     with pytest.raises(disposition.InjectedCrash):
         await disposition.run(production, crash_after=ItemState.BLOBS_DELETED)
     report = await disposition.run(production)
@@ -134,7 +135,7 @@ async def test_a_due_record_is_purged_end_to_end_and_a_held_one_is_not(productio
     assert production.records.get(due.id, UNRESTRICTED) is None
     assert production.blobs.version_ids(due.file.storage_key) == ()
     assert due.id not in await indexed_ids(production)
-    tomb = disposition.batches(production).tombstone_of(due.id)
+    tomb = production.disposition.tombstone_of(due.id)
     assert tomb is not None and tomb.version_ids == (due.file.version_id,)
     assert audit.find(production, action=disposition.DESTROY_ACTION, target=due.id) is not None
     assert production.records.get(held.id, UNRESTRICTED) is not None
@@ -149,21 +150,19 @@ async def test_a_hold_that_commits_first_wins_over_a_purge_waiting_on_the_row_lo
     from archive.db.locking import lock_record
     from archive.db.retention_tables import HoldRecordRow
 
-    await asyncio.to_thread(retention.change_rules, production, upserts=[CV_10], actor="rm")
+    await asyncio.to_thread(retention.change_rules, production, RM, upserts=[CV_10])
     record = await archived(production, "5", issued=date(2012, 7, 7))
-    batch = await asyncio.to_thread(disposition.plan, production, actor="planner")
+    batch = await asyncio.to_thread(disposition.plan, production, PLANNER)
     assert batch is not None
-    await asyncio.to_thread(disposition.approve, production, batch.id, approver="chief", decision_ref="QĐ 4")
+    await asyncio.to_thread(disposition.approve, production, CHIEF, batch.id, decision_ref="QĐ 4")
     hold = await asyncio.to_thread(
-        holds.place_hold, production, name="late", reason="r", authority="a", actor="rm", record_ids=[]
+        holds.place_hold, production, RM, name="late", reason="r", authority="a", record_ids=[]
     )
     today, now = production.clock().date(), production.clock()
-    with Session(production.engine) as session:
+    with Session(engine_of(production)) as session:
         assert lock_record(session, record.id) is not None  # the hold's transaction has the row
         start = asyncio.create_task(
-            asyncio.to_thread(
-                disposition.batches(production).start, batch.id, record.id, today=today, now=now
-            )
+            asyncio.to_thread(production.disposition.start, batch.id, record.id, today=today, now=now)
         )
         await asyncio.sleep(0.5)
         assert not start.done()  # the purge waits for the row lock

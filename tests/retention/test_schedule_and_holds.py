@@ -14,7 +14,7 @@ from archive.domain.ports import RetentionMode
 from archive.domain.retention import Dossier, RetentionRule, Trigger, lock_until
 from archive.services import audit, holds, retention
 from archive.services.container import Services
-from tests.retention.support import Clock, archived
+from tests.retention.support import RM, Clock, archived
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "retention-schedule.json"
 CV_10 = RetentionRule("CV-10", "Công văn", 10, document_types=("Công văn",))
@@ -26,7 +26,7 @@ def lock_of(services: Services, key: str) -> tuple[object, bool]:
 
 
 async def test_sealing_locks_until_the_disposal_date_or_holds_permanent_records(embedded: Services) -> None:
-    await asyncio.to_thread(retention.change_rules, embedded, upserts=[CV_10], actor="rm")
+    await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[CV_10])
     dated = await archived(embedded, "1", issued=date(2020, 6, 1))
     forever = await archived(embedded, "2", issued=date(2020, 6, 1), document_type="Quyết định")
     assert lock_of(embedded, dated.file.storage_key) == (
@@ -44,7 +44,7 @@ async def test_sealing_locks_until_the_disposal_date_or_holds_permanent_records(
 async def test_a_rule_change_recomputes_reseals_and_is_audited(embedded: Services) -> None:
     forever = await archived(embedded, "2", issued=date(2020, 6, 1), document_type="Quyết định")
     qd = RetentionRule("QD-20", "Quyết định", 20, document_types=("Quyết định",))
-    change = await asyncio.to_thread(retention.change_rules, embedded, upserts=[qd], actor="rm")
+    change = await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[qd])
     assert change.recomputed == (forever.id,)
     assert lock_of(embedded, forever.file.storage_key) == (
         (RetentionMode.GOVERNANCE, lock_until(date(2040, 6, 1))),
@@ -53,7 +53,7 @@ async def test_a_rule_change_recomputes_reseals_and_is_audited(embedded: Service
     entry = audit.find(embedded, action="retention.rule_upsert", target="QD-20")
     assert entry is not None and entry.actor == "rm" and entry.details["recomputed"] == 1
     longer = RetentionRule("QD-20", "Quyết định", 30, document_types=("Quyết định",))
-    await asyncio.to_thread(retention.change_rules, embedded, upserts=[longer], actor="rm")
+    await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[longer])
     assert lock_of(embedded, forever.file.storage_key)[0] == (
         RetentionMode.GOVERNANCE,
         lock_until(date(2050, 6, 1)),
@@ -61,63 +61,61 @@ async def test_a_rule_change_recomputes_reseals_and_is_audited(embedded: Service
 
 
 async def test_a_disposal_date_never_moves_before_the_object_lock(embedded: Services) -> None:
-    await asyncio.to_thread(retention.change_rules, embedded, upserts=[CV_10], actor="rm")
+    await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[CV_10])
     record = await archived(embedded, "1", issued=date(2020, 6, 1))
     shorter = RetentionRule("CV-10", "Công văn", 5, document_types=("Công văn",))
     with pytest.raises(RetentionConflict) as caught:
-        await asyncio.to_thread(retention.change_rules, embedded, upserts=[shorter], actor="rm")
+        await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[shorter])
     assert caught.value.record_ids == (record.id,)
     assert "Object Lock" in caught.value.message
-    assert [r.period_years for r in retention.store(embedded).rules()] == [10]  # nothing changed
-    assignment = retention.store(embedded).assignment(record.id)
+    assert [r.period_years for r in embedded.retention.rules()] == [10]  # nothing changed
+    assignment = embedded.retention.assignment(record.id)
     assert assignment is not None and assignment[0].disposal_date == date(2030, 6, 1)
     # Deleting the rule makes the record permanent: later, so allowed, and held.
-    await asyncio.to_thread(retention.change_rules, embedded, deletes=["CV-10"], actor="rm")
+    await asyncio.to_thread(retention.change_rules, embedded, RM, deletes=["CV-10"])
     assert lock_of(embedded, record.file.storage_key)[1] is True
 
 
 async def test_dossier_close_starts_the_clock(embedded: Services) -> None:
     hs = RetentionRule("HS-5", "Hồ sơ", 5, trigger=Trigger.DOSSIER_CLOSE, document_types=("Hồ sơ",))
-    await asyncio.to_thread(retention.change_rules, embedded, upserts=[hs], actor="rm")
+    await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[hs])
     record = await archived(embedded, "1", issued=date(2018, 1, 1), document_type="Hồ sơ")
     assert lock_of(embedded, record.file.storage_key) == (None, True)  # dossier-less: not started
-    await asyncio.to_thread(retention.upsert_dossier, embedded, Dossier("D1", "Dự án"), actor="rm")
-    await asyncio.to_thread(retention.assign_dossier, embedded, "D1", [record.id], actor="rm")
+    await asyncio.to_thread(retention.upsert_dossier, embedded, RM, Dossier("D1", "Dự án"))
+    await asyncio.to_thread(retention.assign_dossier, embedded, RM, "D1", [record.id])
     assert lock_of(embedded, record.file.storage_key) == (None, True)  # open dossier
     changed = await asyncio.to_thread(
-        retention.upsert_dossier, embedded, Dossier("D1", "Dự án", date(2024, 12, 31)), actor="rm"
+        retention.upsert_dossier, embedded, RM, Dossier("D1", "Dự án", date(2024, 12, 31))
     )
     assert changed == (record.id,)
-    assignment = retention.store(embedded).assignment(record.id)
+    assignment = embedded.retention.assignment(record.id)
     assert assignment is not None and assignment[0].disposal_date == date(2029, 12, 31)
     assert lock_of(embedded, record.file.storage_key)[1] is False
 
 
 async def test_holds_mirror_on_the_object_until_none_is_left(embedded: Services) -> None:
-    await asyncio.to_thread(retention.change_rules, embedded, upserts=[CV_10], actor="rm")
+    await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[CV_10])
     record = await archived(embedded, "1", issued=date(2020, 6, 1))
     other = await archived(embedded, "2", issued=date(2021, 6, 1))
     key = record.file.storage_key
     first = await asyncio.to_thread(
-        holds.place_hold, embedded, name="A", reason="r", authority="QĐ 1", actor="rm", record_ids=[record.id]
+        holds.place_hold, embedded, RM, name="A", reason="r", authority="QĐ 1", record_ids=[record.id]
     )
     second = await asyncio.to_thread(
         holds.place_hold,
         embedded,
+        RM,
         name="B",
         reason="r",
         authority="QĐ 2",
-        actor="rm",
         selector=RecordSelector(issued_to=date(2020, 12, 31)),
     )
     assert second.added == (record.id,)
     assert embedded.blobs.get_legal_hold(key, "1") is True
     assert embedded.blobs.get_legal_hold(other.file.storage_key, "1") is False
-    await asyncio.to_thread(holds.release_hold, embedded, first.hold.id, reason="xong", actor="rm")
+    await asyncio.to_thread(holds.release_hold, embedded, RM, first.hold.id, reason="xong")
     assert embedded.blobs.get_legal_hold(key, "1") is True  # B still stands
-    released = await asyncio.to_thread(
-        holds.release_hold, embedded, second.hold.id, reason="xong", actor="rm"
-    )
+    released = await asyncio.to_thread(holds.release_hold, embedded, RM, second.hold.id, reason="xong")
     assert released.released_by == "rm" and not released.active
     assert embedded.blobs.get_legal_hold(key, "1") is False
     assert embedded.blobs.get_retention(key, "1") is not None  # retention stays
@@ -126,9 +124,9 @@ async def test_holds_mirror_on_the_object_until_none_is_left(embedded: Services)
 
 async def test_loading_the_example_schedule(embedded: Services, clock: Clock) -> None:
     record = await archived(embedded, "1", issued=date(2020, 6, 1), document_type="Giấy mời")
-    change = await asyncio.to_thread(retention.load_schedule, embedded, EXAMPLE, actor="rm")
+    change = await asyncio.to_thread(retention.load_schedule, embedded, RM, EXAMPLE)
     assert len(change.upserted) == 7 and change.recomputed == (record.id,)
-    assignment = retention.store(embedded).assignment(record.id)
+    assignment = embedded.retention.assignment(record.id)
     assert assignment is not None and assignment[0].disposal_date == date(2025, 6, 1)
-    periods = {r.code: r.period_years for r in retention.store(embedded).rules()}
+    periods = {r.code: r.period_years for r in embedded.retention.rules()}
     assert {None, 70, 50, 20, 10, 5} == set(periods.values())

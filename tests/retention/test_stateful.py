@@ -31,7 +31,7 @@ from archive.factory import build_services
 from archive.services import audit, disposition, holds, retention
 from storage.local import LocalBlobStore
 from tests.conftest import embedded_settings
-from tests.retention.support import Clock, archived, indexed_ids, start_of
+from tests.retention.support import CHIEF, PLANNER, RM, Clock, archived, indexed_ids, start_of
 
 TYPES = ("Công văn", "Giấy mời", "Quyết định")  # Quyết định has no rule: permanent
 CRASH_STEPS = [s for s in ItemState if s not in (ItemState.PENDING, ItemState.SKIPPED)]
@@ -56,11 +56,11 @@ class RetentionMachine(RuleBasedStateMachine):
             asyncio.to_thread(
                 retention.change_rules,
                 self.services,
+                RM,
                 upserts=[
                     RetentionRule("CV", "Công văn", 10, document_types=("Công văn",)),
                     RetentionRule("GM", "Giấy mời", 5, document_types=("Giấy mời",)),
                 ],
-                actor="rm",
             )
         )
 
@@ -90,20 +90,20 @@ class RetentionMachine(RuleBasedStateMachine):
     @rule(target=hold_ids, record_id=records)
     def hold(self, record_id: str) -> str:
         change = holds.place_hold(
-            self.services, name="h", reason="r", authority="a", actor="rm", record_ids=[record_id]
+            self.services, RM, name="h", reason="r", authority="a", record_ids=[record_id]
         )
         return change.hold.id
 
     @rule(hold_id=consumes(hold_ids))
     def release(self, hold_id: str) -> None:
-        holds.release_hold(self.services, hold_id, reason="done", actor="rm")
+        holds.release_hold(self.services, RM, hold_id, reason="done")
 
     @rule(years=st.sampled_from([3, 10, 20]))
     def change_rule(self, years: int) -> None:
         new = RetentionRule("CV", "Công văn", years, document_types=("Công văn",))
         # Shortening below an existing lock is refused: that is the point.
         with contextlib.suppress(RetentionConflict):
-            retention.change_rules(self.services, upserts=[new], actor="rm")
+            retention.change_rules(self.services, RM, upserts=[new])
 
     @rule(days=st.sampled_from([30, 400, 2000]))
     def advance(self, days: int) -> None:
@@ -111,12 +111,12 @@ class RetentionMachine(RuleBasedStateMachine):
 
     @rule()
     def plan(self) -> None:
-        disposition.plan(self.services, actor="planner")
+        disposition.plan(self.services, PLANNER)
 
     @rule()
     def approve(self) -> None:
-        for batch in disposition.batches(self.services).listing(BatchStatus.PROPOSED):
-            disposition.approve(self.services, batch.id, approver="chief", decision_ref="QĐ 1")
+        for batch in self.services.disposition.listing(BatchStatus.PROPOSED):
+            disposition.approve(self.services, CHIEF, batch.id, decision_ref="QĐ 1")
 
     @rule()
     def run(self) -> None:
@@ -141,16 +141,16 @@ class RetentionMachine(RuleBasedStateMachine):
 
     @invariant()
     def held_records_are_whole(self) -> None:
-        held = holds.holds(self.services).held_ids(list(self.keys))
+        held = self.services.holds.held_ids(list(self.keys))
         for record_id in held:
             assert self.services.records.get(record_id, UNRESTRICTED) is not None
             assert self.services.blobs.version_ids(self.keys[record_id])
-            assert disposition.batches(self.services).tombstone_of(record_id) is None
+            assert self.services.disposition.tombstone_of(record_id) is None
 
     @invariant()
     def destroyed_records_leave_only_tombstones(self) -> None:
         indexed = self.do(indexed_ids(self.services))
-        store = disposition.batches(self.services)
+        store = self.services.disposition
         for batch in store.listing():
             for item in batch.items:
                 if item.state is not ItemState.DONE:

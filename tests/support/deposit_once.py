@@ -44,7 +44,7 @@ def main(path: Path) -> int:
         print(exc.existing_id)
         return DUPLICATE_EXIT
     finally:
-        services.engine.dispose()
+        services.dispose()
     print(record.id)
     return 0
 

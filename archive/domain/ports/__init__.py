@@ -1,0 +1,54 @@
+"""The ports the domain talks to. Only ``archive.factory`` picks the adapters.
+
+=================  ==========================  ==================================
+port               embedded default            production
+=================  ==========================  ==================================
+RecordRepository   SQLite (sqlmodel, Alembic)  PostgreSQL
+BlobStore          local directory             S3 server with Object Lock (minio)
+SearchIndex        SQLite FTS5                 Elasticsearch
+JobQueue           SQLite table                PostgreSQL (``SKIP LOCKED``)
+AuditLog           SQLite table                PostgreSQL
+ApiKeyStore        SQLite table                PostgreSQL
+RetentionStore     SQLite tables               PostgreSQL
+HoldStore          SQLite tables               PostgreSQL
+DispositionStore   SQLite tables               PostgreSQL
+FixityStore        SQLite table                PostgreSQL
+ProcessingResults  SQLite tables               PostgreSQL
+=================  ==========================  ==================================
+
+The first three are the design's three ports; the rest live in the metadata
+database too (``archive.db``), each behind its own Protocol so that no service
+holds an engine or builds a store (an import contract in ``pyproject.toml``,
+run by ``scripts/check``, keeps it so). ``ProcessingResults`` is declared in
+``archive.domain.processing``.
+
+The database ports and ``BlobStore`` are synchronous (their drivers are);
+callers on the event loop run them in a worker thread. ``SearchIndex`` is
+asynchronous. Each port has one contract suite in ``tests/contract`` that every
+adapter must pass.
+"""
+
+from archive.domain.ports.apikeys import ApiKeyStore
+from archive.domain.ports.audit import AuditFilter, AuditLog
+from archive.domain.ports.blobs import BlobStore, Retention, RetentionMode
+from archive.domain.ports.fixity import FixityStore
+from archive.domain.ports.jobs import JobQueue
+from archive.domain.ports.records import RecordRepository
+from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
+from archive.domain.ports.search import SearchIndex
+
+__all__ = [
+    "ApiKeyStore",
+    "AuditFilter",
+    "AuditLog",
+    "BlobStore",
+    "DispositionStore",
+    "FixityStore",
+    "HoldStore",
+    "JobQueue",
+    "RecordRepository",
+    "Retention",
+    "RetentionMode",
+    "RetentionStore",
+    "SearchIndex",
+]

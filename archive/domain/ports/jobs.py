@@ -1,0 +1,43 @@
+"""The job queue port: the outbox the worker drains, with leases and retries."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+from archive.domain.jobs import Job, JobStatus, Step
+
+
+@runtime_checkable
+class JobQueue(Protocol):
+    """Jobs claimed under a lease, retried with backoff, parked after N attempts."""
+
+    def enqueue(self, record_id: str, *, kind: str = "process", max_attempts: int = 5) -> Job: ...
+
+    def claim(self, worker_id: str, *, lease: timedelta, now: datetime | None = None) -> Job | None:
+        """The next due job, leased to ``worker_id``; None when none is due."""
+        ...
+
+    def step_done(self, job_id: int, step: Step, *, worker_id: str) -> None: ...
+
+    def complete(self, job_id: int, *, worker_id: str) -> None: ...
+
+    def fail(self, job_id: int, error: str, *, worker_id: str, retryable: bool = True) -> Job | None:
+        """Record a failed attempt: retried later with backoff, or parked as failed."""
+        ...
+
+    def retry(self, job_id: int) -> Job | None:
+        """Requeue a failed job now, with a fresh attempt budget."""
+        ...
+
+    def for_record(self, record_id: str) -> Job | None:
+        """The latest job of a record."""
+        ...
+
+    def for_records(self, record_ids: Sequence[str]) -> dict[str, Job]: ...
+
+    def list(self, status: JobStatus | None = None, limit: int = 100) -> builtins.list[Job]: ...
+
+    def counts(self) -> dict[JobStatus, int]: ...

@@ -1,0 +1,157 @@
+"""The retention ports: the schedule and assignments, legal holds, disposition batches.
+
+Every method that picks records for a caller takes the caller's ``ManageScope``
+and compiles it into its own query, the way ``RecordRepository`` compiles
+``ReadScope``: a record outside the scope is never proposed, held, counted or
+released by someone who may not manage it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Protocol, runtime_checkable
+
+from archive.domain.access import ManageScope
+from archive.domain.disposition import BatchItem, BatchStatus, DispositionBatch, ItemState, Tombstone
+from archive.domain.holds import LegalHold, RecordSelector
+from archive.domain.retention import Assignment, Dossier, RetentionRule, RetentionState
+
+
+@runtime_checkable
+class RetentionStore(Protocol):
+    """Rules, dossiers and each record's computed disposal date."""
+
+    def rules(self) -> list[RetentionRule]: ...
+
+    def dossiers(self) -> list[Dossier]: ...
+
+    def upsert_dossier(self, dossier: Dossier) -> None: ...
+
+    def dossier_members(self, code: str) -> list[str]: ...
+
+    def set_dossier(self, code: str | None, record_ids: Sequence[str], *, now: datetime) -> list[str]:
+        """Put records in dossier ``code`` (None: out of any); returns the ids that exist.
+        Raises NotFound for an unknown dossier."""
+        ...
+
+    def states(
+        self, record_ids: Sequence[str] | None = None, *, after: str = "", limit: int = 500
+    ) -> list[RetentionState]:
+        """Records with their facts and assignment: the given ids, or a page after ``after``."""
+        ...
+
+    def uncomputed_ids(self, limit: int = 1000) -> list[str]:
+        """Records that have no assignment yet (deposited, not sealed)."""
+        ...
+
+    def save(self, assignments: Mapping[str, Assignment], *, now: datetime) -> None: ...
+
+    def change_rules(
+        self,
+        upserts: Iterable[RetentionRule],
+        deletes: Iterable[str],
+        assignments: Mapping[str, Assignment],
+        *,
+        now: datetime,
+    ) -> None:
+        """Write the new schedule and the recomputed assignments in ONE transaction."""
+        ...
+
+    def assignment(self, record_id: str) -> tuple[Assignment, str | None] | None:
+        """The stored assignment and dossier code of a record."""
+        ...
+
+    def manageable(self, record_ids: Sequence[str], scope: ManageScope) -> set[str]:
+        """Which of ``record_ids`` exist AND ``scope`` manages (the rest look alike: absent)."""
+        ...
+
+
+@runtime_checkable
+class HoldStore(Protocol):
+    """Holds, the records they name, and which records are held."""
+
+    def create(self, hold: LegalHold) -> None: ...
+
+    def get(self, hold_id: str, scope: ManageScope) -> LegalHold | None:
+        """The hold, its ``record_count`` counting only records ``scope`` manages."""
+        ...
+
+    def listing(self, scope: ManageScope, *, active_only: bool = False) -> list[LegalHold]:
+        """Every hold, newest first, counted like ``get``."""
+        ...
+
+    def add_record(self, hold_id: str, record_id: str, *, actor: str, now: datetime) -> bool:
+        """Name a record in the hold under its row lock; False when it is gone or its purge began."""
+        ...
+
+    def select_ids(self, selector: RecordSelector, scope: ManageScope, *, limit: int = 100_000) -> list[str]:
+        """Ids of the records the selector names AND ``scope`` manages (none for an empty selector)."""
+        ...
+
+    def release(
+        self, hold_id: str, scope: ManageScope, *, actor: str, reason: str, now: datetime
+    ) -> tuple[LegalHold, list[str]]:
+        """Mark the hold released; returns it and the records it named. Raises NotFound for
+        no such hold, and Forbidden (changing nothing) when it names a record outside ``scope``."""
+        ...
+
+    def held_ids(self, record_ids: Sequence[str]) -> set[str]:
+        """Which of ``record_ids`` at least one unreleased hold names."""
+        ...
+
+
+@runtime_checkable
+class DispositionStore(Protocol):
+    """Batches, their items' purge states, and tombstones."""
+
+    def candidates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
+        """Records due on or before ``today`` that ``scope`` manages, under no active hold
+        and in no open batch."""
+        ...
+
+    def create(self, batch: DispositionBatch) -> None:
+        """Store a proposed batch, its items and its planner's scope."""
+        ...
+
+    def get(self, batch_id: str) -> DispositionBatch | None: ...
+
+    def listing(self, status: BatchStatus | None = None, *, limit: int = 100) -> list[DispositionBatch]: ...
+
+    def approve(
+        self, batch_id: str, *, approver: str, scope: ManageScope, decision_ref: str, now: datetime
+    ) -> None:
+        """PROPOSED -> APPROVED, keeping the approver's scope; DispositionRefused otherwise."""
+        ...
+
+    def start(self, batch_id: str, record_id: str, *, today: date, now: datetime) -> ItemState:
+        """PENDING -> STARTED, or SKIPPED (held, no longer due, gone, or outside the planner's
+        or the approver's scope as the record stands now), under the record's row lock."""
+        ...
+
+    def set_state(
+        self,
+        batch_id: str,
+        record_id: str,
+        state: ItemState,
+        *,
+        now: datetime,
+        note: str | None = None,
+        version_ids: Sequence[str] | None = None,
+    ) -> None: ...
+
+    def set_version_ids(self, batch_id: str, record_id: str, version_ids: Sequence[str]) -> None:
+        """Keep the object's version ids on the item before they are deleted."""
+        ...
+
+    def tombstone(self, batch: DispositionBatch, item: BatchItem, *, now: datetime) -> None:
+        """Replace the record's row by its tombstone and mark the item TOMBSTONED, in ONE transaction."""
+        ...
+
+    def finish(self, batch_id: str, *, now: datetime) -> bool:
+        """Mark the batch EXECUTED once every item is final; True when it is."""
+        ...
+
+    def tombstone_of(self, record_id: str) -> Tombstone | None: ...
+
+    def tombstones(self, batch_id: str) -> list[Tombstone]: ...

@@ -1,0 +1,217 @@
+"""The retention rule, ``can_manage``, in Python and compiled into the SQL stores, and
+what the retention surfaces show a caller: the differential for issue 10.
+
+For every drawn principal and set of records:
+
+- ``ManageScope.allows``, ``RetentionStore.manageable``, ``HoldStore.select_ids`` and
+  ``DispositionStore.candidates`` pick exactly the records ``can_manage`` allows;
+- a batch's items and its CSV export, and a hold's count, are the same as for a batch
+  or hold naming only the records the caller may manage: a record it may not manage
+  is shown exactly as a record that does not exist;
+- holding an id it may not manage answers like holding a random id;
+- a tombstone it may not read (``can_read_tombstone``) is None, like a random id's.
+
+Runs on SQLite, and on PostgreSQL when it is available.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archive.domain.access import (
+    MANAGE_ALL,
+    ManageScope,
+    Principal,
+    Readable,
+    Role,
+    can_manage,
+    can_read_tombstone,
+    manages_retention,
+)
+from archive.domain.disposition import BatchItem, BatchStatus, DispositionBatch, ItemState
+from archive.domain.errors import Forbidden, NotFound
+from archive.domain.holds import LegalHold, RecordSelector
+from archive.domain.records import Classification, Record
+from archive.domain.retention import Assignment
+from archive.services import disposition, holds
+from archive.services.container import Services
+from tests.support.access import make_record
+
+AGENCIES = ["A", "B", "C"]
+NOW = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
+DUE = date(2001, 1, 1)
+
+classifications = st.sampled_from(list(Classification))
+records = st.builds(
+    lambda agency, level: make_record(agency=agency, classification=level),
+    st.sampled_from(AGENCIES),
+    classifications,
+)
+principals = st.builds(
+    lambda n, roles, agencies, clearance: Principal(
+        subject=f"p{n}", roles=frozenset(roles), agencies=frozenset(agencies), clearance=clearance
+    ),
+    st.integers(0, 3),
+    st.sets(st.sampled_from(list(Role)), max_size=2),
+    st.sets(st.sampled_from(AGENCIES), max_size=2),
+    classifications,
+)
+EXAMPLES = settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def readable(record: Record) -> Readable:
+    return Readable(record.agency_code, record.metadata.classification, is_public=False)
+
+
+def stored(services: Services, drawn: list[Record]) -> list[Record]:
+    """The records, each of this example's own document type, stored and due for disposal."""
+    tag = f"ex-{uuid.uuid4().hex[:10]}"
+    batch = [replace(r, metadata=replace(r.metadata, document_type=tag)) for r in drawn]
+    for record in batch:
+        services.records.add(record)
+    services.retention.save({r.id: Assignment("R", DUE) for r in batch}, now=NOW)
+    return batch
+
+
+def item_of(record: Record) -> BatchItem:
+    return BatchItem(
+        batch_id="",
+        record_id=record.id,
+        state=ItemState.PENDING,
+        document_number=f"{record.metadata.number}/{record.metadata.notation}",
+        document_type=record.metadata.document_type,
+        agency_code=record.agency_code,
+        classification=int(record.metadata.classification),
+        rule_code="R",
+        disposal_date=DUE,
+        sha256=record.file.sha256,
+        storage_key=record.file.storage_key,
+    )
+
+
+def new_batch(services: Services, items: list[BatchItem]) -> str:
+    batch_id = str(uuid.uuid4())
+    services.disposition.create(
+        DispositionBatch(
+            id=batch_id,
+            status=BatchStatus.PROPOSED,
+            planned_by="system",
+            planned_at=NOW,
+            cutoff=DUE,
+            items=tuple(dataclasses.replace(i, batch_id=batch_id) for i in items),
+            planner_scope=MANAGE_ALL,
+        )
+    )
+    return batch_id
+
+
+def new_hold(services: Services, record_ids: list[str]) -> str:
+    hold_id = str(uuid.uuid4())
+    services.holds.create(LegalHold(hold_id, "h", "r", "a", "system", NOW))
+    for record_id in record_ids:
+        assert services.holds.add_record(hold_id, record_id, actor="system", now=NOW)
+    return hold_id
+
+
+def item_ids(services: Services, principal: Principal, batch_id: str) -> list[str]:
+    return [i.record_id for i in disposition.get(services, principal, batch_id).items]
+
+
+def seen(call: object, *args: object) -> object:
+    """What a caller gets back: the value, or the error's class and code."""
+    try:
+        return call(*args)  # type: ignore[operator]
+    except (Forbidden, NotFound) as exc:
+        return (type(exc).__name__, exc.code)
+
+
+@EXAMPLES
+@given(drawn=st.lists(records, min_size=1, max_size=6), callers=st.lists(principals, min_size=1, max_size=4))
+async def test_the_stores_compile_can_manage(
+    services: Services, drawn: list[Record], callers: list[Principal]
+) -> None:
+    batch = stored(services, drawn)
+    ids = [r.id for r in batch]
+    selector = RecordSelector(document_types=(batch[0].metadata.document_type,))
+    for principal in callers:
+        scope = ManageScope.for_principal(principal)
+        expected = {r.id for r in batch if can_manage(principal, readable(r))}
+        assert {r.id for r in batch if scope.allows(readable(r))} == expected
+        assert services.retention.manageable(ids, scope) == expected
+        assert set(services.holds.select_ids(selector, scope)) == expected
+        proposed = services.disposition.candidates(date(2025, 1, 1), scope, limit=100_000)
+        assert {i.record_id for i in proposed} & set(ids) == expected
+
+
+@EXAMPLES
+@given(drawn=st.lists(records, min_size=1, max_size=6), callers=st.lists(principals, min_size=1, max_size=4))
+async def test_batches_exports_and_holds_show_hidden_records_as_absent(
+    services: Services, drawn: list[Record], callers: list[Principal]
+) -> None:
+    batch = stored(services, drawn)
+    everything = new_batch(services, [item_of(r) for r in batch])
+    full_hold = new_hold(services, [r.id for r in batch])
+    for principal in callers:
+        visible = [r for r in batch if can_manage(principal, readable(r))]
+        # The same batch and hold, as if the records the caller may not manage did not exist.
+        twin = new_batch(services, [item_of(r) for r in visible]) if visible else str(uuid.uuid4())
+        twin_hold = new_hold(services, [r.id for r in visible])
+        for fmt in ("csv", "json"):
+            got = seen(disposition.export, services, principal, everything, fmt)
+            want = seen(disposition.export, services, principal, twin, fmt)
+            if fmt == "json" and isinstance(got, str) and isinstance(want, str):
+                got, want = got.replace(everything, "ID"), want.replace(twin, "ID")
+            assert got == want
+        assert seen(item_ids, services, principal, everything) == seen(item_ids, services, principal, twin)
+        if not manages_retention(principal):
+            assert seen(holds.listing, services, principal) == ("Forbidden", "FORBIDDEN")
+            continue
+        counts = {h.id: h.record_count for h in holds.listing(services, principal)}
+        assert counts[full_hold] == counts[twin_hold] == len(visible)
+        assert holds.add_to_hold(services, principal, full_hold).hold.record_count == len(visible)
+        listed = {b.id: [i.record_id for i in b.items] for b in disposition.listing(services, principal)}
+        assert listed.get(everything) == ([r.id for r in sorted(visible, key=lambda r: r.id)] or None)
+
+
+@EXAMPLES
+@given(drawn=st.lists(records, min_size=1, max_size=4), callers=st.lists(principals, min_size=1, max_size=4))
+async def test_holding_or_reading_the_tombstone_of_a_hidden_record_is_like_a_random_id(
+    services: Services, drawn: list[Record], callers: list[Principal]
+) -> None:
+    batch = stored(services, drawn)
+    for principal in callers:
+        for record in batch:
+            if not manages_retention(principal) or can_manage(principal, readable(record)):
+                continue
+            random_id = str(uuid.uuid4())
+            real = holds.place_hold(
+                services, principal, name="n", reason="r", authority="a", record_ids=[record.id]
+            )
+            fake = holds.place_hold(
+                services, principal, name="n", reason="r", authority="a", record_ids=[random_id]
+            )
+            assert (real.added, real.refused, real.hold.record_count) == ((), (record.id,), 0)
+            assert (fake.added, fake.refused, fake.hold.record_count) == ((), (random_id,), 0)
+    batch_id = new_batch(services, [item_of(r) for r in batch])
+    stored_batch = services.disposition.get(batch_id)
+    assert stored_batch is not None
+    for item in stored_batch.items:
+        services.disposition.tombstone(stored_batch, item, now=NOW)
+    for principal in callers:
+        for record in batch:
+            shown = disposition.tombstone(services, principal, record.id)
+            if can_read_tombstone(principal, readable(record)):
+                assert shown is not None and shown.sha256 == record.file.sha256
+            else:
+                assert shown is None
+                assert disposition.tombstone(services, principal, str(uuid.uuid4())) is None
