@@ -323,7 +323,14 @@ class SearchFacets:
 class SearchEdge:
     cursor: str = strawberry.field(description="Pass as `after` to continue after this hit.")
     node: Record = strawberry.field(description="The record.")
-    score: float = strawberry.field(description="Relevance score (higher is better).")
+    score: float = strawberry.field(
+        description=(
+            "Relevance score (higher is better): fixed weights per part of the record (its metadata, "
+            "each page) holding a query term, more for the exact diacritics and the document number. "
+            "It uses no statistics of other records, so it never changes because of records the "
+            "caller may not read."
+        )
+    )
     highlights: list[Highlight] = strawberry.field(description="Matching snippets, with page numbers.")
 
 
