@@ -7,15 +7,19 @@ import asyncio
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from archive.cli_access import apikey_app, audit_app
+from archive.cli_identity import ApiKeyOption
 from archive.domain.jobs import JobStatus
 from archive.settings import Settings
+
+if TYPE_CHECKING:
+    from archive.services.container import Services
 
 app = typer.Typer(help="Headless GraphQL records archive.", no_args_is_help=True, add_completion=False)
 jobs_app = typer.Typer(help="Inspect and requeue background jobs.", invoke_without_command=True)
@@ -170,19 +174,17 @@ def schema(
         output.write_text(text, encoding="utf-8")
 
 
-Actor = Annotated[str, typer.Option("--as", help="Who acts, for the audit trail.")]
+def _acting(services: Services, api_key: str | None) -> str:
+    """The subject of the principal the command acts as (see ``archive.cli_identity``)."""
+    from archive.cli_identity import acting_principal
 
-
-def _default_actor() -> str:
-    import getpass
-
-    return f"cli:{getpass.getuser()}"
+    return acting_principal(services, api_key).subject
 
 
 @retention_app.command("load")
 def retention_load(
     file: Annotated[Path, typer.Argument(help="Schedule file, JSON or TOML.")],
-    actor: Actor = "",
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Upsert the rules (and dossiers) of a schedule file; affected records are recomputed and re-sealed."""
     from archive.domain.errors import ArchiveError
@@ -191,7 +193,7 @@ def retention_load(
 
     services = build_services(_settings())
     try:
-        change = load_schedule(services, file, actor=actor or _default_actor())
+        change = load_schedule(services, file, actor=_acting(services, api_key))
     except ArchiveError as exc:
         err.print(f"[red]{exc.code}[/]: {exc.message}")
         raise typer.Exit(1) from exc
@@ -222,14 +224,15 @@ def retention_rules() -> None:
 def retention_plan(
     export: Annotated[Path | None, typer.Option(help="Also write the batch here (.csv or .json).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many records.")] = 1000,
-    actor: Actor = "",
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Propose a disposition batch: records past their disposal date, under no hold."""
     from archive.factory import build_services
     from archive.services.disposition import export as export_batch
     from archive.services.disposition import plan
 
-    batch = plan(build_services(_settings()), actor=actor or _default_actor(), limit=limit)
+    services = build_services(_settings())
+    batch = plan(services, actor=_acting(services, api_key), limit=limit)
     if batch is None:
         console.print("nothing is due for disposition")
         return
@@ -244,17 +247,16 @@ def retention_plan(
 def retention_approve(
     batch_id: Annotated[str, typer.Argument(help="The proposed batch.")],
     decision: Annotated[str, typer.Option(help="Reference of the destruction decision.")],
-    actor: Actor = "",
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Approve a proposed batch under a decision reference."""
     from archive.domain.errors import ArchiveError
     from archive.factory import build_services
     from archive.services.disposition import approve
 
+    services = build_services(_settings())
     try:
-        approve(
-            build_services(_settings()), batch_id, approver=actor or _default_actor(), decision_ref=decision
-        )
+        approve(services, batch_id, approver=_acting(services, api_key), decision_ref=decision)
     except ArchiveError as exc:
         err.print(f"[red]{exc.code}[/]: {exc.message}")
         raise typer.Exit(1) from exc
@@ -299,6 +301,7 @@ def retention_run(
 def fixity(
     batch_size: Annotated[int, typer.Option(help="Objects per checkpoint.")] = 200,
     restart: Annotated[bool, typer.Option(help="Start a new run instead of resuming.")] = False,
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Re-hash every stored object; resumes an interrupted run; the result is audited."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -311,7 +314,11 @@ def fixity(
     with Progress(TextColumn("fixity"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
         task = bar.add_task("fixity", total=services.records.count(UNRESTRICTED))
         report = run_fixity(
-            services, batch_size=batch_size, restart=restart, on_object=lambda: bar.advance(task)
+            services,
+            batch_size=batch_size,
+            restart=restart,
+            on_object=lambda: bar.advance(task),
+            actor=_acting(services, api_key),
         )
     console.print(
         f"ok {report.ok}, changed {len(report.changed)}, missing {len(report.missing)}, "
@@ -332,6 +339,7 @@ def reconcile(
     delete_unreferenced: Annotated[
         bool, typer.Option(help="Delete objects no record names (never a locked one).")
     ] = False,
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Compare database, objects and index; repair the index; report object drift."""
     from archive.factory import build_services
@@ -340,7 +348,8 @@ def reconcile(
     async def go() -> object:
         services = build_services(_settings())
         try:
-            return await run(services, delete_unreferenced=delete_unreferenced)
+            actor = _acting(services, api_key)
+            return await run(services, delete_unreferenced=delete_unreferenced, actor=actor)
         finally:
             await services.close()
 

@@ -1,4 +1,4 @@
-"""``archive apikey`` (create, list, revoke) and ``archive audit verify``."""
+"""``archive apikey`` (create, list, revoke) and ``archive audit`` (verify, head, seal)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.table import Column, Table
 from sqlalchemy.engine import Engine
 
+from archive.cli_identity import ApiKeyOption
 from archive.db.apikeys import SqlApiKeyStore
+from archive.db.audit import SqlAuditLog
 from archive.domain.access import Role
 from archive.domain.records import Classification
 from archive.settings import Settings
@@ -108,26 +110,79 @@ def apikey_revoke(key_id: Annotated[str, typer.Argument(help="The key id (the pa
     console.print(f"API key {key_id} revoked")
 
 
+@contextmanager
+def _audit_log(settings: Settings) -> Iterator[SqlAuditLog]:
+    engine = _engine(settings)
+    try:
+        yield SqlAuditLog(engine, key=settings.audit_mac_key)
+    finally:
+        engine.dispose()
+
+
 @audit_app.command("verify")
 def audit_verify(
     head: Annotated[
-        str | None, typer.Option(help="The head hash recorded elsewhere, to detect a cut tail.")
+        str | None,
+        typer.Option(
+            help="A head hash kept elsewhere earlier (`archive audit head`): it must be in the chain."
+        ),
     ] = None,
 ) -> None:
-    """Recompute the chain; exit 1 and name the first bad seq when any entry was altered,
-    removed or reordered."""
-    from archive.db.audit import SqlAuditLog
-    from archive.domain.audit import verify_chain
+    """Recompute the chain and check it ends at the stored, sealed head; exit 1 and name the
+    first bad seq when any entry was altered, removed, reordered or cut off the end."""
+    from archive.domain.audit import verify_with_head
 
-    engine = _engine(Settings())
-    try:
-        report = verify_chain(SqlAuditLog(engine).entries(), expected_head=head)
-    finally:
-        engine.dispose()
+    settings = Settings()
+    with _audit_log(settings) as log:
+        stored = log.head()
+        report = verify_with_head(log.entries(), stored, key=settings.audit_mac_key, includes=head)
     if not report.ok:
         err.print(
             f"[red]audit chain broken at seq {report.first_bad_seq}[/]: {report.reason} "
             f"({report.checked} entries verified before it)"
         )
         raise typer.Exit(1)
-    console.print(f"audit chain intact: {report.checked} entries")
+    console.print(f"audit chain intact: {report.checked} entries; head seq {stored.seq} hash {stored.hash}")
+
+
+@audit_app.command("head")
+def audit_head(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Print the chain's head (seq, hash, time) to keep outside this database, for
+    `archive audit verify --head HASH` later."""
+    import json
+
+    with _audit_log(Settings()) as log:
+        stored = log.head()
+        last = log.entry(stored.seq) if stored.seq else None
+    at = "" if last is None else last.at.isoformat()
+    if as_json:
+        console.out(
+            json.dumps({"seq": stored.seq, "hash": stored.hash, "at": at, "sealed": stored.mac is not None})
+        )
+        return
+    console.out(f"seq {stored.seq}\nhash {stored.hash}\nat {at}", highlight=False)
+
+
+@audit_app.command("seal")
+def audit_seal(
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Verify the chain up to its stored head, then append an `audit.seal` entry, which seals
+    the head with the audit key. Run once after upgrading from an unkeyed chain."""
+    from archive.cli_identity import cli_services
+    from archive.domain.audit import verify_chain
+    from archive.services.audit import seal
+
+    settings = Settings()
+    with cli_services(settings, api_key=api_key, need_admin=True) as (services, principal):
+        stored = services.audit.head()
+        report = verify_chain(services.audit.entries(), expected_head=stored.hash)
+        if not report.ok:
+            err.print(
+                f"[red]not sealed: audit chain broken at seq {report.first_bad_seq}[/]: {report.reason}"
+            )
+            raise typer.Exit(1)
+        entry = seal(services, principal)
+    console.print(f"audit head sealed at seq {entry.seq} hash {entry.hash}")

@@ -355,7 +355,8 @@ async def test_audit_log_is_for_archivists_and_admins(
     refused = await post(http, AUDIT, reader, first=10)
     assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
-    archivist = signing_key.token(sub="arch-1", roles=["archivist"])
+    # Cleared for the record: an ORDINARY archivist would not see these entries at all.
+    archivist = signing_key.token(sub="arch-1", roles=["archivist"], clearance="CONFIDENTIAL")
     page = await post(http, AUDIT, archivist, f={"action": "record.read", "actor": "reader-1"}, first=2)
     log = page["data"]["auditLog"]
     assert [e["node"]["target"] for e in log["edges"]] == [secret.id, secret.id]
