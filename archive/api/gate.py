@@ -10,7 +10,8 @@ Before strawberry sees a request, the gate
 - caps the body: ``max_json_bytes`` for JSON, the upload limit (plus the form's
   own fields) for multipart;
 - resolves the caller, answering every bad credential with the same 401 body and
-  recording it in the audit log.
+  counting it for the audit log (``RefusalTally``: one entry per client address and
+  reason per window, so refusals cannot grow the chain without bound).
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.auth.errors import Unauthenticated
-from archive.domain.audit import Outcome
 from archive.domain.errors import ServiceUnavailable
-from archive.services.audit import ClientInfo, audit
+from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from archive.services.identity import identify
+from archive.services.refusals import RefusalTally
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,10 @@ class BodyTooLarge(Exception):
 class GraphQLGate:
     """ASGI wrapper for the GraphQL view; puts the ``Caller`` and ``ClientInfo`` in ``scope["state"]``."""
 
-    def __init__(self, app: ASGIApp, services: Callable[[], Services]) -> None:
+    def __init__(self, app: ASGIApp, services: Callable[[], Services], *, refusals: RefusalTally) -> None:
         self._app = app
         self._services = services
+        self._refusals = refusals
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,7 +61,8 @@ class GraphQLGate:
         try:
             caller = await identify(services, headers)
         except Unauthenticated as exc:
-            await _deny(services, client, exc)
+            log.info("refused credentials: %s", exc.reason)
+            await self._refusals.refuse(services, client, exc.reason)
             await _reply(send, 401, Unauthenticated.code, Unauthenticated.MESSAGE, www_authenticate=True)
             return
         except ServiceUnavailable as exc:
@@ -126,19 +129,6 @@ def _capped(receive: Receive, limit: int) -> Receive:
 def _client_info(scope: Scope, headers: Headers) -> ClientInfo:
     peer = scope.get("client")
     return ClientInfo(ip=peer[0] if peer else "", user_agent=headers.get("user-agent", ""))
-
-
-async def _deny(services: Services, client: ClientInfo, exc: Unauthenticated) -> None:
-    log.info("refused credentials: %s", exc.reason)
-    await audit(
-        services,
-        "unauthenticated",
-        client,
-        "auth.denied",
-        "/graphql",
-        Outcome.DENIED,
-        {"reason": exc.reason[:200]},
-    )
 
 
 async def _reply(send: Send, status: int, code: str, message: str, *, www_authenticate: bool = False) -> None:

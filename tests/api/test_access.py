@@ -175,7 +175,9 @@ async def test_every_bad_credential_gets_the_same_401(
     assert len(bodies) == 1
     assert json.loads(bodies.pop())["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     denied = audit_actions(secured)[before:]
-    assert denied == ["auth.denied"] * len(bad)
+    # The first refusal per client and reason is in the chain at once; repeats of a reason
+    # are counted and written when the window ends (tests/api/test_audit_trust.py).
+    assert set(denied) == {"auth.denied"} and 1 <= len(denied) <= len(bad)
 
     for headers in ({"Authorization": f"Bearer {good}"}, {"X-API-Key": issued.display}):
         response = await http.post("/graphql", json={"query": "{ __typename }"}, headers=headers)

@@ -177,8 +177,9 @@ def test_a_chain_rewritten_whole_without_the_key_fails(
     prev = None
     for entry in log.entries():
         actor = "someone-else" if entry.seq == 2 else entry.actor
+        at = entry.at.replace(tzinfo=entry.at.tzinfo or UTC)  # SQLite hands back naive UTC
         prev = chain_append(
-            prev, at=entry.at.replace(tzinfo=entry.at.tzinfo or UTC), actor=actor, action=entry.action, target=entry.target,
+            prev, at=at, actor=actor, action=entry.action, target=entry.target,
             outcome=entry.outcome, client=entry.client, details=entry.details,
         )  # fmt: skip
         forged.append(prev)
