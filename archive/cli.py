@@ -19,6 +19,9 @@ from archive.domain.jobs import JobStatus
 from archive.settings import Settings
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from archive.domain.access import Principal
     from archive.services.container import Services
 
 app = typer.Typer(help="Headless GraphQL records archive.", no_args_is_help=True, add_completion=False)
@@ -88,12 +91,14 @@ def import_dir(
         Path | None,
         typer.Option(help="Manifest file (default: manifest.csv or manifest.json in DIR)."),
     ] = None,
+    api_key: ApiKeyOption = None,
 ) -> None:
-    """Bulk deposit from a folder. Idempotent by SHA-256: safe to re-run after an interruption."""
+    """Bulk deposit from a folder, as the local operator or an API key; every row is checked
+    and audited like a GraphQL deposit. Idempotent by SHA-256: safe to re-run."""
     from archive.importer import run_import
 
-    summary = run_import(_settings(), directory, manifest)
-    raise typer.Exit(0 if summary.failed == 0 else 1)
+    summary = run_import(_settings(), directory, manifest, api_key=api_key)
+    raise typer.Exit(0 if summary.failed == 0 and summary.refused == 0 else 1)
 
 
 @jobs_app.callback()
@@ -181,6 +186,13 @@ def _acting(services: Services, api_key: str | None) -> str:
     return acting_principal(services, api_key).subject
 
 
+def _as_principal(api_key: str | None) -> AbstractContextManager[tuple[Services, Principal]]:
+    """Services for one command and the principal it acts as, closed afterwards."""
+    from archive.cli_identity import cli_services
+
+    return cli_services(_settings(), api_key=api_key)
+
+
 @retention_app.command("load")
 def retention_load(
     file: Annotated[Path, typer.Argument(help="Schedule file, JSON or TOML.")],
@@ -188,15 +200,14 @@ def retention_load(
 ) -> None:
     """Upsert the rules (and dossiers) of a schedule file; affected records are recomputed and re-sealed."""
     from archive.domain.errors import ArchiveError
-    from archive.factory import build_services
     from archive.services.retention import load_schedule
 
-    services = build_services(_settings())
-    try:
-        change = load_schedule(services, file, actor=_acting(services, api_key))
-    except ArchiveError as exc:
-        err.print(f"[red]{exc.code}[/]: {exc.message}")
-        raise typer.Exit(1) from exc
+    with _as_principal(api_key) as (services, principal):
+        try:
+            change = load_schedule(services, file, actor=principal.subject)
+        except ArchiveError as exc:
+            err.print(f"[red]{exc.code}[/]: {exc.message}")
+            raise typer.Exit(1) from exc
     console.print(f"{len(change.upserted)} rules loaded, {len(change.recomputed)} records recomputed")
 
 
@@ -227,12 +238,11 @@ def retention_plan(
     api_key: ApiKeyOption = None,
 ) -> None:
     """Propose a disposition batch: records past their disposal date, under no hold."""
-    from archive.factory import build_services
     from archive.services.disposition import export as export_batch
     from archive.services.disposition import plan
 
-    services = build_services(_settings())
-    batch = plan(services, actor=_acting(services, api_key), limit=limit)
+    with _as_principal(api_key) as (services, principal):
+        batch = plan(services, actor=principal.subject, limit=limit)
     if batch is None:
         console.print("nothing is due for disposition")
         return
@@ -251,15 +261,14 @@ def retention_approve(
 ) -> None:
     """Approve a proposed batch under a decision reference."""
     from archive.domain.errors import ArchiveError
-    from archive.factory import build_services
     from archive.services.disposition import approve
 
-    services = build_services(_settings())
-    try:
-        approve(services, batch_id, approver=_acting(services, api_key), decision_ref=decision)
-    except ArchiveError as exc:
-        err.print(f"[red]{exc.code}[/]: {exc.message}")
-        raise typer.Exit(1) from exc
+    with _as_principal(api_key) as (services, principal):
+        try:
+            approve(services, batch_id, approver=principal.subject, decision_ref=decision)
+        except ArchiveError as exc:
+            err.print(f"[red]{exc.code}[/]: {exc.message}")
+            raise typer.Exit(1) from exc
     console.print(f"batch {batch_id} approved")
 
 

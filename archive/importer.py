@@ -2,11 +2,17 @@
 
 Idempotent by SHA-256: a file already archived for its agency is skipped, so an
 interrupted import can simply be run again.
+
+An import acts as a principal, like any caller: the local operator
+(``local:<os user>``) or an API key given with ``--api-key`` (see
+``archive.cli_identity``). Each row goes through the same policy (``can_write`` for
+the owning agency) and the same deposit service as a GraphQL upload, and each
+outcome is audited as ``record.deposit`` with ``via: import``: deposited, refused
+(not allowed, or a bad file or row), or a duplicate of an archived record.
 """
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 import random
@@ -18,16 +24,18 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from archive.domain.access import Principal, Role
-from archive.domain.errors import ArchiveError, DuplicateRecord, MetadataInvalid
+from archive.domain.access import Principal, ReadScope, can_write
+from archive.domain.audit import DetailValue, Outcome
+from archive.domain.errors import ArchiveError, DuplicateRecord, Forbidden, MetadataInvalid
 from archive.domain.records import Classification, Direction, RecordMetadata, Urgency
-from archive.factory import build_services
 from archive.samples import SampleDocument, random_document, render_pdf
+from archive.services import audit
 from archive.services.container import Services
 from archive.services.deposit import deposit
 from archive.settings import Settings
 
-IMPORTER = Principal(subject="importer", roles=frozenset({Role.ADMIN}), clearance=Classification.TOP_SECRET)
+ACTION = "record.deposit"
+CLIENT = '{"via":"import"}'
 FIELDS = (
     "file", "document_type", "number", "notation", "issuing_agency_code", "issuing_agency_name",
     "issue_date", "subject", "signer_name", "signer_position", "direction", "issue_place",
@@ -39,16 +47,21 @@ FIELDS = (
 @dataclass
 class ImportSummary:
     deposited: int = 0
-    skipped: int = 0
-    failed: int = 0
+    skipped: int = 0  # duplicates of archived records
+    refused: int = 0  # the acting principal may not deposit for the row's agency
+    failed: int = 0  # refused files and rows, unreadable files
     errors: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, archived record id)
 
 
-def run_import(settings: Settings, directory: Path, manifest: Path | None = None) -> ImportSummary:
-    """Deposit every row of the manifest, with a progress bar; returns the summary."""
+def run_import(
+    settings: Settings, directory: Path, manifest: Path | None = None, *, api_key: str | None = None
+) -> ImportSummary:
+    """Deposit every row of the manifest as the acting principal, with a progress bar."""
+    from archive.cli_identity import cli_services
+
     console = Console(stderr=True)
     rows = list(read_manifest(manifest or find_manifest(directory)))
-    services = build_services(settings)
     summary = ImportSummary()
     columns = (
         TextColumn("{task.description}"),
@@ -56,39 +69,78 @@ def run_import(settings: Settings, directory: Path, manifest: Path | None = None
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console) as progress:
+    with (
+        cli_services(settings, api_key=api_key) as (services, principal),
+        Progress(*columns, console=console) as progress,
+    ):
         task = progress.add_task("importing", total=len(rows))
         for row in rows:
-            _import_one(services, directory, row, summary)
+            import_row(services, principal, directory, row, summary)
             progress.advance(task)
-    asyncio.run(services.close())
-    console.print(
-        f"deposited [green]{summary.deposited}[/], skipped (already archived) {summary.skipped}, "
-        f"failed [red]{summary.failed}[/]"
-    )
-    for name, message in summary.errors[:50]:
-        console.print(f"  [red]{name}[/]: {message}")
+    _report(console, principal, summary)
     return summary
 
 
-def _import_one(services: Services, directory: Path, row: Mapping[str, str], summary: ImportSummary) -> None:
-    name = row.get("file", "")
+def _report(console: Console, principal: Principal, summary: ImportSummary) -> None:
+    console.print(
+        f"as {principal.subject}: deposited [green]{summary.deposited}[/], "
+        f"skipped (already archived) {summary.skipped}, refused [red]{summary.refused}[/], "
+        f"failed [red]{summary.failed}[/]"
+    )
+    for name, record_id in summary.duplicates[:50]:
+        console.print(f"  {name}: already archived as {record_id}")
+    for name, message in summary.errors[:50]:
+        console.print(f"  [red]{name}[/]: {message}")
+
+
+def import_row(
+    services: Services, principal: Principal, directory: Path, row: Mapping[str, str], summary: ImportSummary
+) -> None:
+    """Deposit one manifest row as ``principal``: check, deposit, audit. Blocking."""
+    name = row.get("file", "") or "?"
+    owner = row.get("agency_code") or row.get("issuing_agency_code") or ""
     try:
         metadata = parse_row(row)
+        owner = row.get("agency_code") or metadata.issuing_agency_code
+        if not can_write(principal, owner):
+            raise Forbidden(f"{principal.subject} may not deposit for agency {owner}")
         path = (directory / name).resolve()
         if directory.resolve() not in path.parents:
             raise MetadataInvalid("file", "must name a file inside the import folder")
         with path.open("rb") as handle:
-            deposit(
-                services, IMPORTER, handle, filename=path.name, metadata=metadata,
+            record = deposit(
+                services, principal, handle, filename=path.name, metadata=metadata,
                 agency_code=row.get("agency_code") or None,
             )  # fmt: skip
-        summary.deposited += 1
-    except DuplicateRecord:
+    except DuplicateRecord as exc:
         summary.skipped += 1
+        readable = services.records.get(exc.existing_id, ReadScope.for_principal(principal)) is not None
+        summary.duplicates.append((name, exc.existing_id if readable else "a record you may not read"))
+        _audit(services, principal, exc.existing_id, Outcome.DENIED, name, reason=exc.code)
+        return
+    except Forbidden as exc:
+        summary.refused += 1
+        summary.errors.append((name, exc.message))
+        _audit(services, principal, f"agency:{owner}", Outcome.DENIED, name, reason=exc.code)
+        return
     except (ArchiveError, OSError) as exc:
         summary.failed += 1
-        summary.errors.append((name or "?", getattr(exc, "message", None) or str(exc)))
+        summary.errors.append((name, getattr(exc, "message", None) or str(exc)))
+        code = exc.code if isinstance(exc, ArchiveError) else "FILE_UNREADABLE"
+        _audit(services, principal, f"agency:{owner}", Outcome.DENIED, name, reason=code)
+        return
+    summary.deposited += 1
+    _audit(services, principal, record.id, Outcome.OK, name, agency=record.agency_code)
+
+
+def _audit(
+    services: Services, principal: Principal, target: str, outcome: Outcome, name: str, **more: str
+) -> None:
+    details: dict[str, DetailValue] = {"via": "import", "file": name[:200], **more}
+    audit.append(
+        services, actor=principal.subject, action=ACTION, target=target, outcome=outcome,
+        details=details, client=CLIENT,
+    )  # fmt: skip
 
 
 def find_manifest(directory: Path) -> Path:

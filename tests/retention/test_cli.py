@@ -31,7 +31,7 @@ def test_load_plan_approve_and_dry_run(data_dir: Path, tmp_path: Path) -> None:
     asyncio.run(services.close())
     runner = CliRunner()
 
-    loaded = runner.invoke(app, ["retention", "load", str(EXAMPLE), "--as", "rm"])
+    loaded = runner.invoke(app, ["retention", "load", str(EXAMPLE)])
     assert loaded.exit_code == 0, loaded.output
     assert "7 rules loaded, 2 records recomputed" in loaded.output
     bad = tmp_path / "bad.toml"
@@ -40,11 +40,11 @@ def test_load_plan_approve_and_dry_run(data_dir: Path, tmp_path: Path) -> None:
     assert refused.exit_code == 1 and "rules[0].years" in refused.output
 
     export = tmp_path / "batch.csv"
-    planned = runner.invoke(app, ["retention", "plan", "--export", str(export), "--as", "planner"])
+    planned = runner.invoke(app, ["retention", "plan", "--export", str(export)])
     assert planned.exit_code == 0, planned.output
     batch_id = planned.output.split("proposed batch ")[1].split()[0]
     assert len(export.read_text(encoding="utf-8").splitlines()) == 2  # header + the Giấy mời
-    approved = runner.invoke(app, ["retention", "approve", batch_id, "--decision", "QĐ 5", "--as", "chief"])
+    approved = runner.invoke(app, ["retention", "approve", batch_id, "--decision", "QĐ 5"])
     assert approved.exit_code == 0, approved.output
     dry = runner.invoke(app, ["retention", "run", "--dry-run"])
     assert dry.exit_code == 0 and "would destroy 1" in dry.output
