@@ -236,3 +236,44 @@ def test_an_unsealed_head_is_reported_until_archive_audit_seal(database_url: str
     last = list(unkeyed.entries())[-1]
     assert last.action == "audit.seal" and last.actor.startswith("local:")
     engine.dispose()
+
+
+def test_the_upgrade_names_the_records_of_entries_written_before_it(database_url: str) -> None:
+    """Migration 0007 backfills ``audit_records`` with the same rule appends use, so old
+    entries are filtered per caller like new ones; and the tables match the models."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    engine = create_db_engine(database_url)
+    upgrade(engine, "0005")
+    old = SqlAuditLog(engine)
+    record_id = "3b1f6a52-8c1d-4f7e-9a0b-1c2d3e4f5a6b"
+    other = "9c8b7a65-4d3e-4f2a-8b1c-0d9e8f7a6b5c"
+    with engine.begin() as conn:  # written by the 0005 code: no audit_records, no head MAC
+        for seq, (action, target, details) in enumerate(
+            [
+                ("record.read", record_id, "{}"),
+                ("search.read", "search", json.dumps({"ids": f"{record_id},{other}", "count": 2})),
+                ("auth.denied", "/graphql", "{}"),
+                ("grant.add", "not-a-record-id", "{}"),
+            ],
+            start=1,
+        ):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO audit_log (seq, at, actor, action, target, outcome, client, details,"
+                    " prev_hash, hash) VALUES (:s, :at, 'a', :action, :target, 'ok', '', :d, :p, :h)"
+                ),
+                {"s": seq, "at": datetime.now(UTC), "action": action, "target": target, "d": details,
+                 "p": f"{seq - 1:064d}", "h": f"{seq:064d}"},
+            )  # fmt: skip
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT seq, record_id FROM audit_records ORDER BY seq, record_id")).all()
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert [tuple(r) for r in rows] == sorted([(1, record_id), (2, record_id), (2, other)])
+    mine = [d for d in diff if "audit" in repr(d)]
+    assert mine == []
+    assert old.head().mac is None
+    engine.dispose()
