@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -15,6 +15,7 @@ from archive.cli_identity import ApiKeyOption
 from archive.db.apikeys import SqlApiKeyStore
 from archive.db.audit import SqlAuditLog
 from archive.domain.access import Role
+from archive.domain.audit import DetailValue, Outcome
 from archive.domain.records import Classification
 from archive.settings import Settings
 
@@ -46,6 +47,27 @@ def _key_store(settings: Settings) -> Iterator[SqlApiKeyStore]:
         engine.dispose()
 
 
+def _audit_key_change(
+    settings: Settings, action: str, key_id: str, details: Mapping[str, DetailValue]
+) -> None:
+    """Issuing and revoking keys changes who may do what: audited, as the local operator."""
+    from datetime import UTC, datetime
+
+    from archive.cli_identity import CLI_CLIENT, os_user
+    from archive.services.identity import local_operator
+
+    with _audit_log(settings) as log:
+        log.append(
+            at=datetime.now(UTC),
+            actor=local_operator(os_user()).subject,
+            action=action,
+            target=key_id,
+            outcome=Outcome.OK,
+            client=CLI_CLIENT,
+            details=details,
+        )
+
+
 def _clearance(name: str) -> Classification:
     try:
         return Classification[name.strip().upper()]
@@ -67,10 +89,18 @@ def apikey_create(
 ) -> None:
     """Issue a key. The secret is printed ONCE; only its hash is stored."""
     level = _clearance(clearance)
-    with _key_store(Settings()) as store:
+    settings = Settings()
+    with _key_store(settings) as store:
         key, issued = store.create(
             name=name, agencies=agency or [], roles=role or [Role.READER], clearance=level
         )
+    scope = {
+        "name": name[:200],
+        "roles": ",".join(sorted(r.value for r in key.roles)),
+        "agencies": ",".join(sorted(key.agencies)),
+        "clearance": level.name,
+    }
+    _audit_key_change(settings, "apikey.create", key.id, scope)
     err.print(
         f"API key [bold]{key.id}[/] for {name}: roles {sorted(r.value for r in key.roles)}, "
         f"agencies {sorted(key.agencies)}, clearance {level.name}. Store the secret now; "
@@ -102,11 +132,13 @@ def apikey_list() -> None:
 @apikey_app.command("revoke")
 def apikey_revoke(key_id: Annotated[str, typer.Argument(help="The key id (the part after ark_).")]) -> None:
     """Revoke a key at once; requests with it get 401 from now on."""
-    with _key_store(Settings()) as store:
+    settings = Settings()
+    with _key_store(settings) as store:
         revoked = store.revoke(key_id)
     if not revoked:
         err.print(f"[red]no API key {key_id}[/]")
         raise typer.Exit(1)
+    _audit_key_change(settings, "apikey.revoke", key_id, {})
     console.print(f"API key {key_id} revoked")
 
 

@@ -114,3 +114,26 @@ async def test_refused_credentials_add_a_bounded_number_of_entries_whose_counts_
         by_reason[d["reason"]] = by_reason.get(d["reason"], 0) + d["count"]
     assert sorted(by_reason.values()) == [50, 175]
     assert all(json.loads(d["client"]).get("ip") == "127.0.0.1" for d in entries)
+
+
+async def test_the_server_writes_the_pending_counts_when_it_stops(tmp_path: Path) -> None:
+    """The lifespan flushes the tally at shutdown: no refusal is lost with the process."""
+    from archive.db.audit import SqlAuditLog
+    from archive.db.engine import create_db_engine
+    from tests.conftest import embedded_settings
+
+    settings = embedded_settings(tmp_path / "data", embedded_worker=False, dev_local_admin=False)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http:
+            for _ in range(30):
+                response = await http.post(
+                    "/graphql", json={"query": "{ __typename }"}, headers={"X-API-Key": "ark_x"}
+                )
+                assert response.status_code == 401
+    engine = create_db_engine(settings.resolved_database_url)
+    entries = [e for e in SqlAuditLog(engine).entries() if e.action == "auth.denied"]
+    engine.dispose()
+    assert len(entries) == 2
+    assert sum(int(e.details["count"] or 0) for e in entries) == 30

@@ -139,6 +139,10 @@ def test_apikey_cli_prints_the_secret_once_and_revokes(database_url: str, tmp_pa
     assert stored.clearance == 1 and "SO-TC" in stored.agencies and "clerk" in stored.roles
     assert runner.invoke(app, ["apikey", "revoke", key_id], env=env).exit_code == 0
     assert runner.invoke(app, ["apikey", "revoke", "0" * 16], env=env).exit_code == 1
+    engine = create_db_engine(database_url)
+    trail = [(e.action, e.target, e.actor[:6]) for e in SqlAuditLog(engine).entries()]
+    engine.dispose()
+    assert trail == [("apikey.create", key_id, "local:"), ("apikey.revoke", key_id, "local:")]
 
 
 def _verify(database_url: str, tmp_path: Path, *args: str) -> tuple[int, str]:
