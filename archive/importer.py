@@ -5,10 +5,10 @@ interrupted import can simply be run again.
 
 An import acts as a principal, like any caller: the local operator
 (``local:<os user>``) or an API key given with ``--api-key`` (see
-``archive.cli_identity``). Each row goes through the same policy (``can_write`` for
-the owning agency) and the same deposit service as a GraphQL upload, and each
-outcome is audited as ``record.deposit`` with ``via: import``: deposited, refused
-(not allowed, or a bad file or row), or a duplicate of an archived record.
+``archive.cli_identity``). Each row goes through the same deposit service as a
+GraphQL upload, which checks the principal (``can_write`` for the owning agency)
+and audits every outcome as ``record.deposit`` (client ``{"via":"import"}``):
+deposited, refused, a bad file, or a duplicate of an archived record.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from archive.domain.access import Principal, ReadScope, can_write
+from archive.domain.access import Principal, ReadScope
 from archive.domain.audit import DetailValue, Outcome
 from archive.domain.errors import ArchiveError, DuplicateRecord, Forbidden, MetadataInvalid
 from archive.domain.records import Classification, Direction, RecordMetadata, Urgency
@@ -96,50 +97,63 @@ def _report(console: Console, principal: Principal, summary: ImportSummary) -> N
 def import_row(
     services: Services, principal: Principal, directory: Path, row: Mapping[str, str], summary: ImportSummary
 ) -> None:
-    """Deposit one manifest row as ``principal``: check, deposit, audit. Blocking."""
+    """Deposit one manifest row as ``principal``. Blocking.
+
+    The deposit service checks the principal and audits what it decides (deposited,
+    refused, duplicate, bad file); a row refused before it gets there (bad metadata,
+    a path outside the folder, an unreadable file) is audited here, in the same shape.
+    """
     name = row.get("file", "") or "?"
     owner = row.get("agency_code") or row.get("issuing_agency_code") or ""
     try:
         metadata = parse_row(row)
-        owner = row.get("agency_code") or metadata.issuing_agency_code
-        if not can_write(principal, owner):
-            raise Forbidden(f"{principal.subject} may not deposit for agency {owner}")
         path = (directory / name).resolve()
         if directory.resolve() not in path.parents:
             raise MetadataInvalid("file", "must name a file inside the import folder")
-        with path.open("rb") as handle:
-            record = deposit(
-                services, principal, handle, filename=path.name, metadata=metadata,
-                agency_code=row.get("agency_code") or None,
-            )  # fmt: skip
+        handle = path.open("rb")
+    except (MetadataInvalid, OSError) as exc:
+        summary.failed += 1
+        summary.errors.append((name, getattr(exc, "message", None) or str(exc)))
+        code = exc.code if isinstance(exc, MetadataInvalid) else "FILE_UNREADABLE"
+        _audit_refusal(services, principal, owner, name, code)
+        return
+    with handle:
+        _deposit(services, principal, handle, name, row, metadata, summary)
+
+
+def _deposit(
+    services: Services,
+    principal: Principal,
+    handle: BinaryIO,
+    name: str,
+    row: Mapping[str, str],
+    metadata: RecordMetadata,
+    summary: ImportSummary,
+) -> None:
+    try:
+        deposit(
+            services, principal, handle, filename=Path(name).name, metadata=metadata,
+            agency_code=row.get("agency_code") or None, client=CLIENT,
+        )  # fmt: skip
     except DuplicateRecord as exc:
         summary.skipped += 1
         readable = services.records.get(exc.existing_id, ReadScope.for_principal(principal)) is not None
         summary.duplicates.append((name, exc.existing_id if readable else "a record you may not read"))
-        _audit(services, principal, exc.existing_id, Outcome.DENIED, name, reason=exc.code)
-        return
     except Forbidden as exc:
         summary.refused += 1
-        summary.errors.append((name, exc.message))
-        _audit(services, principal, f"agency:{owner}", Outcome.DENIED, name, reason=exc.code)
-        return
+        summary.errors.append((name, f"{principal.subject}: {exc.message}"))
     except (ArchiveError, OSError) as exc:
         summary.failed += 1
         summary.errors.append((name, getattr(exc, "message", None) or str(exc)))
-        code = exc.code if isinstance(exc, ArchiveError) else "FILE_UNREADABLE"
-        _audit(services, principal, f"agency:{owner}", Outcome.DENIED, name, reason=code)
-        return
-    summary.deposited += 1
-    _audit(services, principal, record.id, Outcome.OK, name, agency=record.agency_code)
+    else:
+        summary.deposited += 1
 
 
-def _audit(
-    services: Services, principal: Principal, target: str, outcome: Outcome, name: str, **more: str
-) -> None:
-    details: dict[str, DetailValue] = {"via": "import", "file": name[:200], **more}
+def _audit_refusal(services: Services, principal: Principal, owner: str, name: str, code: str) -> None:
+    details: dict[str, DetailValue] = {"code": code, "agency": owner, "file": name[:200]}
     audit.append(
-        services, actor=principal.subject, action=ACTION, target=target, outcome=outcome,
-        details=details, client=CLIENT,
+        services, actor=principal.subject, action=ACTION, target=f"agency:{owner}",
+        outcome=Outcome.ERROR, details=details, client=CLIENT,
     )  # fmt: skip
 
 

@@ -23,9 +23,7 @@ from archive.api.types import (
     SearchFacets,
     from_global_id,
 )
-from archive.domain.access import can_write
-from archive.domain.audit import Outcome
-from archive.domain.errors import DuplicateRecord, FileRejected, InvalidQuery, MetadataInvalid
+from archive.domain.errors import DuplicateRecord, FileRejected, Forbidden, InvalidQuery, MetadataInvalid
 from archive.services.deposit import deposit
 from archive.services.search import SearchPage, get_record, search
 
@@ -159,11 +157,6 @@ class RecordMutations:
     ) -> DepositResult:
         ctx = info.context
         upload = cast(UploadFile, file)  # starlette's, spooled to disk by the multipart parser
-        owner = metadata.agency_code or metadata.issuing_agency_code
-        if not can_write(ctx.principal, owner):
-            await upload.close()
-            await ctx.audit("record.deposit", f"agency:{owner}", Outcome.DENIED)
-            return ForbiddenError(message=f"you may not deposit for agency {owner}", code="FORBIDDEN")
         try:
             record = await asyncio.to_thread(
                 deposit,
@@ -173,7 +166,10 @@ class RecordMutations:
                 filename=upload.filename or "document",
                 metadata=metadata.to_domain(),
                 agency_code=metadata.agency_code,
+                client=ctx.client.describe(),
             )
+        except Forbidden as exc:
+            return ForbiddenError(message=exc.message, code=exc.code)
         except MetadataInvalid as exc:
             return ValidationError(field=exc.field, message=exc.reason, code=exc.code)
         except DuplicateRecord as exc:
@@ -184,5 +180,4 @@ class RecordMutations:
             return FileRejectedError(message=exc.message, code=exc.code)
         finally:
             await upload.close()
-        await ctx.audit("record.deposit", record.id, details={"agency": record.agency_code})
         return DepositSuccess(record=Record.from_domain(record))

@@ -1,5 +1,6 @@
-"""Deposit: spool and check the upload, store the bytes, then ONE transaction
-writes the record and its processing job. The heavy work happens in the worker."""
+"""Deposit: check the depositor, spool and check the upload, store the bytes, then ONE
+transaction writes the record and its processing job; every outcome is audited. The
+heavy work happens in the worker. GraphQL uploads and ``archive import`` both come here."""
 
 from __future__ import annotations
 
@@ -14,9 +15,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.domain.access import Principal
-from archive.domain.errors import ArchiveError, DuplicateRecord, FileRejected, FileTooLarge
+from archive.domain.access import Principal, can_write
+from archive.domain.audit import Outcome
+from archive.domain.errors import (
+    ArchiveError,
+    DuplicateRecord,
+    FileRejected,
+    FileTooLarge,
+    Forbidden,
+    MetadataInvalid,
+)
 from archive.domain.records import Record, RecordMetadata, StoredFile, TextStatus, validate_metadata
+from archive.services.audit import append
 from archive.services.container import Services
 from archive.services.crash import crash_point
 from indexing.extraction.inspection import inspect_document
@@ -69,15 +79,63 @@ def deposit(
     filename: str,
     metadata: RecordMetadata,
     agency_code: str | None = None,
+    client: str = "",
 ) -> Record:
-    """Archive one document. Blocking: call it from a worker thread.
+    """Archive one document for ``principal``: check, act, audit. Blocking: call it from a
+    worker thread.
 
     Either the bytes, the row and the job are all written, or no row is; a blob
     whose row failed is deleted here (or found later by ``archive reconcile``).
+
+    Raises:
+        Forbidden: not a clerk of the owning agency, nor an admin.
+        MetadataInvalid, FileRejected: bad input, nothing written.
+        DuplicateRecord: the agency already holds the same bytes.
     """
+    owner = agency_code or metadata.issuing_agency_code
+    try:
+        if not can_write(principal, owner):
+            raise Forbidden(f"you may not deposit for agency {owner}")
+        record = _archive(services, source, filename=filename, metadata=metadata, owner=owner)
+    except Forbidden as exc:
+        _audit(services, principal, f"agency:{owner}", Outcome.DENIED, {"code": exc.code}, client)
+        raise
+    except DuplicateRecord as exc:
+        details = {"code": exc.code, "agency": owner}
+        _audit(services, principal, exc.existing_id, Outcome.ERROR, details, client)
+        raise
+    except (MetadataInvalid, FileRejected) as exc:
+        details = {"code": exc.code, "agency": owner}
+        _audit(services, principal, f"agency:{owner}", Outcome.ERROR, details, client)
+        raise
+    _audit(services, principal, record.id, Outcome.OK, {"agency": record.agency_code}, client)
+    return record
+
+
+def _audit(
+    services: Services,
+    principal: Principal,
+    target: str,
+    outcome: Outcome,
+    details: dict[str, str],
+    client: str,
+) -> None:
+    append(
+        services,
+        actor=principal.subject,
+        action="record.deposit",
+        target=target,
+        outcome=outcome,
+        details=details,
+        client=client,
+    )
+
+
+def _archive(
+    services: Services, source: BinaryIO, *, filename: str, metadata: RecordMetadata, owner: str
+) -> Record:
     now = services.clock()
     metadata = validate_metadata(metadata, today=now.date())
-    owner = agency_code or metadata.issuing_agency_code
     with spool(
         source, services.settings.data_dir / "tmp", max_bytes=services.settings.max_upload_bytes
     ) as up:

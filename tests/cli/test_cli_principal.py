@@ -84,13 +84,15 @@ def test_import_as_the_local_operator_is_audited_with_its_duplicates(
     actor = f"local:{os_user()}"
     assert f"as {actor}" in said(first)
     made = deposits(log)
-    assert [(e.actor, str(e.outcome), e.details["via"]) for e in made] == [(actor, "ok", "import")] * 3
+    assert [(e.actor, str(e.outcome), json.loads(e.client)) for e in made] == [
+        (actor, "ok", {"via": "import"})
+    ] * 3
     assert {e.target for e in made} == set(records.get_many([e.target for e in made], UNRESTRICTED))
 
     again = runner.invoke(app, ["import", str(folder)], env=env)
     assert "skipped (already archived) 3" in said(again)
     duplicates = deposits(log)[3:]
-    assert [(str(e.outcome), e.details["reason"]) for e in duplicates] == [("denied", "DUPLICATE")] * 3
+    assert [(str(e.outcome), e.details["code"]) for e in duplicates] == [("error", "DUPLICATE")] * 3
     assert {e.target for e in duplicates} == {e.target for e in made}
     assert all(f"already archived as {e.target}" in said(again) for e in made)
 
