@@ -204,17 +204,13 @@ def audit_seal(
     """Verify the chain up to its stored head, then append an `audit.seal` entry, which seals
     the head with the audit key. Run once after upgrading from an unkeyed chain."""
     from archive.cli_identity import cli_services
-    from archive.domain.audit import verify_chain
+    from archive.domain.errors import ArchiveError
     from archive.services.audit import seal
 
-    settings = Settings()
-    with cli_services(settings, api_key=api_key, need_admin=True) as (services, principal):
-        stored = services.audit.head()
-        report = verify_chain(services.audit.entries(), expected_head=stored.hash)
-        if not report.ok:
-            err.print(
-                f"[red]not sealed: audit chain broken at seq {report.first_bad_seq}[/]: {report.reason}"
-            )
-            raise typer.Exit(1)
-        entry = seal(services, principal)
+    with cli_services(Settings(), api_key=api_key) as (services, principal):
+        try:
+            entry = seal(services, principal)
+        except ArchiveError as exc:
+            err.print(f"[red]not sealed: {exc.code}[/]: {exc.message}")
+            raise typer.Exit(1) from exc
     console.print(f"audit head sealed at seq {entry.seq} hash {entry.hash}")

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from archive.auth.errors import Unauthenticated
-from archive.domain.access import Principal, Role
+from archive.domain.access import Principal
 from archive.domain.audit import Outcome
 from archive.services.audit import append
 from archive.services.container import Services
@@ -67,18 +67,12 @@ def acting_principal(services: Services, api_key: str | None) -> Principal:
 
 
 @contextmanager
-def cli_services(
-    settings: Settings, *, api_key: str | None = None, need_admin: bool = False
-) -> Iterator[tuple[Services, Principal]]:
+def cli_services(settings: Settings, *, api_key: str | None = None) -> Iterator[tuple[Services, Principal]]:
     """Services for one command and the principal it acts as; closed afterwards."""
     from archive.factory import build_services
 
     services = build_services(settings)
     try:
-        principal = acting_principal(services, api_key)
-        if need_admin and Role.ADMIN not in principal.roles:
-            typer.echo(f"FORBIDDEN: {principal.subject} is not an admin", err=True)
-            raise typer.Exit(1)
-        yield services, principal
+        yield services, acting_principal(services, api_key)
     finally:
         asyncio.run(services.close())

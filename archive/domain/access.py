@@ -199,6 +199,12 @@ def can_read_audit(principal: Principal) -> bool:
     return bool(principal.roles & {Role.ARCHIVIST, Role.ADMIN})
 
 
+def can_seal_audit(principal: Principal) -> bool:
+    """Sealing the audit chain's head (after an upgrade from an unkeyed chain) vouches for
+    the whole chain up to it: admins only."""
+    return not principal.anonymous and Role.ADMIN in principal.roles
+
+
 def can_read_audit_entry(principal: Principal, subject: Readable | None, *, destroyed: bool = False) -> bool:
     """One audit entry: an auditor sees an entry about a record only when it may
     read that record (or, once destroyed, its tombstone); entries about no record

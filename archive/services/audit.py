@@ -13,9 +13,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from archive.db.audit import AuditFilter
-from archive.domain.access import AuditScope, Principal, can_read_audit
-from archive.domain.audit import AuditEntry, DetailValue, Outcome, redacted
-from archive.domain.errors import Forbidden, InvalidQuery
+from archive.domain.access import AuditScope, Principal, can_read_audit, can_seal_audit
+from archive.domain.audit import AuditEntry, DetailValue, Outcome, redacted, verify_chain
+from archive.domain.errors import Forbidden, IntegrityError, InvalidQuery
 from archive.services.container import Services
 
 
@@ -55,6 +55,9 @@ async def audit(
         client=client.describe(),
         details=details,
     )
+
+
+SEAL = "audit.seal"
 
 
 # -- reading the log -----------------------------------------------------------------------
@@ -133,13 +136,26 @@ def append(
 
 
 def seal(services: Services, principal: Principal) -> AuditEntry:
-    """Append an ``audit.seal`` entry: the append seals the head with the audit key. Blocking."""
+    """Verify the chain up to its stored head, then append an ``audit.seal`` entry: the
+    append seals the head with the audit key. Blocking.
+
+    Raises:
+        Forbidden: the principal may not seal the chain (the attempt is audited).
+        IntegrityError: the chain is broken or does not end at the stored head; sealing
+            it would vouch for whatever was done to it.
+    """
+    if not can_seal_audit(principal):
+        append(services, actor=principal.subject, action=SEAL, target="audit_log", outcome=Outcome.DENIED)
+        raise Forbidden("only admins may seal the audit chain")
+    report = verify_chain(services.audit.entries(), expected_head=services.audit.head().hash)
+    if not report.ok:
+        raise IntegrityError(f"audit chain broken at seq {report.first_bad_seq}: {report.reason}")
     return append(
         services,
         actor=principal.subject,
-        action="audit.seal",
+        action=SEAL,
         target="audit_log",
-        details={"keyed": services.audit.keyed},
+        details={"keyed": services.audit.keyed, "verified": report.checked},
     )
 
 

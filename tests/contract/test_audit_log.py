@@ -239,6 +239,25 @@ def test_an_unsealed_head_is_reported_until_archive_audit_seal(database_url: str
     assert _verify(database_url, tmp_path)[0] == 0
     last = list(unkeyed.entries())[-1]
     assert last.action == "audit.seal" and last.actor.startswith("local:")
+
+    from archive.auth.apikeys import derive_pepper
+    from archive.db.apikeys import SqlApiKeyStore
+    from archive.domain.access import Role
+    from archive.domain.records import Classification
+    from archive.settings import Settings
+
+    pepper = derive_pepper(Settings(_env_file=None).secret_key.get_secret_value())  # type: ignore[call-arg]
+    _, reader = SqlApiKeyStore(engine, pepper=pepper).create(
+        name="portal", agencies=[], roles=[Role.ARCHIVIST], clearance=Classification.TOP_SECRET
+    )
+    env = cli_env(database_url, tmp_path)
+    refused = CliRunner().invoke(app, ["audit", "seal", "--api-key", reader.display], env=env)
+    assert refused.exit_code == 1 and "FORBIDDEN" in refused.output
+    assert list(unkeyed.entries())[-1].outcome == Outcome.DENIED
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_log SET actor = 'x' WHERE seq = 1"))
+    broken = CliRunner().invoke(app, ["audit", "seal"], env=env)
+    assert broken.exit_code == 1 and "seq 1" in broken.output
     engine.dispose()
 
 
