@@ -4,17 +4,18 @@ audit, retention, fixity, reconcile."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from archive.cli_access import apikey_app, audit_app
 from archive.cli_identity import ApiKeyOption
+from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
 from archive.domain.jobs import JobStatus
 from archive.settings import Settings
 
@@ -31,8 +32,6 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(audit_app, name="audit")
 retention_app = typer.Typer(help="Retention schedule and disposition.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
-console = Console()
-err = Console(stderr=True)
 
 
 def _settings() -> Settings:
@@ -50,7 +49,7 @@ def serve(
 
     settings = _settings()
     mode = "production" if settings.is_production else "development (GraphiQL on)"
-    err.print(f"[bold]archive[/] {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
+    problem(f"archive {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
     uvicorn.run(
         "archive.app:create_app",
         factory=True,
@@ -62,15 +61,23 @@ def serve(
 
 
 @app.command()
-def migrate() -> None:
-    """Bring the database schema up to date (Alembic)."""
+def migrate(as_json: JsonOption = False) -> None:
+    """Bring the database schema up to date (Alembic); safe to run again."""
     from archive.db.engine import create_db_engine
-    from archive.db.migrate import current_revision, upgrade
+    from archive.db.migrate import current_revision, head_revision, upgrade
 
-    settings = _settings()
-    engine = create_db_engine(settings.resolved_database_url)
-    upgrade(engine)
-    console.print(f"database at revision [bold]{current_revision(engine)}[/]")
+    engine = create_db_engine(_settings().resolved_database_url)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+        reached = current_revision(engine)
+    finally:
+        engine.dispose()
+    head = head_revision()
+    if as_json:
+        print_json({"previous": before, "revision": reached, "head": head, "at_head": reached == head})
+        return
+    line(f"database at revision {reached}" + (" (head)" if reached == head else f", head is {head}"))
 
 
 @app.command()
@@ -92,12 +99,26 @@ def import_dir(
         typer.Option(help="Manifest file (default: manifest.csv or manifest.json in DIR)."),
     ] = None,
     api_key: ApiKeyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Bulk deposit from a folder, as the local operator or an API key; every row is checked
     and audited like a GraphQL deposit. Idempotent by SHA-256: safe to re-run."""
     from archive.importer import run_import
 
     summary = run_import(_settings(), directory, manifest, api_key=api_key)
+    if as_json:
+        errors = [{"file": name, "message": message} for name, message in summary.errors]
+        duplicates = [{"file": name, "record": record} for name, record in summary.duplicates]
+        print_json({**dataclasses.asdict(summary), "errors": errors, "duplicates": duplicates})
+    else:
+        line(
+            f"as {summary.actor}: deposited {summary.deposited}, skipped (already archived) "
+            f"{summary.skipped}, refused {summary.refused}, failed {summary.failed}"
+        )
+        for name, record in summary.duplicates[:50]:
+            line(f"  {name}: already archived as {record}")
+        for name, message in summary.errors[:50]:
+            problem(f"  {name}: {message}")
     raise typer.Exit(0 if summary.failed == 0 and summary.refused == 0 else 1)
 
 
@@ -106,6 +127,7 @@ def jobs(
     ctx: typer.Context,
     status: Annotated[JobStatus | None, typer.Option(help="Only jobs in this status.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    as_json: JsonOption = False,
 ) -> None:
     """List the job queue (newest first)."""
     if ctx.invoked_subcommand is not None:
@@ -114,8 +136,13 @@ def jobs(
 
     services = build_services(_settings())
     counts = services.jobs.counts()
+    listed = services.jobs.list(status, limit)
+    asyncio.run(services.close())
+    if as_json:
+        print_json({"counts": {s.value: n for s, n in counts.items()}, "jobs": listed})
+        return
     table = Table("id", "record", "status", "attempts", "steps done", "run after", "error")
-    for job in services.jobs.list(status, limit):
+    for job in listed:
         table.add_row(
             str(job.id),
             job.record_id,
@@ -126,28 +153,37 @@ def jobs(
             (job.last_error or "")[:80],
         )
     console.print(table)
-    console.print(" ".join(f"{s.value}={n}" for s, n in counts.items()))
+    line(" ".join(f"{s.value}={n}" for s, n in counts.items()))
 
 
 @jobs_app.command("retry")
-def jobs_retry(job_id: Annotated[int, typer.Argument(help="A failed job's id.")]) -> None:
+def jobs_retry(
+    job_id: Annotated[int, typer.Argument(help="A failed job's id.")], as_json: JsonOption = False
+) -> None:
     """Requeue a failed job now, with a fresh attempt budget."""
     from archive.factory import build_services
 
-    job = build_services(_settings()).jobs.retry(job_id)
+    services = build_services(_settings())
+    job = services.jobs.retry(job_id)
+    asyncio.run(services.close())
     if job is None:
-        err.print(f"[red]job {job_id} does not exist or has not failed[/]")
-        raise typer.Exit(1)
-    console.print(f"job {job_id} requeued")
+        raise fail("NOT_RETRYABLE", f"job {job_id} does not exist or has not failed", as_json=as_json)
+    if as_json:
+        print_json({"job": job})
+    else:
+        line(f"job {job_id} requeued")
 
 
 @app.command()
-def reindex() -> None:
+def reindex(as_json: JsonOption = False) -> None:
     """Rebuild the search index from the database and swap it in atomically."""
     from archive.services.maintenance import reindex as run
 
-    count = asyncio.run(run(_settings(), progress=True))
-    console.print(f"reindexed [bold]{count}[/] records")
+    count = asyncio.run(run(_settings(), progress=not as_json))
+    if as_json:
+        print_json({"reindexed": count})
+    else:
+        line(f"reindexed {count} records")
 
 
 @app.command()
@@ -155,12 +191,17 @@ def samples(
     directory: Annotated[Path, typer.Argument(help="Where to write the files and manifest.csv.")],
     count: Annotated[int, typer.Option(help="How many documents.")] = 20,
     seed: Annotated[int, typer.Option(help="Random seed, for reproducible output.")] = 1,
+    as_json: JsonOption = False,
 ) -> None:
     """Write sample Vietnamese documents and a manifest, ready for `archive import`."""
-    from archive.importer import write_samples
+    from archive.importer import read_manifest, write_samples
 
     path = write_samples(directory, count=count, seed=seed)
-    console.print(f"wrote {count} documents and {path}")
+    if as_json:
+        files = [directory / row["file"] for row in read_manifest(path)]
+        print_json({"count": count, "manifest": path, "files": files})
+    else:
+        line(f"wrote {count} documents and {path}")
 
 
 @app.command()
@@ -197,6 +238,7 @@ def _as_principal(api_key: str | None) -> AbstractContextManager[tuple[Services,
 def retention_load(
     file: Annotated[Path, typer.Argument(help="Schedule file, JSON or TOML.")],
     api_key: ApiKeyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Upsert the rules (and dossiers) of a schedule file; affected records are recomputed and re-sealed."""
     from archive.domain.errors import ArchiveError
@@ -206,19 +248,27 @@ def retention_load(
         try:
             change = load_schedule(services, file, actor=principal.subject)
         except ArchiveError as exc:
-            err.print(f"[red]{exc.code}[/]: {exc.message}")
-            raise typer.Exit(1) from exc
-    console.print(f"{len(change.upserted)} rules loaded, {len(change.recomputed)} records recomputed")
+            raise fail(exc.code, exc.message, as_json=as_json) from exc
+    if as_json:
+        print_json(dataclasses.asdict(change))
+    else:
+        line(f"{len(change.upserted)} rules loaded, {len(change.recomputed)} records recomputed")
 
 
 @retention_app.command("rules")
-def retention_rules() -> None:
+def retention_rules(as_json: JsonOption = False) -> None:
     """List the retention schedule."""
     from archive.factory import build_services
     from archive.services.retention import store
 
+    services = build_services(_settings())
+    rules = store(services).rules()
+    asyncio.run(services.close())
+    if as_json:
+        print_json({"rules": rules})
+        return
     table = Table("code", "title", "period", "trigger", "document types", "agencies")
-    for rule in store(build_services(_settings())).rules():
+    for rule in rules:
         period = "permanent" if rule.period_years is None else f"{rule.period_years} years"
         table.add_row(
             rule.code,
@@ -236,6 +286,7 @@ def retention_plan(
     export: Annotated[Path | None, typer.Option(help="Also write the batch here (.csv or .json).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many records.")] = 1000,
     api_key: ApiKeyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Propose a disposition batch: records past their disposal date, under no hold."""
     from archive.services.disposition import export as export_batch
@@ -243,14 +294,17 @@ def retention_plan(
 
     with _as_principal(api_key) as (services, principal):
         batch = plan(services, actor=principal.subject, limit=limit)
-    if batch is None:
-        console.print("nothing is due for disposition")
-        return
-    console.print(f"proposed batch [bold]{batch.id}[/] with {len(batch.items)} records")
-    if export is not None:
+    if batch is not None and export is not None:
         fmt = "json" if export.suffix.lower() == ".json" else "csv"
         export.write_text(export_batch(batch, fmt), encoding="utf-8")
-        console.print(f"wrote {export}")
+    if as_json:
+        print_json({"batch": batch, "export": export if batch is not None else None})
+    elif batch is None:
+        line("nothing is due for disposition")
+    else:
+        line(f"proposed batch {batch.id} with {len(batch.items)} records")
+        if export is not None:
+            line(f"wrote {export}")
 
 
 @retention_app.command("approve")
@@ -258,6 +312,7 @@ def retention_approve(
     batch_id: Annotated[str, typer.Argument(help="The proposed batch.")],
     decision: Annotated[str, typer.Option(help="Reference of the destruction decision.")],
     api_key: ApiKeyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Approve a proposed batch under a decision reference."""
     from archive.domain.errors import ArchiveError
@@ -267,9 +322,11 @@ def retention_approve(
         try:
             approve(services, batch_id, approver=principal.subject, decision_ref=decision)
         except ArchiveError as exc:
-            err.print(f"[red]{exc.code}[/]: {exc.message}")
-            raise typer.Exit(1) from exc
-    console.print(f"batch {batch_id} approved")
+            raise fail(exc.code, exc.message, as_json=as_json) from exc
+    if as_json:
+        print_json({"approved": batch_id, "decision": decision})
+    else:
+        line(f"batch {batch_id} approved")
 
 
 @retention_app.command("run")
@@ -277,6 +334,7 @@ def retention_run(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would be destroyed; change nothing.")
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Purge approved batches, resuming any interrupted purge; writes certificates of destruction."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -296,14 +354,15 @@ def retention_run(
     with Progress(*columns, console=err) as bar:
         task = bar.add_task("purge", total=pending_count(services))
         report = asyncio.run(go(lambda: bar.advance(task)))
+    if as_json:
+        print_json({"dry_run": dry_run, **dataclasses.asdict(report)})
+        return
     verb = "would destroy" if dry_run else "destroyed"
-    console.print(
-        f"{verb} {len(report.destroyed)}, skipped {len(report.skipped)}, blocked {len(report.blocked)}"
-    )
+    line(f"{verb} {len(report.destroyed)}, skipped {len(report.skipped)}, blocked {len(report.blocked)}")
     for record_id, why in report.blocked.items():
-        err.print(f"[yellow]blocked[/] {record_id}: {why}")
+        problem(f"blocked {record_id}: {why}")
     for path in report.certificates:
-        console.print(f"certificate: {path}")
+        line(f"certificate: {path}")
 
 
 @app.command()
@@ -311,6 +370,7 @@ def fixity(
     batch_size: Annotated[int, typer.Option(help="Objects per checkpoint.")] = 200,
     restart: Annotated[bool, typer.Option(help="Start a new run instead of resuming.")] = False,
     api_key: ApiKeyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Re-hash every stored object; resumes an interrupted run; the result is audited."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -329,7 +389,12 @@ def fixity(
             on_object=lambda: bar.advance(task),
             actor=_acting(services, api_key),
         )
-    console.print(
+    asyncio.run(services.close())
+    status = 0 if not (report.changed or report.missing) else 1
+    if as_json:
+        print_json(dataclasses.asdict(report))
+        raise typer.Exit(status)
+    line(
         f"ok {report.ok}, changed {len(report.changed)}, missing {len(report.missing)}, "
         f"unreferenced {len(report.unreferenced)}"
     )
@@ -339,8 +404,8 @@ def fixity(
         ("unreferenced", report.unreferenced),
     ):
         for item in items:
-            err.print(f"[red]{label}[/] {item}")
-    raise typer.Exit(0 if not (report.changed or report.missing) else 1)
+            problem(f"{label} {item}")
+    raise typer.Exit(status)
 
 
 @app.command()
@@ -349,12 +414,14 @@ def reconcile(
         bool, typer.Option(help="Delete objects no record names (never a locked one).")
     ] = False,
     api_key: ApiKeyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Compare database, objects and index; repair the index; report object drift."""
     from archive.factory import build_services
+    from archive.services.reconcile import ReconcileReport
     from archive.services.reconcile import reconcile as run
 
-    async def go() -> object:
+    async def go() -> ReconcileReport:
         services = build_services(_settings())
         try:
             actor = _acting(services, api_key)
@@ -363,10 +430,13 @@ def reconcile(
             await services.close()
 
     report = asyncio.run(go())
+    if as_json:
+        print_json(dataclasses.asdict(report))
+        return
     for name, value in vars(report).items():
-        console.print(f"{name.replace('_', ' ')}: {len(value)}")
+        line(f"{name.replace('_', ' ')}: {len(value)}")
         for item in value[:20]:
-            console.print(f"  {item}")
+            line(f"  {item}")
 
 
 def main() -> None:

@@ -7,11 +7,12 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Column, Table
 from sqlalchemy.engine import Engine
 
+from archive.auth.apikeys import ApiKey
 from archive.cli_identity import ApiKeyOption
+from archive.cli_output import JsonOption, console, fail, line, print_json, problem
 from archive.db.apikeys import SqlApiKeyStore
 from archive.db.audit import SqlAuditLog
 from archive.domain.access import Role
@@ -21,8 +22,6 @@ from archive.settings import Settings
 
 apikey_app = typer.Typer(help="Issue, list and revoke API keys for portals.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 
 
 def _engine(settings: Settings) -> Engine:
@@ -86,6 +85,7 @@ def apikey_create(
     clearance: Annotated[
         str, typer.Option(help="ORDINARY, CONFIDENTIAL, SECRET or TOP_SECRET.")
     ] = "ORDINARY",
+    as_json: JsonOption = False,
 ) -> None:
     """Issue a key. The secret is printed ONCE; only its hash is stored."""
     level = _clearance(clearance)
@@ -101,21 +101,27 @@ def apikey_create(
         "clearance": level.name,
     }
     _audit_key_change(settings, "apikey.create", key.id, scope)
-    err.print(
-        f"API key [bold]{key.id}[/] for {name}: roles {sorted(r.value for r in key.roles)}, "
+    if as_json:
+        print_json({"key": _key_json(key), "secret": issued.display})
+        return
+    problem(
+        f"API key {key.id} for {name}: roles {sorted(r.value for r in key.roles)}, "
         f"agencies {sorted(key.agencies)}, clearance {level.name}. Store the secret now; "
         "it cannot be shown again."
     )
-    console.out(issued.display, highlight=False)
+    line(issued.display)
 
 
 @apikey_app.command("list")
-def apikey_list() -> None:
+def apikey_list(as_json: JsonOption = False) -> None:
     """Every key: id, name, scope, and whether it is revoked. Never the secret."""
-    table = Table("name", "roles", "agencies", "clearance", "created", "revoked")
-    table.columns.insert(0, Column("id", no_wrap=True, min_width=16))  # revoke needs it whole
     with _key_store(Settings()) as store:
         keys = store.list()
+    if as_json:
+        print_json({"keys": [_key_json(key) for key in keys]})
+        return
+    table = Table("name", "roles", "agencies", "clearance", "created", "revoked")
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=16))  # revoke needs it whole
     for key in keys:
         table.add_row(
             key.id,
@@ -129,17 +135,35 @@ def apikey_list() -> None:
     console.print(table)
 
 
+def _key_json(key: ApiKey) -> dict[str, object]:
+    """A key's public fields for ``--json`` (its hash stays in the database)."""
+    return {
+        "id": key.id,
+        "name": key.name,
+        "roles": sorted(r.value for r in key.roles),
+        "agencies": sorted(key.agencies),
+        "clearance": key.clearance.name,
+        "created_at": key.created_at,
+        "revoked_at": key.revoked_at,
+    }
+
+
 @apikey_app.command("revoke")
-def apikey_revoke(key_id: Annotated[str, typer.Argument(help="The key id (the part after ark_).")]) -> None:
+def apikey_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id (the part after ark_).")],
+    as_json: JsonOption = False,
+) -> None:
     """Revoke a key at once; requests with it get 401 from now on."""
     settings = Settings()
     with _key_store(settings) as store:
         revoked = store.revoke(key_id)
     if not revoked:
-        err.print(f"[red]no API key {key_id}[/]")
-        raise typer.Exit(1)
+        raise fail("NOT_FOUND", f"no API key {key_id}", as_json=as_json)
     _audit_key_change(settings, "apikey.revoke", key_id, {})
-    console.print(f"API key {key_id} revoked")
+    if as_json:
+        print_json({"revoked": key_id})
+    else:
+        line(f"API key {key_id} revoked")
 
 
 @contextmanager
@@ -159,6 +183,7 @@ def audit_verify(
             help="A head hash kept elsewhere earlier (`archive audit head`): it must be in the chain."
         ),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Recompute the chain and check it ends at the stored, sealed head; exit 1 and name the
     first bad seq when any entry was altered, removed, reordered or cut off the end."""
@@ -168,39 +193,42 @@ def audit_verify(
     with _audit_log(settings) as log:
         stored = log.head()
         report = verify_with_head(log.entries(), stored, key=settings.audit_mac_key, includes=head)
+    if as_json:
+        print_json(
+            {
+                "ok": report.ok,
+                "checked": report.checked,
+                "first_bad_seq": report.first_bad_seq,
+                "reason": report.reason,
+                "head": {"seq": stored.seq, "hash": stored.hash},
+            }
+        )
+        raise typer.Exit(0 if report.ok else 1)
     if not report.ok:
-        err.print(
-            f"[red]audit chain broken at seq {report.first_bad_seq}[/]: {report.reason} "
+        problem(
+            f"audit chain broken at seq {report.first_bad_seq}: {report.reason} "
             f"({report.checked} entries verified before it)"
         )
         raise typer.Exit(1)
-    console.print(f"audit chain intact: {report.checked} entries; head seq {stored.seq} hash {stored.hash}")
+    line(f"audit chain intact: {report.checked} entries; head seq {stored.seq} hash {stored.hash}")
 
 
 @audit_app.command("head")
-def audit_head(
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-) -> None:
+def audit_head(as_json: JsonOption = False) -> None:
     """Print the chain's head (seq, hash, time) to keep outside this database, for
     `archive audit verify --head HASH` later."""
-    import json
-
     with _audit_log(Settings()) as log:
         stored = log.head()
         last = log.entry(stored.seq) if stored.seq else None
     at = "" if last is None else last.at.isoformat()
     if as_json:
-        console.out(
-            json.dumps({"seq": stored.seq, "hash": stored.hash, "at": at, "sealed": stored.mac is not None})
-        )
+        print_json({"seq": stored.seq, "hash": stored.hash, "at": at, "sealed": stored.mac is not None})
         return
-    console.out(f"seq {stored.seq}\nhash {stored.hash}\nat {at}", highlight=False)
+    line(f"seq {stored.seq}\nhash {stored.hash}\nat {at}")
 
 
 @audit_app.command("seal")
-def audit_seal(
-    api_key: ApiKeyOption = None,
-) -> None:
+def audit_seal(api_key: ApiKeyOption = None, as_json: JsonOption = False) -> None:
     """Verify the chain up to its stored head, then append an `audit.seal` entry, which seals
     the head with the audit key. Run once after upgrading from an unkeyed chain."""
     from archive.cli_identity import cli_services
@@ -211,6 +239,8 @@ def audit_seal(
         try:
             entry = seal(services, principal)
         except ArchiveError as exc:
-            err.print(f"[red]not sealed: {exc.code}[/]: {exc.message}")
-            raise typer.Exit(1) from exc
-    console.print(f"audit head sealed at seq {entry.seq} hash {entry.hash}")
+            raise fail(exc.code, f"not sealed: {exc.message}", as_json=as_json) from exc
+    if as_json:
+        print_json({"sealed": {"seq": entry.seq, "hash": entry.hash}})
+    else:
+        line(f"audit head sealed at seq {entry.seq} hash {entry.hash}")

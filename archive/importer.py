@@ -53,12 +53,14 @@ class ImportSummary:
     failed: int = 0  # refused files and rows, unreadable files
     errors: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, archived record id)
+    actor: str = ""  # the principal the import acted as
 
 
 def run_import(
     settings: Settings, directory: Path, manifest: Path | None = None, *, api_key: str | None = None
 ) -> ImportSummary:
-    """Deposit every row of the manifest as the acting principal, with a progress bar."""
+    """Deposit every row of the manifest as the acting principal, with a progress bar on
+    stderr; returns the summary (the command prints it)."""
     from archive.cli_identity import cli_services
 
     console = Console(stderr=True)
@@ -78,20 +80,8 @@ def run_import(
         for row in rows:
             import_row(services, principal, directory, row, summary)
             progress.advance(task)
-    _report(console, principal, summary)
+        summary.actor = principal.subject
     return summary
-
-
-def _report(console: Console, principal: Principal, summary: ImportSummary) -> None:
-    console.print(
-        f"as {principal.subject}: deposited [green]{summary.deposited}[/], "
-        f"skipped (already archived) {summary.skipped}, refused [red]{summary.refused}[/], "
-        f"failed [red]{summary.failed}[/]"
-    )
-    for name, record_id in summary.duplicates[:50]:
-        console.print(f"  {name}: already archived as {record_id}")
-    for name, message in summary.errors[:50]:
-        console.print(f"  [red]{name}[/]: {message}")
 
 
 def import_row(

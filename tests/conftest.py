@@ -8,7 +8,10 @@ skipped with the reason otherwise.
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -42,17 +45,50 @@ SERVICE_ENV = {
 }
 
 
+OCR_LANGUAGES = ("vie", "eng")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@functools.cache
+def tesseract_missing() -> str | None:
+    """Why OCR cannot run here (no binary, or no Vietnamese or English data), or None."""
+    if shutil.which("tesseract") is None:
+        return "tesseract is not installed"
+    listed = subprocess.run(
+        ["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30, check=False
+    )
+    languages = set((listed.stdout + listed.stderr).split())
+    absent = [lang for lang in OCR_LANGUAGES if lang not in languages]
+    return f"tesseract has no {'+'.join(absent)} data" if absent else None
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """CI runs everything: a missing service there is an error, not a skip."""
+    """CI runs everything: a missing service, or tesseract without its Vietnamese
+    data, is an error there, not a skip."""
+    if not in_ci():
+        return
     missing = [env for env in SERVICE_ENV.values() if not os.environ.get(env)]
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes") and missing:
+    if missing:
         names = ", ".join(missing)
         raise pytest.UsageError(f"CI must run every suite, but {names} is not set: use scripts/test")
+    if (why := tesseract_missing()) is not None:
+        raise pytest.UsageError(f"CI must run the OCR suites, but {why}: use scripts/test (it installs it)")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """The ``tesseract`` marker gates OCR tests, with the reason, outside CI."""
+    if item.get_closest_marker("tesseract") is not None and (why := tesseract_missing()) is not None:
+        pytest.skip(why)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say plainly which suites did not run, and why."""
     missing = [f"{marker} ({env} not set)" for marker, env in SERVICE_ENV.items() if not os.environ.get(env)]
+    if (why := tesseract_missing()) is not None:
+        missing.append(f"tesseract ({why})")
     if missing:
         terminalreporter.write_line(
             f"Skipped the suites on real services: {', '.join(missing)}. Run scripts/test for everything.",

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 INTERNAL = "INTERNAL_SERVER_ERROR"
 INVALID_REQUEST = "GRAPHQL_VALIDATION_FAILED"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+PARSE_ABORTED = "Parsing aborted."  # the end of graphql-core's token-limit message
 
 
 class ErrorCodes(MaskErrors):
@@ -71,8 +73,10 @@ def with_code(error: dict[str, Any]) -> None:
     extensions = error.setdefault("extensions", {})
     if "code" in extensions:
         return
-    if str(error.get("message", "")).startswith("Syntax Error"):
-        extensions["code"] = PARSE_FAILED
+    message = str(error.get("message", ""))
+    if message.startswith("Syntax Error"):
+        # graphql-core gives the token limit no error type of its own, only this text.
+        extensions["code"] = TOO_MANY_TOKENS if PARSE_ABORTED in message else PARSE_FAILED
         return
     error["message"] = "Unexpected error."
     extensions["code"] = INTERNAL

@@ -6,15 +6,17 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
@@ -27,7 +29,14 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at; None before the first migration."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest revision of the scripts. Alembic raises when there are several heads:
+    migrations written in parallel must be joined by a merge revision."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -30,10 +30,10 @@ async def assert_nothing_written(services: Services) -> None:
 @pytest.mark.parametrize(
     ("build", "fragment"),
     [
-        (hostile.empty_file, "empty"),
-        (hostile.garbage_file, "PDF"),
-        (hostile.garbage_pdf, ""),
-        (hostile.truncated_pdf, ""),
+        (hostile.empty_file, "the file is empty"),
+        (hostile.garbage_file, "not a supported document"),
+        (hostile.garbage_pdf, "corrupt PDF"),
+        (hostile.truncated_pdf, "corrupt PDF: the file is truncated"),
         (hostile.encrypted_pdf, "encrypted"),
     ],
     ids=["empty", "not-a-pdf", "garbage-pdf", "truncated", "encrypted"],

@@ -8,16 +8,20 @@ did not move.
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import graphql
 import httpx
 import pytest
 import strawberry
+from graphql import GraphQLError
 
-from archive.api.hardening import hardening_extensions
+from archive.api.errors import TOO_MANY_TOKENS
+from archive.api.hardening import QUERY_TOO_DEEP, TOO_MANY_ALIASES, hardening_extensions
 from archive.api.schema import build_schema
 from archive.app import create_app
 from archive.services.container import Services
@@ -169,12 +173,38 @@ def aliases(count: int) -> str:
     return "{ " + " ".join(f"a{i}: root {{ leaf }}" for i in range(count)) + " }"
 
 
+def nested_in_fragments(depth: int) -> str:
+    """``depth`` levels of ``child``, each level in its own fragment."""
+    fragments = [f"fragment F{i} on Tree {{ child {{ ...F{i + 1} }} }}" for i in range(depth)]
+    return " ".join(["{ root { ...F0 } }", *fragments, f"fragment F{depth} on Tree {{ leaf }}"])
+
+
 CIRCULAR = (
     "query { root { ...A } } fragment A on Tree { child { ...B } } fragment B on Tree { child { ...A } }"
 )
+
+
+def default(limit: str) -> int:
+    return int(Settings.model_fields[limit].default)
+
+
+# Just over each default limit: far over, graphql's own validation gives up on the
+# repeated fields (a recursion guard) before any limit is reached.
+TOO_DEEP = default("max_query_depth") + 1
+TOO_MANY = default("max_query_aliases") + 1
 ALIASES_IN_FRAGMENTS = (
-    "query { root { ...F } } fragment F on Tree { " + " ".join(f"x{i}: leaf" for i in range(1000)) + " }"
+    "query { root { ...F } } fragment F on Tree { " + " ".join(f"x{i}: leaf" for i in range(TOO_MANY)) + " }"
 )
+TOKEN_FLOOD = "{ root { " + "... on Tree { leaf } " * (default("max_query_tokens") // 5) + "} }"
+
+
+def assert_valid(schema: strawberry.Schema, query: str) -> None:
+    """``query`` passes graphql's own validation: only a limit can refuse it."""
+    assert graphql.validate(schema._schema, graphql.parse(query)) == []
+
+
+def codes(errors: Sequence[GraphQLError] | None) -> set[str]:
+    return {str((e.extensions or {}).get("code")) for e in errors or ()}
 
 
 CALLS: list[str] = []
@@ -212,19 +242,42 @@ def counted_schema(tmp_path: Path) -> tuple[strawberry.Schema, list[str]]:
 
 
 @pytest.mark.parametrize(
-    "query",
-    [nested(20), CIRCULAR, aliases(1000), ALIASES_IN_FRAGMENTS, "{ root { leaf } } " + "#" * 10 + " " * 10],
-    ids=["depth-20", "circular-fragments", "1000-aliases", "aliases-in-fragments", "control"],
+    ("query", "code"),
+    [
+        (nested(TOO_DEEP), QUERY_TOO_DEEP),
+        (nested_in_fragments(TOO_DEEP), QUERY_TOO_DEEP),
+        (aliases(TOO_MANY), TOO_MANY_ALIASES),
+        (ALIASES_IN_FRAGMENTS, TOO_MANY_ALIASES),
+    ],
+    ids=["too-deep", "too-deep-through-fragments", "too-many-aliases", "aliases-in-fragments"],
 )
 async def test_limits_reject_before_any_resolver_runs(
-    counted_schema: tuple[strawberry.Schema, list[str]], query: str
+    counted_schema: tuple[strawberry.Schema, list[str]], query: str, code: str
 ) -> None:
     schema, calls = counted_schema
+    assert_valid(schema, query)
     result = await schema.execute(query)
-    if query.startswith("{ root { leaf } }"):
-        assert result.errors is None and calls == ["root", "leaf"]  # the schema does resolve
-        return
-    assert result.errors and result.data is None
+    assert result.data is None and codes(result.errors) == {code}
+    assert calls == []
+
+
+async def test_a_query_within_every_limit_resolves(
+    counted_schema: tuple[strawberry.Schema, list[str]],
+) -> None:
+    schema, calls = counted_schema
+    result = await schema.execute("{ root { leaf } } " + "#" * 10 + " " * 10)
+    assert result.errors is None and calls == ["root", "leaf"]
+
+
+async def test_circular_fragments_are_refused_without_looping(
+    counted_schema: tuple[strawberry.Schema, list[str]],
+) -> None:
+    """graphql's own rule refuses the cycle; the depth and alias limits, which follow
+    fragments, must still terminate on it."""
+    schema, calls = counted_schema
+    result = await schema.execute(CIRCULAR)
+    assert result.data is None and result.errors
+    assert any("Cannot spread fragment 'A' within itself" in e.message for e in result.errors)
     assert calls == []
 
 
@@ -238,31 +291,46 @@ async def test_token_flood_is_refused_while_parsing(
     counted_schema: tuple[strawberry.Schema, list[str]],
 ) -> None:
     schema, calls = counted_schema
-    result = await schema.execute("{ root { " + "leaf " * 3000 + "} }")
-    assert result.errors and "token" in result.errors[0].message.lower() and calls == []
+    assert_valid(schema, TOKEN_FLOOD)
+    result = await schema.execute(TOKEN_FLOOD)
+    limit = default("max_query_tokens")
+    assert result.errors and f"more than {limit} tokens" in result.errors[0].message and calls == []
 
 
 async def test_the_app_rejects_abuse_before_resolving(
     http: httpx.AsyncClient, app_services: Services
 ) -> None:
+    """Queries graphql itself finds valid, each over one limit, refused with that
+    limit's code before any resolver runs (reads of a non-public record are audited,
+    so an unmoved audit log shows none ran). The real schema has no recursion, so the
+    depth limit is lowered to 3 to be reachable."""
     secret = make_record(public=False)
     await put(app_services, secret)
-    import base64
-
     gid = base64.urlsafe_b64encode(f"Record:{secret.id}".encode()).decode()
-    flood = "{ " + " ".join(f'r{i}: record(id: "{gid}") {{ id }}' for i in range(1000)) + " }"
-    deep = "{ search { edges { node { " + "issuingAgency { " * 18 + "code" + " }" * 18 + " } } } }"
-    circular = (
-        f'query {{ record(id: "{gid}") {{ ...A }} }} '
-        "fragment A on Record { ...B } fragment B on Record { ...A }"
+    limits = app_services.settings
+    over_aliases = " ".join(f'r{i}: record(id: "{gid}") {{ id }}' for i in range(TOO_MANY))
+    deep = "{ search { edges { node { issuingAgency { code } } } } }"
+    deep_in_fragments = (
+        "query { search { ...S } } fragment S on SearchConnection { edges { ...E } } "
+        "fragment E on SearchEdge { node { issuingAgency { code } } }"
     )
+    flood = f'{{ record(id: "{gid}") {{ {"... on Record { id } " * (limits.max_query_tokens // 5)} }} }}'
+    cases = {
+        "{ " + over_aliases + " }": TOO_MANY_ALIASES,
+        deep: QUERY_TOO_DEEP,
+        deep_in_fragments: QUERY_TOO_DEEP,
+        flood: TOO_MANY_TOKENS,
+    }
+    schema = build_schema()
     before = list(app_services.audit.entries())
-    for query in (flood, deep, circular):
-        response = await http.post("/graphql", json={"query": query})
-        body = response.json()
-        assert body.get("data") is None and body["errors"], body
-        assert all(e["extensions"]["code"] for e in body["errors"])
-    assert list(app_services.audit.entries()) == before  # no record() resolver ran
+    async with client_for(app_services, max_query_depth=3) as strict:
+        for query, code in cases.items():
+            assert_valid(schema, query)
+            response = await strict.post("/graphql", json={"query": query})
+            body = response.json()
+            assert body.get("data") is None, body
+            assert {e["extensions"]["code"] for e in body["errors"]} == {code}, body
+    assert list(app_services.audit.entries()) == before  # no resolver ran
     one = (await http.post("/graphql", json={"query": f'{{ record(id: "{gid}") {{ id }} }}'})).json()
     assert one["data"]["record"]["id"] == gid
     assert len(list(app_services.audit.entries())) == len(before) + 1

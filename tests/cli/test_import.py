@@ -49,6 +49,13 @@ def test_import_is_idempotent_and_reports_failures(data_dir: Path, tmp_path: Pat
     assert "deposited 0" in again.output and "skipped (already archived) 4" in again.output
     assert count_records(data_dir) == 4
 
+    scripted = runner.invoke(app, ["import", str(folder), "--json"])
+    assert scripted.exit_code == 1
+    summary = json.loads(scripted.stdout)  # the progress bar is on stderr
+    assert (summary["deposited"], summary["skipped"], summary["failed"]) == (0, 4, 1)
+    [error] = summary["errors"]
+    assert error["file"] == "missing.pdf" and error["message"]
+
 
 def test_json_manifest_and_field_errors(data_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "json"

@@ -199,7 +199,18 @@ def test_jobs_lease_retry_and_park(repo: SqlRecordRepository, jobs: SqlJobQueue)
     later = datetime.now(UTC) + timedelta(minutes=6)
     again = jobs.claim("w2", lease=timedelta(minutes=5), now=later)
     assert again is not None and again.id == job.id and again.attempts == 2
-    jobs.step_done(job.id, Step.SEAL, worker_id="w1")  # stale worker: ignored
+    # The first worker wakes up after losing its lease: nothing it reports may stick.
+    jobs.step_done(job.id, Step.SEAL, worker_id="w1")
+    assert jobs.fail(job.id, "stale", worker_id="w1") is None
+    jobs.complete(job.id, worker_id="w1")
+    held = jobs.for_record(record.id)
+    assert held is not None
+    assert (held.status, held.leased_by, held.steps_done, held.last_error) == (
+        JobStatus.RUNNING,
+        "w2",
+        (),
+        None,
+    )
     jobs.step_done(job.id, Step.SEAL, worker_id="w2")
     failed = jobs.fail(job.id, "boom", worker_id="w2")
     assert failed is not None and failed.status is JobStatus.PENDING and failed.run_after > datetime.now(UTC)

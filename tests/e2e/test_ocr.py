@@ -4,7 +4,6 @@ image-only PDF, a PNG and a multi-page TIFF, OCR'd by the worker (tesseract vie+
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -18,7 +17,6 @@ from tests.support.graphql import api_client, deposited_id, metadata, record, se
 
 pytestmark = [
     pytest.mark.tesseract,
-    pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed"),
 ]
 
 # Words of the body, not of the metadata: found only if OCR read the page.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -55,3 +57,36 @@ def test_load_plan_approve_and_dry_run(data_dir: Path, tmp_path: Path) -> None:
     assert checked.exit_code == 0 and "ok 1, changed 0, missing 0, unreferenced 0" in checked.output
     reconciled = runner.invoke(app, ["reconcile"])
     assert reconciled.exit_code == 0 and "missing objects: 0" in reconciled.output
+
+
+def test_the_same_commands_with_json(data_dir: Path, tmp_path: Path) -> None:
+    """Each prints one JSON document on stdout that a script can act on."""
+    services = build_services(embedded_settings(data_dir))
+    due = put(services, "1", issued=date(2001, 1, 1), document_type="Giấy mời").id
+    asyncio.run(services.close())
+    runner = CliRunner()
+
+    def document(*args: str, code: int = 0) -> Any:
+        result = runner.invoke(app, [*args, "--json"])
+        assert result.exit_code == code, result.output
+        return json.loads(result.stdout)
+
+    loaded = document("retention", "load", str(EXAMPLE))
+    assert len(loaded["upserted"]) == 7 and len(loaded["recomputed"]) == 1
+    assert len(document("retention", "rules")["rules"]) == 7
+    batch = document("retention", "plan")["batch"]
+    assert batch["status"] == "proposed" and [i["record_id"] for i in batch["items"]] == [due]
+    refused = document("retention", "approve", "no-such-batch", "--decision", "QĐ 5", code=1)
+    assert refused["error"]["code"] and refused["error"]["message"]
+    document("retention", "approve", batch["id"], "--decision", "QĐ 5")
+    dry = document("retention", "run", "--dry-run")
+    assert dry["dry_run"] is True and dry["destroyed"] == [due]
+    done = document("retention", "run")
+    assert done["destroyed"] == [due] and done["executed_batches"] == [batch["id"]]
+    assert [Path(p).name for p in done["certificates"]] == [f"{batch['id']}.json", f"{batch['id']}.pdf"]
+    assert all(Path(p).is_file() for p in done["certificates"])
+    fixity = document("fixity")
+    assert (fixity["ok"], fixity["changed"], fixity["missing"]) == (0, [], [])
+    assert document("reconcile")["missing_objects"] == []
+    verified = document("audit", "verify")
+    assert verified["ok"] is True and verified["checked"] > 0

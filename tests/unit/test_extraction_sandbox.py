@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from tests.support import hostile
 SMALL = ExtractionLimits(
     memory_mb=400, cpu_seconds=30, wall_seconds=60, max_pages=20, max_image_pixels=20_000_000
 )
-no_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
 
 
 def assert_within(outcome: ExtractionOutcome, limits: ExtractionLimits) -> None:
@@ -130,7 +128,6 @@ def test_without_ocr_a_scan_waits_for_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.tesseract
-@no_tesseract
 def test_a_scanned_pdf_is_ocred(tmp_path: Path) -> None:
     path = hostile.scanned_pdf(tmp_path / "scan.pdf")
 
@@ -146,7 +143,6 @@ def test_a_scanned_pdf_is_ocred(tmp_path: Path) -> None:
 
 
 @pytest.mark.tesseract
-@no_tesseract
 def test_a_multi_page_tiff_is_ocred_page_by_page(tmp_path: Path) -> None:
     path = hostile.scanned_tiff(tmp_path / "scan.tif", SampleDocument(pages=2), dpi=200)
 
@@ -159,7 +155,6 @@ def test_a_multi_page_tiff_is_ocred_page_by_page(tmp_path: Path) -> None:
 
 
 @pytest.mark.tesseract
-@no_tesseract
 def test_the_cpu_budget_counts_tesseract(tmp_path: Path) -> None:
     path = hostile.scanned_tiff(tmp_path / "scan.tif", SampleDocument(pages=6), dpi=200)
     limits = ExtractionLimits(memory_mb=400, cpu_seconds=1, wall_seconds=60)
@@ -171,7 +166,6 @@ def test_the_cpu_budget_counts_tesseract(tmp_path: Path) -> None:
 
 
 @pytest.mark.tesseract
-@no_tesseract
 def test_the_wall_clock_deadline_kills_the_worker(tmp_path: Path) -> None:
     path = hostile.scanned_tiff(tmp_path / "scan.tif", SampleDocument(pages=6), dpi=200)
     limits = ExtractionLimits(memory_mb=400, wall_seconds=0.5)
