@@ -18,6 +18,7 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from archive.db.engine import create_db_engine
 from archive.db.retention_tables import TombstoneRow
 from archive.domain.audit import Outcome
 from archive.domain.records import Classification, Record
@@ -126,7 +127,8 @@ async def add_records(world: World, *records: Record) -> None:
 
 def add_tombstone(world: World, record_id: str, agency: str, level: Classification) -> None:
     """A destroyed record, and its ``retention.destroy`` entry, as a disposition run leaves them."""
-    with Session(world.services.engine) as session:
+    engine = create_db_engine(world.services.settings.resolved_database_url)
+    with Session(engine) as session:
         session.add(
             TombstoneRow(
                 record_id=record_id, document_number="7/QĐ-UBND", document_type="Quyết định",
@@ -137,6 +139,7 @@ def add_tombstone(world: World, record_id: str, agency: str, level: Classificati
             )
         )  # fmt: skip
         session.commit()
+    engine.dispose()
     world.services.audit.append(
         at=FIXED_NOW,
         actor="rm-2",
