@@ -294,9 +294,10 @@ def record_subjects(
 ) -> tuple[str, ...]:
     """The record ids an entry is about, sorted, without repeats.
 
-    The target of a record action, every id in the ``ids`` detail, and ``extra``
-    (ids a writer names explicitly). Strings that are not record ids are left
-    out: a refused request for a made-up id is about no record.
+    The target of a record action, every id in the ``ids`` detail, any other
+    detail whose value is a record id, and ``extra`` (ids a writer names
+    explicitly). Strings that are not record ids are left out: a refused request
+    for a made-up id is about no record.
     """
     found = set(extra)
     if action in RECORD_ACTIONS:
@@ -304,6 +305,8 @@ def record_subjects(
     listed = details.get(IDS_DETAIL)
     if isinstance(listed, str):
         found.update(part.strip() for part in listed.split(","))
+    # Any other detail that is a record id (a hold's ``first``, fixity's ``first_changed``).
+    found.update(v for k, v in details.items() if k != IDS_DETAIL and isinstance(v, str))
     return tuple(sorted(i for i in found if is_record_id(i)))
 
 
@@ -312,14 +315,16 @@ def redacted(entry: AuditEntry, hidden: Collection[str]) -> AuditEntry:
 
     Ids of hidden records are taken out of the ``ids`` detail and ``count`` then
     counts the ids left, so the entry reads as if those records had never been
-    listed. The hash stays the one the chain holds (computed over the whole entry).
+    listed; any other detail naming a hidden record becomes null. The hash stays
+    the one the chain holds (computed over the whole entry).
     """
-    listed = entry.details.get(IDS_DETAIL)
-    if not hidden or not isinstance(listed, str):
+    if not hidden:
         return entry
-    kept = [i for i in listed.split(",") if i and i not in hidden]
-    details = dict(entry.details)
-    details[IDS_DETAIL] = ",".join(kept)
-    if COUNT_DETAIL in details:
-        details[COUNT_DETAIL] = len(kept)
+    details = {k: None if isinstance(v, str) and v in hidden else v for k, v in entry.details.items()}
+    listed = entry.details.get(IDS_DETAIL)
+    if isinstance(listed, str):
+        kept = [i for i in listed.split(",") if i and i not in hidden]
+        details[IDS_DETAIL] = ",".join(kept)
+        if COUNT_DETAIL in details:
+            details[COUNT_DETAIL] = len(kept)
     return dataclasses.replace(entry, details=details)

@@ -76,7 +76,8 @@ def test_record_subjects_come_from_record_actions_and_the_ids_detail() -> None:
     assert record_subjects("record.deposit", "agency:UBND-HG", {}) == ()
     assert record_subjects("grant.add", "made-up", {}) == ()
     assert record_subjects("legal_hold.add", "hold-1", {}, extra=[A, "junk"]) == (A,)
-    assert record_subjects("auth.denied", "/graphql", {"reason": A}) == ()
+    assert record_subjects("auth.denied", "/graphql", {"reason": "DecodeError"}) == ()
+    assert record_subjects("legal_hold.add", "hold-1", {"added": 1, "first": A}) == (A,)
 
 
 def test_redacted_takes_hidden_ids_out_and_recounts() -> None:
@@ -87,6 +88,11 @@ def test_redacted_takes_hidden_ids_out_and_recounts() -> None:
     shown = redacted(e, {B})
     assert dict(shown.details) == {"ids": A, "count": 1}
     assert shown.hash == e.hash and redacted(e, set()) is e
+    hold = chain_append(
+        None, at=datetime(2025, 1, 1, tzinfo=UTC), actor="x", action="legal_hold.add", target="h",
+        outcome=Outcome.OK, details={"added": 2, "first": B},
+    )  # fmt: skip
+    assert dict(redacted(hold, {B}).details) == {"added": 2, "first": None}
     assert dataclasses.replace(shown, details=e.details) == e
 
 
