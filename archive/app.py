@@ -8,12 +8,11 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any, cast
-from urllib.parse import quote
 
 from starlette.applications import Starlette
-from starlette.concurrency import iterate_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -21,14 +20,20 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from archive.api.context import Context
+from archive.api.download import content_disposition
+from archive.api.download import serve as serve_download
 from archive.api.errors import with_code
 from archive.api.gate import GraphQLGate
 from archive.api.hardening import hardening_extensions
+from archive.api.observer import OperationObserver
 from archive.api.schema import build_schema
-from archive.domain.access import UNRESTRICTED
-from archive.domain.errors import NotFound
+from archive.domain.heartbeats import WorkerKind
 from archive.factory import build_services
-from archive.services.audit import ClientInfo, audit
+from archive.observability.logs import configure_logging
+from archive.observability.metrics import Metrics
+from archive.observability.requests import RequestObserver
+from archive.observability.routes import OperationsRoutes
+from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from archive.services.identity import DEV_ADMIN, Caller
 from archive.services.refusals import RefusalTally
@@ -51,7 +56,9 @@ class ArchiveGraphQL(GraphQL[Context, None]):
 
     def __init__(self, services_ref: dict[str, Services], settings: Settings) -> None:
         super().__init__(
-            build_schema(hardening_extensions(settings), production=settings.is_production),
+            build_schema(
+                [OperationObserver, *hardening_extensions(settings)], production=settings.is_production
+            ),
             graphql_ide="graphiql" if not settings.is_production else None,
             allow_queries_via_get=False,
             multipart_uploads_enabled=True,
@@ -76,8 +83,14 @@ class ArchiveGraphQL(GraphQL[Context, None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
+        metrics = self._ref["services"].metrics
         for error in response.get("errors") or []:
-            with_code(cast(dict[str, Any], error))
+            coded = cast(dict[str, Any], error)
+            with_code(coded)
+            metrics.refused(coded["extensions"]["code"])
+        request_id = getattr(request.state, "request_id", None) if isinstance(request, Request) else None
+        if request_id:
+            response["extensions"] = {**(response.get("extensions") or {}), "requestId": request_id}
         return response
 
     def encode_json(self, data: object) -> str:
@@ -104,7 +117,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         worker = None
         if owned and settings.embedded_worker:
             await asyncio.to_thread(warm_up)  # the extraction zygote imports in the background
-            worker = asyncio.create_task(work_forever(ref["services"], stop))
+            worker = asyncio.create_task(work_forever(ref["services"], stop, kind=WorkerKind.EMBEDDED))
         flusher = asyncio.create_task(_flush_refusals(refusals, ref["services"], stop))
         try:
             yield
@@ -114,48 +127,23 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             if worker is not None:
                 await worker
             await refusals.flush(ref["services"])  # the counts of the last windows
+            operations.close()
             if owned:
                 await ref["services"].close()
 
     async def download(request: Request) -> Response:
-        svc = ref["services"]
-        try:
-            claims = svc.links.check(request.path_params["token"], now=svc.clock())
-        except NotFound:
-            return JSONResponse({"error": "not found", "code": "NOT_FOUND"}, status_code=404)
-        # The link was issued after a read check and names its record; it is the capability.
-        record = await asyncio.to_thread(svc.records.get, claims.record_id, UNRESTRICTED)
-        if record is None:
-            return JSONResponse({"error": "not found", "code": "NOT_FOUND"}, status_code=404)
-        client = ClientInfo(
-            ip=request.client.host if request.client else "", user_agent=request.headers.get("user-agent", "")
-        )
-        await audit(
-            svc, claims.subject, client, "download.serve", record.id, details={"size": record.file.size}
-        )
-        chunks = svc.blobs.iter_bytes(record.file.storage_key, version_id=record.file.version_id)
-        return StreamingResponse(
-            iterate_in_threadpool(chunks),
-            media_type=record.file.media_type,
-            headers={
-                "Content-Length": str(record.file.size),
-                "Content-Disposition": content_disposition(record.file.original_filename),
-                "Cache-Control": "private, no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
-
-    async def health(_request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        return await serve_download(ref["services"], request)
 
     refusals = RefusalTally(window_seconds=settings.audit_refusal_window_seconds)
     graphql = GraphQLGate(ArchiveGraphQL(ref, settings), lambda: ref["services"], refusals=refusals)
+    operations = OperationsRoutes(settings, lambda: ref["services"])
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/download/{token}", download, methods=["GET"]),
-            Route("/healthz", health, methods=["GET"]),
+            *operations.routes(),
         ],
+        middleware=[Middleware(RequestObserver, metrics=lambda: _metrics_of(ref))],
         lifespan=lifespan,
     )
     app.state.refusals = refusals  # tests flush it; the lifespan does in service
@@ -171,7 +159,14 @@ async def _flush_refusals(refusals: RefusalTally, services: Services, stop: asyn
         await refusals.flush(services, now=services.clock())
 
 
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
-    fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+def _metrics_of(ref: dict[str, Services]) -> Metrics | None:
+    services = ref.get("services")
+    return None if services is None else services.metrics
+
+
+def create_served_app() -> Starlette:
+    """``archive serve``'s factory: uvicorn calls it in every web worker process, so
+    each configures its logging before building the app."""
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -1,5 +1,5 @@
 """The ``archive`` command: serve, migrate, worker, import, jobs, reindex, samples, apikey,
-audit, retention, fixity, reconcile."""
+audit, retention, fixity, reconcile, backup, restore."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from archive.cli_access import apikey_app, audit_app
+from archive.cli_backup import register as register_backup
 from archive.cli_identity import ApiKeyOption
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
 from archive.domain.jobs import JobStatus
@@ -32,6 +33,7 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(audit_app, name="audit")
 retention_app = typer.Typer(help="Retention schedule and disposition.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
+register_backup(app)  # backup, backup verify, restore
 
 
 def _settings() -> Settings:
@@ -47,16 +49,24 @@ def serve(
     """Run the GraphQL API (and a background worker, unless ARCHIVE_EMBEDDED_WORKER=false)."""
     import uvicorn
 
+    from archive.observability.logs import configure_logging
+
     settings = _settings()
+    if settings.embedded_worker:
+        from archive.services.ocr_backlog import requeue_at_start
+
+        requeue_at_start(settings)  # scans left PENDING_OCR, now that OCR may be installed
     mode = "production" if settings.is_production else "development (GraphiQL on)"
     problem(f"archive {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
+    configure_logging(settings)
     uvicorn.run(
-        "archive.app:create_app",
+        "archive.app:create_served_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_config=None,  # our handler and format (archive.observability.logs)
+        access_log=False,  # one request line of our own instead: no tokens in paths
     )
 
 
@@ -158,11 +168,20 @@ def jobs(
 
 @jobs_app.command("retry")
 def jobs_retry(
-    job_id: Annotated[int, typer.Argument(help="A failed job's id.")], as_json: JsonOption = False
+    job_id: Annotated[int | None, typer.Argument(help="A failed job's id.")] = None,
+    pending_ocr: Annotated[
+        bool, typer.Option("--pending-ocr", help="Requeue every record left PENDING_OCR, if OCR works now.")
+    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Requeue a failed job now, with a fresh attempt budget."""
+    """Requeue a failed job now, with a fresh attempt budget (or the records waiting for OCR)."""
     from archive.factory import build_services
 
+    if pending_ocr:
+        _retry_pending_ocr()
+        return
+    if job_id is None:
+        raise typer.BadParameter("give a job id, or --pending-ocr")
     services = build_services(_settings())
     job = services.jobs.retry(job_id)
     asyncio.run(services.close())
@@ -172,6 +191,29 @@ def jobs_retry(
         print_json({"job": job})
     else:
         line(f"job {job_id} requeued")
+
+
+def _retry_pending_ocr() -> None:
+    from archive.db.engine import create_db_engine
+    from archive.services.ocr_backlog import ocr_available, requeue_pending_ocr
+
+    settings = _settings()
+    if not settings.ocr_enabled or not ocr_available(settings.ocr_languages):
+        # typer.echo, not rich: the command must come out whole, never wrapped.
+        typer.echo(
+            f"OCR is not available: tesseract with {settings.ocr_languages} is needed: {OCR_INSTALL}",
+            err=True,
+        )
+        raise typer.Exit(1)
+    engine = create_db_engine(settings.resolved_database_url)
+    try:
+        requeued = requeue_pending_ocr(engine, settings)
+    finally:
+        engine.dispose()
+    console.print(f"{len(requeued)} records left PENDING_OCR requeued")
+
+
+OCR_INSTALL = "apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng"
 
 
 @app.command()

@@ -191,7 +191,7 @@ def audit_verify(
 
     settings = Settings()
     with _audit_log(settings) as log:
-        stored = log.head()
+        stored = log.stored_head()
         report = verify_with_head(log.entries(), stored, key=settings.audit_mac_key, includes=head)
     if as_json:
         print_json(
@@ -218,7 +218,7 @@ def audit_head(as_json: JsonOption = False) -> None:
     """Print the chain's head (seq, hash, time) to keep outside this database, for
     `archive audit verify --head HASH` later."""
     with _audit_log(Settings()) as log:
-        stored = log.head()
+        stored = log.stored_head()
         last = log.entry(stored.seq) if stored.seq else None
     at = "" if last is None else last.at.isoformat()
     if as_json:
@@ -237,10 +237,10 @@ def audit_seal(api_key: ApiKeyOption = None, as_json: JsonOption = False) -> Non
 
     with cli_services(Settings(), api_key=api_key) as (services, principal):
         try:
-            entry = seal(services, principal)
+            sealed = seal(services, principal)
         except ArchiveError as exc:
             raise fail(exc.code, f"not sealed: {exc.message}", as_json=as_json) from exc
     if as_json:
-        print_json({"sealed": {"seq": entry.seq, "hash": entry.hash}})
+        print_json({"sealed": {"seq": sealed.seq, "hash": sealed.hash}})
     else:
-        line(f"audit head sealed at seq {entry.seq} hash {entry.hash}")
+        line(f"audit head sealed at seq {sealed.seq} hash {sealed.hash}")

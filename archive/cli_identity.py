@@ -12,17 +12,14 @@ import asyncio
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from archive.auth.errors import Unauthenticated
-from archive.domain.access import Principal
-from archive.domain.audit import Outcome
-from archive.services.audit import append
-from archive.services.container import Services
-from archive.services.identity import api_key_principal, local_operator
-from archive.settings import Settings
+if TYPE_CHECKING:  # the command line imports this module for its option; the rest loads on use
+    from archive.domain.access import Principal
+    from archive.services.container import Services
+    from archive.settings import Settings
 
 API_KEY_ENV = "ARCHIVE_CLI_API_KEY"
 CLI_CLIENT = '{"via":"cli"}'
@@ -48,6 +45,11 @@ def os_user() -> str:
 
 def acting_principal(services: Services, api_key: str | None) -> Principal:
     """The principal a command acts as; a bad key is audited and ends the command (exit 1)."""
+    from archive.auth.errors import Unauthenticated
+    from archive.domain.audit import Outcome
+    from archive.services.audit import append
+    from archive.services.identity import api_key_principal, local_operator
+
     if not api_key:
         return local_operator(os_user())
     try:

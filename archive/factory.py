@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from archive.auth.apikeys import derive_pepper
 from archive.auth.claims import parse_role_map
 from archive.auth.tokens import TokenConfig, TokenVerifier
 from archive.db.apikeys import SqlApiKeyStore
 from archive.db.audit import SqlAuditLog
 from archive.db.engine import create_db_engine
+from archive.db.heartbeats import SqlHeartbeats
 from archive.db.jobs import SqlJobQueue
 from archive.db.migrate import upgrade
 from archive.db.repository import SqlRecordRepository
 from archive.db.results import SqlProcessingResults
+from archive.domain.backup import BackupTarget
 from archive.domain.ports import BlobStore, SearchIndex
+from archive.observability.metrics import Metrics
 from archive.services.container import Services
 from archive.services.links import DownloadLinks
 from archive.settings import Settings
@@ -36,6 +41,7 @@ def build_blob_store(settings: Settings) -> BlobStore:
         return store
     from storage.local import LocalBlobStore
 
+    settings.blob_dir.mkdir(parents=True, exist_ok=True)  # so readiness can tell a lost directory
     return LocalBlobStore(settings.blob_dir)
 
 
@@ -47,6 +53,38 @@ def build_search_index(settings: Settings) -> SearchIndex:
     from indexing.search.fts import SqliteSearchIndex
 
     return SqliteSearchIndex(settings.search_db_path)
+
+
+def build_backup_target(spec: str, settings: Settings) -> BackupTarget:
+    """The backup target ``spec`` names: ``s3://bucket/prefix`` (ARCHIVE_BACKUP_S3_* settings,
+    defaulting to the deployment's own S3 server) or a directory."""
+    if not spec.startswith("s3://"):
+        from storage.backup_target import DirectoryTarget
+
+        root = Path(spec).resolve()
+        if root.is_relative_to(settings.blob_dir.resolve()):
+            raise ValueError(f"{root}: a backup must not live inside the blob directory it copies")
+        return DirectoryTarget(root)
+    from storage.backup_target import S3Target
+
+    bucket, _, prefix = spec.removeprefix("s3://").partition("/")
+    if not bucket:
+        raise ValueError(f"{spec!r}: name a bucket, s3://bucket/prefix")
+    own = not settings.backup_s3_endpoint
+    if own and settings.blob_backend == "s3" and bucket == settings.s3_bucket:
+        raise ValueError(f"{spec!r}: a backup must not go into the bucket it copies")
+    target = S3Target(
+        settings.s3_endpoint if own else settings.backup_s3_endpoint,
+        settings.s3_access_key if own else settings.backup_s3_access_key,
+        (settings.s3_secret_key if own else settings.backup_s3_secret_key).get_secret_value(),
+        bucket,
+        prefix,
+        region=settings.s3_region if own else settings.backup_s3_region,
+        secure=settings.s3_secure if own else settings.backup_s3_secure,
+        ca_file=settings.s3_ca_file if own else settings.backup_s3_ca_file,
+    )
+    target.ensure_bucket()
+    return target
 
 
 def build_token_verifier(settings: Settings) -> TokenVerifier | None:
@@ -88,4 +126,6 @@ def build_services(settings: Settings, *, migrate: bool | None = None) -> Servic
         api_keys=SqlApiKeyStore(engine, pepper=derive_pepper(settings.secret_key.get_secret_value())),
         tokens=build_token_verifier(settings),
         results=SqlProcessingResults(engine),
+        heartbeats=SqlHeartbeats(engine),
+        metrics=Metrics(),
     )

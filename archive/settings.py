@@ -86,6 +86,17 @@ class Settings(BaseSettings):
     # worker), before the step is recorded. Refused in production mode.
     crash_after_step: str = Field(default="", pattern="^(|upload|commit|seal|verify|extract|index)$")
 
+    # Operations: probes, metrics, logs (README, "Operations").
+    # Every worker writes a heartbeat this often; /readyz wants one no older than the window.
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    ready_heartbeat_window_seconds: float = Field(default=30.0, gt=0)
+    ready_check_timeout_seconds: float = Field(default=3.0, gt=0)  # per /readyz check
+    # /metrics is served only when this is set, and only to `Authorization: Bearer <token>`.
+    metrics_token: SecretStr = SecretStr("")
+    # One JSON object per line, or plain text; empty: json in production, text in development.
+    log_format: str = Field(default="", pattern="^(|json|text)$")
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
     # Identity. In development, requests without credentials act as a local admin
     # unless this is set to false; production refuses to enable it.
     dev_local_admin: bool | None = None
@@ -108,12 +119,26 @@ class Settings(BaseSettings):
     audit_key: SecretStr = SecretStr("")
     audit_refusal_window_seconds: int = Field(default=60, ge=1, le=86400)
 
+    # Backup (`archive backup --to s3://bucket/prefix`): the second, independent S3 server.
+    # Empty endpoint: the deployment's own S3 server (still another bucket; a real second
+    # copy belongs on another server). pg_bin_dir: where pg_dump/pg_restore are, when
+    # they are not on PATH or in /usr/lib/postgresql/<newest>/bin.
+    backup_s3_endpoint: str = ""
+    backup_s3_access_key: str = ""
+    backup_s3_secret_key: SecretStr = SecretStr("")
+    backup_s3_region: str = "us-east-1"
+    backup_s3_secure: bool = True
+    backup_s3_ca_file: Path | None = None
+    pg_bin_dir: Path | None = None
+
     # GraphQL surface.
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_json_bytes: int = Field(default=1024 * 1024, ge=1024)  # body of a JSON POST
     max_query_depth: int = Field(default=10, ge=2, le=50)
     max_query_tokens: int = Field(default=2000, ge=100)
     max_query_aliases: int = Field(default=30, ge=1)
+    # Estimated cost of one operation (archive/api/cost.py): page size x per-node cost.
+    max_query_cost: int = Field(default=10_000, ge=100, le=10_000_000)
 
     @property
     def is_production(self) -> bool:
@@ -145,6 +170,14 @@ class Settings(BaseSettings):
     def _role_map_parses(cls, value: str) -> str:
         parse_role_map(value)  # refuse a typo at start-up, not at the first login
         return value
+
+    @property
+    def metrics_enabled(self) -> bool:
+        return bool(self.metrics_token.get_secret_value())
+
+    @property
+    def resolved_log_format(self) -> str:
+        return self.log_format or ("json" if self.is_production else "text")
 
     @property
     def resolved_database_url(self) -> str:
@@ -184,4 +217,6 @@ class Settings(BaseSettings):
             raise ValueError("ARCHIVE_SECRET_KEY must be set to a real secret in production mode")
         if len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("ARCHIVE_SECRET_KEY must be at least 32 characters in production mode")
+        if self.metrics_enabled and len(self.metrics_token.get_secret_value()) < 24:
+            raise ValueError("ARCHIVE_METRICS_TOKEN must be at least 24 characters in production mode")
         return self

@@ -14,6 +14,8 @@ import os
 import signal
 
 from archive.factory import build_services
+from archive.observability.logs import configure_logging
+from archive.services.ocr_backlog import requeue_at_start
 from archive.services.worker import drain, work_forever, worker_name
 from archive.settings import Settings
 from indexing.extraction import warm_up
@@ -24,8 +26,9 @@ log = logging.getLogger(__name__)
 def run_workers(settings: Settings, *, processes: int = 1, once: bool = False) -> int:
     """Run ``processes`` workers until SIGINT/SIGTERM (or until the queue is empty with
     ``once``). Returns an exit code."""
-    _configure_logging()
+    configure_logging(settings)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per process is fastest
+    requeue_at_start(settings)  # scans left PENDING_OCR, now that OCR may be installed
     if processes <= 1:
         return _run(settings, once)
     ctx = multiprocessing.get_context("spawn")
@@ -45,12 +48,8 @@ def run_workers(settings: Settings, *, processes: int = 1, once: bool = False) -
 
 
 def _run(settings: Settings, once: bool) -> int:
-    _configure_logging()  # a spawned child starts with logging unconfigured
+    configure_logging(settings)  # a spawned child starts with logging unconfigured
     return asyncio.run(_main(settings, once))
-
-
-def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(levelname)s %(message)s")
 
 
 async def _main(settings: Settings, once: bool) -> int:

@@ -109,7 +109,11 @@ def _send(server: Server, size: int) -> tuple[float, float, dict[str, Any]]:
             response = client.post(
                 "/graphql",
                 content=_multipart(boundary, size),
-                headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+                # The custom header every multipart request needs (CSRF; see the README).
+                headers={
+                    "content-type": f"multipart/form-data; boundary={boundary}",
+                    "X-Archive-Request": "1",
+                },
             )
         peak = max(sampler.rss_mb, proc_status_mb(server.pid, "VmHWM"))
     return idle, peak, response.json()["data"]["depositRecord"]

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from archive.domain.errors import NotFound, ObjectLocked
+from archive.domain.errors import NotFound, ObjectLocked, ServiceUnavailable
 from archive.domain.ports import Retention, RetentionMode
 from storage import _retention
 from storage._hashing import HashingReader, verify_digest
@@ -95,6 +95,13 @@ class LocalBlobStore:
     def __init__(self, root: Path, *, clock: Callable[[], datetime] | None = None) -> None:
         self.root = root
         self._clock = clock or (lambda: datetime.now(UTC))
+
+    def check_ready(self) -> None:
+        """The root is a directory this process may write; see ``BlobStore.check_ready``."""
+        if not self.root.is_dir():
+            raise ServiceUnavailable(f"the blob directory {self.root} does not exist")
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise ServiceUnavailable(f"the blob directory {self.root} is not writable")
 
     # -- writing ---------------------------------------------------------------
 

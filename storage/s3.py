@@ -107,6 +107,13 @@ class S3BlobStore:
         with _translated(self.bucket):
             if not self._client.bucket_exists(self.bucket):
                 self._client.make_bucket(self.bucket, object_lock=True)
+        self.check_ready()
+
+    def check_ready(self) -> None:
+        """The bucket exists with versioning and Object Lock; see ``BlobStore.check_ready``."""
+        with _translated(self.bucket):
+            if not self._client.bucket_exists(self.bucket):
+                raise ServiceUnavailable(f"bucket {self.bucket} does not exist")
             status = self._client.get_bucket_versioning(self.bucket).status
             lock = self._raw_get(query={"object-lock": ""})
         if status != "Enabled":

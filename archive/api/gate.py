@@ -4,18 +4,24 @@ Before strawberry sees a request, the gate
 - accepts POST with ``application/json``, or ``multipart/form-data`` for uploads,
   and GET only to open GraphiQL in development (no queries over GET: a GET can be
   triggered cross-site by a link or an image);
-- refuses multipart uploads without a bearer token or API key, because a browser
-  sends cookies-free form posts cross-site but never custom headers (CSRF); the
-  development admin may upload without;
-- caps the body: ``max_json_bytes`` for JSON, the upload limit (plus the form's
-  own fields) for multipart;
+- refuses multipart without the ``X-Archive-Request`` header, in every mode: any web
+  page can make a browser send a plain multipart form cross-site, but not a custom
+  header without a CORS preflight, which this service never grants (CSRF; in
+  development such a form would otherwise run as the local admin);
+- refuses multipart uploads without a bearer token or API key; the development
+  admin may upload without;
+- caps the body from its Content-Length, before reading it: ``max_json_bytes`` for
+  JSON, the upload limit (plus the form's own fields) for multipart;
 - resolves the caller, answering every bad credential with the same 401 body and
   counting it for the audit log (``RefusalTally``: one entry per client address and
-  reason per window, so refusals cannot grow the chain without bound).
+  reason per window, so refusals cannot grow the chain without bound);
+- refuses multipart from a caller that may not deposit at all, before one byte of
+  the body is read or spooled (the refusal is audited by the deposit service).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -23,16 +29,19 @@ from collections.abc import Callable
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from archive.api.json_bodies import json_problem
 from archive.auth.errors import Unauthenticated
-from archive.domain.errors import ServiceUnavailable
+from archive.domain.errors import Forbidden, ServiceUnavailable
 from archive.services.audit import ClientInfo
 from archive.services.container import Services
-from archive.services.identity import identify
+from archive.services.deposit import admits_uploads
+from archive.services.identity import Caller, identify
 from archive.services.refusals import RefusalTally
 
 log = logging.getLogger(__name__)
 
 MULTIPART_OVERHEAD = 1024 * 1024  # the operations and map fields beside the file
+REQUEST_HEADER = "x-archive-request"  # any value; its presence forces a CORS preflight
 
 
 class BodyTooLarge(Exception):
@@ -68,14 +77,24 @@ class GraphQLGate:
         except ServiceUnavailable as exc:
             await _reply(send, 503, exc.code, exc.message)
             return
-        if _is_multipart(headers) and caller.credential not in ("bearer", "apikey", "dev"):
-            await _reply(send, 403, "CREDENTIALS_REQUIRED", "uploads need a bearer token or an API key")
-            return
+        if _is_multipart(headers):
+            refusal = await _upload_refusal(services, caller, client)
+            if refusal is not None:
+                await _reply(send, *refusal)
+                return
         state = scope.setdefault("state", {})
         state["caller"] = caller
         state["client"] = ClientInfo(client.ip, client.user_agent, caller.api_key_id)
         limit = _body_limit(headers, services)
         try:
+            if not _is_multipart(headers):
+                body = await _read_body(_capped(receive, limit))
+                problem = json_problem(body)
+                if problem is not None:
+                    log.info("malformed JSON request refused: %s", problem)
+                    await _reply(send, 400, "MALFORMED_JSON", problem)
+                    return
+                receive = _replay(body, receive)
             await self._app(scope, _capped(receive, limit), send)
         except BodyTooLarge:
             await _reply(send, 413, "BODY_TOO_LARGE", f"the request body is larger than {limit} bytes")
@@ -92,10 +111,23 @@ def _transport_refusal(scope: Scope, headers: Headers, services: Services) -> tu
     media_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in ("application/json", "multipart/form-data"):
         return 415, "UNSUPPORTED_MEDIA_TYPE", "send GraphQL as application/json (multipart only for uploads)"
+    if media_type == "multipart/form-data" and not headers.get(REQUEST_HEADER):
+        return 400, "REQUEST_HEADER_REQUIRED", "multipart requests need the X-Archive-Request header"
     declared = headers.get("content-length")
     limit = _body_limit(headers, services)
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         return 413, "BODY_TOO_LARGE", f"the request body is larger than {limit} bytes"
+    return None
+
+
+async def _upload_refusal(
+    services: Services, caller: Caller, client: ClientInfo
+) -> tuple[int, str, str] | None:
+    if caller.credential not in ("bearer", "apikey", "dev"):
+        return 403, "CREDENTIALS_REQUIRED", "uploads need a bearer token or an API key"
+    described = ClientInfo(client.ip, client.user_agent, caller.api_key_id).describe()
+    if not await asyncio.to_thread(admits_uploads, services, caller.principal, client=described):
+        return 403, Forbidden.code, "this caller may not deposit"
     return None
 
 
@@ -124,6 +156,32 @@ def _capped(receive: Receive, limit: int) -> Receive:
         return message
 
     return wrapped
+
+
+async def _read_body(receive: Receive) -> bytes:
+    """The whole body of a JSON request (already capped at ``max_json_bytes``)."""
+    parts: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(parts)
+        parts.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """``receive`` that hands the already-read body over once, then defers to the client."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def _client_info(scope: Scope, headers: Headers) -> ClientInfo:

@@ -7,7 +7,8 @@ production, introspection during validation. Each limit refuses with its own
 ``extensions.code``: QUERY_TOO_DEEP, TOO_MANY_ALIASES, TOO_MANY_TOKENS.
 graphql-core's own rules refuse fragment cycles (GRAPHQL_VALIDATION_FAILED).
 Parse and validation results are cached (bounded), so a portal's repeated
-queries cost nothing twice.
+queries cost nothing twice. Then, with the variables known and still before any
+resolver, the query-cost limit (``archive.api.cost``): QUERY_TOO_COSTLY.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from archive.api.cost import QueryCostLimiter
 from archive.settings import Settings
 
 CACHE_SIZE = 256
@@ -86,4 +88,5 @@ def hardening_extensions(settings: Settings) -> list[ExtensionFactory]:
         partial(ParserCache, maxsize=CACHE_SIZE),
         partial(AddValidationRules, rules),
         partial(ValidationCache, maxsize=CACHE_SIZE),
+        partial(QueryCostLimiter, max_cost=settings.max_query_cost),
     ]

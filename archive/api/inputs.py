@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from datetime import date
 
 import strawberry
 
 import archive.api.types  # noqa: F401 - registers the domain enums with strawberry
 from archive.domain import records as domain
+from archive.domain.errors import InvalidQuery
 from archive.domain.search import SearchFilter
+
+FILTER_VALUES_MAX = 50  # values per filter list: more is a scan, not a filter
 
 
 @strawberry.input(description="Official metadata of a document (Decree 30/2020/NĐ-CP, Appendix VI).")
@@ -24,14 +28,16 @@ class RecordMetadataInput:
     signer_position: str = strawberry.field(description="Position of the signer.")
     direction: domain.Direction = strawberry.field(description="Incoming or outgoing.")
     issue_place: str = strawberry.field(default="", description="Địa danh.")
-    recipients: list[str] = strawberry.field(default_factory=list, description="Nơi nhận.")
+    recipients: list[str] = strawberry.field(
+        default_factory=list, description="Nơi nhận: at most 200 entries of at most 300 characters."
+    )
     urgency: domain.Urgency = strawberry.field(default=domain.Urgency.NORMAL, description="Độ khẩn.")
     classification: domain.Classification = strawberry.field(
         default=domain.Classification.ORDINARY, description="Độ mật."
     )
     language: str = strawberry.field(default="vi", description="Language code.")
     page_count: int | None = strawberry.field(
-        default=None, description="Pages; counted from the file if absent."
+        default=None, description="Pages (1 to 100000); counted from the file if absent."
     )
     arrival_number: str | None = strawberry.field(default=None, description="Số đến (incoming only).")
     arrival_date: date | None = strawberry.field(default=None, description="Ngày đến (incoming only).")
@@ -88,6 +94,15 @@ class SearchFilterInput:
     )
 
     def to_domain(self) -> SearchFilter:
+        """The domain filter; InvalidQuery when a list is longer than FILTER_VALUES_MAX."""
+        lists: dict[str, Sized] = {
+            "issuingAgencyCodes": self.issuing_agency_codes,
+            "documentTypes": self.document_types,
+            "classifications": self.classifications,
+        }
+        for name, values in lists.items():
+            if len(values) > FILTER_VALUES_MAX:
+                raise InvalidQuery(f"filter.{name} has more than {FILTER_VALUES_MAX} values")
         return SearchFilter(
             agency_codes=tuple(self.issuing_agency_codes),
             document_types=tuple(self.document_types),

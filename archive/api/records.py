@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, cast
+from typing import Annotated
 
 import strawberry
 from starlette.datastructures import UploadFile
@@ -28,6 +28,9 @@ from archive.services.deposit import deposit
 from archive.services.search import SearchPage, get_record, search
 
 Info = strawberry.Info[Context, None]
+
+QUERY_MAX_LENGTH = 1000  # characters of a search query; a document number is about 20
+CURSOR_MAX_LENGTH = 1000  # the cursors this service issues are far shorter
 
 
 async def _load(info: Info, global_id: str) -> Record | None:
@@ -83,6 +86,10 @@ class RecordQueries:
         services = info.context.services
         if not 1 <= first <= services.settings.max_page_size:
             raise InvalidQuery(f"first must be between 1 and {services.settings.max_page_size}")
+        if query is not None and len(query) > QUERY_MAX_LENGTH:
+            raise InvalidQuery(f"the query is longer than {QUERY_MAX_LENGTH} characters")
+        if after is not None and len(after) > CURSOR_MAX_LENGTH:
+            raise InvalidQuery("the cursor is malformed")
         page = await search(
             services,
             info.context.principal,
@@ -123,7 +130,9 @@ class ValidationError:
     code: str = strawberry.field(description="Always VALIDATION.")
 
 
-@strawberry.type(description="The owning agency already holds a record with the same bytes.")
+@strawberry.type(
+    description="The owning agency already holds a record with the same bytes, one the caller may read."
+)
 class DuplicateRecordError:
     message: str = strawberry.field(description="What happened.")
     code: str = strawberry.field(description="Always DUPLICATE.")
@@ -156,7 +165,9 @@ class RecordMutations:
         metadata: Annotated[RecordMetadataInput, strawberry.argument(description="Official metadata.")],
     ) -> DepositResult:
         ctx = info.context
-        upload = cast(UploadFile, file)  # starlette's, spooled to disk by the multipart parser
+        if not isinstance(file, UploadFile):  # a form field without a file name is plain text
+            return FileRejectedError(message="the file part must carry a file name", code=FileRejected.code)
+        upload = file  # starlette's, spooled to disk by the multipart parser
         try:
             record = await asyncio.to_thread(
                 deposit,

@@ -14,9 +14,10 @@ from archive.api.context import Context
 from archive.api.signatures import Signature, SignatureStatus, Thumbnail
 from archive.domain import records as domain
 from archive.domain.jobs import Job
-from archive.domain.processing import ExtractionReport
+from archive.domain.processing import ExtractionReport, extraction_error, job_error
 from archive.domain.search import FacetBucket, Facets
-from archive.services.search import download_link, get_record
+from archive.services.download import issue_link
+from archive.services.search import get_record
 
 strawberry.enum(domain.Urgency, description="Độ khẩn: how fast the document must be handled.")
 strawberry.enum(domain.Direction, description="Incoming (văn bản đến) or outgoing (văn bản đi).")
@@ -89,7 +90,12 @@ class Processing:
     steps_done: list[str] = strawberry.field(description="Pipeline steps finished so far, in order.")
     attempts: int = strawberry.field(description="How many times the job has been tried.")
     error: str | None = strawberry.field(
-        description="Why the last attempt failed, or why the extraction stopped short (naming the limit)."
+        description="Why the last attempt failed, or why the extraction stopped short: a message "
+        "written for callers (never the raw exception, which stays in the worker's log)."
+    )
+    error_code: str | None = strawberry.field(
+        description="The code of that error: PROCESSING_FAILED, EXTRACTION_FAILED, EXTRACTION_LIMIT, "
+        "or the code of an expected failure such as SERVICE_UNAVAILABLE or INTEGRITY."
     )
     limit_hit: str | None = strawberry.field(
         description="The extraction limit the document hit, if any: memory, cpu_time, wall_time, pixels "
@@ -99,12 +105,13 @@ class Processing:
     @classmethod
     def from_job(cls, job: Job, extraction: ExtractionReport | None = None) -> Processing:
         limit_hit = None if extraction is None else extraction.limit_hit
-        error = job.last_error or (None if extraction is None else extraction.error)
+        error = job_error(job.last_error) or (None if extraction is None else extraction_error(extraction))
         return cls(
             status=job.status.value,
             steps_done=[s.value for s in job.steps_done],
             attempts=job.attempts,
-            error=error,
+            error=None if error is None else error.message,
+            error_code=None if error is None else error.code,
             limit_hit=limit_hit,
         )
 
@@ -272,13 +279,10 @@ class Record(Node):
 
     @strawberry.field(description="A short-lived link to the original bytes. Every call is audited.")
     async def download(self, info: strawberry.Info[Context, None]) -> DownloadLink:
-        request = info.context.request
-        base_url = str(request.base_url) if request is not None else ""
-        link = await download_link(
-            info.context.services, info.context.principal, self._record.id, base_url=base_url
-        )
-        await info.context.audit(
-            "download.issue", self._record.id, details={"expires_at": link.expires_at.isoformat()}
+        ctx = info.context
+        base_url = str(ctx.request.base_url) if ctx.request is not None else ""
+        link = await issue_link(
+            ctx.services, ctx.principal, self._record.id, client=ctx.client, base_url=base_url
         )
         return DownloadLink(url=link.url, expires_at=link.expires_at)
 

@@ -35,11 +35,14 @@ from archive.domain.audit import (
     DetailValue,
     Outcome,
     chain_append,
+    head_is_sealed,
     head_mac,
     record_subjects,
 )
+from archive.domain.errors import IntegrityError
 
 _HEAD_ID = 1
+BROKEN_MAC = "broken"  # carried on from a head whose MAC did not match (never a valid MAC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +102,42 @@ class SqlAuditLog:
             session.flush()  # the entry's row first: its subjects refer to it
             for record_id in record_subjects(entry.action, entry.target, entry.details, records):
                 session.add(AuditSubjectRow(seq=entry.seq, record_id=record_id))
+            head.mac = self._next_mac(head, entry)
             head.seq, head.hash = entry.seq, entry.hash
-            head.mac = None if self._key is None else head_mac(self._key, entry.seq, entry.hash)
             session.add(head)
             session.commit()
             return entry
 
-    def head(self) -> ChainHead:
-        """The stored head: the last entry's seq and hash as appends left them, and its MAC."""
+    def _next_mac(self, head: AuditHeadRow, entry: AuditEntry) -> str | None:
+        """The MAC of the head after ``entry``: only a head that was sealed (or the genesis)
+        passes its seal on. A head whose MAC does not match was changed without the key;
+        sealing the next one would launder the change, so the mismatch is carried on
+        (``BROKEN_MAC``) for ``archive audit verify`` to report. An unsealed head (an
+        upgraded, never-sealed chain, or a stripped MAC) stays unsealed until an admin
+        runs ``archive audit seal``."""
+        if self._key is None:
+            return None
+        previous = ChainHead(seq=head.seq, hash=head.hash, mac=head.mac)
+        if head.seq == 0 or head_is_sealed(previous, self._key):
+            return head_mac(self._key, entry.seq, entry.hash)
+        return None if head.mac is None else BROKEN_MAC
+
+    def seal_head(self) -> ChainHead:
+        """Seal the current head with the key, whatever it carried: the explicit act of
+        ``archive audit seal``, after the chain was verified. Returns the sealed head."""
+        if self._key is None:
+            raise IntegrityError("no audit key: the head cannot be sealed")
+        with Session(self._engine) as session:
+            head = self._lock_head(session)
+            head.mac = head_mac(self._key, head.seq, head.hash)
+            sealed = ChainHead(seq=head.seq, hash=head.hash, mac=head.mac)
+            session.add(head)
+            session.commit()
+        return sealed
+
+    def stored_head(self) -> ChainHead:
+        """The stored head as appends left it (seq, hash, MAC), unchecked: what
+        ``verify_with_head`` compares the chain with. ``head`` checks it."""
         with Session(self._engine) as session:
             row = session.exec(select(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID)).one()
             return ChainHead(seq=row.seq, hash=row.hash, mac=row.mac)
@@ -124,6 +155,19 @@ class SqlAuditLog:
             )
         head = session.exec(select(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID).with_for_update()).one()
         return head
+
+    def head(self) -> tuple[int, str]:
+        """The chain's head (seq, hash), checked against the entry it names.
+
+        Raises IntegrityError when the head names an entry that is missing or has
+        another hash: appends would then extend a chain that no longer verifies.
+        """
+        with Session(self._engine) as session:
+            head = session.exec(select(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID)).one()
+            last = session.get(AuditRow, head.seq) if head.seq else None
+        if head.seq and (last is None or last.hash != head.hash):
+            raise IntegrityError(f"the audit head names entry {head.seq}, which does not match it")
+        return head.seq, head.hash
 
     def entries(self, batch_size: int = 1000) -> Iterator[AuditEntry]:
         """Every entry in ``seq`` order, read in batches (for ``verify_chain``)."""

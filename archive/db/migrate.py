@@ -40,3 +40,16 @@ def head_revision() -> str | None:
     """The newest revision of the scripts. Alembic raises when there are several heads:
     migrations written in parallel must be joined by a merge revision."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def head_revisions() -> tuple[str, ...]:
+    """The revisions the shipped migrations end at (one, while the tree has one head)."""
+    return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def applied_revisions(engine: Engine) -> tuple[str, ...]:
+    """The revisions the database is at (several only while branches are unmerged)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return tuple(MigrationContext.configure(connection).get_current_heads())

@@ -14,7 +14,7 @@ from archive.db.jobs import new_job_row
 from archive.db.scope import scope_clause
 from archive.db.tables import GrantRow, PageRow, RecordRow
 from archive.db.timestamps import as_utc
-from archive.domain.access import ReadScope
+from archive.domain.access import UNRESTRICTED, ReadScope
 from archive.domain.errors import DuplicateRecord, NotFound
 from archive.domain.records import (
     Classification,
@@ -47,13 +47,13 @@ class SqlRecordRepository:
                 session.add(new_job_row(record.id, record.created_at))  # the outbox, same transaction
                 session.commit()
             except sa.exc.IntegrityError as exc:
-                # The unique (agency, SHA-256) constraint decides, so two deposits of the
-                # same bytes racing each other cannot both win.
+                # The unique (agency, SHA-256, classification) constraint decides, so two
+                # deposits of the same bytes racing each other cannot both win.
                 session.rollback()
-                existing = self.find_by_sha256(record.agency_code, record.file.sha256)
+                existing = self._same_copy(record)
                 if existing is None:
                     raise
-                raise DuplicateRecord(record.file.sha256, existing.id) from exc
+                raise DuplicateRecord(record.file.sha256, existing) from exc
 
     def get(self, record_id: str, scope: ReadScope) -> Record | None:
         return self.get_many([record_id], scope).get(record_id)
@@ -69,12 +69,25 @@ class SqlRecordRepository:
             ).all()
             return _hydrate(session, rows, with_pages=with_pages)
 
-    def find_by_sha256(self, agency_code: str, sha256: str) -> Record | None:
+    def find_by_sha256(self, agency_code: str, sha256: str, scope: ReadScope = UNRESTRICTED) -> Record | None:
         with Session(self._engine) as session:
             row = session.exec(
-                select(RecordRow).where(RecordRow.agency_code == agency_code, RecordRow.sha256 == sha256)
+                select(RecordRow)
+                .where(RecordRow.agency_code == agency_code, RecordRow.sha256 == sha256, scope_clause(scope))
+                .order_by(col(RecordRow.classification), col(RecordRow.id))
             ).first()
             return None if row is None else _hydrate(session, [row])[row.id]
+
+    def _same_copy(self, record: Record) -> str | None:
+        """The id of the row that holds the record's place under the unique constraint."""
+        with Session(self._engine) as session:
+            return session.exec(
+                select(RecordRow.id).where(
+                    RecordRow.agency_code == record.agency_code,
+                    RecordRow.sha256 == record.file.sha256,
+                    RecordRow.classification == int(record.classification),
+                )
+            ).first()
 
     def set_pages(self, record_id: str, pages: Sequence[Page], status: TextStatus) -> Record:
         with Session(self._engine) as session:

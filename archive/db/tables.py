@@ -23,7 +23,15 @@ class RecordRow(SQLModel, table=True):
     """One archived record: its Decree 30 metadata and its stored file."""
 
     __tablename__ = "records"
-    __table_args__ = (sa.UniqueConstraint("agency_code", "sha256", name="uq_records_agency_sha256"),)
+    # One copy of the same bytes per agency AND classification: a depositor who may not
+    # read the existing copy gets a new record instead of learning that it exists
+    # (depositors classify only up to their clearance, so the copy they may read, if
+    # any, is always the one that collides).
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "agency_code", "sha256", "classification", name="uq_records_agency_sha256_classification"
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=36)
     agency_code: str = Field(index=True, max_length=40)

@@ -112,6 +112,13 @@ def can_write(principal: Principal, agency_code: str) -> bool:
     return Role.CLERK in principal.roles and agency_code in principal.agencies
 
 
+def can_classify(principal: Principal, classification: Classification) -> bool:
+    """Whether the caller may deposit a record at this classification: only up to its own
+    clearance. A depositor never loses sight of what it archived, and the duplicate
+    check (which only names records the depositor may read) stays exact."""
+    return classification <= principal.clearance
+
+
 def may_deposit(principal: Principal) -> bool:
     """Whether the caller may deposit for some agency at all: checked before an
     upload's body is read, so a reader cannot make the server parse 200 MiB."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO, Protocol, runtime_checkable
 
-from archive.domain.access import ReadScope
+from archive.domain.access import UNRESTRICTED, ReadScope
 from archive.domain.records import Page, Record, TextStatus
 from archive.domain.search import IndexDocument, SearchRequest, SearchResult
 
@@ -59,6 +59,11 @@ class BlobStore(Protocol):
         ...
 
     def exists(self, key: str) -> bool: ...
+
+    def check_ready(self) -> None:
+        """Raise ServiceUnavailable unless the store answers and keeps its promises
+        (on S3: the bucket exists with versioning and Object Lock). Creates nothing."""
+        ...
 
     def version_ids(self, key: str) -> tuple[str, ...]:
         """Every stored version of ``key``, newest first (empty when none)."""
@@ -101,7 +106,7 @@ class RecordRepository(Protocol):
     def add(self, record: Record) -> None:
         """Insert the record and its processing job (the outbox) in ONE transaction.
         Raises DuplicateRecord when the owning agency already holds a record with
-        the same SHA-256."""
+        the same SHA-256 and classification."""
         ...
 
     def get(self, record_id: str, scope: ReadScope) -> Record | None:
@@ -115,7 +120,9 @@ class RecordRepository(Protocol):
         pages, ``Record.pages`` is empty: search hits need only the metadata."""
         ...
 
-    def find_by_sha256(self, agency_code: str, sha256: str) -> Record | None: ...
+    def find_by_sha256(self, agency_code: str, sha256: str, scope: ReadScope = UNRESTRICTED) -> Record | None:
+        """A record of the agency with these bytes that the scope may read, if any."""
+        ...
 
     def set_pages(self, record_id: str, pages: Sequence[Page], status: TextStatus) -> Record:
         """Replace the record's page text, set its text status, bump its row version."""
@@ -139,6 +146,10 @@ class SearchIndex(Protocol):
 
     async def ensure_ready(self) -> None:
         """Create what the index needs (tables, index template, alias). Idempotent."""
+        ...
+
+    async def check_ready(self) -> None:
+        """Raise ServiceUnavailable unless the index exists and answers. Creates nothing."""
         ...
 
     async def upsert(self, document: IndexDocument) -> bool:

@@ -31,6 +31,64 @@ class ExtractionReport:
     finished_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessingError:
+    """Why processing failed or stopped short, as callers see it: a stable code and a
+    message written for them. Raw exception text stays in the worker's log."""
+
+    code: str
+    message: str
+
+
+PROCESSING_FAILED = "PROCESSING_FAILED"
+EXTRACTION_FAILED = "EXTRACTION_FAILED"
+EXTRACTION_LIMIT = "EXTRACTION_LIMIT"
+
+_MESSAGES = {
+    "SERVICE_UNAVAILABLE": "a backing service did not answer; the job is retried",
+    "INTEGRITY": "the stored bytes no longer match the SHA-256 recorded at deposit",
+    "OBJECT_LOCKED": "the storage refused to change a locked object",
+    "RETENTION_CONFLICT": "the retention rule conflicts with the lock already on the object",
+    "NOT_FOUND": "the record or its bytes are gone",
+    "FILE_REJECTED": "the file could not be read",
+    EXTRACTION_FAILED: "the text could not be extracted; the bytes and metadata are kept",
+    PROCESSING_FAILED: "processing failed unexpectedly; the details are in the worker's log",
+}
+_LIMITS = {
+    "memory": "memory: the extraction ran out of its memory limit",
+    "cpu_time": "cpu_time: the extraction used up its CPU time limit",
+    "wall_time": "wall_time: the extraction took longer than its time limit",
+    "pixels": "pixels: a page image has more pixels than the limit allows",
+}
+_KEPT = "; the bytes and metadata are kept"
+
+
+def job_error(stored: str | None) -> ProcessingError | None:
+    """A failed job's stored error, as callers may see it. The worker stores
+    ``CODE: message`` for expected errors; only a known code passes, with this
+    module's own message, so nothing the exception said reaches a reader."""
+    if not stored:
+        return None
+    code, sep, _ = stored.partition(":")
+    if sep and code in _MESSAGES:
+        return ProcessingError(code, _MESSAGES[code])
+    return ProcessingError(PROCESSING_FAILED, _MESSAGES[PROCESSING_FAILED])
+
+
+def extraction_error(report: ExtractionReport) -> ProcessingError | None:
+    """How an extraction stopped, as callers may see it: the limit it hit, or a
+    generic failure; the extractor's own words (library errors) stay in the log."""
+    if report.limit_hit == "page_cap":
+        read = f"only the first {report.pages_read} of {report.page_count} pages were read"
+        return ProcessingError(EXTRACTION_LIMIT, f"page_cap: {read}")
+    if report.limit_hit is not None:
+        message = _LIMITS.get(report.limit_hit, f"{report.limit_hit}: an extraction limit was hit")
+        return ProcessingError(EXTRACTION_LIMIT, message + _KEPT)
+    if report.error is None:
+        return None
+    return ProcessingError(EXTRACTION_FAILED, _MESSAGES[EXTRACTION_FAILED])
+
+
 @runtime_checkable
 class ProcessingResults(Protocol):
     """Keeps what the pipeline steps produce, per record. Every write replaces the

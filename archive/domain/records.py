@@ -11,6 +11,10 @@ from datetime import date, datetime
 from archive.domain.errors import MetadataInvalid
 
 SUBJECT_MAX = 500
+RECIPIENTS_MAX = 200  # a circular to every commune of a province stays well under this
+RECIPIENT_MAX_LENGTH = 300
+PAGE_COUNT_MAX = 100_000
+FILENAME_MAX = 255
 
 
 class Urgency(enum.Enum):
@@ -160,11 +164,66 @@ def validate_metadata(metadata: RecordMetadata, *, today: date) -> RecordMetadat
         raise MetadataInvalid("arrival_date", "is before the issue date")
     if m.direction is Direction.OUTGOING and (m.arrival_number or m.arrival_date):
         raise MetadataInvalid("arrival_number", "only incoming documents have an arrival entry")
-    if m.page_count is not None and m.page_count < 1:
-        raise MetadataInvalid("page_count", "must be at least 1")
+    if m.page_count is not None and not 1 <= m.page_count <= PAGE_COUNT_MAX:
+        raise MetadataInvalid("page_count", f"must be between 1 and {PAGE_COUNT_MAX}")
+    _check_recipients(m.recipients)
     if m.is_public and m.classification is not Classification.ORDINARY:
         raise MetadataInvalid("is_public", "a classified document cannot be public")
     return m
+
+
+def _check_recipients(recipients: tuple[str, ...]) -> None:
+    if len(recipients) > RECIPIENTS_MAX:
+        raise MetadataInvalid("recipients", f"has more than {RECIPIENTS_MAX} entries")
+    for recipient in recipients:
+        if len(recipient) > RECIPIENT_MAX_LENGTH:
+            raise MetadataInvalid("recipients", f"has an entry longer than {RECIPIENT_MAX_LENGTH} characters")
+
+
+# -- file names -------------------------------------------------------------------------------
+#
+# A file name is depositor-controlled text that ends up in a Content-Disposition
+# header, in a browser's save dialog and in a file manager. Control characters make
+# the header illegal (a newline or NUL kills the response) or rewrite a terminal
+# (ESC); bidi overrides and isolates make "invoice\u202efdp.exe" display as
+# "invoiceexe.pdf". Both are removed at deposit, and again when a name is served.
+
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_BREAKS = frozenset("\u2028\u2029")
+
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/tiff": (".tif", ".tiff"),
+}
+"""The extensions a detected media type is served with; the first is the one added."""
+
+
+def _is_unsafe(char: str) -> bool:
+    # Cc is C0 (NUL, newline, vertical tab, ESC...), DEL and C1.
+    return unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS or char in _LINE_BREAKS
+
+
+def clean_filename(name: str) -> str:
+    """A file name safe to keep and to serve: the last path segment, NFC, without control
+    or bidi-override characters, at most FILENAME_MAX characters; "document" if nothing is left."""
+    kept = "".join(c for c in unicodedata.normalize("NFC", name) if not _is_unsafe(c))
+    base = kept.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return base[:FILENAME_MAX].strip() or "document"
+
+
+def download_filename(name: str, media_type: str) -> str:
+    """The name a file is served under: cleaned, with the extension of the media type
+    detected from its bytes (a PDF uploaded as ``x.html`` downloads as ``x.pdf``)."""
+    clean = clean_filename(name)
+    extensions = EXTENSIONS.get(media_type)
+    if extensions is None:
+        return clean
+    stem, dot, suffix = clean.rpartition(".")
+    if dot and f".{suffix.lower()}" in extensions:
+        return clean
+    return f"{stem if dot and stem else clean}{extensions[0]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 from archive.db.audit import AuditFilter
 from archive.domain.access import AuditScope, Principal, can_read_audit, can_seal_audit
-from archive.domain.audit import AuditEntry, DetailValue, Outcome, redacted, verify_chain
+from archive.domain.audit import (
+    AuditEntry,
+    ChainHead,
+    DetailValue,
+    Outcome,
+    head_is_sealed,
+    redacted,
+    verify_chain,
+)
 from archive.domain.errors import Forbidden, IntegrityError, InvalidQuery
 from archive.services.container import Services
 
@@ -135,28 +143,34 @@ def append(
     )
 
 
-def seal(services: Services, principal: Principal) -> AuditEntry:
-    """Verify the chain up to its stored head, then append an ``audit.seal`` entry: the
-    append seals the head with the audit key. Blocking.
+def seal(services: Services, principal: Principal) -> ChainHead:
+    """Seal an unsealed head (a chain written before keying): verify every link up to the
+    stored head, append an ``audit.seal`` entry, and seal the head with the audit key.
+    Blocking.
 
     Raises:
         Forbidden: the principal may not seal the chain (the attempt is audited).
-        IntegrityError: the chain is broken or does not end at the stored head; sealing
+        IntegrityError: the chain is broken, does not end at the stored head, or its
+            head carries a MAC that does not match (changed without the key): sealing
             it would vouch for whatever was done to it.
     """
     if not can_seal_audit(principal):
         append(services, actor=principal.subject, action=SEAL, target="audit_log", outcome=Outcome.DENIED)
         raise Forbidden("only admins may seal the audit chain")
-    report = verify_chain(services.audit.entries(), expected_head=services.audit.head().hash)
+    stored = services.audit.stored_head()
+    if stored.mac is not None and not head_is_sealed(stored, services.settings.audit_mac_key):
+        raise IntegrityError("the stored head's MAC does not match: the chain was changed without the key")
+    report = verify_chain(services.audit.entries(), expected_head=stored.hash)
     if not report.ok:
         raise IntegrityError(f"audit chain broken at seq {report.first_bad_seq}: {report.reason}")
-    return append(
+    append(
         services,
         actor=principal.subject,
         action=SEAL,
         target="audit_log",
-        details={"keyed": services.audit.keyed, "verified": report.checked},
+        details={"verified": report.checked},
     )
+    return services.audit.seal_head()
 
 
 def find(services: Services, *, action: str, target: str) -> AuditEntry | None:

@@ -12,8 +12,10 @@ from archive.auth.tokens import TokenVerifier
 from archive.db.apikeys import SqlApiKeyStore
 from archive.db.audit import SqlAuditLog
 from archive.db.jobs import SqlJobQueue
+from archive.domain.heartbeats import HeartbeatStore
 from archive.domain.ports import BlobStore, RecordRepository, SearchIndex
 from archive.domain.processing import ProcessingResults
+from archive.observability.metrics import Metrics
 from archive.services.links import DownloadLinks
 from archive.settings import Settings
 
@@ -37,6 +39,8 @@ class Services:
     api_keys: SqlApiKeyStore
     tokens: TokenVerifier | None  # None: bearer tokens are not accepted
     results: ProcessingResults
+    heartbeats: HeartbeatStore
+    metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
 
     async def close(self) -> None:

@@ -1,6 +1,11 @@
 """Deposit: check the depositor, spool and check the upload, store the bytes, then ONE
-transaction writes the record and its processing job; every outcome is audited. The
-heavy work happens in the worker. GraphQL uploads and ``archive import`` both come here."""
+transaction writes the record and its processing job. The heavy work happens in the worker.
+
+Check -> act -> audit all happen here: every deposit, refused, rejected, duplicate or
+archived, leaves one ``record.deposit`` entry. A duplicate is named only when the
+depositor may read it; bytes that match a record it may not read are archived as a
+new record, exactly as if nothing matched.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.domain.access import Principal, can_write
+from archive.domain.access import Principal, ReadScope, can_classify, can_write, may_deposit
 from archive.domain.audit import Outcome
 from archive.domain.errors import (
     ArchiveError,
@@ -25,7 +30,14 @@ from archive.domain.errors import (
     Forbidden,
     MetadataInvalid,
 )
-from archive.domain.records import Record, RecordMetadata, StoredFile, TextStatus, validate_metadata
+from archive.domain.records import (
+    Record,
+    RecordMetadata,
+    StoredFile,
+    TextStatus,
+    clean_filename,
+    validate_metadata,
+)
 from archive.services.audit import append
 from archive.services.container import Services
 from archive.services.crash import crash_point
@@ -71,6 +83,16 @@ def storage_key(record_id: str) -> str:
     return f"records/{record_id[:2]}/{record_id}"
 
 
+def admits_uploads(services: Services, principal: Principal, *, client: str = "") -> bool:
+    """Whether the caller may send an upload at all: asked before the body is read, so
+    a reader cannot make the server parse and spool 200 MiB. A refusal is audited.
+    Blocking."""
+    if may_deposit(principal):
+        return True
+    _audit(services, principal, "upload", Outcome.DENIED, {"code": Forbidden.code}, client)
+    return False
+
+
 def deposit(
     services: Services,
     principal: Principal,
@@ -81,22 +103,21 @@ def deposit(
     agency_code: str | None = None,
     client: str = "",
 ) -> Record:
-    """Archive one document for ``principal``: check, act, audit. Blocking: call it from a
-    worker thread.
+    """Archive one document for ``principal``. Blocking: call it from a worker thread.
 
     Either the bytes, the row and the job are all written, or no row is; a blob
     whose row failed is deleted here (or found later by ``archive reconcile``).
 
     Raises:
-        Forbidden: not a clerk of the owning agency, nor an admin.
+        Forbidden: not a clerk of the owning agency (nor an admin), or a classification
+            above the depositor's clearance.
         MetadataInvalid, FileRejected: bad input, nothing written.
-        DuplicateRecord: the agency already holds the same bytes.
+        DuplicateRecord: the agency holds the same bytes in a record the depositor may read.
     """
     owner = agency_code or metadata.issuing_agency_code
     try:
-        if not can_write(principal, owner):
-            raise Forbidden(f"you may not deposit for agency {owner}")
-        record = _archive(services, source, filename=filename, metadata=metadata, owner=owner)
+        _check(principal, owner, metadata)
+        record = _archive(services, principal, source, filename, metadata, owner)
     except Forbidden as exc:
         _audit(services, principal, f"agency:{owner}", Outcome.DENIED, {"code": exc.code}, client)
         raise
@@ -106,9 +127,69 @@ def deposit(
         raise
     except (MetadataInvalid, FileRejected) as exc:
         details = {"code": exc.code, "agency": owner}
+        if isinstance(exc, MetadataInvalid):
+            details["field"] = exc.field
         _audit(services, principal, f"agency:{owner}", Outcome.ERROR, details, client)
         raise
     _audit(services, principal, record.id, Outcome.OK, {"agency": record.agency_code}, client)
+    return record
+
+
+def _check(principal: Principal, owner: str, metadata: RecordMetadata) -> None:
+    if not can_write(principal, owner):
+        raise Forbidden(f"you may not deposit for agency {owner}")
+    if not can_classify(principal, metadata.classification):
+        raise Forbidden("you may not deposit a record classified above your clearance")
+
+
+def _archive(
+    services: Services,
+    principal: Principal,
+    source: BinaryIO,
+    filename: str,
+    metadata: RecordMetadata,
+    owner: str,
+) -> Record:
+    now = services.clock()
+    metadata = validate_metadata(metadata, today=now.date())
+    with spool(
+        source, services.settings.data_dir / "tmp", max_bytes=services.settings.max_upload_bytes
+    ) as up:
+        # Only a copy the depositor may read is a duplicate; any other match must
+        # look exactly like no match, so the deposit goes on as a new record.
+        existing = services.records.find_by_sha256(owner, up.sha256, ReadScope.for_principal(principal))
+        if existing is not None:
+            raise DuplicateRecord(up.sha256, existing.id)
+        info = inspect_document(up.path)
+        record_id = str(uuid.uuid4())
+        key = storage_key(record_id)
+        with up.path.open("rb") as handle:
+            version = services.blobs.put(
+                key, handle, size=up.size, sha256=up.sha256, media_type=info.media_type
+            )
+        crash_point(services.settings, "upload")
+    record = Record(
+        id=record_id,
+        agency_code=owner,
+        metadata=_with_page_count(metadata, info.page_count),
+        file=StoredFile(
+            storage_key=key,
+            sha256=up.sha256,
+            size=up.size,
+            media_type=info.media_type,
+            original_filename=clean_filename(filename),
+            version_id=version,
+        ),
+        created_at=now,
+        updated_at=now,
+        text_status=TextStatus.PENDING,
+    )
+    try:
+        services.records.add(record)
+    except BaseException:
+        _discard_blob(services, key)
+        raise
+    crash_point(services.settings, "commit")
     return record
 
 
@@ -131,58 +212,8 @@ def _audit(
     )
 
 
-def _archive(
-    services: Services, source: BinaryIO, *, filename: str, metadata: RecordMetadata, owner: str
-) -> Record:
-    now = services.clock()
-    metadata = validate_metadata(metadata, today=now.date())
-    with spool(
-        source, services.settings.data_dir / "tmp", max_bytes=services.settings.max_upload_bytes
-    ) as up:
-        existing = services.records.find_by_sha256(owner, up.sha256)
-        if existing is not None:
-            raise DuplicateRecord(up.sha256, existing.id)
-        info = inspect_document(up.path)
-        record_id = str(uuid.uuid4())
-        key = storage_key(record_id)
-        with up.path.open("rb") as handle:
-            version = services.blobs.put(
-                key, handle, size=up.size, sha256=up.sha256, media_type=info.media_type
-            )
-        crash_point(services.settings, "upload")
-    record = Record(
-        id=record_id,
-        agency_code=owner,
-        metadata=_with_page_count(metadata, info.page_count),
-        file=StoredFile(
-            storage_key=key,
-            sha256=up.sha256,
-            size=up.size,
-            media_type=info.media_type,
-            original_filename=_clean_filename(filename),
-            version_id=version,
-        ),
-        created_at=now,
-        updated_at=now,
-        text_status=TextStatus.PENDING,
-    )
-    try:
-        services.records.add(record)
-    except BaseException:
-        _discard_blob(services, key)
-        raise
-    crash_point(services.settings, "commit")
-    return record
-
-
 def _with_page_count(metadata: RecordMetadata, pages: int | None) -> RecordMetadata:
     return metadata if metadata.page_count or not pages else replace(metadata, page_count=pages)
-
-
-def _clean_filename(name: str) -> str:
-    # Kept as metadata only; strip any path a browser or script sent along.
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return base[:500] or "document"
 
 
 def _discard_blob(services: Services, key: str) -> None:

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 
 from archive.domain.errors import NotFound
 
+MAX_TOKEN_LENGTH = 2000  # a real token is about 200 characters
+
 
 @dataclass(frozen=True, slots=True)
 class LinkClaims:
@@ -41,7 +43,11 @@ class DownloadLinks:
         """The claims of a valid, unexpired token; NotFound for anything else, so a
         bad link tells the caller nothing."""
         payload, _, signature = token.partition(".")
-        if not payload or not hmac.compare_digest(signature, self._sign(payload)):
+        # A token we issued is ASCII; anything else (compare_digest refuses non-ASCII
+        # text with a TypeError) is simply not ours.
+        if not payload or not token.isascii() or len(token) > MAX_TOKEN_LENGTH:
+            raise NotFound("no such download")
+        if not hmac.compare_digest(signature, self._sign(payload)):
             raise NotFound("no such download")
         try:
             data = json.loads(_unb64(payload))

@@ -64,6 +64,7 @@ async def _verify(services: Services, record: Record) -> None:
         async with _local_copy(services, record) as local:
             reports = await asyncio.to_thread(_verify_copy, local, roots, record.created_at)
     await asyncio.to_thread(services.results.replace_signatures, record.id, reports)
+    services.metrics.signatures(r.verdict.value for r in reports)
 
 
 def _verify_copy(path: Path, roots: TrustRoots, moment: datetime) -> list[SignatureReport]:
@@ -88,6 +89,7 @@ async def _extract(services: Services, record: Record) -> None:
     await asyncio.to_thread(services.results.replace_thumbnails, record.id, outcome.thumbnails)
     report = extraction_report(outcome, limits, services.clock())
     await asyncio.to_thread(services.results.save_extraction, record.id, report)
+    services.metrics.extraction(outcome.ocr_page_seconds, outcome.limit_hit)
 
 
 async def _index(services: Services, record: Record) -> None:

@@ -7,10 +7,9 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from archive.domain.access import Principal, ReadScope
-from archive.domain.errors import InvalidCursor, NotFound
+from archive.domain.errors import InvalidCursor
 from archive.domain.query import parse_query
 from archive.domain.records import Record
 from archive.domain.search import SearchFilter, SearchHit, SearchRequest, SearchResult, SortKey
@@ -48,7 +47,8 @@ async def search(
         first=first,
         after=decode_cursor(after),
     )
-    result = await services.index.search(request)
+    with services.metrics.search_seconds.time():
+        result = await services.index.search(request)
     ids = [h.record_id for h in result.hits]
     # A page of hits shows metadata, not the text of every page of every hit.
     records = await asyncio.to_thread(services.records.get_many, ids, scope, with_pages=False)
@@ -65,37 +65,6 @@ async def search(
 async def get_record(services: Services, principal: Principal, record_id: str) -> Record | None:
     """The record, or None when it is missing or unreadable: the two look the same."""
     return await asyncio.to_thread(services.records.get, record_id, ReadScope.for_principal(principal))
-
-
-@dataclass(frozen=True, slots=True)
-class DownloadLink:
-    url: str
-    expires_at: datetime
-
-
-async def download_link(
-    services: Services, principal: Principal, record_id: str, *, base_url: str = ""
-) -> DownloadLink:
-    """A short-lived link to the original bytes: presigned where the store can, else a
-    signed token for the API's own download route."""
-    record = await get_record(services, principal, record_id)
-    if record is None:
-        raise NotFound("no such record")
-    now = services.clock()
-    ttl = timedelta(seconds=services.settings.download_url_ttl_seconds)
-    url = await asyncio.to_thread(
-        services.blobs.presigned_get_url,
-        record.file.storage_key,
-        version_id=record.file.version_id,
-        expires=ttl,
-        download_name=record.file.original_filename,
-        media_type=record.file.media_type,
-    )
-    if url is not None:
-        return DownloadLink(url=url, expires_at=now + ttl)
-    token, expires = services.links.issue(record.id, principal.subject, now=now, ttl=ttl)
-    base = (services.settings.public_base_url or base_url).rstrip("/")
-    return DownloadLink(url=f"{base}/download/{token}", expires_at=expires)
 
 
 def encode_cursor(key: SortKey) -> str:

@@ -7,12 +7,14 @@ import contextlib
 import logging
 import os
 import socket
-import traceback
 from datetime import timedelta
 
 from archive.domain.errors import ArchiveError, NotFound
+from archive.domain.heartbeats import WorkerKind
 from archive.domain.jobs import Job
+from archive.domain.processing import PROCESSING_FAILED
 from archive.services.container import Services
+from archive.services.heartbeat import beating
 from archive.services.pipeline import run_pipeline
 
 log = logging.getLogger(__name__)
@@ -36,8 +38,10 @@ async def run_one(services: Services, worker_id: str) -> Job | None:
         log.warning("job %s for record %s failed: %s", job.id, job.record_id, exc.message)
         await asyncio.to_thread(services.jobs.fail, job.id, f"{exc.code}: {exc.message}", worker_id=worker_id)
     except Exception as exc:
-        log.exception("job %s for record %s crashed", job.id, job.record_id)
-        detail = "".join(traceback.format_exception_only(exc)).strip()
+        # The exception's text (paths, values, library internals) goes to the log only;
+        # the job keeps a code that callers may be shown.
+        log.exception("job %s for record %s crashed: %s", job.id, job.record_id, type(exc).__name__)
+        detail = f"{PROCESSING_FAILED}: unexpected {type(exc).__name__}; see the worker log"
         await asyncio.to_thread(services.jobs.fail, job.id, detail, worker_id=worker_id)
     else:
         await asyncio.to_thread(services.jobs.complete, job.id, worker_id=worker_id)
@@ -53,10 +57,17 @@ async def drain(services: Services, worker_id: str | None = None, *, limit: int 
     return taken
 
 
-async def work_forever(services: Services, stop: asyncio.Event, worker_id: str | None = None) -> None:
-    """Poll for jobs until ``stop`` is set."""
+async def work_forever(
+    services: Services,
+    stop: asyncio.Event,
+    worker_id: str | None = None,
+    *,
+    kind: WorkerKind = WorkerKind.WORKER,
+) -> None:
+    """Poll for jobs until ``stop`` is set, beating a heartbeat all along."""
     name = worker_id or worker_name()
-    while not stop.is_set():
-        if await run_one(services, name) is None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=services.settings.worker_poll_seconds)
+    async with beating(services, name, kind):
+        while not stop.is_set():
+            if await run_one(services, name) is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=services.settings.worker_poll_seconds)

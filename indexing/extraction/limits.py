@@ -59,6 +59,7 @@ class ExtractionOutcome:
             the worker; a worker killed mid-page reported its peak before that page,
             and RLIMIT_AS bounds the rest.
         cpu_seconds: CPU time of the worker and the tesseract runs it waited for.
+        ocr_page_seconds: wall time to render and OCR each OCR'd page, in page order.
     """
 
     pages: tuple[Page, ...]
@@ -69,3 +70,4 @@ class ExtractionOutcome:
     page_count: int | None = None
     peak_memory_mb: float | None = field(default=None, compare=False)
     cpu_seconds: float | None = field(default=None, compare=False)
+    ocr_page_seconds: tuple[float, ...] = field(default=(), compare=False)

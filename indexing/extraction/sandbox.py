@@ -53,6 +53,7 @@ class _Collected:
     limit_hit: LimitHit | None = None
     error: str | None = None
     peak_memory_mb: float | None = None
+    ocr_page_seconds: list[float] = field(default_factory=list)
 
 
 def extract_document(
@@ -178,6 +179,8 @@ def _absorb(collected: _Collected, record: dict[str, Any]) -> None:
     try:
         if "page" in record:
             collected.pages.append(_page(record))
+            if "seconds" in record:
+                collected.ocr_page_seconds.append(float(record["seconds"]))
         elif "thumbnail" in record:
             png = base64.b64decode(str(record["png"]), validate=True)
             collected.thumbnails[int(record["thumbnail"])] = png
@@ -229,6 +232,7 @@ def _outcome(collected: _Collected, exit_: WorkerExit, limits: ExtractionLimits)
         page_count=collected.page_count,
         peak_memory_mb=collected.peak_memory_mb,
         cpu_seconds=exit_.cpu_seconds,
+        ocr_page_seconds=tuple(collected.ocr_page_seconds),
     )
 
 

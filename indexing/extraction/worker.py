@@ -15,6 +15,7 @@ import os
 import resource
 import signal
 import sys
+import time
 import warnings
 from pathlib import Path
 from types import FrameType
@@ -24,7 +25,7 @@ import pypdfium2 as pdfium
 import pytesseract
 from PIL import Image
 
-from archive.domain.records import Page
+from archive.domain.records import Page, TextSource
 from indexing.extraction.limits import ExtractionLimits
 from indexing.extraction.pipeline import (
     Event,
@@ -83,9 +84,15 @@ def run(path: Path, limits: ExtractionLimits, sink: IO[str]) -> None:
         sink.flush()
 
     try:
+        started = time.monotonic()
         for event in extract_events(path, limits):
-            write(encode(event))
+            record = encode(event)
+            if isinstance(event, Page) and event.source is TextSource.OCR:
+                # Since the previous event: this page's text read, render and OCR.
+                record["seconds"] = round(time.monotonic() - started, 4)
+            write(record)
             write({"memory_mb": peak_memory_mb()})
+            started = time.monotonic()
     except LimitReached as error:
         write({"failed": str(error), "limit_hit": error.limit})
     except MemoryError:

@@ -88,6 +88,12 @@ class ElasticsearchIndex:
                 if error.error != "resource_already_exists_exception":
                     raise
 
+    async def check_ready(self) -> None:
+        with _translated():
+            present = await self._client.indices.exists_alias(name=self._alias)
+        if not present:
+            raise ServiceUnavailable(f"the search index {self._alias} does not exist")
+
     async def upsert(self, document: IndexDocument) -> bool:
         with _translated():
             try:

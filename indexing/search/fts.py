@@ -51,6 +51,14 @@ class SqliteSearchIndex:
     async def ensure_ready(self) -> None:
         await self._run(_create_schema)
 
+    async def check_ready(self) -> None:
+        # Checked before connecting: sqlite3.connect would create an empty file.
+        if not self._path.is_file():
+            raise ServiceUnavailable(f"the search index {self._path.name} does not exist")
+        tables = await self._run(_table_names)
+        if not {"docs", "texts"} <= tables:
+            raise ServiceUnavailable(f"the search index {self._path.name} has no tables")
+
     async def upsert(self, document: IndexDocument) -> bool:
         return await self._run(lambda db: _write_batch(db, [document])) == 1
 
@@ -112,6 +120,10 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+def _table_names(db: sqlite3.Connection) -> set[str]:
+    return {str(name) for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
 def _create_schema(db: sqlite3.Connection) -> None:

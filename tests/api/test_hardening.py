@@ -8,8 +8,10 @@ did not move.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,13 @@ from archive.api.errors import TOO_MANY_TOKENS
 from archive.api.hardening import QUERY_TOO_DEEP, TOO_MANY_ALIASES, hardening_extensions
 from archive.api.schema import build_schema
 from archive.app import create_app
+from archive.domain.access import UNRESTRICTED, Role
+from archive.domain.records import Classification
+from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
 from archive.settings import Mode, Settings
 from tests.support.access import make_record, put
+from tests.support.gql import DEPOSIT, METADATA
 from tests.support.graphql import open_services
 
 
@@ -79,7 +85,7 @@ async def test_only_json_posts_carry_queries(http: httpx.AsyncClient) -> None:
     )
     assert text.status_code == 415
     ok = await http.post("/graphql", json={"query": "{ __typename }"})
-    assert ok.status_code == 200 and ok.json() == {"data": {"__typename": "Query"}}
+    assert ok.status_code == 200 and ok.json()["data"] == {"__typename": "Query"}
 
 
 async def test_json_bodies_over_the_limit_are_refused(http: httpx.AsyncClient) -> None:
@@ -341,3 +347,211 @@ def test_build_schema_accepts_the_extension_factories(tmp_path: Path) -> None:
     schema = build_schema(hardening_extensions(settings), production=True)
     result = schema.execute_sync("{ __schema { queryType { name } } }")
     assert result.errors and json.dumps(result.data) == "null"
+
+
+# --- issue 10: CSRF, uploads from non-depositors, malformed bodies, query cost --------------
+
+MULTIPART_BOUNDARY = "archive-test-boundary"
+
+
+def multipart_deposit(filename_header: str = 'filename="x.pdf"', content: bytes = b"%PDF-1.4\n") -> bytes:
+    operations = {"query": DEPOSIT, "variables": {"file": None, "metadata": METADATA}}
+    parts = [
+        f'--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'.encode()
+        + json.dumps(operations).encode(),
+        f'--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name="map"\r\n\r\n'.encode()
+        + b'{"0": ["variables.file"]}',
+        f'--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name="0"; {filename_header}\r\n'.encode()
+        + b"Content-Type: application/pdf\r\n\r\n"
+        + content,
+    ]
+    return b"\r\n".join(parts) + f"\r\n--{MULTIPART_BOUNDARY}--\r\n".encode()
+
+
+MULTIPART_TYPE = f"multipart/form-data; boundary={MULTIPART_BOUNDARY}"
+
+
+async def test_a_plain_form_cannot_run_a_mutation_as_the_dev_admin(
+    http: httpx.AsyncClient, app_services: Services
+) -> None:
+    """Any web page can post a multipart form cross-site; without the custom header
+    (which a browser only sends after a CORS preflight) nothing runs."""
+    body = multipart_deposit(content=render_pdf(SampleDocument()))
+    plain = await http.post("/graphql", content=body, headers={"content-type": MULTIPART_TYPE})
+    assert plain.status_code == 400 and code(plain) == "REQUEST_HEADER_REQUIRED"
+    assert app_services.records.count(UNRESTRICTED) == 0
+    sent = await http.post(
+        "/graphql", content=body, headers={"content-type": MULTIPART_TYPE, "X-Archive-Request": "1"}
+    )
+    assert sent.json()["data"]["depositRecord"]["__typename"] == "DepositSuccess"
+    async with production_client(app_services) as prod_http:  # the same rule in every mode
+        prod = await prod_http.post("/graphql", content=body, headers={"content-type": MULTIPART_TYPE})
+    assert prod.status_code == 400 and code(prod) == "REQUEST_HEADER_REQUIRED"
+
+
+class Stalled:
+    """A request body that sends one chunk, then never another: reading it blocks forever."""
+
+    def __init__(self, first: bytes) -> None:
+        self.first = first
+        self.read_past_first = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.first
+        self.read_past_first = True
+        await asyncio.Event().wait()
+        yield b""  # pragma: no cover - never reached
+
+
+async def test_a_reader_cannot_make_the_server_read_an_upload(app_services: Services) -> None:
+    _, reader = app_services.api_keys.create(
+        name="portal", agencies=["UBND-HG"], roles=[Role.READER], clearance=Classification.ORDINARY
+    )
+    _, clerk = app_services.api_keys.create(
+        name="clerk", agencies=["UBND-HG"], roles=[Role.CLERK], clearance=Classification.ORDINARY
+    )
+    spool = app_services.settings.data_dir / "tmp"
+    before = set(spool.glob("*")) if spool.exists() else set()
+
+    async def send(key: str, declared: int) -> httpx.Response:
+        body = Stalled(multipart_deposit()[:1000])
+        headers = {
+            "content-type": MULTIPART_TYPE,
+            "content-length": str(declared),
+            "X-Archive-Request": "1",
+            "X-API-Key": key,
+        }
+        async with client_for(app_services, dev_local_admin=False) as http:
+            response = await asyncio.wait_for(http.post("/graphql", content=body, headers=headers), 10)
+        assert not body.read_past_first
+        return response
+
+    refused = await send(reader.display, 200 * 1024 * 1024)
+    assert refused.status_code == 403 and code(refused) == "FORBIDDEN"
+    too_big = await send(clerk.display, app_services.settings.max_upload_bytes + 2 * 1024 * 1024)
+    assert too_big.status_code == 413 and code(too_big) == "BODY_TOO_LARGE"
+    assert (set(spool.glob("*")) if spool.exists() else set()) == before
+    denied = [e for e in app_services.audit.entries() if e.action == "record.deposit"]
+    assert [(e.actor, str(e.outcome)) for e in denied] == [(f"apikey:{reader.key_id}", "denied")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"query": "{ __typename }", "variables": {"x": "\xff\xfe"}}',
+        b"[" * 5000 + b"]" * 5000,
+        b'{"query": "{ __typename }", "variables": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5001,
+        b'{"query": "{ __typename }"',
+    ],
+    ids=["invalid-utf8", "5000-deep-array", "5000-deep-variables", "truncated"],
+)
+async def test_malformed_json_is_a_coded_400_and_one_log_line(
+    http: httpx.AsyncClient, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    response = await http.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400 and code(response) == "MALFORMED_JSON"
+    # One line says why; the access line every request gets (archive.request) is apart.
+    records = [r for r in caplog.records if r.name.startswith("archive")]
+    lines = [r for r in records if r.name != "archive.request"]
+    assert len(lines) == 1 and lines[0].exc_info is None and "\n" not in lines[0].getMessage()
+    assert all(r.exc_info is None for r in records)
+
+
+async def test_a_non_ascii_download_token_is_not_found(
+    http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    for token in ("abc.é", "é.é", "x" * 5000 + ".y", "%00.%0a"):
+        response = await http.get(f"/download/{token}")
+        assert response.status_code == 404 and response.json()["code"] == "NOT_FOUND"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+COSTLY = (
+    "{ "
+    + " ".join(
+        f"s{i}: search(first: 100) {{ edges {{ node {{ id recipients pages {{ text }} "
+        "thumbnails { page dataUrl } } } }"
+        for i in range(30)
+    )
+    + " }"
+)
+
+
+async def test_a_costly_query_is_refused_before_it_runs(
+    http: httpx.AsyncClient, app_services: Services
+) -> None:
+    await put(app_services, make_record(public=False))
+    before = list(app_services.audit.entries())
+    response = await http.post("/graphql", json={"query": COSTLY})
+    body = response.json()
+    assert body.get("data") is None and code(response) == "QUERY_TOO_COSTLY", body
+    assert str(app_services.settings.max_query_cost) in body["errors"][0]["message"]
+    assert list(app_services.audit.entries()) == before  # no search resolver ran (it audits reads)
+    # A page size given as a variable counts as sent: one full page passes, two do not.
+    page = "search(first: $n) { edges { node { id recipients pages { text } } } }"
+    one = await http.post(
+        "/graphql", json={"query": f"query($n: Int!) {{ a: {page} }}", "variables": {"n": 100}}
+    )
+    assert "errors" not in one.json(), one.json()
+    two = await http.post(
+        "/graphql", json={"query": f"query($n: Int!) {{ a: {page} b: {page} }}", "variables": {"n": 100}}
+    )
+    assert code(two) == "QUERY_TOO_COSTLY"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ search(query: "chu ky so", first: 5) { totalCount edges { score highlights { page snippet } '
+        "node { documentNumber subject download { url } } } facets { issuingAgency { value count } "
+        "year { value count } } } }",
+        "{ search(first: 100) { totalCount edges { cursor node { id recordId documentNumber subject "
+        "recipients signatureStatus { signed allValid } processing { status limitHit } } } "
+        "pageInfo { hasNextPage endCursor } } }",
+        '{ record(id: "UmVjb3JkOng=") { id pages { text } thumbnails { page dataUrl } signatures '
+        "{ verdict } processing { status error errorCode } download { url } } }",
+    ],
+    ids=["readme-example", "full-page-of-metadata", "one-record-everything"],
+)
+async def test_typical_queries_stay_under_the_cost_limit(http: httpx.AsyncClient, query: str) -> None:
+    body = (await http.post("/graphql", json={"query": query})).json()
+    assert "errors" not in body, body
+
+
+def test_cost_multiplies_nested_connections_and_prices_heavy_fields(tmp_path: Path) -> None:
+    from graphql import parse
+
+    from archive.api.cost import operation_cost
+
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    schema = build_schema(hardening_extensions(settings), production=False)._schema
+
+    def cost(query: str, **variables: object) -> int:
+        return operation_cost(schema, parse(query), operation_name=None, variables=variables)
+
+    light = cost("{ search(first: 10) { edges { node { id } } } }")
+    assert light == 1 + 10 * (1 + 1 + 1)
+    assert cost("{ search(first: 10) { edges { node { id pages { text } } } } }") == light + 10 * (50 + 1)
+    assert cost("query($n: Int!) { search(first: $n) { edges { node { id } } } }", n=10) == light
+    assert cost("{ search { edges { node { id } } } }") == 1 + 20 * 3  # the declared default
+    assert cost(COSTLY) > settings.max_query_cost * 20
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("query($q: String) { search(query: $q) { totalCount } }", {"q": "chữ " * 300}),
+        (
+            "query($f: SearchFilterInput) { search(filter: $f) { totalCount } }",
+            {"f": {"issuingAgencyCodes": [f"A{i}" for i in range(51)]}},
+        ),
+        ("query($a: String) { search(after: $a) { totalCount } }", {"a": "W" * 5000}),
+    ],
+    ids=["long-query", "51-filter-values", "long-cursor"],
+)
+async def test_search_inputs_are_bounded(
+    http: httpx.AsyncClient, query: str, variables: dict[str, Any]
+) -> None:
+    response = await http.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200 and code(response) in ("INVALID_QUERY", "INVALID_CURSOR")

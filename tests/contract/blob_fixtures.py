@@ -103,6 +103,7 @@ def _purge_bucket(server: S3Server, store: S3BlobStore) -> None:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     """Each contract test runs once per adapter."""
     if request.param == "local":
+        (tmp_path / "blobs").mkdir()  # as the app factory does
         return LocalBlobStore(tmp_path / "blobs")
     s3: BlobStore = request.getfixturevalue("s3_store")
     return s3

@@ -155,7 +155,7 @@ def test_verify_checks_the_stored_head_so_a_cut_tail_fails(
 ) -> None:
     for n in range(6):
         append(log, n)
-    head = log.head()
+    head = log.stored_head()
     code, output = _verify(database_url, tmp_path)
     assert code == 0, output
     assert f"head seq 6 hash {head.hash}" in " ".join(output.split())
@@ -200,6 +200,27 @@ def test_a_chain_rewritten_whole_without_the_key_fails(
     code, output = _verify(database_url, tmp_path)
     assert code == 1
     assert "MAC does not match" in " ".join(output.split())
+
+    # The server's next append must not launder the forgery by sealing the new head.
+    append(log, 99)
+    code, output = _verify(database_url, tmp_path)
+    assert code == 1 and "MAC does not match" in " ".join(output.split())
+    refused = CliRunner().invoke(app, ["audit", "seal"], env=cli_env(database_url, tmp_path))
+    assert refused.exit_code == 1 and "changed without the key" in " ".join(refused.output.split())
+
+
+def test_a_stripped_mac_stays_unsealed_through_later_appends(
+    log: SqlAuditLog, database_url: str, tmp_path: Path
+) -> None:
+    for n in range(3):
+        append(log, n)
+    engine = create_db_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_head SET mac = NULL"))
+    engine.dispose()
+    append(log, 3)
+    code, output = _verify(database_url, tmp_path)
+    assert code == 1 and "not sealed" in output
 
 
 def test_audit_head_prints_what_to_keep_and_verify_finds_it_later(
@@ -298,5 +319,5 @@ def test_the_upgrade_names_the_records_of_entries_written_before_it(database_url
     assert [tuple(r) for r in rows] == sorted([(1, record_id), (2, record_id), (2, other)])
     mine = [d for d in diff if "audit" in repr(d)]
     assert mine == []
-    assert old.head().mac is None
+    assert old.stored_head().mac is None
     engine.dispose()

@@ -351,3 +351,27 @@ def test_s3_unreachable_server_is_service_unavailable(unused_tcp_port: int) -> N
     )
     with pytest.raises(ServiceUnavailable):
         store.exists(new_key())
+
+
+def test_check_ready_passes_on_a_ready_store(store: BlobStore) -> None:
+    store.check_ready()
+
+
+def test_check_ready_fails_on_a_missing_store_and_creates_nothing(
+    store: BlobStore, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    missing: BlobStore
+    if isinstance(store, LocalBlobStore):
+        missing = LocalBlobStore(tmp_path / "never-made")
+    else:
+        server: S3Server = request.getfixturevalue("s3_server")
+        missing = S3BlobStore(
+            server.endpoint,
+            server.access_key,
+            server.secret_key,
+            f"missing-{new_key()[-12:]}",
+            ca_file=server.ca_file,
+        )
+    for _ in range(2):  # the first check must not have created it
+        with pytest.raises(ServiceUnavailable, match="does not exist"):
+            missing.check_ready()

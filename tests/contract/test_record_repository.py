@@ -130,6 +130,26 @@ def test_same_bytes_twice_in_one_agency_is_a_duplicate(repo: SqlRecordRepository
     assert repo.count(UNRESTRICTED) == 2
 
 
+def test_one_copy_of_the_same_bytes_per_classification(repo: SqlRecordRepository) -> None:
+    """A depositor who may not read the classified copy archives its own (issue 10)."""
+    secret = make_record(sha="b" * 64, classification=Classification.CONFIDENTIAL)
+    repo.add(secret)
+    ordinary_clerk = ReadScope.for_principal(
+        Principal(subject="clerk", roles=frozenset({Role.CLERK}), agencies=frozenset({"UBND-HG"}))
+    )
+    assert repo.find_by_sha256("UBND-HG", "b" * 64, ordinary_clerk) is None
+    found = repo.find_by_sha256("UBND-HG", "b" * 64)
+    assert found is not None and found.id == secret.id
+    own = make_record(sha="b" * 64)
+    repo.add(own)
+    found = repo.find_by_sha256("UBND-HG", "b" * 64, ordinary_clerk)
+    assert found is not None and found.id == own.id
+    with pytest.raises(DuplicateRecord) as caught:
+        repo.add(make_record(sha="b" * 64))
+    assert caught.value.existing_id == own.id
+    assert repo.count(UNRESTRICTED) == 2
+
+
 def test_add_writes_the_processing_job_in_the_same_transaction(
     repo: SqlRecordRepository, jobs: SqlJobQueue
 ) -> None:

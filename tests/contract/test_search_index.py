@@ -499,3 +499,19 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+# --- readiness ------------------------------------------------------------------------
+
+
+async def test_check_ready_passes_on_a_ready_index_and_creates_nothing(
+    indexes: IndexFactory, kind: str, tmp_path: Path
+) -> None:
+    await (await indexes()).check_ready()
+    missing = _new_index(kind, tmp_path)
+    try:
+        for _ in range(2):  # the first check must not have created the index
+            with pytest.raises(ServiceUnavailable, match="does not exist"):
+                await missing.check_ready()
+    finally:
+        await missing.close()

@@ -95,6 +95,7 @@ async def deposit(
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
         files={"0": (name, data, content_type)},
+        headers={"X-Archive-Request": "1"},  # multipart needs it (CSRF)
     )
     assert response.status_code == 200, response.text
     body = response.json()

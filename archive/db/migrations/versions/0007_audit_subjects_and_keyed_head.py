@@ -1,7 +1,7 @@
 """The records each audit entry is about, and a keyed MAC on the chain's head.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0008
 
 ``audit_records`` lets the audit log be filtered per caller by the read rule inside
 the query (so paging never depends on entries the caller may not see); existing
@@ -20,7 +20,7 @@ from alembic import op
 from archive.domain.audit import record_subjects
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0008"  # chained after main's 0010 and 0008 (the lead's linear order)
 branch_labels = None
 depends_on = None
 
