@@ -36,6 +36,7 @@ from archive.observability.routes import OperationsRoutes
 from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from archive.services.identity import DEV_ADMIN, Caller
+from archive.services.refusals import RefusalTally
 from archive.services.worker import work_forever
 from archive.settings import Settings
 from indexing.extraction import warm_up
@@ -117,12 +118,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         if owned and settings.embedded_worker:
             await asyncio.to_thread(warm_up)  # the extraction zygote imports in the background
             worker = asyncio.create_task(work_forever(ref["services"], stop, kind=WorkerKind.EMBEDDED))
+        flusher = asyncio.create_task(_flush_refusals(refusals, ref["services"], stop))
         try:
             yield
         finally:
             stop.set()
+            await flusher
             if worker is not None:
                 await worker
+            await refusals.flush(ref["services"])  # the counts of the last windows
             operations.close()
             if owned:
                 await ref["services"].close()
@@ -130,9 +134,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     async def download(request: Request) -> Response:
         return await serve_download(ref["services"], request)
 
-    graphql = GraphQLGate(ArchiveGraphQL(ref, settings), lambda: ref["services"])
+    refusals = RefusalTally(window_seconds=settings.audit_refusal_window_seconds)
+    graphql = GraphQLGate(ArchiveGraphQL(ref, settings), lambda: ref["services"], refusals=refusals)
     operations = OperationsRoutes(settings, lambda: ref["services"])
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/download/{token}", download, methods=["GET"]),
@@ -141,6 +146,17 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         middleware=[Middleware(RequestObserver, metrics=lambda: _metrics_of(ref))],
         lifespan=lifespan,
     )
+    app.state.refusals = refusals  # tests flush it; the lifespan does in service
+    return app
+
+
+async def _flush_refusals(refusals: RefusalTally, services: Services, stop: asyncio.Event) -> None:
+    """Write the counts of ended refusal windows even when no new refusal comes to do it."""
+    period = services.settings.audit_refusal_window_seconds
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=period)
+        await refusals.flush(services, now=services.clock())
 
 
 def _metrics_of(ref: dict[str, Services]) -> Metrics | None:

@@ -8,18 +8,21 @@ import dataclasses
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from archive.cli_access import apikey_app, audit_app
 from archive.cli_backup import register as register_backup
+from archive.cli_identity import ApiKeyOption
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
-from archive.domain.access import Principal, Role
 from archive.domain.jobs import JobStatus
-from archive.domain.records import Classification
 from archive.settings import Settings
+
+if TYPE_CHECKING:
+    from archive.domain.access import Principal
+    from archive.services.container import Services
 
 app = typer.Typer(help="Headless GraphQL records archive.", no_args_is_help=True, add_completion=False)
 jobs_app = typer.Typer(help="Inspect and requeue background jobs.", invoke_without_command=True)
@@ -106,23 +109,28 @@ def import_dir(
         Path | None,
         typer.Option(help="Manifest file (default: manifest.csv or manifest.json in DIR)."),
     ] = None,
+    api_key: ApiKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Bulk deposit from a folder. Idempotent by SHA-256: safe to re-run after an interruption."""
+    """Bulk deposit from a folder, as the local operator or an API key; every row is checked
+    and audited like a GraphQL deposit. Idempotent by SHA-256: safe to re-run."""
     from archive.importer import run_import
 
-    summary = run_import(_settings(), directory, manifest)
+    summary = run_import(_settings(), directory, manifest, api_key=api_key)
     if as_json:
         errors = [{"file": name, "message": message} for name, message in summary.errors]
-        print_json({**dataclasses.asdict(summary), "errors": errors})
+        duplicates = [{"file": name, "record": record} for name, record in summary.duplicates]
+        print_json({**dataclasses.asdict(summary), "errors": errors, "duplicates": duplicates})
     else:
         line(
-            f"deposited {summary.deposited}, skipped (already archived) {summary.skipped}, "
-            f"failed {summary.failed}"
+            f"as {summary.actor}: deposited {summary.deposited}, skipped (already archived) "
+            f"{summary.skipped}, refused {summary.refused}, failed {summary.failed}"
         )
+        for name, record in summary.duplicates[:50]:
+            line(f"  {name}: already archived as {record}")
         for name, message in summary.errors[:50]:
             problem(f"  {name}: {message}")
-    raise typer.Exit(0 if summary.failed == 0 else 1)
+    raise typer.Exit(0 if summary.failed == 0 and summary.refused == 0 else 1)
 
 
 @jobs_app.callback()
@@ -263,30 +271,21 @@ def schema(
         output.write_text(text, encoding="utf-8")
 
 
-def _operator() -> Principal:
-    """Who a retention command acts as: the local operator, recorded as ``local:<os user>``.
+def _operator(services: Services, api_key: str | None) -> Principal:
+    """Who a command acts as (``archive.cli_identity``): the local operator
+    ``local:<os user>``, an admin cleared for everything (whoever can run this command on
+    the server already holds the database), or the API key given with ``--api-key``,
+    verified like on the HTTP path. The two-person rule still holds: in production a
+    batch planned by one principal is approved by another (a second operator or key)."""
+    from archive.cli_identity import acting_principal
 
-    Whoever can run this command on the server already holds the database, so it acts
-    as an admin cleared for everything; the two-person rule still holds, so in
-    production a batch planned by one operator is approved by another.
-    """
-    import getpass
-
-    return Principal(
-        subject=f"local:{getpass.getuser()}",
-        roles=frozenset({Role.ADMIN}),
-        clearance=Classification.TOP_SECRET,
-    )
-
-
-def _default_actor() -> str:
-    """The operator's name, for commands that record an actor but act on no record."""
-    return _operator().subject
+    return acting_principal(services, api_key)
 
 
 @retention_app.command("load")
 def retention_load(
     file: Annotated[Path, typer.Argument(help="Schedule file, JSON or TOML.")],
+    api_key: ApiKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Upsert the rules (and dossiers) of a schedule file; affected records are recomputed and re-sealed."""
@@ -296,7 +295,7 @@ def retention_load(
 
     services = build_services(_settings())
     try:
-        change = load_schedule(services, _operator(), file)
+        change = load_schedule(services, _operator(services, api_key), file)
     except ArchiveError as exc:
         raise fail(exc.code, exc.message, as_json=as_json) from exc
     finally:
@@ -308,14 +307,14 @@ def retention_load(
 
 
 @retention_app.command("rules")
-def retention_rules(as_json: JsonOption = False) -> None:
+def retention_rules(api_key: ApiKeyOption = None, as_json: JsonOption = False) -> None:
     """List the retention schedule."""
     from archive.factory import build_services
     from archive.services.retention import rules as schedule
 
     services = build_services(_settings())
     try:
-        rules = schedule(services, _operator())
+        rules = schedule(services, _operator(services, api_key))
     finally:
         asyncio.run(services.close())
     if as_json:
@@ -339,6 +338,7 @@ def retention_rules(as_json: JsonOption = False) -> None:
 def retention_plan(
     export: Annotated[Path | None, typer.Option(help="Also write the batch here (.csv or .json).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many records (1 to 10000).")] = 1000,
+    api_key: ApiKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Propose a disposition batch: records past their disposal date, under no hold."""
@@ -348,7 +348,7 @@ def retention_plan(
 
     services = build_services(_settings())
     try:
-        batch = plan(services, _operator(), limit=limit)
+        batch = plan(services, _operator(services, api_key), limit=limit)
     except ArchiveError as exc:
         raise fail(exc.code, exc.message, as_json=as_json) from exc
     finally:
@@ -370,6 +370,7 @@ def retention_plan(
 def retention_approve(
     batch_id: Annotated[str, typer.Argument(help="The proposed batch.")],
     decision: Annotated[str, typer.Option(help="Reference of the destruction decision.")],
+    api_key: ApiKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Approve a proposed batch under a decision reference."""
@@ -379,7 +380,7 @@ def retention_approve(
 
     services = build_services(_settings())
     try:
-        approve(services, _operator(), batch_id, decision_ref=decision)
+        approve(services, _operator(services, api_key), batch_id, decision_ref=decision)
     except ArchiveError as exc:
         raise fail(exc.code, exc.message, as_json=as_json) from exc
     finally:
@@ -430,6 +431,7 @@ def retention_run(
 def fixity(
     batch_size: Annotated[int, typer.Option(help="Objects per checkpoint.")] = 200,
     restart: Annotated[bool, typer.Option(help="Start a new run instead of resuming.")] = False,
+    api_key: ApiKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Re-hash every stored object; resumes an interrupted run; the result is audited."""
@@ -443,7 +445,11 @@ def fixity(
     with Progress(TextColumn("fixity"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
         task = bar.add_task("fixity", total=services.records.count(UNRESTRICTED))
         report = run_fixity(
-            services, batch_size=batch_size, restart=restart, on_object=lambda: bar.advance(task)
+            services,
+            batch_size=batch_size,
+            restart=restart,
+            on_object=lambda: bar.advance(task),
+            actor=_operator(services, api_key).subject,
         )
     asyncio.run(services.close())
     status = 0 if not (report.changed or report.missing) else 1
@@ -469,6 +475,7 @@ def reconcile(
     delete_unreferenced: Annotated[
         bool, typer.Option(help="Delete objects no record names (never a locked one).")
     ] = False,
+    api_key: ApiKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Compare database, objects and index; repair the index; report object drift."""
@@ -479,7 +486,8 @@ def reconcile(
     async def go() -> ReconcileReport:
         services = build_services(_settings())
         try:
-            return await run(services, delete_unreferenced=delete_unreferenced)
+            actor = _operator(services, api_key).subject
+            return await run(services, delete_unreferenced=delete_unreferenced, actor=actor)
         finally:
             await services.close()
 

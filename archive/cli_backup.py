@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from archive.cli_identity import ApiKeyOption, acting_principal
 from archive.domain.backup import BackupTarget
 from archive.domain.errors import ArchiveError
 from archive.settings import Settings
@@ -28,7 +29,6 @@ err = Console(stderr=True)
 
 Target = Annotated[str, typer.Argument(help="A directory, or s3://bucket/prefix (ARCHIVE_BACKUP_S3_*).")]
 AsJson = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
-Actor = Annotated[str, typer.Option("--as", help="Who acts, for the audit trail.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -43,7 +43,7 @@ def backup(
     to: Annotated[str | None, typer.Option("--to", help="Where: a directory or s3://bucket/prefix.")] = None,
     full: Annotated[bool, typer.Option("--full", help="Copy every object again, not only new ones.")] = False,
     as_json: AsJson = False,
-    actor: Actor = "",
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Snapshot the database and copy every new object version to TARGET, with a manifest."""
     if ctx.invoked_subcommand is not None:
@@ -61,7 +61,7 @@ def backup(
             report = run_backup(
                 services,
                 target,
-                actor=actor or _actor(),
+                actor=acting_principal(services, api_key).subject,
                 full=full,
                 progress=RunProgress(total=set_total, tick=tick),
             )
@@ -119,7 +119,7 @@ def restore(
     target: Target,
     snapshot: Annotated[str | None, typer.Option(help="A snapshot id (default: the newest).")] = None,
     as_json: AsJson = False,
-    actor: Actor = "",
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Restore a backup into an EMPTY deployment, then rebuild the search index from it."""
     from archive.factory import build_services
@@ -136,7 +136,11 @@ def restore(
         services = await asyncio.to_thread(build_services, settings)
         try:
             return await restore_backup(
-                services, place, actor=actor or _actor(), snapshot_id=snapshot, on_object=tick
+                services,
+                place,
+                actor=acting_principal(services, api_key).subject,
+                snapshot_id=snapshot,
+                on_object=tick,
             )
         finally:
             await services.close()
@@ -170,12 +174,6 @@ def _target(spec: str, settings: Settings) -> BackupTarget:
         raise typer.Exit(2) from exc
     except ArchiveError as exc:  # the S3 target is unreachable or refuses
         _fail(exc)
-
-
-def _actor() -> str:
-    from archive.cli import _default_actor
-
-    return _default_actor()
 
 
 @contextmanager

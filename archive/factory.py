@@ -134,7 +134,7 @@ def build_services(settings: Settings, *, migrate: bool | None = None) -> Servic
         blobs=build_blob_store(settings),
         index=build_search_index(settings),
         links=DownloadLinks(settings.secret_key.get_secret_value().encode()),
-        audit=SqlAuditLog(engine),
+        audit=SqlAuditLog(engine, key=settings.audit_mac_key),
         api_keys=SqlApiKeyStore(engine, pepper=derive_pepper(settings.secret_key.get_secret_value())),
         tokens=build_token_verifier(settings),
         results=SqlProcessingResults(engine),

@@ -2,11 +2,17 @@
 
 Idempotent by SHA-256: a file already archived for its agency is skipped, so an
 interrupted import can simply be run again.
+
+An import acts as a principal, like any caller: the local operator
+(``local:<os user>``) or an API key given with ``--api-key`` (see
+``archive.cli_identity``). Each row goes through the same deposit service as a
+GraphQL upload, which checks the principal (``can_write`` for the owning agency)
+and audits every outcome as ``record.deposit`` (client ``{"via":"import"}``):
+deposited, refused, a bad file, or a duplicate of an archived record.
 """
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 import random
@@ -14,20 +20,23 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from archive.domain.access import Principal, Role
-from archive.domain.errors import ArchiveError, DuplicateRecord, MetadataInvalid
+from archive.domain.access import Principal, ReadScope
+from archive.domain.audit import DetailValue, Outcome
+from archive.domain.errors import ArchiveError, DuplicateRecord, Forbidden, MetadataInvalid
 from archive.domain.records import Classification, Direction, RecordMetadata, Urgency
-from archive.factory import build_services
 from archive.samples import SampleDocument, random_document, render_pdf
+from archive.services import audit
 from archive.services.container import Services
 from archive.services.deposit import deposit
 from archive.settings import Settings
 
-IMPORTER = Principal(subject="importer", roles=frozenset({Role.ADMIN}), clearance=Classification.TOP_SECRET)
+ACTION = "record.deposit"
+CLIENT = '{"via":"import"}'
 FIELDS = (
     "file", "document_type", "number", "notation", "issuing_agency_code", "issuing_agency_name",
     "issue_date", "subject", "signer_name", "signer_position", "direction", "issue_place",
@@ -39,17 +48,23 @@ FIELDS = (
 @dataclass
 class ImportSummary:
     deposited: int = 0
-    skipped: int = 0
-    failed: int = 0
+    skipped: int = 0  # duplicates of archived records
+    refused: int = 0  # the acting principal may not deposit for the row's agency
+    failed: int = 0  # refused files and rows, unreadable files
     errors: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, archived record id)
+    actor: str = ""  # the principal the import acted as
 
 
-def run_import(settings: Settings, directory: Path, manifest: Path | None = None) -> ImportSummary:
-    """Deposit every row of the manifest, with a progress bar on stderr; returns the summary
-    (the command prints it)."""
+def run_import(
+    settings: Settings, directory: Path, manifest: Path | None = None, *, api_key: str | None = None
+) -> ImportSummary:
+    """Deposit every row of the manifest as the acting principal, with a progress bar on
+    stderr; returns the summary (the command prints it)."""
+    from archive.cli_identity import cli_services
+
     console = Console(stderr=True)
     rows = list(read_manifest(manifest or find_manifest(directory)))
-    services = build_services(settings)
     summary = ImportSummary()
     columns = (
         TextColumn("{task.description}"),
@@ -57,33 +72,79 @@ def run_import(settings: Settings, directory: Path, manifest: Path | None = None
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console) as progress:
+    with (
+        cli_services(settings, api_key=api_key) as (services, principal),
+        Progress(*columns, console=console) as progress,
+    ):
         task = progress.add_task("importing", total=len(rows))
         for row in rows:
-            _import_one(services, directory, row, summary)
+            import_row(services, principal, directory, row, summary)
             progress.advance(task)
-    asyncio.run(services.close())
+        summary.actor = principal.subject
     return summary
 
 
-def _import_one(services: Services, directory: Path, row: Mapping[str, str], summary: ImportSummary) -> None:
-    name = row.get("file", "")
+def import_row(
+    services: Services, principal: Principal, directory: Path, row: Mapping[str, str], summary: ImportSummary
+) -> None:
+    """Deposit one manifest row as ``principal``. Blocking.
+
+    The deposit service checks the principal and audits what it decides (deposited,
+    refused, duplicate, bad file); a row refused before it gets there (bad metadata,
+    a path outside the folder, an unreadable file) is audited here, in the same shape.
+    """
+    name = row.get("file", "") or "?"
+    owner = row.get("agency_code") or row.get("issuing_agency_code") or ""
     try:
         metadata = parse_row(row)
         path = (directory / name).resolve()
         if directory.resolve() not in path.parents:
             raise MetadataInvalid("file", "must name a file inside the import folder")
-        with path.open("rb") as handle:
-            deposit(
-                services, IMPORTER, handle, filename=path.name, metadata=metadata,
-                agency_code=row.get("agency_code") or None,
-            )  # fmt: skip
-        summary.deposited += 1
-    except DuplicateRecord:
+        handle = path.open("rb")
+    except (MetadataInvalid, OSError) as exc:
+        summary.failed += 1
+        summary.errors.append((name, getattr(exc, "message", None) or str(exc)))
+        code = exc.code if isinstance(exc, MetadataInvalid) else "FILE_UNREADABLE"
+        _audit_refusal(services, principal, owner, name, code)
+        return
+    with handle:
+        _deposit(services, principal, handle, name, row, metadata, summary)
+
+
+def _deposit(
+    services: Services,
+    principal: Principal,
+    handle: BinaryIO,
+    name: str,
+    row: Mapping[str, str],
+    metadata: RecordMetadata,
+    summary: ImportSummary,
+) -> None:
+    try:
+        deposit(
+            services, principal, handle, filename=Path(name).name, metadata=metadata,
+            agency_code=row.get("agency_code") or None, client=CLIENT,
+        )  # fmt: skip
+    except DuplicateRecord as exc:
         summary.skipped += 1
+        readable = services.records.get(exc.existing_id, ReadScope.for_principal(principal)) is not None
+        summary.duplicates.append((name, exc.existing_id if readable else "a record you may not read"))
+    except Forbidden as exc:
+        summary.refused += 1
+        summary.errors.append((name, f"{principal.subject}: {exc.message}"))
     except (ArchiveError, OSError) as exc:
         summary.failed += 1
-        summary.errors.append((name or "?", getattr(exc, "message", None) or str(exc)))
+        summary.errors.append((name, getattr(exc, "message", None) or str(exc)))
+    else:
+        summary.deposited += 1
+
+
+def _audit_refusal(services: Services, principal: Principal, owner: str, name: str, code: str) -> None:
+    details: dict[str, DetailValue] = {"code": code, "agency": owner, "file": name[:200]}
+    audit.append(
+        services, actor=principal.subject, action=ACTION, target=f"agency:{owner}",
+        outcome=Outcome.ERROR, details=details, client=CLIENT,
+    )  # fmt: skip
 
 
 def find_manifest(directory: Path) -> Path:

@@ -8,6 +8,8 @@ database, a blob directory and a SQLite FTS5 index under ``./archive-data``.
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -113,6 +115,12 @@ class Settings(BaseSettings):
     oidc_clearance_claim: str = "clearance"
     oidc_role_map: str = ""  # ext=role,ext2=role2 on top of our own role names
 
+    # Audit. The key that seals the audit chain's head (HMAC), kept outside the database;
+    # empty: derived from secret_key under its own label. Refused credentials are counted
+    # per client address and reason, one audit entry per window (see services/refusals.py).
+    audit_key: SecretStr = SecretStr("")
+    audit_refusal_window_seconds: int = Field(default=60, ge=1, le=86400)
+
     # Backup (`archive backup --to s3://bucket/prefix`): the second, independent S3 server.
     # Empty endpoint: the deployment's own S3 server (still another bucket; a real second
     # copy belongs on another server). pg_bin_dir: where pg_dump/pg_restore are, when
@@ -162,6 +170,15 @@ class Settings(BaseSettings):
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer)
+
+    @property
+    def audit_mac_key(self) -> bytes:
+        """The audit head's MAC key: ``audit_key``, or one derived from ``secret_key``."""
+        explicit = self.audit_key.get_secret_value()
+        if explicit:
+            return explicit.encode("utf-8")
+        secret = self.secret_key.get_secret_value().encode("utf-8")
+        return hmac.new(secret, b"archive audit head key v1", hashlib.sha256).digest()
 
     @property
     def oidc_algorithm_list(self) -> tuple[str, ...]:

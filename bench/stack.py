@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from archive.factory import build_services
-from archive.importer import IMPORTER, parse_row, read_manifest
+from archive.importer import parse_row, read_manifest
 from archive.services.deposit import deposit
+from archive.services.identity import local_operator
 from archive.services.worker import drain
 from archive.settings import Settings
 from bench.corpus import Corpus
@@ -51,7 +52,9 @@ def deposit_corpus(settings: Settings, corpus: Corpus) -> float:
         started = time.perf_counter()
         for row in read_manifest(corpus.manifest):
             with (corpus.directory / row["file"]).open("rb") as handle:
-                deposit(services, IMPORTER, handle, filename=row["file"], metadata=parse_row(row))
+                deposit(
+                    services, local_operator("bench"), handle, filename=row["file"], metadata=parse_row(row)
+                )
         return time.perf_counter() - started
     finally:
         asyncio.run(services.close())

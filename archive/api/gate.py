@@ -13,7 +13,8 @@ Before strawberry sees a request, the gate
 - caps the body from its Content-Length, before reading it: ``max_json_bytes`` for
   JSON, the upload limit (plus the form's own fields) for multipart;
 - resolves the caller, answering every bad credential with the same 401 body and
-  recording it in the audit log;
+  counting it for the audit log (``RefusalTally``: one entry per client address and
+  reason per window, so refusals cannot grow the chain without bound);
 - refuses multipart from a caller that may not deposit at all, before one byte of
   the body is read or spooled (the refusal is audited by the deposit service).
 """
@@ -30,12 +31,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.api.json_bodies import json_problem
 from archive.auth.errors import Unauthenticated
-from archive.domain.audit import Outcome
 from archive.domain.errors import Forbidden, ServiceUnavailable
-from archive.services.audit import ClientInfo, audit
+from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from archive.services.deposit import admits_uploads
 from archive.services.identity import Caller, identify
+from archive.services.refusals import RefusalTally
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,10 @@ class BodyTooLarge(Exception):
 class GraphQLGate:
     """ASGI wrapper for the GraphQL view; puts the ``Caller`` and ``ClientInfo`` in ``scope["state"]``."""
 
-    def __init__(self, app: ASGIApp, services: Callable[[], Services]) -> None:
+    def __init__(self, app: ASGIApp, services: Callable[[], Services], *, refusals: RefusalTally) -> None:
         self._app = app
         self._services = services
+        self._refusals = refusals
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,7 +70,8 @@ class GraphQLGate:
         try:
             caller = await identify(services, headers)
         except Unauthenticated as exc:
-            await _deny(services, client, exc)
+            log.info("refused credentials: %s", exc.reason)
+            await self._refusals.refuse(services, client, exc.reason)
             await _reply(send, 401, Unauthenticated.code, Unauthenticated.MESSAGE, www_authenticate=True)
             return
         except ServiceUnavailable as exc:
@@ -184,19 +187,6 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 def _client_info(scope: Scope, headers: Headers) -> ClientInfo:
     peer = scope.get("client")
     return ClientInfo(ip=peer[0] if peer else "", user_agent=headers.get("user-agent", ""))
-
-
-async def _deny(services: Services, client: ClientInfo, exc: Unauthenticated) -> None:
-    log.info("refused credentials: %s", exc.reason)
-    await audit(
-        services,
-        "unauthenticated",
-        client,
-        "auth.denied",
-        "/graphql",
-        Outcome.DENIED,
-        {"reason": exc.reason[:200]},
-    )
 
 
 async def _reply(send: Send, status: int, code: str, message: str, *, www_authenticate: bool = False) -> None:

@@ -43,21 +43,24 @@ def default_role_map() -> dict[str, Role]:
 
 
 def claim_at(claims: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted claim path, or None when any step is missing.
+    """The value at a dotted claim path, or None when it is not there.
 
-    A claim whose own name contains dots (``https://example.gov.vn/roles``) is
-    found too: the full name is tried before the path is split.
+    The nested path is walked first (``realm_access.roles`` is ``roles`` inside
+    ``realm_access``). Only when that finds nothing is a top-level claim whose own
+    name is the whole path used (``https://example.gov.vn/roles``), so a claim
+    literally named ``realm_access.roles`` can never override the nested one.
     """
-    if path in claims:
-        return claims[path]
     value: Any = claims
     for step in path.split("."):
         if not isinstance(value, Mapping):
-            return None
+            value = _MISSING
+            break
         value = value.get(step, _MISSING)
         if value is _MISSING:
-            return None
-    return value
+            break
+    if value is not _MISSING:
+        return value
+    return claims.get(path)
 
 
 def _strings(value: Any) -> list[str]:

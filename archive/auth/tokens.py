@@ -34,7 +34,7 @@ from archive.auth.claims import (
     map_roles,
 )
 from archive.auth.errors import Unauthenticated
-from archive.domain.access import Principal, Role
+from archive.domain.access import Principal, Role, is_external_subject
 from archive.domain.errors import ServiceUnavailable
 
 ASYMMETRIC_ALGORITHMS = frozenset(
@@ -188,8 +188,9 @@ class TokenVerifier:
         subject = claim_at(claims, config.subject_claim)
         if not isinstance(subject, str) or not subject.strip():
             raise Unauthenticated("no subject")
-        if subject.startswith("apikey:") or subject == "anonymous":
-            # These name API keys and the anonymous caller; a token must not pose as them.
+        if not is_external_subject(subject):
+            # Blanks and controls, or a name the service gives its own actors (API keys,
+            # the anonymous caller, local operators): a token must not pose as them.
             raise Unauthenticated("reserved subject")
         return Principal(
             subject=subject,

@@ -52,3 +52,15 @@ class AuditHeadRow(SQLModel, table=True):
     id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     seq: int = 0
     hash: str = Field(max_length=64)
+    # HMAC of seq and hash under the audit key (outside the database); None before keying.
+    mac: str | None = Field(default=None, max_length=64)
+
+
+class AuditSubjectRow(SQLModel, table=True):
+    """A record an audit entry is about: what the audit log is filtered on, per caller,
+    by the read rule. Written with the entry, in the same transaction."""
+
+    __tablename__ = "audit_records"
+
+    seq: int = Field(primary_key=True, foreign_key="audit_log.seq", sa_column_kwargs={"autoincrement": False})
+    record_id: str = Field(primary_key=True, max_length=36, index=True)

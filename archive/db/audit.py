@@ -1,35 +1,61 @@
-"""The audit chain on SQL: appends one at a time, reads in ``seq`` order.
+"""The audit chain on SQL: appends one at a time, reads in ``seq`` order, lists per caller.
 
 Appends are serialised on the one ``audit_head`` row. PostgreSQL locks it with
 ``SELECT ... FOR UPDATE``. SQLite has no row locks, so the append starts with a
 write to the head row: that takes the database's write lock at once, before the
 head is read (a read first could see a head another writer is about to move).
+
+Each append also writes the records its entry is about (``audit_records``) and
+seals the new head with a MAC when the log holds a key. ``find`` compiles an
+``AuditScope`` into its WHERE clause, so a page holds only entries the caller may
+see and paging never depends on the others.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from archive.db.access_tables import AuditHeadRow, AuditRow
-from archive.domain.audit import AuditEntry, DetailValue, Outcome, chain_append
+from archive.db.access_tables import AuditHeadRow, AuditRow, AuditSubjectRow
+from archive.db.retention_tables import TombstoneRow
+from archive.db.scope import scope_clause
+from archive.db.tables import RecordRow
+from archive.domain.access import AuditScope
+from archive.domain.audit import (
+    AuditEntry,
+    ChainHead,
+    DetailValue,
+    Outcome,
+    chain_append,
+    head_is_sealed,
+    head_mac,
+    record_subjects,
+)
 from archive.domain.errors import IntegrityError
 from archive.domain.ports.audit import AuditFilter
 
 _HEAD_ID = 1
+BROKEN_MAC = "broken"  # carried on from a head whose MAC did not match (never a valid MAC)
 
 
 class SqlAuditLog:
     """The append-only audit log in the metadata database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, key: bytes | None = None) -> None:
         self._engine = engine
+        self._key = key
+
+    @property
+    def keyed(self) -> bool:
+        """Whether appends seal the head with a MAC."""
+        return self._key is not None
 
     def append(
         self,
@@ -41,8 +67,13 @@ class SqlAuditLog:
         outcome: Outcome,
         client: str = "",
         details: Mapping[str, DetailValue] | None = None,
+        records: Iterable[str] = (),
     ) -> AuditEntry:
-        """Seal and store the next entry of the chain, in its own transaction."""
+        """Seal and store the next entry of the chain, in its own transaction.
+
+        ``records`` names records the entry is about beyond those ``record_subjects``
+        finds in its action, target and ``ids`` detail.
+        """
         with Session(self._engine) as session:
             head = self._lock_head(session)
             prev = None if head.seq == 0 else _head_entry(head)
@@ -57,10 +88,54 @@ class SqlAuditLog:
                 details=details,
             )
             session.add(_to_row(entry))
+            session.flush()  # the entry's row first: its subjects refer to it
+            for record_id in record_subjects(entry.action, entry.target, entry.details, records):
+                session.add(AuditSubjectRow(seq=entry.seq, record_id=record_id))
+            head.mac = self._next_mac(head, entry)
             head.seq, head.hash = entry.seq, entry.hash
             session.add(head)
             session.commit()
             return entry
+
+    def _next_mac(self, head: AuditHeadRow, entry: AuditEntry) -> str | None:
+        """The MAC of the head after ``entry``: only a head that was sealed (or the genesis)
+        passes its seal on. A head whose MAC does not match was changed without the key;
+        sealing the next one would launder the change, so the mismatch is carried on
+        (``BROKEN_MAC``) for ``archive audit verify`` to report. An unsealed head (an
+        upgraded, never-sealed chain, or a stripped MAC) stays unsealed until an admin
+        runs ``archive audit seal``."""
+        if self._key is None:
+            return None
+        previous = ChainHead(seq=head.seq, hash=head.hash, mac=head.mac)
+        if head.seq == 0 or head_is_sealed(previous, self._key):
+            return head_mac(self._key, entry.seq, entry.hash)
+        return None if head.mac is None else BROKEN_MAC
+
+    def seal_head(self) -> ChainHead:
+        """Seal the current head with the key, whatever it carried: the explicit act of
+        ``archive audit seal``, after the chain was verified. Returns the sealed head."""
+        if self._key is None:
+            raise IntegrityError("no audit key: the head cannot be sealed")
+        with Session(self._engine) as session:
+            head = self._lock_head(session)
+            head.mac = head_mac(self._key, head.seq, head.hash)
+            sealed = ChainHead(seq=head.seq, hash=head.hash, mac=head.mac)
+            session.add(head)
+            session.commit()
+        return sealed
+
+    def stored_head(self) -> ChainHead:
+        """The stored head as appends left it (seq, hash, MAC), unchecked: what
+        ``verify_with_head`` compares the chain with. ``head`` checks it."""
+        with Session(self._engine) as session:
+            row = session.exec(select(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID)).one()
+            return ChainHead(seq=row.seq, hash=row.hash, mac=row.mac)
+
+    def entry(self, seq: int) -> AuditEntry | None:
+        """One entry by its seq."""
+        with Session(self._engine) as session:
+            row = session.get(AuditRow, seq)
+            return None if row is None else _to_entry(row)
 
     def _lock_head(self, session: Session) -> AuditHeadRow:
         if self._engine.dialect.name == "sqlite":
@@ -96,8 +171,19 @@ class SqlAuditLog:
             yield from (_to_entry(r) for r in rows)
             last = rows[-1].seq
 
-    def find(self, filter: AuditFilter, *, first: int, after_seq: int | None = None) -> list[AuditEntry]:
-        """Up to ``first`` entries matching ``filter``, newest first, older than ``after_seq``."""
+    def find(
+        self,
+        filter: AuditFilter,
+        *,
+        first: int,
+        after_seq: int | None = None,
+        scope: AuditScope | None = None,
+    ) -> list[AuditEntry]:
+        """Up to ``first`` entries matching ``filter``, newest first, older than ``after_seq``.
+
+        With a ``scope``, only entries the scope allows (none about a record it may not
+        read); without one, every entry (for the services' own bookkeeping).
+        """
         query = select(AuditRow)
         for column, value in (
             (AuditRow.actor, filter.actor),
@@ -112,9 +198,72 @@ class SqlAuditLog:
             query = query.where(col(AuditRow.at) <= filter.until)
         if after_seq is not None:
             query = query.where(col(AuditRow.seq) < after_seq)
+        if scope is not None:
+            query = query.where(_entry_clause(scope))
         with Session(self._engine) as session:
             rows = session.exec(query.order_by(col(AuditRow.seq).desc()).limit(first)).all()
         return [_to_entry(r) for r in rows]
+
+    def hidden_subjects(self, seqs: Sequence[int], scope: AuditScope) -> dict[int, frozenset[str]]:
+        """For each of ``seqs``, the records it is about that ``scope`` does not allow."""
+        if not seqs or scope.everything:
+            return {}
+        query = select(AuditSubjectRow).where(
+            col(AuditSubjectRow.seq).in_(list(seqs)), sa.not_(_subject_clause(scope))
+        )
+        hidden: dict[int, set[str]] = {}
+        with Session(self._engine) as session:
+            for row in session.exec(query):
+                hidden.setdefault(row.seq, set()).add(row.record_id)
+        return {seq: frozenset(ids) for seq, ids in hidden.items()}
+
+
+# -- AuditScope compiled to SQL ------------------------------------------------------------
+
+
+def _entry_clause(scope: AuditScope) -> ColumnElement[bool]:
+    """An entry about no record, or about at least one record the scope allows."""
+    if scope.nothing:
+        return sa.false()
+    if scope.everything:
+        return sa.true()
+    about = select(AuditSubjectRow.seq).where(AuditSubjectRow.seq == AuditRow.seq)
+    return sa.or_(~about.exists(), about.where(_subject_clause(scope)).exists())
+
+
+def _subject_clause(scope: AuditScope) -> ColumnElement[bool]:
+    """The twin of ``AuditScope.allows`` for one ``audit_records`` row."""
+    if scope.nothing:
+        return sa.false()
+    if scope.everything:
+        return sa.true()
+    readable = (
+        select(RecordRow.id)
+        .where(RecordRow.id == AuditSubjectRow.record_id, scope_clause(scope.records))
+        .exists()
+    )
+    tombstone = (
+        select(TombstoneRow.record_id)
+        .where(TombstoneRow.record_id == AuditSubjectRow.record_id, _tombstone_clause(scope))
+        .exists()
+    )
+    return sa.or_(readable, tombstone)
+
+
+def _tombstone_clause(scope: AuditScope) -> ColumnElement[bool]:
+    """``AuditScope.allows_tombstone`` over ``tombstones``."""
+    level = col(TombstoneRow.classification)
+    reach: list[ColumnElement[bool]] = []
+    manage = scope.tombstones
+    if not manage.nothing:
+        cleared = level <= int(manage.max_classification)
+        if manage.all_agencies:
+            reach.append(cleared)
+        elif manage.agencies:
+            reach.append(sa.and_(cleared, col(TombstoneRow.agency_code).in_(sorted(manage.agencies))))
+    if scope.archivist_clearance is not None:
+        reach.append(level <= int(scope.archivist_clearance))
+    return sa.or_(*reach) if reach else sa.false()
 
 
 def _head_entry(head: AuditHeadRow) -> AuditEntry:

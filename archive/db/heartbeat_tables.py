@@ -1,4 +1,4 @@
-"""SQL table for worker heartbeats (revision 0008)."""
+"""SQL table for worker heartbeats (revision 0007)."""
 
 from __future__ import annotations
 

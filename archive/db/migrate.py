@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -21,11 +21,37 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the database schema to ``revision`` (the app's only way to create tables)."""
+    """Bring the database schema to ``revision`` (the app's only way to create tables).
+
+    On SQLite, foreign keys are off while the migrations run: Alembic's batch mode
+    changes a table by copying it and dropping the old one, and with foreign keys on
+    that DROP cascades, so every grant, page and job of every record would be
+    deleted. The keys are checked once the migrations are done, and turned on again.
+    """
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # Outside any transaction: inside one, SQLite ignores this pragma.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    _refuse_dangling_keys(connection)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
+def _refuse_dangling_keys(connection: Connection) -> None:
+    """Roll the migration back rather than leave a row pointing at nothing."""
+    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if dangling:
+        raise RuntimeError(f"migration left {len(dangling)} rows with dangling foreign keys: {dangling[:5]}")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -49,6 +49,26 @@ class Principal:
 
 ANONYMOUS = Principal(subject="anonymous", anonymous=True)
 
+# Actor names the service itself gives: the anonymous caller, refused credentials, the
+# development admin, the legacy importer; and prefixes for API keys, local (CLI)
+# operators and the service's own jobs. An identity provider's subject must never be
+# one of them, or it could pose as them in the audit log.
+RESERVED_SUBJECTS = frozenset({"anonymous", "unauthenticated", "dev-admin", "importer", "system"})
+RESERVED_PREFIXES = ("apikey:", "local:", "cli:", "system:")
+MAX_SUBJECT_LENGTH = 200
+
+
+def is_external_subject(subject: str) -> bool:
+    """Whether a subject from outside (a token's ``sub``) may name a principal: 1 to 200
+    characters, no whitespace, control or format characters (bidi overrides), and not
+    a reserved actor name or prefix, in any letter case."""
+    if not subject or len(subject) > MAX_SUBJECT_LENGTH:
+        return False
+    if any(ch.isspace() or not ch.isprintable() for ch in subject):
+        return False
+    folded = subject.casefold()
+    return folded not in RESERVED_SUBJECTS and not folded.startswith(RESERVED_PREFIXES)
+
 
 @dataclass(frozen=True, slots=True)
 class Readable:
@@ -204,6 +224,12 @@ def can_read_audit(principal: Principal) -> bool:
     return bool(principal.roles & {Role.ARCHIVIST, Role.ADMIN})
 
 
+def can_seal_audit(principal: Principal) -> bool:
+    """Sealing the audit chain's head (after an upgrade from an unkeyed chain) vouches for
+    the whole chain up to it: admins only."""
+    return not principal.anonymous and Role.ADMIN in principal.roles
+
+
 def can_read_audit_entry(principal: Principal, subject: Readable | None, *, destroyed: bool = False) -> bool:
     """One audit entry: an auditor sees an entry about a record only when it may
     read that record (or, once destroyed, its tombstone); entries about no record
@@ -213,6 +239,53 @@ def can_read_audit_entry(principal: Principal, subject: Readable | None, *, dest
     if subject is None:
         return True
     return can_read_tombstone(principal, subject) if destroyed else can_read(principal, subject)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditScope:
+    """``can_read_audit_entry`` for one principal, in the shape adapters compile to filters.
+
+    An entry about no record matches when ``nothing`` is false. An entry about
+    records matches when one of them is readable (``records``), or destroyed with a
+    readable tombstone (``tombstones``). An id that names neither a record nor a
+    tombstone is shown only to ``everything`` auditors: to anyone else it must look
+    exactly like a record it may not read.
+    """
+
+    nothing: bool
+    everything: bool
+    records: ReadScope
+    tombstones: ManageScope
+    archivist_clearance: Classification | None  # archivists read tombstones up to this level
+
+    @classmethod
+    def for_principal(cls, principal: Principal) -> AuditScope:
+        auditor = can_read_audit(principal)
+        return cls(
+            nothing=not auditor,
+            everything=auditor and principal.clearance == Classification.TOP_SECRET,
+            records=ReadScope.for_principal(principal),
+            tombstones=ManageScope.for_principal(principal),
+            archivist_clearance=principal.clearance if Role.ARCHIVIST in principal.roles else None,
+        )
+
+    def allows_tombstone(self, record: Readable) -> bool:
+        """``can_read_tombstone``, evaluated from the scope."""
+        if self.tombstones.allows(record):
+            return True
+        return self.archivist_clearance is not None and record.classification <= self.archivist_clearance
+
+    def allows(self, subject: Readable | None, *, destroyed: bool = False) -> bool:
+        """One subject of an entry; agrees with ``can_read_audit_entry`` by construction and test."""
+        if self.nothing:
+            return False
+        if subject is None:
+            return True
+        return self.allows_tombstone(subject) if destroyed else self.records.allows(subject)
+
+    def allows_unknown(self) -> bool:
+        """An id that names no record and no tombstone (never deposited, or made up)."""
+        return not self.nothing and self.everything
 
 
 GRANTEE_KINDS = ("user", "agency")

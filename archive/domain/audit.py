@@ -4,8 +4,17 @@ Each entry's ``hash`` is the SHA-256 of the canonical JSON of all its other
 fields, ``prev_hash`` included, so editing, deleting or reordering any entry
 breaks the chain from that point on. The first entry's ``prev_hash`` is
 ``GENESIS_HASH`` (64 zeros). Cutting entries off the tail leaves a valid shorter
-chain; only a head hash kept elsewhere (a signed report, another system) reveals
-that, which is why ``verify_chain`` takes an ``expected_head``.
+chain, and anyone who can write the database can recompute every hash. So the
+chain's head (its last seq and hash) is also sealed with a keyed MAC
+(``head_mac``), under a key kept outside the database: a cut tail no longer
+matches the stored head, and a chain rewritten whole has a head nobody without
+the key can seal. A rollback to an earlier sealed head (a restored backup) is
+only revealed by a head kept elsewhere, which is why ``verify_chain`` takes an
+``expected_head`` and an ``includes``.
+
+Entries about records name them (``record_subjects``), so the audit log can be
+shown to each auditor through the read rule: see ``archive.domain.access``
+(``can_read_audit_entry``) and ``redacted``.
 
 Canonical JSON, so that anyone can recompute a hash: UTF-8, keys sorted, no
 whitespace, non-ASCII characters kept as they are (``ensure_ascii=False``), and
@@ -20,8 +29,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
+import hmac
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -157,6 +168,7 @@ def verify_chain(
     entries: Iterable[AuditEntry],
     *,
     expected_head: str | None = None,
+    includes: str | None = None,
     after: AuditEntry | None = None,
 ) -> ChainReport:
     """Check a chain, in ``seq`` order, and stop at the first broken link.
@@ -164,21 +176,27 @@ def verify_chain(
     Args:
         entries: the chain from its first entry, or from the entry after ``after``.
             Streamed: any iterable, read once.
-        expected_head: the hash the last entry must carry, from a record kept
-            elsewhere; without it a truncated tail cannot be seen.
+        expected_head: the hash the last entry must carry (the stored head);
+            without it a truncated tail cannot be seen.
+        includes: a head hash kept elsewhere earlier: some entry must carry it,
+            so nothing up to that point was cut or rewritten since.
         after: an entry verified earlier (a checkpoint) that the first one follows.
     """
     seq = FIRST_SEQ - 1 if after is None else after.seq
     prev_hash = GENESIS_HASH if after is None else after.hash
     checked = 0
+    found = includes is None
     for entry in entries:
         problem = _link_problem(entry, seq + 1, prev_hash)
         if problem is not None:
             return ChainReport(False, checked, seq + 1, problem)
         seq, prev_hash = entry.seq, entry.hash
+        found = found or entry.hash == includes
         checked += 1
     if expected_head is not None and prev_hash != expected_head:
-        return ChainReport(False, checked, seq + 1, "the chain ends before the expected head")
+        return ChainReport(False, checked, seq + 1, "the chain does not end at the stored head")
+    if not found:
+        return ChainReport(False, checked, seq + 1, "the head kept elsewhere is not in the chain")
     return ChainReport(True, checked)
 
 
@@ -194,3 +212,119 @@ def _link_problem(entry: AuditEntry, expected_seq: int, prev_hash: str) -> str |
     if entry.hash != recomputed:
         return "the hash does not match the entry's contents: the entry was altered"
     return None
+
+
+# -- the sealed head ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """Where the chain ends: the last entry's seq and hash, and the MAC that seals them."""
+
+    seq: int
+    hash: str
+    mac: str | None = None  # None: stored before the head was keyed
+
+
+_HEAD_LABEL = b"archive audit head v1\n"
+
+
+def head_mac(key: bytes, seq: int, head_hash: str) -> str:
+    """HMAC-SHA256 (hex) over the head's seq and hash, under a key kept outside the database."""
+    message = _HEAD_LABEL + f"{seq}:{head_hash}".encode("ascii")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def head_is_sealed(head: ChainHead, key: bytes) -> bool:
+    """Whether the head carries the MAC only the key's holder could compute."""
+    if head.mac is None:
+        return False
+    return hmac.compare_digest(head.mac, head_mac(key, head.seq, head.hash))
+
+
+def verify_with_head(
+    entries: Iterable[AuditEntry], head: ChainHead, *, key: bytes | None, includes: str | None = None
+) -> ChainReport:
+    """Check a whole chain against its stored head: every link, then that the chain ends
+    exactly at the head (a cut tail does not), then, with a ``key``, the head's MAC (a
+    chain rewritten whole, head included, fails here without the key)."""
+    report = verify_chain(entries, expected_head=head.hash, includes=includes)
+    if not report.ok or key is None or head.seq == 0:
+        return report
+    if head.mac is None:
+        reason = "the stored head is not sealed (run `archive audit seal` once after upgrading)"
+        return ChainReport(False, report.checked, head.seq, reason)
+    if not head_is_sealed(head, key):
+        reason = (
+            "the stored head's MAC does not match: the head was rewritten, or the key is not this chain's"
+        )
+        return ChainReport(False, report.checked, head.seq, reason)
+    return report
+
+
+# -- which records an entry is about --------------------------------------------------------
+#
+# The audit log is shown to each auditor through the read rule, so every entry that is
+# about records must name them. Entries name them in their target (these actions) or in
+# an ``ids`` detail (a comma-separated list, e.g. ``search.read``).
+
+RECORD_ACTIONS = frozenset(
+    {
+        "record.read",
+        "record.deposit",
+        "download.issue",
+        "download.serve",
+        "grant.add",
+        "grant.revoke",
+        "retention.destroy",
+    }
+)
+IDS_DETAIL = "ids"
+COUNT_DETAIL = "count"
+_RECORD_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def is_record_id(text: str) -> bool:
+    """Record ids are server-generated UUIDs; anything else names no record."""
+    return bool(_RECORD_ID.match(text))
+
+
+def record_subjects(
+    action: str, target: str, details: Mapping[str, DetailValue], extra: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """The record ids an entry is about, sorted, without repeats.
+
+    The target of a record action, every id in the ``ids`` detail, any other
+    detail whose value is a record id, and ``extra`` (ids a writer names
+    explicitly). Strings that are not record ids are left out: a refused request
+    for a made-up id is about no record.
+    """
+    found = set(extra)
+    if action in RECORD_ACTIONS:
+        found.add(target)
+    listed = details.get(IDS_DETAIL)
+    if isinstance(listed, str):
+        found.update(part.strip() for part in listed.split(","))
+    # Any other detail that is a record id (a hold's ``first``, fixity's ``first_changed``).
+    found.update(v for k, v in details.items() if k != IDS_DETAIL and isinstance(v, str))
+    return tuple(sorted(i for i in found if is_record_id(i)))
+
+
+def redacted(entry: AuditEntry, hidden: Collection[str]) -> AuditEntry:
+    """The entry as a caller who may not read the records in ``hidden`` sees it.
+
+    Ids of hidden records are taken out of the ``ids`` detail and ``count`` then
+    counts the ids left, so the entry reads as if those records had never been
+    listed; any other detail naming a hidden record becomes null. The hash stays
+    the one the chain holds (computed over the whole entry).
+    """
+    if not hidden:
+        return entry
+    details = {k: None if isinstance(v, str) and v in hidden else v for k, v in entry.details.items()}
+    listed = entry.details.get(IDS_DETAIL)
+    if isinstance(listed, str):
+        kept = [i for i in listed.split(",") if i and i not in hidden]
+        details[IDS_DETAIL] = ",".join(kept)
+        if COUNT_DETAIL in details:
+            details[COUNT_DETAIL] = len(kept)
+    return dataclasses.replace(entry, details=details)

@@ -5,6 +5,10 @@ ark_...`` (or ``Authorization: ApiKey ark_...``) against the hashed key table.
 No credentials means the anonymous caller, or the local admin in development, or
 a refusal when the deployment turns anonymous access off. Every bad credential
 raises the same ``Unauthenticated``; its ``reason`` is for the audit log only.
+
+The command line acts as a local operator (``local:<os user>``, an admin cleared
+for everything: whoever runs it already holds the database and the secret key),
+or as an API key it was given, verified exactly like one sent over HTTP.
 """
 
 from __future__ import annotations
@@ -76,6 +80,29 @@ async def identify(services: Services, headers: Mapping[str, str]) -> Caller:
         return Caller(await _verify_token(services, value), "bearer")
     principal = await asyncio.to_thread(_verify_api_key, services, value)
     return Caller(principal, "apikey", api_key_id=principal.subject.removeprefix("apikey:"))
+
+
+LOCAL_PREFIX = "local:"
+
+
+def local_operator(os_user: str) -> Principal:
+    """The principal of someone running ``archive`` on the server as ``os_user``.
+
+    The ``local:`` prefix is reserved, so no token can pose as a local operator.
+    """
+    name = "".join(ch for ch in os_user if ch.isprintable() and not ch.isspace())[:100] or "unknown"
+    return Principal(
+        subject=f"{LOCAL_PREFIX}{name}", roles=frozenset({Role.ADMIN}), clearance=Classification.TOP_SECRET
+    )
+
+
+def api_key_principal(services: Services, presented: str) -> Principal:
+    """The principal behind an API key given on the command line. Blocking.
+
+    Raises:
+        Unauthenticated: malformed, unknown, revoked or wrong key.
+    """
+    return _verify_api_key(services, presented)
 
 
 def _without_credentials(services: Services) -> Caller:

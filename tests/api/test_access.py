@@ -179,7 +179,9 @@ async def test_every_bad_credential_gets_the_same_401(
     assert len(bodies) == 1
     assert json.loads(bodies.pop())["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     denied = audit_actions(secured)[before:]
-    assert denied == ["auth.denied"] * len(bad)
+    # The first refusal per client and reason is in the chain at once; repeats of a reason
+    # are counted and written when the window ends (tests/api/test_audit_trust.py).
+    assert set(denied) == {"auth.denied"} and 1 <= len(denied) <= len(bad)
 
     for headers in ({"Authorization": f"Bearer {good}"}, {"X-API-Key": issued.display}):
         response = await http.post("/graphql", json={"query": "{ __typename }"}, headers=headers)
@@ -363,7 +365,8 @@ async def test_audit_log_is_for_archivists_and_admins(
     refused = await post(http, AUDIT, reader, first=10)
     assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
-    archivist = signing_key.token(sub="arch-1", roles=["archivist"])
+    # Cleared for the record: an ORDINARY archivist would not see these entries at all.
+    archivist = signing_key.token(sub="arch-1", roles=["archivist"], clearance="CONFIDENTIAL")
     page = await post(http, AUDIT, archivist, f={"action": "record.read", "actor": "reader-1"}, first=2)
     log = page["data"]["auditLog"]
     assert [e["node"]["target"] for e in log["edges"]] == [secret.id, secret.id]

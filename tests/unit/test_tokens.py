@@ -400,6 +400,58 @@ def test_claim_paths_walk_nested_claims_and_find_dotted_names() -> None:
     assert claim_at(body, "flat.deeper") is None
 
 
+def test_a_top_level_claim_named_like_a_path_never_overrides_the_nested_one(rsa_keys: Keys) -> None:
+    """Finding 8: a claim literally named ``realm_access.roles`` overrode the nested roles."""
+    body = {"realm_access": {"roles": ["archive-reader"]}, "realm_access.roles": ["admin"]}
+    assert claim_at(body, "realm_access.roles") == ["archive-reader"]
+    assert claim_at({"realm_access.roles": ["x"]}, "realm_access.roles") == ["x"]  # nothing nested
+
+    verifier = TokenVerifier(keycloak_config(rsa_keys.public_pem))
+    forged = {"realm_access": {"roles": ["archive-reader"]}, "realm_access.roles": ["archive-clerk"]}
+    token = sign(rsa_keys, claims(**forged))
+    assert verifier.verify(token).roles == {Role.READER}
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        " apikey:abc",
+        "apikey:abc",
+        "APIKEY:abc",
+        "unauthenticated",
+        "Anonymous",
+        "dev-admin",
+        "importer",
+        "local:root",
+        "system:fixity",
+        "cli:root",
+        "reader 1",
+        "reader\t1",
+        "reader\n1",
+        "reader\x00",
+        "reader\u202e1",
+        "reader\u00a01",
+        "x" * 201,
+    ],
+)
+def test_subjects_that_could_spoof_an_actor_are_refused(rsa_keys: Keys, subject: str) -> None:
+    """Finding 8: blanks, controls and the service's own actor names were accepted as ``sub``."""
+    verifier = TokenVerifier(keycloak_config(rsa_keys.public_pem))
+    with pytest.raises(Unauthenticated) as caught:
+        verifier.verify(sign(rsa_keys, claims(sub=subject)))
+    assert caught.value.reason == "reserved subject"
+
+
+def test_ordinary_subjects_still_pass(rsa_keys: Keys) -> None:
+    verifier = TokenVerifier(keycloak_config(rsa_keys.public_pem))
+    for subject in (
+        "f3c1d2e4-5b6a-4c7d-8e9f-0a1b2c3d4e5f",
+        "nguyễn.văn.an@hagiang.gov.vn",
+        "service-account-portal",
+    ):
+        assert verifier.verify(sign(rsa_keys, claims(sub=subject))).subject == subject
+
+
 def test_roles_come_from_a_list_or_a_space_separated_string() -> None:
     mapping = {"archive-reader": Role.READER, "archive-admin": Role.ADMIN}
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from archive.domain.audit import AuditEntry, DetailValue, Outcome
+from archive.domain.access import AuditScope
+from archive.domain.audit import AuditEntry, ChainHead, DetailValue, Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +36,49 @@ class AuditLog(Protocol):
         outcome: Outcome,
         client: str = "",
         details: Mapping[str, DetailValue] | None = None,
+        records: Iterable[str] = (),
     ) -> AuditEntry:
-        """Seal and store the next entry of the chain, in its own transaction."""
+        """Seal and store the next entry of the chain, in its own transaction, with the
+        records it is about (``record_subjects``, plus ``records``)."""
+        ...
+
+    @property
+    def keyed(self) -> bool:
+        """Whether appends seal the head with a MAC."""
+        ...
+
+    def head(self) -> tuple[int, str]:
+        """The head (seq, hash), checked against the entry it names (IntegrityError if not)."""
+        ...
+
+    def stored_head(self) -> ChainHead:
+        """The stored head as appends left it (seq, hash, MAC), unchecked."""
+        ...
+
+    def seal_head(self) -> ChainHead:
+        """Seal the current head with the key (``archive audit seal``, after verifying)."""
+        ...
+
+    def entry(self, seq: int) -> AuditEntry | None:
+        """One entry by its seq."""
         ...
 
     def entries(self, batch_size: int = 1000) -> Iterator[AuditEntry]:
         """Every entry in ``seq`` order (for ``verify_chain``)."""
         ...
 
-    def find(self, filter: AuditFilter, *, first: int, after_seq: int | None = None) -> list[AuditEntry]:
-        """Up to ``first`` entries matching ``filter``, newest first, older than ``after_seq``."""
+    def find(
+        self,
+        filter: AuditFilter,
+        *,
+        first: int,
+        after_seq: int | None = None,
+        scope: AuditScope | None = None,
+    ) -> list[AuditEntry]:
+        """Up to ``first`` entries matching ``filter``, newest first, older than ``after_seq``;
+        with a ``scope``, only those it allows (compiled into the query)."""
+        ...
+
+    def hidden_subjects(self, seqs: Sequence[int], scope: AuditScope) -> dict[int, frozenset[str]]:
+        """For each of ``seqs``, the records it is about that ``scope`` does not allow."""
         ...

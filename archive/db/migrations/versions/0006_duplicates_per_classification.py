@@ -1,6 +1,6 @@
 """records: one copy of the same bytes per agency AND classification
 
-Revision ID: 0010
+Revision ID: 0006
 Revises: 0005
 
 The unique (agency, SHA-256) constraint made a deposit of bytes already held at a
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0010"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None

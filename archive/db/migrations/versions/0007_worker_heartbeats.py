@@ -1,7 +1,7 @@
 """worker heartbeats, for the readiness probe
 
-Revision ID: 0008
-Revises: 0010
+Revision ID: 0007
+Revises: 0006
 
 One row per worker process or embedded worker, rewritten every few seconds;
 ``/readyz`` fails when no beat is fresh.
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0008"
-down_revision = "0010"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

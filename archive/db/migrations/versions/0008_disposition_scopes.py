@@ -1,7 +1,7 @@
 """disposition batches record the planner's and the approver's retention scope
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 
 The purge re-checks every record against the scope of the person who planned
 its batch and of the person who approved it (``ManageScope``, as JSON), so a
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
