@@ -51,9 +51,11 @@ def serve(
 
     settings = _settings()
     if settings.embedded_worker:
+        from archive.factory import open_ocr_backlog
         from archive.services.ocr_backlog import requeue_at_start
 
-        requeue_at_start(settings)  # scans left PENDING_OCR, now that OCR may be installed
+        with open_ocr_backlog(settings) as backlog:
+            requeue_at_start(backlog, settings)  # scans left PENDING_OCR, now that OCR may be installed
     mode = "production" if settings.is_production else "development (GraphiQL on)"
     problem(f"archive {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
     problem(f"archive {settings.describe_two_person_rule()}")
@@ -195,7 +197,7 @@ def jobs_retry(
 
 
 def _retry_pending_ocr() -> None:
-    from archive.db.engine import create_db_engine
+    from archive.factory import open_ocr_backlog
     from archive.services.ocr_backlog import ocr_available, requeue_pending_ocr
 
     settings = _settings()
@@ -206,11 +208,8 @@ def _retry_pending_ocr() -> None:
             err=True,
         )
         raise typer.Exit(1)
-    engine = create_db_engine(settings.resolved_database_url)
-    try:
-        requeued = requeue_pending_ocr(engine, settings)
-    finally:
-        engine.dispose()
+    with open_ocr_backlog(settings) as backlog:
+        requeued = requeue_pending_ocr(backlog, settings)
     console.print(f"{len(requeued)} records left PENDING_OCR requeued")
 
 

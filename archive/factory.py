@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -17,12 +19,15 @@ from archive.db.fixity import SqlFixityStore
 from archive.db.heartbeats import SqlHeartbeats
 from archive.db.holds import SqlHoldStore
 from archive.db.jobs import SqlJobQueue
-from archive.db.migrate import upgrade
+from archive.db.migrate import SqlSchemaRevisions, upgrade
+from archive.db.ocr_backlog import SqlOcrBacklog
 from archive.db.repository import SqlRecordRepository
 from archive.db.results import SqlProcessingResults
 from archive.db.retention import SqlRetentionStore
+from archive.db.snapshot import SqlDatabaseSnapshot
+from archive.db.vitals import SqlVitals
 from archive.domain.backup import BackupTarget
-from archive.domain.ports import BlobStore, SearchIndex
+from archive.domain.ports import BlobStore, OcrBacklog, SearchIndex
 from archive.observability.metrics import Metrics
 from archive.services.container import Services
 from archive.services.links import DownloadLinks
@@ -144,5 +149,20 @@ def build_services(settings: Settings, *, migrate: bool | None = None) -> Servic
         holds=SqlHoldStore(engine),
         disposition=SqlDispositionStore(engine),
         fixity=SqlFixityStore(engine),
+        ocr_backlog=SqlOcrBacklog(engine),
+        snapshots=SqlDatabaseSnapshot(engine, bin_dir=settings.pg_bin_dir),
+        schema=SqlSchemaRevisions(engine),
+        vitals=SqlVitals(engine),
         dispose=engine.dispose,
     )
+
+
+@contextmanager
+def open_ocr_backlog(settings: Settings) -> Iterator[OcrBacklog]:
+    """The OCR backlog on an engine of its own, for process start-up and ``archive jobs retry
+    --pending-ocr`` (they run before, or without, the services). Never migrates."""
+    engine = create_db_engine(settings.resolved_database_url)
+    try:
+        yield SqlOcrBacklog(engine)
+    finally:
+        engine.dispose()

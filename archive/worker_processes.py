@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import signal
 
-from archive.factory import build_services
+from archive.factory import build_services, open_ocr_backlog
 from archive.observability.logs import configure_logging
 from archive.services.ocr_backlog import requeue_at_start
 from archive.services.worker import drain, work_forever, worker_name
@@ -28,7 +28,8 @@ def run_workers(settings: Settings, *, processes: int = 1, once: bool = False) -
     ``once``). Returns an exit code."""
     configure_logging(settings)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per process is fastest
-    requeue_at_start(settings)  # scans left PENDING_OCR, now that OCR may be installed
+    with open_ocr_backlog(settings) as backlog:
+        requeue_at_start(backlog, settings)  # scans left PENDING_OCR, now that OCR may be installed
     if processes <= 1:
         return _run(settings, once)
     ctx = multiprocessing.get_context("spawn")

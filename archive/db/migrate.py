@@ -79,3 +79,19 @@ def applied_revisions(engine: Engine) -> tuple[str, ...]:
 
     with engine.connect() as connection:
         return tuple(MigrationContext.configure(connection).get_current_heads())
+
+
+class SqlSchemaRevisions:
+    """The ``SchemaRevisions`` port over one engine. The heads are read from the migration
+    scripts once: they do not change while the process runs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._heads: tuple[str, ...] = ()
+
+    def applied(self) -> tuple[str, ...]:
+        return applied_revisions(self._engine)
+
+    def heads(self) -> tuple[str, ...]:
+        self._heads = self._heads or head_revisions()
+        return self._heads

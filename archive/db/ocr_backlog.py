@@ -14,14 +14,30 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from archive.db.jobs import new_job_row
 from archive.db.tables import JobRow, RecordRow
+from archive.domain.errors import ServiceUnavailable
 from archive.domain.jobs import JobStatus, Step
 from archive.domain.records import TextStatus
 
 _ALREADY_DONE = json.dumps([Step.SEAL.value, Step.VERIFY.value])
+
+
+class SqlOcrBacklog:
+    """The ``OcrBacklog`` port over one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def requeue(self, *, now: datetime, max_attempts: int) -> list[str]:
+        try:
+            return requeue(self._engine, now=now, max_attempts=max_attempts)
+        except SQLAlchemyError as exc:
+            # Said in the port's terms: start-up logs it and goes on (the caller holds no driver).
+            raise ServiceUnavailable(f"the database did not answer: {exc}") from exc
 
 
 def requeue(engine: Engine, *, now: datetime, max_attempts: int) -> list[str]:

@@ -26,12 +26,42 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from archive.db.migrate import upgrade
 from archive.db.tables import RecordRow
 from archive.domain.errors import ServiceUnavailable
 
 _DEBIAN_PG = Path("/usr/lib/postgresql")
 # Tables whose rows make a deployment non-empty (a migrated, unused schema is empty).
 _CONTENT_TABLES = ("records", "audit_log", "jobs")
+
+
+class SqlDatabaseSnapshot:
+    """The ``DatabaseSnapshot`` port over one engine; the client tools are looked for in ``bin_dir``
+    first (``ARCHIVE_PG_BIN_DIR``)."""
+
+    def __init__(self, engine: Engine, *, bin_dir: Path | None = None) -> None:
+        self._engine = engine
+        self._bin_dir = bin_dir
+
+    @property
+    def kind(self) -> str:
+        return engine_kind(self._engine)
+
+    def dump(self, out: Path) -> None:
+        dump(self._engine, out, bin_dir=self._bin_dir)
+
+    def restore(self, dump_file: Path) -> None:
+        restore(self._engine, dump_file, bin_dir=self._bin_dir)
+        upgrade(self._engine)  # a snapshot from an older release comes up to this one's schema
+
+    def content_counts(self) -> dict[str, int]:
+        return content_counts(self._engine)
+
+    def media_types(self) -> dict[str, str]:
+        return media_types(self._engine)
+
+    def remap_version_ids(self, changed: Mapping[tuple[str, str | None], str | None]) -> int:
+        return remap_version_ids(self._engine, changed)
 
 
 def engine_kind(engine: Engine) -> str:

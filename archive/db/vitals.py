@@ -1,16 +1,9 @@
-"""What the metrics scrape reads from the database: queue depth, disposition
-progress, the latest fixity findings, the last backup.
-
-These are gauges of shared state, so any process can answer them at scrape time;
-counting them in the process that changes them would lose them when a worker or
-a CLI command exits.
-"""
+"""The ``VitalsSource`` port over the metadata database: queue depth, disposition
+progress, the latest fixity findings, the last backup, read at scrape time."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -22,23 +15,22 @@ from archive.db.retention_tables import DispositionItemRow, FixityRunRow
 from archive.db.tables import JobRow
 from archive.db.timestamps import as_utc
 from archive.domain.audit import Outcome
+from archive.domain.backup import BACKUP_ACTION
 from archive.domain.disposition import ItemState
 from archive.domain.jobs import JobStatus
+from archive.domain.ports.vitals import Vitals
 
 E = TypeVar("E", JobStatus, ItemState)
-BACKUP_ACTION = "backup.run"  # the audit action `archive backup` appends on success
 
 
-@dataclass(frozen=True, slots=True)
-class Vitals:
-    """The database's side of the service's health, at one instant."""
+class SqlVitals:
+    """Every gauge in one session (a few indexed aggregate queries)."""
 
-    jobs: dict[JobStatus, int]
-    oldest_pending_at: datetime | None
-    disposition_items: dict[ItemState, int]
-    fixity_changed: int  # in the latest finished fixity run
-    fixity_missing: int
-    last_backup_at: datetime | None
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def read(self) -> Vitals:
+        return read_vitals(self._engine)
 
 
 def read_vitals(engine: Engine) -> Vitals:

@@ -6,9 +6,10 @@ Two kinds of figures:
   GraphQL operations and refusals, searches, downloads), in a ``Metrics`` object
   the factory builds for each ``Services`` (so nothing is registered at import
   time, and every test gets its own registry);
-- **state** read from the database at scrape time by ``StateCollector`` (jobs by
-  state, the oldest pending job, disposition items, fixity findings, the last
-  backup), so any process answers them and none loses them by exiting.
+- **state** read at scrape time by ``StateCollector`` from a ``VitalsSource`` (a
+  port the factory builds over the database: jobs by state, the oldest pending
+  job, disposition items, fixity findings, the last backup), so any process
+  answers them and none loses them by exiting.
 
 Several processes (``archive worker -p N``, ``archive serve --workers N``) report
 through prometheus-client's multiprocess mode: with ``PROMETHEUS_MULTIPROC_DIR``
@@ -30,7 +31,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-from archive.db.vitals import Vitals
+from archive.domain.ports.vitals import Vitals
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 OTHER = "other"  # the label for values past the cardinality cap
@@ -121,7 +122,7 @@ class Metrics:
 
 
 class StateCollector(Collector):
-    """Gauges read from the database at scrape time."""
+    """Gauges of shared state, read from the vitals port at scrape time."""
 
     def __init__(self, read: Callable[[], Vitals], now: Callable[[], datetime]) -> None:
         self._read = read
@@ -166,7 +167,7 @@ def _labelled(name: str, doc: str, label: str, values: Iterable[tuple[object, in
 
 
 def render(metrics: Metrics, state: Collector) -> bytes:
-    """The scrape body (text format 0.0.4). Blocking: it reads the database."""
+    """The scrape body (text format 0.0.4). Blocking: ``state`` reads the vitals port."""
     registry = CollectorRegistry(auto_describe=False)
     directory = os.environ.get(MULTIPROC_ENV)
     if directory:

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from archive.db.migrate import applied_revisions, head_revisions
 from archive.domain.errors import ArchiveError
 from archive.domain.heartbeats import WorkerKind, is_fresh
 from archive.observability.redaction import Redactor, redactor_for
@@ -67,7 +66,6 @@ class Readiness:
     def __init__(self, services: Services, *, embedded_worker_id: str | None) -> None:
         self._services = services
         self._worker_id = embedded_worker_id
-        self._heads: tuple[str, ...] = ()  # read from the migration scripts at the first check
         self._redact: Redactor = redactor_for(services.settings)
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=5, thread_name_prefix="readyz")
 
@@ -112,11 +110,11 @@ class Readiness:
         return self._redact(text)[:MAX_MESSAGE]
 
     def _database(self) -> dict[str, Any]:
-        self._heads = self._heads or head_revisions()
-        applied = applied_revisions(self._services.engine)
-        if set(applied) != set(self._heads):
+        schema = self._services.schema
+        heads, applied = schema.heads(), schema.applied()
+        if set(applied) != set(heads):
             raise CheckFailed(
-                f"database at revision {','.join(applied) or 'none'}, code needs {','.join(self._heads)}: "
+                f"database at revision {','.join(applied) or 'none'}, code needs {','.join(heads)}: "
                 "run archive migrate"
             )
         return {"revision": ",".join(applied)}

@@ -12,14 +12,12 @@ from __future__ import annotations
 import asyncio
 import hmac
 from collections.abc import Callable
-from functools import partial
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from archive.db.vitals import read_vitals
 from archive.observability.metrics import StateCollector, render
 from archive.observability.probes import Readiness
 from archive.services.container import Services
@@ -67,7 +65,7 @@ class OperationsRoutes:
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             )
         services = self._services()
-        state = StateCollector(partial(read_vitals, services.engine), services.clock)
+        state = StateCollector(services.vitals.read, services.clock)
         body = await asyncio.to_thread(render, services.metrics, state)
         return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 

@@ -31,10 +31,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archive.db import snapshot
-from archive.db.audit import AuditFilter
-from archive.db.migrate import upgrade
-from archive.db.timestamps import as_utc
 from archive.domain.audit import Outcome
 from archive.domain.backup import (
     BACKUP_ACTION,
@@ -56,7 +52,7 @@ from archive.domain.backup import (
     new_snapshot_id,
 )
 from archive.domain.errors import ArchiveError, IntegrityError, NotFound, ObjectLocked
-from archive.domain.ports import Retention, RetentionMode
+from archive.domain.ports import AuditFilter, Retention, RetentionMode
 from archive.services import audit
 from archive.services.container import Services
 from archive.services.maintenance import rebuild_index
@@ -224,9 +220,9 @@ def _backup(
 def _snapshot_database(
     services: Services, target: BackupTarget, snapshot_id: str, scratch: Path
 ) -> DatabaseEntry:
-    kind = snapshot.engine_kind(services.engine)
+    kind = services.snapshots.kind
     local = scratch / "database"
-    snapshot.dump(services.engine, local, bin_dir=services.settings.pg_bin_dir)
+    services.snapshots.dump(local)
     name = f"{SNAPSHOTS}{snapshot_id}/database.{'dump' if kind == 'postgresql' else 'sqlite'}"
     sha256, size = _hash_file(local)
     with local.open("rb") as source:
@@ -246,7 +242,7 @@ def _copy_objects(
     """Entries for every object version; copies only content the target lacks."""
     known = {(e.key, e.version_id): e for e in previous.objects} if previous else {}
     held = {e.sha256 for e in previous.objects} if previous else set()
-    media = snapshot.media_types(services.engine)
+    media = services.snapshots.media_types()
     entries: list[ObjectEntry] = []
     copied = 0
     for key, version_id in versions:
@@ -345,7 +341,8 @@ def last_backup_time(services: Services) -> datetime | None:
         page = services.audit.find(AuditFilter(action=BACKUP_ACTION), first=50, after_seq=after)
         for entry in page:
             if entry.outcome == Outcome.OK:
-                return as_utc(entry.at)
+                # Every stored time is UTC, but SQLite hands it back naive.
+                return entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
         if len(page) < 50:
             return None
         after = page[-1].seq
@@ -429,12 +426,12 @@ async def restore_backup(
 
 
 async def _refuse_non_empty(services: Services, manifest: Manifest) -> None:
-    kind = snapshot.engine_kind(services.engine)
+    kind = services.snapshots.kind
     if manifest.database.engine != kind:
         raise BackupRefused(
             f"snapshot {manifest.id} is a {manifest.database.engine} database; this deployment uses {kind}"
         )
-    counts = await asyncio.to_thread(snapshot.content_counts, services.engine)
+    counts = await asyncio.to_thread(services.snapshots.content_counts)
     found = [f"{n} rows in {table}" for table, n in counts.items() if n]
     if await asyncio.to_thread(_any_object, services):
         found.append("objects in the blob store")
@@ -459,8 +456,7 @@ def _restore_database(services: Services, target: BackupTarget, manifest: Manife
         sha256, _ = _download(target.read(db.name), local)
         if sha256 != db.sha256:
             raise IntegrityError(f"{target.location(db.name)}: SHA-256 {sha256}, manifest says {db.sha256}")
-        snapshot.restore(services.engine, local, bin_dir=services.settings.pg_bin_dir)
-    upgrade(services.engine)  # a snapshot from an older release comes up to this one's schema
+        services.snapshots.restore(local)  # and up to this release's schema
 
 
 def _restore_objects(
@@ -478,7 +474,7 @@ def _restore_objects(
                 # archive) cannot be put back through them. It stays in the backup.
                 not_restored.append(f"{entry_label(entry)}: a later version of a write-once key")
             tick()
-    remapped = snapshot.remap_version_ids(services.engine, new_ids)
+    remapped = services.snapshots.remap_version_ids(new_ids)
     return len(new_ids), not_restored, remapped
 
 

@@ -17,13 +17,17 @@ from archive.domain.ports import (
     ApiKeyStore,
     AuditLog,
     BlobStore,
+    DatabaseSnapshot,
     DispositionStore,
     FixityStore,
     HoldStore,
     JobQueue,
+    OcrBacklog,
     RecordRepository,
     RetentionStore,
+    SchemaRevisions,
     SearchIndex,
+    VitalsSource,
 )
 from archive.domain.processing import ProcessingResults
 from archive.observability.metrics import Metrics
@@ -58,6 +62,10 @@ class Services:
     holds: HoldStore
     disposition: DispositionStore
     fixity: FixityStore
+    ocr_backlog: OcrBacklog
+    snapshots: DatabaseSnapshot  # backup and restore of the database as a whole
+    schema: SchemaRevisions  # readiness: is the database at the code's migration head
+    vitals: VitalsSource  # the metrics' gauges of shared state, read at scrape time
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections

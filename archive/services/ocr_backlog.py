@@ -1,9 +1,10 @@
 """Records left ``PENDING_OCR`` are picked up once OCR becomes available.
 
-``archive worker`` calls ``requeue_pending_ocr`` once at start-up (in the parent,
+``archive worker`` calls ``requeue_at_start`` once at start-up (in the parent,
 before any worker process starts, so N processes do not enqueue N times), and
 ``archive serve`` before it starts its embedded worker; ``archive jobs retry
---pending-ocr`` does it on demand. OCR counts as available when OCR is enabled
+--pending-ocr`` calls ``requeue_pending_ocr`` on demand. Each is handed the
+``OcrBacklog`` port (``archive.factory.open_ocr_backlog``). OCR counts as available when OCR is enabled
 and the ``tesseract`` on PATH lists every configured language (``vie+eng``).
 """
 
@@ -14,10 +15,8 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
-
-from archive.db import ocr_backlog
+from archive.domain.errors import ServiceUnavailable
+from archive.domain.ports import OcrBacklog
 from archive.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,7 @@ def ocr_available(languages: str) -> bool:
     return all(lang in installed for lang in languages.split("+") if lang)
 
 
-def requeue_pending_ocr(engine: Engine, settings: Settings) -> list[str]:
+def requeue_pending_ocr(backlog: OcrBacklog, settings: Settings) -> list[str]:
     """Give every PENDING_OCR record a new extract-and-index job, when OCR now works.
 
     Returns the record ids requeued (none when OCR is still unavailable).
@@ -46,25 +45,20 @@ def requeue_pending_ocr(engine: Engine, settings: Settings) -> list[str]:
     if not settings.ocr_enabled or not ocr_available(settings.ocr_languages):
         return []
     now = datetime.now(UTC)
-    requeued = ocr_backlog.requeue(engine, now=now, max_attempts=settings.job_max_attempts)
+    requeued = backlog.requeue(now=now, max_attempts=settings.job_max_attempts)
     if requeued:
         log.info("OCR is available: %d records left PENDING_OCR requeued", len(requeued))
     return requeued
 
 
-def requeue_at_start(settings: Settings) -> list[str]:
-    """``requeue_pending_ocr`` on an engine of its own, for process start-up.
+def requeue_at_start(backlog: OcrBacklog, settings: Settings) -> list[str]:
+    """``requeue_pending_ocr`` for process start-up.
 
     A database that cannot be reached yet is logged, not raised: start-up goes
     on, and the next start (or ``archive jobs retry --pending-ocr``) catches up.
     """
-    from archive.db.engine import create_db_engine
-
-    engine = create_db_engine(settings.resolved_database_url)
     try:
-        return requeue_pending_ocr(engine, settings)
-    except SQLAlchemyError as exc:
-        log.warning("records left PENDING_OCR not requeued at start-up: %s", exc)
+        return requeue_pending_ocr(backlog, settings)
+    except ServiceUnavailable as exc:
+        log.warning("records left PENDING_OCR not requeued at start-up: %s", exc.message)
         return []
-    finally:
-        engine.dispose()

@@ -149,7 +149,8 @@ async def _deposit(http: httpx.AsyncClient, api_key: str) -> str:
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
         files={"0": ("qđ.pdf", render_pdf(SampleDocument()), "application/pdf")},
-        headers={"X-API-Key": api_key, "X-Request-Id": REQUEST_ID},
+        # X-Archive-Request: the gate refuses multipart without it (CSRF).
+        headers={"X-API-Key": api_key, "X-Request-Id": REQUEST_ID, "X-Archive-Request": "1"},
     )
     assert response.headers["x-request-id"] == REQUEST_ID
     body = response.json()

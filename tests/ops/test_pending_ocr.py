@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from archive.cli import app
-from archive.db.engine import create_db_engine
+from archive.factory import open_ocr_backlog
 from archive.samples import SampleDocument
 from archive.services.ocr_backlog import ocr_available, requeue_at_start, requeue_pending_ocr
 from archive.services.worker import drain
@@ -45,7 +45,7 @@ async def _deposit_scan_without_ocr(settings: Settings) -> str:
         await services.index.refresh()
         assert (await record(client, record_id))["textStatus"] == "PENDING_OCR"
         assert (await search(client, BODY_FOLDED))[1] == set()
-        assert requeue_pending_ocr(services.engine, off) == []  # OCR still off: nothing to do
+        assert requeue_pending_ocr(services.ocr_backlog, off) == []  # OCR still off: nothing to do
     return record_id
 
 
@@ -61,7 +61,8 @@ async def test_the_worker_start_up_requeues_pending_ocr_records(stack_settings: 
         assert found["processing"]["stepsDone"] == ["seal", "verify", "extract", "index"]
         assert found["signatureStatus"] == {"verified": True, "signed": False, "allValid": False}
         assert (await search(client, BODY_FOLDED))[1] == {record_id}
-    assert await asyncio.to_thread(requeue_at_start, stack_settings) == []  # nothing is left
+    with open_ocr_backlog(stack_settings) as backlog:
+        assert await asyncio.to_thread(requeue_at_start, backlog, stack_settings) == []  # nothing is left
 
 
 def test_jobs_retry_pending_ocr_on_the_command_line(stack_settings: Settings) -> None:
@@ -77,8 +78,5 @@ def test_jobs_retry_pending_ocr_on_the_command_line(stack_settings: Settings) ->
         app, ["jobs", "retry", "--pending-ocr"], env={**env, "ARCHIVE_OCR_ENABLED": "false"}
     )
     assert off.exit_code == 1 and "tesseract-ocr-vie" in off.stderr
-    engine = create_db_engine(stack_settings.resolved_database_url)
-    try:
-        assert requeue_pending_ocr(engine, stack_settings) == []
-    finally:
-        engine.dispose()
+    with open_ocr_backlog(stack_settings) as backlog:
+        assert requeue_pending_ocr(backlog, stack_settings) == []

@@ -20,11 +20,12 @@ from elasticsearch import AsyncElasticsearch
 from minio import Minio
 
 from archive.db.engine import create_db_engine
-from archive.db.migrate import head_revision
+from archive.db.migrate import SqlSchemaRevisions, head_revision
 from archive.domain.audit import Outcome
 from archive.domain.heartbeats import Heartbeat, WorkerKind
 from archive.services.container import Services
 from archive.services.worker import work_forever, worker_name
+from tests.support.db import engine_of
 from tests.support.graphql import api_client
 
 CHECKS = {"database", "blob_store", "search_index", "worker", "audit"}
@@ -119,7 +120,7 @@ async def test_a_database_behind_the_code_fails_the_database_check(
 ) -> None:
     async with embedded_worker(services):
         await until_ready(client)
-        with services.engine.begin() as connection:
+        with engine_of(services).begin() as connection:
             connection.execute(sa.text("UPDATE alembic_version SET version_num = '0005'"))
         status, body = await readyz(client)
     assert status == 503
@@ -180,7 +181,7 @@ async def test_an_audit_head_without_its_entry_fails_the_audit_check(
     )
     async with embedded_worker(services):
         await until_ready(client)
-        with services.engine.begin() as connection:
+        with engine_of(services).begin() as connection:
             connection.execute(sa.text("UPDATE audit_head SET seq = seq + 5"))
         status, body = await readyz(client)
     assert status == 503
@@ -193,13 +194,14 @@ async def test_an_unreachable_database_fails_fast_without_its_password(
 ) -> None:
     if stack == "embedded":
         pytest.skip("an embedded SQLite file has no server to be unreachable or password to leak")
-    url = services.engine.url.set(host="127.0.0.1", port=1)  # nothing listens on port 1
-    real, services.engine = services.engine, create_db_engine(url.render_as_string(hide_password=False))
+    url = engine_of(services).url.set(host="127.0.0.1", port=1)  # nothing listens on port 1
+    unreachable = create_db_engine(url.render_as_string(hide_password=False))
+    real, services.schema = services.schema, SqlSchemaRevisions(unreachable)
     try:
         status, body = await readyz(client)
     finally:
-        services.engine.dispose()
-        services.engine = real
+        unreachable.dispose()
+        services.schema = real
     assert status == 503
     assert "database" in failed(body)
     assert url.password and url.password not in str(body)

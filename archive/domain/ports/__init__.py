@@ -14,6 +14,10 @@ HoldStore          SQLite tables               PostgreSQL
 DispositionStore   SQLite tables               PostgreSQL
 FixityStore        SQLite table                PostgreSQL
 ProcessingResults  SQLite tables               PostgreSQL
+OcrBacklog         SQLite tables               PostgreSQL
+VitalsSource       SQLite tables               PostgreSQL
+DatabaseSnapshot   SQLite online backup        ``pg_dump``/``pg_restore``
+SchemaRevisions    Alembic                     Alembic
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata
@@ -31,24 +35,31 @@ adapter must pass.
 from archive.domain.ports.apikeys import ApiKeyStore
 from archive.domain.ports.audit import AuditFilter, AuditLog
 from archive.domain.ports.blobs import BlobStore, Retention, RetentionMode
+from archive.domain.ports.database import DatabaseSnapshot, SchemaRevisions
 from archive.domain.ports.fixity import FixityStore
-from archive.domain.ports.jobs import JobQueue
+from archive.domain.ports.jobs import JobQueue, OcrBacklog
 from archive.domain.ports.records import RecordRepository
 from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
 from archive.domain.ports.search import SearchIndex
+from archive.domain.ports.vitals import Vitals, VitalsSource
 
 __all__ = [
     "ApiKeyStore",
     "AuditFilter",
     "AuditLog",
     "BlobStore",
+    "DatabaseSnapshot",
     "DispositionStore",
     "FixityStore",
     "HoldStore",
     "JobQueue",
+    "OcrBacklog",
     "RecordRepository",
     "Retention",
     "RetentionMode",
     "RetentionStore",
+    "SchemaRevisions",
     "SearchIndex",
+    "Vitals",
+    "VitalsSource",
 ]

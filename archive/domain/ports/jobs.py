@@ -41,3 +41,16 @@ class JobQueue(Protocol):
     def list(self, status: JobStatus | None = None, limit: int = 100) -> builtins.list[Job]: ...
 
     def counts(self) -> dict[JobStatus, int]: ...
+
+
+@runtime_checkable
+class OcrBacklog(Protocol):
+    """Records left ``PENDING_OCR``, and the jobs that give them another extraction."""
+
+    def requeue(self, *, now: datetime, max_attempts: int) -> builtins.list[str]:
+        """Enqueue an extract-and-index job (seal and verify already done) for every
+        PENDING_OCR record without a pending or running job; returns the record ids.
+
+        Raises ServiceUnavailable when the database cannot be reached.
+        """
+        ...
