@@ -12,7 +12,7 @@ from typing import Any, cast
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -27,6 +27,7 @@ from archive.api.gate import GraphQLGate
 from archive.api.hardening import hardening_extensions
 from archive.api.observer import OperationObserver
 from archive.api.schema import build_schema
+from archive.domain.errors import Outage
 from archive.domain.heartbeats import WorkerKind
 from archive.factory import build_services
 from archive.observability.logs import configure_logging
@@ -34,16 +35,22 @@ from archive.observability.metrics import Metrics
 from archive.observability.requests import RequestObserver
 from archive.observability.routes import OperationsRoutes
 from archive.services.audit import ClientInfo
+from archive.services.backoff import Backoff
 from archive.services.container import Services
 from archive.services.identity import DEV_ADMIN, Caller
 from archive.services.refusals import RefusalTally
-from archive.services.worker import work_forever
+from archive.services.supervisor import supervise
+from archive.services.worker import WorkerStatus, work_forever
 from archive.settings import Settings
 from indexing.extraction import warm_up
 
 __all__ = ["DEV_ADMIN", "ArchiveGraphQL", "content_disposition", "create_app"]
 
 log = logging.getLogger(__name__)
+
+# What a 503 suggests to clients: about the worker's longest wait between retries.
+RETRY_AFTER_SECONDS = 5
+OUTAGE_CODES = frozenset(error.code for error in Outage.__subclasses__())
 
 
 class ArchiveGraphQL(GraphQL[Context, None]):
@@ -93,6 +100,17 @@ class ArchiveGraphQL(GraphQL[Context, None]):
             response["extensions"] = {**(response.get("extensions") or {}), "requestId": request_id}
         return response
 
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if _outage_in(response_data):
+            # A service the operation needed is down: 503 tells clients and load
+            # balancers to try again, unlike a 200 with an error they might not read.
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     def encode_json(self, data: object) -> str:
         # Vietnamese goes out as UTF-8, not as \u escapes (a third bigger, and unreadable in logs).
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -117,7 +135,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         worker = None
         if owned and settings.embedded_worker:
             await asyncio.to_thread(warm_up)  # the extraction zygote imports in the background
-            worker = asyncio.create_task(work_forever(ref["services"], stop, kind=WorkerKind.EMBEDDED))
+            worker = asyncio.create_task(_embedded_worker(ref["services"], stop, status))
         flusher = asyncio.create_task(_flush_refusals(refusals, ref["services"], stop))
         try:
             yield
@@ -137,6 +155,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     refusals = RefusalTally(window_seconds=settings.audit_refusal_window_seconds)
     graphql = GraphQLGate(ArchiveGraphQL(ref, settings), lambda: ref["services"], refusals=refusals)
     operations = OperationsRoutes(settings, lambda: ref["services"])
+    # The embedded worker's state, for the readiness probe; None when this process runs no worker.
+    status = WorkerStatus() if services is None and settings.embedded_worker else None
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -145,9 +165,21 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         ],
         middleware=[Middleware(RequestObserver, metrics=lambda: _metrics_of(ref))],
         lifespan=lifespan,
+        exception_handlers={Outage: _service_unavailable},
     )
+    app.state.worker_status = status
     app.state.refusals = refusals  # tests flush it; the lifespan does in service
     return app
+
+
+async def _embedded_worker(services: Services, stop: asyncio.Event, status: WorkerStatus | None) -> None:
+    """The worker inside ``archive serve``, supervised: restarted whenever its loop dies."""
+    assert status is not None  # built with the worker, in create_app
+    s = services.settings
+    backoff = Backoff(base=s.worker_retry_base_seconds, cap=s.worker_retry_cap_seconds)
+    await supervise(
+        lambda: work_forever(services, stop, status=status, kind=WorkerKind.EMBEDDED), stop, status, backoff
+    )
 
 
 async def _flush_refusals(refusals: RefusalTally, services: Services, stop: asyncio.Event) -> None:
@@ -157,6 +189,24 @@ async def _flush_refusals(refusals: RefusalTally, services: Services, stop: asyn
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=period)
         await refusals.flush(services, now=services.clock())
+
+
+async def _service_unavailable(_request: Request, error: Exception) -> Response:
+    """A backing service down outside a GraphQL operation (downloads, identity, audit):
+    503 with the error's code, never a 500 with a traceback."""
+    assert isinstance(error, Outage)
+    body = {"error": error.message, "code": error.code}
+    return JSONResponse(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _outage_in(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
+    responses = response_data if isinstance(response_data, list) else [response_data]
+    codes = {
+        str(cast(dict[str, Any], error).get("extensions", {}).get("code"))
+        for response in responses
+        for error in response.get("errors") or []
+    }
+    return not codes.isdisjoint(OUTAGE_CODES)
 
 
 def _metrics_of(ref: dict[str, Services]) -> Metrics | None:

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     worker_lease_seconds: int = Field(default=900, ge=10)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     job_max_attempts: int = Field(default=5, ge=1)
+    # While a backing service is down the worker retries every database call and
+    # gives jobs back, waiting base, 2*base, 4*base ... seconds (jittered) up to the cap.
+    worker_retry_base_seconds: float = Field(default=0.5, gt=0)
+    worker_retry_cap_seconds: float = Field(default=5.0, gt=0)
     # `archive serve` also processes jobs in the background; turn it off where separate
     # `archive worker` processes run.
     embedded_worker: bool = True

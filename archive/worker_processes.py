@@ -13,10 +13,14 @@ import multiprocessing
 import os
 import signal
 
+from archive.domain.errors import Outage
 from archive.factory import build_services, open_ocr_backlog
 from archive.observability.logs import configure_logging
+from archive.services.backoff import Backoff, pause
+from archive.services.container import Services
 from archive.services.ocr_backlog import requeue_at_start
-from archive.services.worker import drain, work_forever, worker_name
+from archive.services.supervisor import supervise
+from archive.services.worker import WorkerStatus, drain, work_forever, worker_name
 from archive.settings import Settings
 from indexing.extraction import warm_up
 
@@ -54,8 +58,14 @@ def _run(settings: Settings, once: bool) -> int:
 
 
 async def _main(settings: Settings, once: bool) -> int:
-    services = await asyncio.to_thread(build_services, settings, migrate=False)
-    await services.index.ensure_ready()
+    stop = asyncio.Event()
+    if not once:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    services = await _started(settings, None if once else stop)
+    if services is None:
+        return 0  # stopped while waiting for the services to come up
     await asyncio.to_thread(warm_up)  # the extraction zygote imports while we wait for jobs
     name = worker_name()
     try:
@@ -63,12 +73,48 @@ async def _main(settings: Settings, once: bool) -> int:
             done = await drain(services, name)
             log.info("%s processed %d jobs", name, done)
         else:
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
             log.info("%s waiting for jobs", name)
-            await work_forever(services, stop, name)
+            status = WorkerStatus()
+            await supervise(
+                lambda: work_forever(services, stop, name, status), stop, status, _backoff(settings)
+            )
     finally:
         await services.close()
     return 0
+
+
+async def _started(settings: Settings, stop: asyncio.Event | None) -> Services | None:
+    """The services, once the blob store and the search index answer. A worker
+    started during an outage waits for it (logged once) instead of exiting; with
+    ``--once`` (no ``stop``) the outage is raised. None: stopped while waiting."""
+    backoff, failures = _backoff(settings), 0
+    while True:
+        try:
+            services = await _build(settings)
+        except Outage as error:
+            if stop is None:
+                raise
+            if failures == 0:
+                log.warning("%s is unavailable at start (%s); waiting for it", error.service, error.code)
+            failures += 1
+            await pause(stop, backoff.delay(failures))
+            if stop.is_set():
+                return None
+            continue
+        if failures:
+            log.warning("the backing services answer again; the worker starts")
+        return services
+
+
+async def _build(settings: Settings) -> Services:
+    services = await asyncio.to_thread(build_services, settings, migrate=False)
+    try:
+        await services.index.ensure_ready()
+    except BaseException:
+        await services.close()
+        raise
+    return services
+
+
+def _backoff(settings: Settings) -> Backoff:
+    return Backoff(base=settings.worker_retry_base_seconds, cap=settings.worker_retry_cap_seconds)

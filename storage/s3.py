@@ -17,6 +17,7 @@ On top of S3 this adapter adds what the archive needs:
 from __future__ import annotations
 
 import hashlib
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +32,13 @@ from minio import Minio
 from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.retention import Retention as MinioRetention
 
-from archive.domain.errors import IntegrityError, NotFound, ObjectLocked, ServiceUnavailable
+from archive.domain.errors import (
+    IntegrityError,
+    NotFound,
+    ObjectLocked,
+    ServiceUnavailable,
+    StorageUnavailable,
+)
 from archive.domain.ports import Retention, RetentionMode
 from storage import _retention
 from storage._disposition import content_disposition
@@ -47,6 +54,8 @@ _MISSING = {"NoSuchKey", "NoSuchVersion", "NoSuchObject"}
 _NO_SUCH_VERSION = {"InvalidArgument", "BadRequest", "MethodNotAllowed"}
 _NO_LOCK_CONFIG = {"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"}
 _LOCK_REFUSALS = {"AccessDenied", "InvalidRequest"}
+# Codes a healthy server answers while overloaded or restarting: an outage, retried.
+_TRANSIENT = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +98,10 @@ class S3BlobStore:
         """
         self.bucket = bucket
         self.retention_mode = retention_mode
+        # Keys whose upload the server dropped mid-way (see ``put``), and their guard:
+        # puts run in several threads.
+        self._abandoned: set[str] = set()
+        self._abandoned_lock = threading.Lock()
         self._client = Minio(
             endpoint,
             access_key=access_key,
@@ -131,12 +144,13 @@ class S3BlobStore:
         buckets require; the SHA-256 travels as user metadata for later reads.
         """
         validate_key(key)
+        self._abort_abandoned_uploads()
         if self.version_ids(key):
             raise ObjectLocked(f"{key}: already stored; objects are write-once")
         reader = HashingReader(source, size=size, sha256=sha256)
         if size == 0:
             reader.finish()  # minio never calls read() for an empty body
-        with _translated(key):
+        with self._abandoned_on_outage(key), _translated(key):
             result = self._client.put_object(
                 self.bucket,
                 key,
@@ -313,6 +327,40 @@ class S3BlobStore:
         with _translated(key, version_id, locking=True):
             self._client.remove_object(self.bucket, key, version_id=version_id)
 
+    @contextmanager
+    def _abandoned_on_outage(self, key: str) -> Iterator[None]:
+        """Remember ``key`` when the server goes away mid-upload: minio aborts a failed
+        multipart upload, but that abort cannot reach a dead server either, so the
+        upload would stay open there, holding its parts. The next ``put`` aborts it."""
+        try:
+            yield
+        except StorageUnavailable:
+            with self._abandoned_lock:
+                self._abandoned.add(key)
+            raise
+
+    def _abort_abandoned_uploads(self) -> None:
+        with self._abandoned_lock:
+            keys = sorted(self._abandoned)
+        for key in keys:
+            try:
+                for upload_id in self.open_uploads(key):
+                    with _translated(key):
+                        self._client._abort_multipart_upload(self.bucket, key, upload_id)
+            except StorageUnavailable:
+                return  # still down; the caller's own request will say so
+            with self._abandoned_lock:
+                self._abandoned.discard(key)
+
+    def open_uploads(self, key: str) -> list[str]:
+        """The ids of the multipart uploads started and neither completed nor aborted under ``key``."""
+        page = self._raw_get(query={"uploads": "", "prefix": key})
+        return [
+            upload.findtext(f"{_S3_NS}UploadId") or ""
+            for upload in page.iterfind(f"{_S3_NS}Upload")
+            if upload.findtext(f"{_S3_NS}Key") == key
+        ]
+
     def _raw_get(self, *, query: dict[str, str | list[str] | tuple[str]]) -> ET.Element:
         """A bucket-level GET whose XML we parse ourselves (see ``iter_versions``)."""
         with _translated(self.bucket):
@@ -364,10 +412,11 @@ def _translated(subject: str, version_id: str | None = None, *, locking: bool = 
         yield
     except S3Error as exc:
         raise _from_s3_error(exc, subject, version_id, locking) from exc
+    # The driver's text names hosts and ports; it stays in the chained cause, for the log.
     except (ServerError, InvalidResponseError) as exc:
-        raise ServiceUnavailable(f"S3 server error on {subject}: {exc}") from exc
+        raise StorageUnavailable("the blob store failed; try again shortly") from exc
     except urllib3.exceptions.HTTPError as exc:
-        raise ServiceUnavailable(f"S3 server unreachable ({subject}): {exc}") from exc
+        raise StorageUnavailable("the blob store is not reachable; try again shortly") from exc
 
 
 def _from_s3_error(exc: S3Error, subject: str, version_id: str | None, locking: bool) -> Exception:
@@ -382,4 +431,6 @@ def _from_s3_error(exc: S3Error, subject: str, version_id: str | None, locking: 
         return ObjectLocked(f"{subject}: refused by Object Lock ({exc.message})")
     if code == "NoSuchBucket":
         return ServiceUnavailable(f"bucket missing: {exc.message}")
+    if code in _TRANSIENT:
+        return StorageUnavailable(f"the blob store is busy or failing ({code}); try again shortly")
     return ServiceUnavailable(f"S3 error {code} on {subject}: {exc.message}")

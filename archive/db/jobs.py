@@ -114,6 +114,43 @@ class SqlJobQueue:
             session.refresh(row)
             return _to_job(row)
 
+    def release(self, job_id: int, reason: str, *, worker_id: str, delay: timedelta) -> Job | None:
+        """Give a job back after an outage: pending again, due after ``delay``, and
+        the attempt its claim counted refunded, since a service that was down is not
+        the document's fault. Ignored unless ``worker_id`` still holds the lease."""
+        with Session(self._engine) as session:
+            row = session.get(JobRow, job_id, with_for_update=True)
+            if row is None or row.leased_by != worker_id:
+                return None
+            now = datetime.now(UTC)
+            row.status, row.run_after = JobStatus.PENDING.value, now + delay
+            row.attempts = max(0, row.attempts - 1)
+            row.lease_until, row.leased_by = None, None
+            row.last_error = reason[:4000]
+            row.updated_at = now
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return _to_job(row)
+
+    def wake(self, error_code: str) -> int:
+        """Make due now the pending jobs given back because of ``error_code`` (an
+        outage that just ended), instead of leaving them to their backoff. Returns
+        how many were woken."""
+        now = datetime.now(UTC)
+        wake = (
+            sa.update(JobRow)
+            .where(col(JobRow.status) == JobStatus.PENDING.value)
+            .where(col(JobRow.run_after) > now)
+            .where(col(JobRow.last_error).startswith(f"{error_code}:", autoescape=True))
+            .values(run_after=now, updated_at=now)
+            .returning(col(JobRow.id))
+        )
+        with Session(self._engine) as session:
+            woken = len(session.execute(wake).all())
+            session.commit()
+        return woken
+
     def retry(self, job_id: int) -> Job | None:
         """Requeue a failed job now, with a fresh attempt budget."""
         with Session(self._engine) as session:

@@ -16,7 +16,15 @@ Each carries a stable ``code`` that the API puts in ``extensions.code``::
     ├── ObjectLocked                  OBJECT_LOCKED   (storage refused: retention or legal hold)
     ├── RetentionConflict             RETENTION_CONFLICT (a disposal date before the object's lock)
     ├── DispositionRefused            DISPOSITION_REFUSED (wrong batch state, same planner and approver)
-    └── ServiceUnavailable            SERVICE_UNAVAILABLE
+    └── ServiceUnavailable            SERVICE_UNAVAILABLE (misconfigured, or an identity provider down)
+        └── Outage                    (a backing service stopped answering: transient, retried)
+            ├── DatabaseUnavailable   DATABASE_UNAVAILABLE
+            ├── StorageUnavailable    STORAGE_UNAVAILABLE
+            └── SearchUnavailable     SEARCH_UNAVAILABLE
+
+An ``Outage`` is what adapters raise when their server is down or unreachable:
+the API answers it with HTTP 503, and the worker waits for the service to come
+back instead of spending the job's attempts on it.
 """
 
 from __future__ import annotations
@@ -133,3 +141,34 @@ class ServiceUnavailable(ArchiveError):
     """A backing service (database, blob store, search index) did not answer."""
 
     code = "SERVICE_UNAVAILABLE"
+
+
+class Outage(ServiceUnavailable):
+    """A backing service did not answer: it is down, restarting or unreachable.
+
+    Transient by nature, so nobody's fault: the worker retries without counting
+    it against the job, and the API answers 503. ``service`` names what is down.
+    """
+
+    service = "service"
+
+
+class DatabaseUnavailable(Outage):
+    """The metadata database refused or dropped the connection."""
+
+    code = "DATABASE_UNAVAILABLE"
+    service = "database"
+
+
+class StorageUnavailable(Outage):
+    """The blob store (S3 server or its network) did not answer."""
+
+    code = "STORAGE_UNAVAILABLE"
+    service = "blob_store"
+
+
+class SearchUnavailable(Outage):
+    """The search engine did not answer."""
+
+    code = "SEARCH_UNAVAILABLE"
+    service = "search_index"

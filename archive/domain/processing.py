@@ -46,6 +46,10 @@ EXTRACTION_LIMIT = "EXTRACTION_LIMIT"
 
 _MESSAGES = {
     "SERVICE_UNAVAILABLE": "a backing service did not answer; the job is retried",
+    # Outages: the job waits in the queue, no attempt spent, until the service is back.
+    "DATABASE_UNAVAILABLE": "the database did not answer; the job waits for it",
+    "STORAGE_UNAVAILABLE": "the blob store did not answer; the job waits for it",
+    "SEARCH_UNAVAILABLE": "the search index did not answer; the job waits for it",
     "INTEGRITY": "the stored bytes no longer match the SHA-256 recorded at deposit",
     "OBJECT_LOCKED": "the storage refused to change a locked object",
     "RETENTION_CONFLICT": "the retention rule conflicts with the lock already on the object",

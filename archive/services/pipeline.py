@@ -38,8 +38,11 @@ log = logging.getLogger(__name__)
 StepRunner = Callable[[Services, Record], Awaitable[None]]
 
 
-async def run_pipeline(services: Services, job: Job, *, worker_id: str) -> None:
-    """Run every step the job has not finished yet, recording each as it ends."""
+async def run_pipeline(
+    services: Services, job: Job, *, worker_id: str, after_step: Callable[[Step], None] | None = None
+) -> None:
+    """Run every step the job has not finished yet, recording each as it ends;
+    ``after_step`` hears of each step that succeeded (the worker's outage watch)."""
     for step in PIPELINE:
         if step in job.steps_done:
             continue
@@ -49,6 +52,8 @@ async def run_pipeline(services: Services, job: Job, *, worker_id: str) -> None:
         await STEPS[step](services, record)
         crash_point(services.settings, step.value)
         await asyncio.to_thread(services.jobs.step_done, job.id, step, worker_id=worker_id)
+        if after_step is not None:
+            after_step(step)
 
 
 async def _seal(services: Services, record: Record) -> None:

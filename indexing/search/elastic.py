@@ -39,7 +39,7 @@ from elasticsearch import (
     TransportError,
 )
 
-from archive.domain.errors import InvalidCursor, InvalidQuery, ServiceUnavailable
+from archive.domain.errors import InvalidCursor, InvalidQuery, SearchUnavailable, ServiceUnavailable
 from archive.domain.search import (
     FacetBucket,
     Facets,
@@ -300,9 +300,11 @@ def _translated() -> Iterator[None]:
     except BadRequestError as error:
         raise InvalidQuery(f"the search engine refused the request: {error.error}") from error
     except ApiError as error:
+        if error.meta.status == 429 or error.meta.status >= 500:  # busy, starting or recovering
+            raise SearchUnavailable(f"the search engine is unavailable ({error.meta.status})") from error
         raise ServiceUnavailable(f"the search engine failed ({error.meta.status})") from error
     except TransportError as error:
-        raise ServiceUnavailable("the search engine is not reachable") from error
+        raise SearchUnavailable("the search engine is not reachable") from error
 
 
 def _check_sort_key(after: SortKey | None) -> list[Any] | None:

@@ -26,7 +26,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
-from archive.domain.errors import InvalidCursor, ServiceUnavailable
+from archive.domain.errors import InvalidCursor, SearchUnavailable, ServiceUnavailable
 from archive.domain.search import (
     FacetBucket,
     Facets,
@@ -110,7 +110,7 @@ class SqliteSearchIndex:
             with _connect(self._path, wait) as db:
                 return work(db)
         except sqlite3.OperationalError as error:
-            raise ServiceUnavailable(f"the search index is not available: {error}") from error
+            raise SearchUnavailable(f"the search index is not available: {error}") from error
 
 
 @contextmanager

@@ -33,7 +33,8 @@ def test_an_unreachable_database_is_a_service_unavailable_without_its_password()
             SqlOcrBacklog(engine).requeue(now=datetime.now(UTC), max_attempts=3)
     finally:
         engine.dispose()
-    assert caught.value.message.startswith("the database did not answer")
+    # The engine itself reports the lost server (DatabaseUnavailable, a ServiceUnavailable).
+    assert caught.value.message == "the database is not reachable; try again shortly"
     assert url.password and url.password not in caught.value.message
 
 
@@ -49,5 +50,5 @@ def test_start_up_logs_an_unreachable_database_and_goes_on(
         assert requeue_at_start(backlog, settings) == []
 
     [warning] = [r.getMessage() for r in caplog.records if r.name == "archive.services.ocr_backlog"]
-    said = "records left PENDING_OCR not requeued at start-up: the database did not answer"
+    said = "records left PENDING_OCR not requeued at start-up: the database is not reachable"
     assert warning.startswith(said)

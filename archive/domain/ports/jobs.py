@@ -28,6 +28,14 @@ class JobQueue(Protocol):
         """Record a failed attempt: retried later with backoff, or parked as failed."""
         ...
 
+    def release(self, job_id: int, reason: str, *, worker_id: str, delay: timedelta) -> Job | None:
+        """Give a job back after an outage, due after ``delay``, its attempt refunded."""
+        ...
+
+    def wake(self, error_code: str) -> int:
+        """Make due now the pending jobs given back because of ``error_code``; how many."""
+        ...
+
     def retry(self, job_id: int) -> Job | None:
         """Requeue a failed job now, with a fresh attempt budget."""
         ...
