@@ -154,9 +154,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     refusals = RefusalTally(window_seconds=settings.audit_refusal_window_seconds)
     graphql = GraphQLGate(ArchiveGraphQL(ref, settings), lambda: ref["services"], refusals=refusals)
-    operations = OperationsRoutes(settings, lambda: ref["services"])
     # The embedded worker's state, for the readiness probe; None when this process runs no worker.
     status = WorkerStatus() if services is None and settings.embedded_worker else None
+    operations = OperationsRoutes(settings, lambda: ref["services"], worker_status=status)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -30,6 +30,7 @@ from archive.domain.errors import ArchiveError
 from archive.domain.heartbeats import WorkerKind, is_fresh
 from archive.observability.redaction import Redactor, redactor_for
 from archive.services.container import Services
+from archive.services.worker import WorkerStatus
 
 MAX_MESSAGE = 200
 
@@ -61,11 +62,21 @@ class Readiness:
         services: the process's adapters.
         embedded_worker_id: the id of this process's embedded worker, or None when
             the queue is left to separate ``archive worker`` processes.
+        worker_status: the embedded worker's live state, when this process runs one:
+            a fresh heartbeat is not enough while the worker is degraded (a service
+            it needs is down) or being restarted.
     """
 
-    def __init__(self, services: Services, *, embedded_worker_id: str | None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        embedded_worker_id: str | None,
+        worker_status: WorkerStatus | None = None,
+    ) -> None:
         self._services = services
         self._worker_id = embedded_worker_id
+        self._status = worker_status
         self._redact: Redactor = redactor_for(services.settings)
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=5, thread_name_prefix="readyz")
 
@@ -138,7 +149,18 @@ class Readiness:
             age = "never" if beat is None else f"{(now - beat.beat_at).total_seconds():.0f} s ago"
             raise CheckFailed(f"no heartbeat from {whose} within {window.total_seconds():g} s (last: {age})")
         assert beat is not None
-        return {"kind": kind.value, "age_seconds": round((now - beat.beat_at).total_seconds(), 3)}
+        if self._status is not None and not self._status.ready:
+            state = self._status.as_dict()
+            down = ", ".join(f"{name} ({code})" for name, code in state["down"].items())
+            raise CheckFailed(f"the embedded worker is {state['state']}" + (f": {down} down" if down else ""))
+        details: dict[str, Any] = {
+            "kind": kind.value,
+            "age_seconds": round((now - beat.beat_at).total_seconds(), 3),
+        }
+        if self._status is not None:
+            details["state"] = self._status.state.value
+            details["restarts"] = self._status.restarts
+        return details
 
     def _audit(self) -> dict[str, Any]:
         seq, _hash = self._services.audit.head()

@@ -21,16 +21,23 @@ from starlette.routing import Route
 from archive.observability.metrics import StateCollector, render
 from archive.observability.probes import Readiness
 from archive.services.container import Services
-from archive.services.worker import worker_name
+from archive.services.worker import WorkerStatus, worker_name
 from archive.settings import Settings
 
 
 class OperationsRoutes:
     """The probes and the metrics of one API process."""
 
-    def __init__(self, settings: Settings, services: Callable[[], Services]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        services: Callable[[], Services],
+        *,
+        worker_status: WorkerStatus | None = None,
+    ) -> None:
         self._settings = settings
         self._services = services
+        self._worker_status = worker_status
         self._readiness: Readiness | None = None
 
     def routes(self) -> list[Route]:
@@ -73,7 +80,9 @@ class OperationsRoutes:
         """Built on first use: the services exist only once the lifespan has run."""
         if self._readiness is None:
             embedded = worker_name() if self._settings.embedded_worker else None
-            self._readiness = Readiness(self._services(), embedded_worker_id=embedded)
+            self._readiness = Readiness(
+                self._services(), embedded_worker_id=embedded, worker_status=self._worker_status
+            )
         return self._readiness
 
     def _authorized(self, request: Request) -> bool:

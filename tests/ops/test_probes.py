@@ -207,3 +207,34 @@ async def test_an_unreachable_database_fails_fast_without_its_password(
     assert url.password and url.password not in str(body)
     # The engine reports a lost server as the domain's DatabaseUnavailable, whose message is safe.
     assert body["checks"]["database"]["error"] == "the database is not reachable; try again shortly"
+
+
+async def test_a_degraded_embedded_worker_fails_the_worker_check_despite_a_fresh_heartbeat(
+    services: Services,
+) -> None:
+    """A worker that beats but finds a service it needs down is not ready to work."""
+    from archive.domain.errors import SearchUnavailable
+    from archive.observability.probes import Readiness
+    from archive.services.worker import WorkerStatus
+
+    now = services.clock()
+    services.heartbeats.beat(
+        Heartbeat(worker_name(), os.uname().nodename, os.getpid(), WorkerKind.EMBEDDED, now)
+    )
+    status = WorkerStatus()
+    status.running()
+    readiness = Readiness(services, embedded_worker_id=worker_name(), worker_status=status)
+    try:
+        checks = await readiness.check()
+        assert checks["worker"].ok and checks["worker"].as_json()["state"] == "running"
+        status.went_down(SearchUnavailable("the search index does not answer"))
+        checks = await readiness.check()
+        assert not checks["worker"].ok
+        assert checks["worker"].as_json()["error"] == (
+            "the embedded worker is degraded: search_index (SEARCH_UNAVAILABLE) down"
+        )
+        status.came_back(["search_index"])
+        status.running()
+        assert (await readiness.check())["worker"].ok
+    finally:
+        readiness.close()
