@@ -28,6 +28,10 @@ REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 # Loggers held at WARNING whatever the level: at INFO or DEBUG they print request
 # URLs, bodies or SQL parameters.
 QUIET_LOGGERS = ("httpx", "httpcore", "sqlalchemy.engine", "sqlalchemy.pool", "elastic_transport", "urllib3")
+# Loggers held at ERROR: the Elasticsearch client warns with a traceback on every
+# failed try of a node; the worker already logs an outage once when it starts and
+# once when it ends.
+SILENT_LOGGERS = ("elastic_transport.node_pool", "elastic_transport.transport")
 _HANDLER_NAME = "archive"
 # The attributes every LogRecord has; anything else came in through ``extra=``.
 # uvicorn adds ``color_message``, the message again with terminal colour codes.
@@ -99,6 +103,8 @@ def configure_logging(settings: Settings, *, stream: IO[str] | None = None) -> l
     root.setLevel(settings.log_level)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+    for name in SILENT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
     # Our own request line replaces the access log; its paths would show download tokens.
     logging.getLogger("uvicorn.access").disabled = True
     return handler
