@@ -2,7 +2,7 @@
 the dependency), typed 503s for what needs it, and ready without a restart once it
 answers. The outage is a closed loopback port; the shared services are never stopped.
 Recovery: a small TCP proxy starts listening on that port and forwards to the real
-Elasticsearch, so the same app sees the index come up."""
+Elasticsearch or S3 server, so the same app sees the index or the bucket come up."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 
 from archive.app import create_app
 from archive.settings import Settings
-from tests.conftest import ES_ENV, production_settings
+from tests.conftest import ES_ENV, S3_ENV, production_settings
 from tests.support.gql import post_deposit
 from tests.support.graphql import SEARCH, metadata
 from tests.support.hostile import write_sample_pdf
@@ -152,3 +152,20 @@ async def test_the_index_is_created_in_the_background_once_elasticsearch_answers
             search = await client.post("/graphql", json={"query": SEARCH, "variables": {"q": "x"}})
             assert search.status_code == 200, search.text
             assert search.json()["data"]["search"]["totalCount"] == 0
+
+
+async def test_the_bucket_is_created_in_the_background_once_the_s3_server_answers(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    real = os.environ.get(S3_ENV)
+    if not real:
+        pytest.skip(f"{S3_ENV} not set: run scripts/test to start the real services")
+    host, _, real_port = real.rpartition(":")
+    port = closed_port()
+    settings = down_settings(tmp_path, postgres_url, s3_endpoint=f"127.0.0.1:{port}")
+    async with served(create_app(settings)) as client:
+        await failing_checks_settle(client, {"blob_store"})
+        # TLS passes through the proxy untouched: the certificate is the real server's.
+        async with forwarding(port, (host, int(real_port))):
+            body = await failing_checks_settle(client, set())
+            assert body["checks"]["blob_store"]["status"] == "ok"
