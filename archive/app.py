@@ -29,7 +29,7 @@ from archive.api.observer import OperationObserver
 from archive.api.schema import build_schema
 from archive.domain.errors import Outage
 from archive.domain.heartbeats import WorkerKind
-from archive.factory import build_services
+from archive.factory import build_served_services
 from archive.observability.logs import configure_logging
 from archive.observability.metrics import Metrics
 from archive.observability.requests import RequestObserver
@@ -39,6 +39,7 @@ from archive.services.backoff import Backoff
 from archive.services.container import Services
 from archive.services.identity import DEV_ADMIN, Caller
 from archive.services.refusals import RefusalTally
+from archive.services.startup import StartupStep, prepared_in_background
 from archive.services.supervisor import supervise
 from archive.services.worker import WorkerStatus, work_forever
 from archive.settings import Settings
@@ -124,10 +125,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         owned = services is None
-        ref["services"] = (
-            services if services is not None else await asyncio.to_thread(build_services, settings)
-        )
-        await ref["services"].index.ensure_ready()
+        steps: list[StartupStep]
+        if services is None:
+            # Nothing is contacted here: a server down at start-up is waited for in the
+            # background (see archive.services.startup) while /livez and /readyz answer.
+            ref["services"], steps = await asyncio.to_thread(build_served_services, settings)
+        else:
+            ref["services"], steps = services, [StartupStep("search_index", services.index.ensure_ready)]
         if ref["services"].tokens is not None:
             # Fetch the identity provider's keys now, not during the first request.
             await asyncio.to_thread(ref["services"].tokens.prefetch)
@@ -137,8 +141,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             await asyncio.to_thread(warm_up)  # the extraction zygote imports in the background
             worker = asyncio.create_task(_embedded_worker(ref["services"], stop, status))
         flusher = asyncio.create_task(_flush_refusals(refusals, ref["services"], stop))
+        backoff = Backoff(base=settings.worker_retry_base_seconds, cap=settings.worker_retry_cap_seconds)
         try:
-            yield
+            async with prepared_in_background(steps, backoff):
+                yield
         finally:
             stop.set()
             await flusher

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -31,25 +33,39 @@ from archive.domain.ports import BlobStore, OcrBacklog, SearchIndex
 from archive.observability.metrics import Metrics
 from archive.services.container import Services
 from archive.services.links import DownloadLinks
+from archive.services.startup import StartupStep
 from archive.settings import Settings
+
+if TYPE_CHECKING:
+    from storage.s3 import S3BlobStore
 
 
 def build_blob_store(settings: Settings) -> BlobStore:
+    """The blob store, its S3 bucket created or checked now (the CLI needs it at once)."""
     if settings.blob_backend == "s3":
-        from storage.s3 import S3BlobStore
-
-        store = S3BlobStore(
-            settings.s3_endpoint,
-            settings.s3_access_key,
-            settings.s3_secret_key.get_secret_value(),
-            settings.s3_bucket,
-            region=settings.s3_region,
-            secure=settings.s3_secure,
-            ca_file=settings.s3_ca_file,
-            retention_mode=settings.retention_mode,
-        )
+        store = _s3_blob_store(settings)
         store.ensure_bucket()
         return store
+    return _local_blob_store(settings)
+
+
+def _s3_blob_store(settings: Settings) -> S3BlobStore:
+    """The S3 adapter; building it makes no request."""
+    from storage.s3 import S3BlobStore
+
+    return S3BlobStore(
+        settings.s3_endpoint,
+        settings.s3_access_key,
+        settings.s3_secret_key.get_secret_value(),
+        settings.s3_bucket,
+        region=settings.s3_region,
+        secure=settings.s3_secure,
+        ca_file=settings.s3_ca_file,
+        retention_mode=settings.retention_mode,
+    )
+
+
+def _local_blob_store(settings: Settings) -> BlobStore:
     from storage.local import LocalBlobStore
 
     settings.blob_dir.mkdir(parents=True, exist_ok=True)  # so readiness can tell a lost directory
@@ -128,15 +144,42 @@ def build_engine(settings: Settings, *, migrate: bool | None = None) -> Engine:
 
 
 def build_services(settings: Settings, *, migrate: bool | None = None) -> Services:
-    """Engines and clients for one process. Migrations run here in development mode
-    (or when asked); production runs ``archive migrate`` as a deploy step."""
+    """Engines and clients for one process (the CLI and ``archive worker``): the bucket
+    is created or checked now, and migrations run here in development mode (or when
+    asked); production runs ``archive migrate`` as a deploy step."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = build_engine(settings, migrate=migrate)
+    return _services(settings, engine, build_blob_store(settings))
+
+
+def build_served_services(settings: Settings) -> tuple[Services, list[StartupStep]]:
+    """``archive serve``'s adapters, built without contacting any server, and the steps
+    that prepare them (development migrations, the bucket, the index), which the app
+    retries in the background: a service down at start-up must not stop the process."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.resolved_database_url)
+    steps: list[StartupStep] = []
+    if not settings.is_production:
+        steps.append(
+            StartupStep("database", lambda: asyncio.to_thread(upgrade, engine), first_try_at_start=True)
+        )
+    blobs: BlobStore
+    if settings.blob_backend == "s3":
+        s3 = blobs = _s3_blob_store(settings)
+        steps.append(StartupStep("blob_store", lambda: asyncio.to_thread(s3.ensure_bucket)))
+    else:
+        blobs = _local_blob_store(settings)
+    services = _services(settings, engine, blobs)
+    steps.append(StartupStep("search_index", services.index.ensure_ready))
+    return services, steps
+
+
+def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
     return Services(
         settings=settings,
         records=SqlRecordRepository(engine),
         jobs=SqlJobQueue(engine),
-        blobs=build_blob_store(settings),
+        blobs=blobs,
         index=build_search_index(settings),
         links=DownloadLinks(settings.secret_key.get_secret_value().encode()),
         audit=SqlAuditLog(engine, key=settings.audit_mac_key),
