@@ -21,16 +21,18 @@ from archive.app import DEV_ADMIN
 from archive.domain.access import UNRESTRICTED, Principal, ReadScope, Role
 from archive.domain.jobs import INDEX_KIND, PIPELINE, Job, JobStatus, Step
 from archive.domain.query import parse_query
-from archive.domain.records import Record
+from archive.domain.records import Record, RecordMetadata
 from archive.domain.search import Facets, SearchRequest, SearchResult
 from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
 from archive.services.deposit import deposit
 from archive.services.grants import change_grant
 from archive.services.worker import drain
+from archive.settings import Settings
 from indexing.search.elastic import ElasticsearchIndex
 from tests.e2e.documents import metadata_for
-from tests.support.graphql import api_client, gql
+from tests.support import hostile
+from tests.support.graphql import api_client, gql, open_services
 
 GRANTEE = Principal(subject="g1", roles=frozenset({Role.READER}))
 REVOKE = """mutation($id: ID!, $g: String!) { revokeRecordAccess(recordId: $id, grantee: $g) {
@@ -158,3 +160,23 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def test_a_pending_index_job_does_not_hold_back_an_ocr_requeue(stack_settings: Settings) -> None:
+    """The OCR backlog skips records with an open job; a grant's re-index extracts
+    nothing, so a PENDING_OCR record with one still gets its extraction."""
+    settings = stack_settings.model_copy(update={"ocr_enabled": False})
+    scan = hostile.scanned_pdf(settings.data_dir.parent / "scan.pdf", dpi=100)
+    async with open_services(settings) as services:
+        record = await asyncio.to_thread(
+            deposit, services, DEV_ADMIN, io.BytesIO(scan.read_bytes()), filename="scan.pdf", metadata=_meta()
+        )
+        assert await drain(services) == 1
+        await change_grant(services, DEV_ADMIN, record.id, "user:g1", present=True)
+        assert [j.status for j in _index_jobs(services, record.id)] == [JobStatus.PENDING]
+        requeued = await asyncio.to_thread(services.ocr_backlog.requeue, now=services.clock(), max_attempts=5)
+        assert requeued == [record.id]
+
+
+def _meta() -> RecordMetadata:
+    return metadata_for(SampleDocument(number="8", subject="Về việc lưu trữ hồ sơ"))
