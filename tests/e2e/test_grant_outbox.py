@@ -14,6 +14,7 @@ import dataclasses
 import io
 import logging
 import socket
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,7 +28,7 @@ from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
 from archive.services.deposit import deposit
 from archive.services.grants import change_grant
-from archive.services.worker import drain
+from archive.services.worker import drain, run_one
 from archive.settings import Settings
 from indexing.search.elastic import ElasticsearchIndex
 from tests.e2e.documents import metadata_for
@@ -86,10 +87,16 @@ async def test_a_revoke_while_the_index_is_down_is_indexed_by_the_worker(
     down_index = ElasticsearchIndex(
         f"http://127.0.0.1:{_closed_port()}", index=services.settings.elasticsearch_index
     )
-    down = dataclasses.replace(services, index=down_index)  # same database, bucket and settings
+    # Same database and bucket; a long worker backoff, so the given-back job is surely not due below.
+    patient = {"worker_retry_base_seconds": 60.0, "worker_retry_cap_seconds": 60.0}
+    down = dataclasses.replace(
+        services, index=down_index, settings=services.settings.model_copy(update=patient)
+    )
     try:
         async with api_client(down) as client:
             answer = await gql(client, REVOKE, id=_global_id(record.id), g="user:g1")
+        # A worker that meets the same outage gives the job back for later, its attempt refunded.
+        assert await run_one(down, "w-down") is not None
     finally:
         await down_index.close()
     warned = [r.getMessage() for r in caplog.records if r.name == "archive.services.grants"]
@@ -103,10 +110,14 @@ async def test_a_revoke_while_the_index_is_down_is_indexed_by_the_worker(
     stored = await asyncio.to_thread(services.records.get, record.id, UNRESTRICTED)
     assert stored is not None and stored.grants == () and stored.row_version == granted.row_version + 1
     (job,) = [j for j in _index_jobs(services, record.id) if j.status is JobStatus.PENDING]
-    assert job.attempts == 0
+    assert (job.attempts, job.leased_by) == (0, None)
+    assert job.last_error is not None and job.last_error.startswith("SEARCH_UNAVAILABLE:")
+    assert job.run_after > services.clock()  # its backoff: not due yet
     stale = await _grantee_search(services)
     assert stale.total == 1  # the gap this job closes: the index still holds the grant
+    assert await drain(services) == 0
 
+    services.clock = lambda: datetime.now(UTC) + timedelta(hours=2)  # past any backoff
     assert await drain(services) == 1
     assert _index_jobs(services, record.id)[-1].status is JobStatus.DONE
     await services.index.refresh()
