@@ -17,10 +17,10 @@ from sqlmodel import Session, col, select
 
 from archive.db.tables import JobRow
 from archive.db.timestamps import as_utc
-from archive.domain.jobs import Job, JobStatus, Step, backoff
+from archive.domain.jobs import INDEX_KIND, PIPELINE, PROCESS_KIND, Job, JobStatus, Step, backoff
 
 
-def new_job_row(record_id: str, now: datetime, *, kind: str = "process", max_attempts: int = 5) -> JobRow:
+def new_job_row(record_id: str, now: datetime, *, kind: str = PROCESS_KIND, max_attempts: int = 5) -> JobRow:
     """A pending job, to be added in the same transaction as its record."""
     return JobRow(
         record_id=record_id,
@@ -31,6 +31,16 @@ def new_job_row(record_id: str, now: datetime, *, kind: str = "process", max_att
         created_at=now,
         updated_at=now,
     )
+
+
+def new_index_job_row(record_id: str, now: datetime, *, max_attempts: int = 5) -> JobRow:
+    """A pending job that only re-indexes the record, to be added in the same transaction
+    as a change the index must follow (a grant). Every earlier step is marked done, so
+    the worker's step table runs INDEX alone: it reads the record as it is when the job
+    runs and writes it versioned by its row version, so a late or repeated run is harmless."""
+    row = new_job_row(record_id, now, kind=INDEX_KIND, max_attempts=max_attempts)
+    row.steps_done = json.dumps([step.value for step in PIPELINE if step is not Step.INDEX])
+    return row
 
 
 class SqlJobQueue:
@@ -170,17 +180,22 @@ class SqlJobQueue:
             return _to_job(row)
 
     def for_record(self, record_id: str) -> Job | None:
-        """The latest job of a record."""
+        """The latest processing job of a record (index-only jobs are not its processing)."""
         with Session(self._engine) as session:
             row = session.exec(
-                select(JobRow).where(JobRow.record_id == record_id).order_by(col(JobRow.id).desc()).limit(1)
+                select(JobRow)
+                .where(JobRow.record_id == record_id, col(JobRow.kind) != INDEX_KIND)
+                .order_by(col(JobRow.id).desc())
+                .limit(1)
             ).first()
             return None if row is None else _to_job(row)
 
     def for_records(self, record_ids: Sequence[str]) -> dict[str, Job]:
         with Session(self._engine) as session:
             rows = session.exec(
-                select(JobRow).where(col(JobRow.record_id).in_(list(record_ids))).order_by(col(JobRow.id))
+                select(JobRow)
+                .where(col(JobRow.record_id).in_(list(record_ids)), col(JobRow.kind) != INDEX_KIND)
+                .order_by(col(JobRow.id))
             ).all()
             return {row.record_id: _to_job(row) for row in rows}
 

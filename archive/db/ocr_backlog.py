@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from archive.db.jobs import new_job_row
 from archive.db.tables import JobRow, RecordRow
 from archive.domain.errors import ServiceUnavailable
-from archive.domain.jobs import JobStatus, Step
+from archive.domain.jobs import INDEX_KIND, JobStatus, Step
 from archive.domain.records import TextStatus
 
 _ALREADY_DONE = json.dumps([Step.SEAL.value, Step.VERIFY.value])
@@ -51,6 +51,7 @@ def requeue(engine: Engine, *, now: datetime, max_attempts: int) -> list[str]:
         select(JobRow.id)
         .where(col(JobRow.record_id) == RecordRow.id)
         .where(col(JobRow.status).in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]))
+        .where(col(JobRow.kind) != INDEX_KIND)  # a pending re-index after a grant extracts nothing
     )
     waiting = (
         select(RecordRow.id)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from archive.db.jobs import new_job_row
+from archive.db.jobs import new_index_job_row, new_job_row
 from archive.db.scope import scope_clause
 from archive.db.tables import GrantRow, PageRow, RecordRow
 from archive.db.timestamps import as_utc
@@ -110,9 +110,14 @@ class SqlRecordRepository:
             session.refresh(row)
             return _hydrate(session, [row])[row.id]
 
-    def set_grant(self, record_id: str, grantee: str, *, present: bool) -> Record | None:
+    def set_grant(
+        self, record_id: str, grantee: str, *, present: bool, now: datetime | None = None
+    ) -> Record | None:
         """Add (``present``) or remove one grant; a change bumps the row version, so the
-        re-index that follows is not refused as stale. None when there is no such record."""
+        re-index that follows is not refused as stale, and writes an index-only job in the
+        same transaction (the outbox): the index filters on grants, so it must follow even
+        when it is down at the moment of the change. ``now`` (the services' clock) stamps
+        the change and makes the job due. None when there is no such record."""
         with Session(self._engine) as session:
             row = session.get(RecordRow, record_id, with_for_update=True)
             if row is None:
@@ -124,8 +129,9 @@ class SqlRecordRepository:
                 else:
                     session.add(GrantRow(record_id=record_id, grantee=grantee))
                 row.row_version += 1
-                row.updated_at = datetime.now(UTC)
+                row.updated_at = now or datetime.now(UTC)
                 session.add(row)
+                session.add(new_index_job_row(record_id, row.updated_at))
             session.commit()
             session.refresh(row)
             return _hydrate(session, [row])[row.id]

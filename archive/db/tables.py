@@ -101,7 +101,7 @@ class JobRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     record_id: str = Field(max_length=36, index=True)
-    kind: str = Field(max_length=30)  # "process"
+    kind: str = Field(max_length=30)  # PROCESS_KIND or INDEX_KIND (archive.domain.jobs)
     status: str = Field(max_length=20)  # pending, running, done, failed
     attempts: int = 0
     max_attempts: int = 5

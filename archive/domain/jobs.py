@@ -26,6 +26,13 @@ class Step(enum.Enum):
 
 PIPELINE: tuple[Step, ...] = (Step.SEAL, Step.VERIFY, Step.EXTRACT, Step.INDEX)
 
+PROCESS_KIND = "process"
+"""A job that processes the record (its deposit, or another extraction once OCR works):
+the one a record's processing status reports."""
+INDEX_KIND = "index"
+"""A job that only re-indexes the record after a change the index filters on (a grant);
+not part of its processing, so it never stands for the record's processing status."""
+
 
 @dataclass(frozen=True, slots=True)
 class Job:

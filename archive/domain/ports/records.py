@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from archive.domain.access import UNRESTRICTED, ReadScope
@@ -38,9 +39,13 @@ class RecordRepository(Protocol):
         """Replace the record's page text, set its text status, bump its row version."""
         ...
 
-    def set_grant(self, record_id: str, grantee: str, *, present: bool) -> Record | None:
-        """Add or remove one read grant, bumping the row version when it changes.
-        Returns the record as it now is, or None when it does not exist."""
+    def set_grant(
+        self, record_id: str, grantee: str, *, present: bool, now: datetime | None = None
+    ) -> Record | None:
+        """Add or remove one read grant. A change bumps the row version and enqueues an
+        index-only job in the same transaction, so the search index converges even if
+        it is down right now; ``now`` (default: the wall clock) stamps the change and makes
+        the job due. Returns the record as it now is, or None when it does not exist."""
         ...
 
     def iter_all(self, batch_size: int = 500) -> Iterator[Record]:
