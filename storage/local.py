@@ -159,6 +159,9 @@ class LocalBlobStore:
         data_path, meta_path = self._paths(key)
         return data_path.is_file() and meta_path.is_file()
 
+    def close(self) -> None:
+        """Nothing to release: every call opens and closes its own files."""
+
     def version_ids(self, key: str) -> tuple[str, ...]:
         """``("1",)`` when the key exists, else ``()``."""
         return (VERSION_ID,) if self.exists(key) else ()

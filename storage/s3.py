@@ -102,14 +102,19 @@ class S3BlobStore:
         # puts run in several threads.
         self._abandoned: set[str] = set()
         self._abandoned_lock = threading.Lock()
+        self._http = _pool(ca_file)
         self._client = Minio(
             endpoint,
             access_key=access_key,
             secret_key=secret_key,
             secure=secure,
             region=region,
-            http_client=_pool(ca_file),
+            http_client=self._http,
         )
+
+    def close(self) -> None:
+        """Close the pooled connections now, rather than leave their sockets to the collector."""
+        self._http.clear()
 
     def ensure_bucket(self) -> None:
         """Create the bucket with Object Lock (which turns versioning on), or check it.

@@ -72,4 +72,5 @@ class Services:
 
     async def close(self) -> None:
         await self.index.close()
+        self.blobs.close()
         self.dispose()

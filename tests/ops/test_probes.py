@@ -158,15 +158,17 @@ async def test_a_missing_blob_store_fails_its_check(
         if stack == "embedded":
             shutil.rmtree(settings.blob_dir)
         else:
+            http = urllib3.PoolManager(ca_certs=str(settings.s3_ca_file or "") or None)
             s3 = Minio(
                 settings.s3_endpoint,
                 access_key=settings.s3_access_key,
                 secret_key=settings.s3_secret_key.get_secret_value(),
                 secure=settings.s3_secure,
                 region=settings.s3_region,
-                http_client=urllib3.PoolManager(ca_certs=str(settings.s3_ca_file or "") or None),
+                http_client=http,
             )
             s3.remove_bucket(settings.s3_bucket)  # this test's own, still empty
+            http.clear()
         status, body = await readyz(client)
     assert status == 503
     assert failed(body) == {"blob_store"}

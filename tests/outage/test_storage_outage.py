@@ -8,10 +8,12 @@ bucket (the adapter aborts what the dead server kept, on its next upload).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +40,11 @@ async def test_an_upload_cut_by_a_dead_s3_server_is_a_503_without_a_row_and_a_re
     pdf = _large_pdf(tmp_path / "large.pdf")
     bucket = services.settings.s3_bucket
     async with api_client(services) as client:
-        watcher = _KillOnFirstUpload(switch, _minio(), bucket)
-        watcher.start()
-        response = await _post_deposit(client, pdf)
-        watcher.join(timeout=60)
+        with _minio() as watching:
+            watcher = _KillOnFirstUpload(switch, watching, bucket)
+            watcher.start()
+            response = await _post_deposit(client, pdf)
+            watcher.join(timeout=60)
         assert watcher.killed, f"the upload ended before the S3 server was killed: {response.text[:300]}"
 
         assert response.status_code == 503, response.text
@@ -56,7 +59,8 @@ async def test_an_upload_cut_by_a_dead_s3_server_is_a_503_without_a_row_and_a_re
         assert retried.status_code == 200, retried.text
         assert retried.json()["data"]["depositRecord"]["__typename"] == "DepositSuccess"
     assert await asyncio.to_thread(table_counts, services) == {"records": 1, "jobs": 1}
-    assert _open_uploads(_minio(), bucket) == []
+    with _minio() as s3:
+        assert _open_uploads(s3, bucket) == []
 
 
 class _KillOnFirstUpload(threading.Thread):
@@ -110,8 +114,14 @@ def _stream(data: bytes) -> bytes:
     return b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
 
 
-def _minio() -> Minio:
-    """A client of our own on the test command's S3 server, independent of the adapter."""
+@contextlib.contextmanager
+def _minio() -> Iterator[Minio]:
+    """A client of our own on the test command's S3 server, independent of the adapter.
+
+    Its connections are closed on the way out: one left to the garbage collector (a
+    socket to the server this test kills) would surface as a ResourceWarning in
+    whichever later test the collector happens to run.
+    """
     ca_file = os.environ.get("ARCHIVE_TEST_S3_CA_FILE")
     http = urllib3.PoolManager(
         cert_reqs="CERT_REQUIRED",
@@ -119,13 +129,16 @@ def _minio() -> Minio:
         timeout=urllib3.Timeout(connect=2, read=10),
         retries=urllib3.Retry(total=0),
     )
-    return Minio(
-        os.environ["ARCHIVE_TEST_S3_ENDPOINT"],
-        access_key=os.environ.get("ARCHIVE_TEST_S3_ACCESS_KEY", ""),
-        secret_key=os.environ.get("ARCHIVE_TEST_S3_SECRET_KEY", ""),
-        secure=True,
-        http_client=http,
-    )
+    try:
+        yield Minio(
+            os.environ["ARCHIVE_TEST_S3_ENDPOINT"],
+            access_key=os.environ.get("ARCHIVE_TEST_S3_ACCESS_KEY", ""),
+            secret_key=os.environ.get("ARCHIVE_TEST_S3_SECRET_KEY", ""),
+            secure=True,
+            http_client=http,
+        )
+    finally:
+        http.clear()
 
 
 def _open_uploads(client: Minio, bucket: str) -> list[Any]:

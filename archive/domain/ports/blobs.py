@@ -42,6 +42,10 @@ class BlobStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def close(self) -> None:
+        """Release connections (idempotent); the store is not used afterwards."""
+        ...
+
     def check_ready(self) -> None:
         """Raise ServiceUnavailable unless the store answers and keeps its promises
         (on S3: the bucket exists with versioning and Object Lock). Creates nothing."""
