@@ -18,10 +18,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from archive.services.container import Services
 from archive.settings import Settings
+from tests.support.db import fresh_database
 from tests.support.graphql import api_client, open_services
 
 PG_ENV = "ARCHIVE_TEST_POSTGRES_URL"
@@ -106,17 +106,8 @@ def require_env(*names: str) -> None:
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     require_env(PG_ENV)
-    admin_url = sa.engine.make_url(os.environ[PG_ENV])
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(os.environ[PG_ENV]) as url:
+        yield url
 
 
 def embedded_settings(data_dir: Path, **overrides: object) -> Settings:

@@ -22,7 +22,7 @@ from archive.domain.access import Role
 from archive.domain.records import Classification
 from archive.services.container import Services
 from archive.settings import Settings
-from tests.support.access import AUDIENCE, ISSUER, SigningKey, make_record, put
+from tests.support.access import SigningKey, bearer_settings, make_record, put
 from tests.support.db import engine_of
 from tests.support.graphql import api_client, open_services
 
@@ -41,18 +41,7 @@ def signing_key() -> SigningKey:
 @pytest.fixture
 def secured_settings(stack_settings: Settings, signing_key: SigningKey, tmp_path: Path) -> Settings:
     """No dev admin; bearer tokens from one issuer, checked against a PEM key."""
-    pem = tmp_path / "idp.pem"
-    pem.write_text(signing_key.public_pem, encoding="ascii")
-    return stack_settings.model_copy(
-        update={
-            "dev_local_admin": False,
-            "oidc_issuer": ISSUER,
-            "oidc_audience": AUDIENCE,
-            "oidc_algorithms": "RS256",
-            "oidc_public_key_file": pem,
-            "oidc_role_map": "archive-archivist=archivist",
-        }
-    )
+    return bearer_settings(stack_settings, signing_key, tmp_path, oidc_role_map="archive-archivist=archivist")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from archive.app import create_app
 from archive.domain.records import Classification
 from archive.settings import Settings
-from tests.support.access import SigningKey, make_record
+from tests.support.access import SigningKey, bearer_settings, make_record
 from tests.support.audit_world import (
     FIXED_NOW,
     RECORD,
@@ -26,14 +26,13 @@ from tests.support.audit_world import (
     add_tombstone,
     global_id,
     open_world,
-    secured,
 )
 
 
 @pytest.fixture
 async def world(stack_settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
     key = SigningKey.generate()
-    async with open_world(secured(stack_settings, key, tmp_path), key) as built:
+    async with open_world(bearer_settings(stack_settings, key, tmp_path), key) as built:
         yield built
 
 

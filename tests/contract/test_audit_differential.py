@@ -25,7 +25,7 @@ from archive.domain.access import Principal, Readable, Role, can_read, can_read_
 from archive.domain.records import Classification
 from archive.settings import Settings
 from tests.conftest import embedded_settings, production_settings
-from tests.support.access import SigningKey, make_record
+from tests.support.access import SigningKey, bearer_settings, make_record
 from tests.support.audit_world import (
     DOWNLOAD,
     GRANT,
@@ -34,12 +34,11 @@ from tests.support.audit_world import (
     World,
     add_records,
     add_tombstone,
-    extra_database,
     global_id,
     open_world,
     projection,
-    secured,
 )
+from tests.support.db import fresh_database
 
 V1 = make_record(agency="A", classification=Classification.ORDINARY)
 V2 = make_record(agency="B", classification=Classification.CONFIDENTIAL)
@@ -66,7 +65,7 @@ async def worlds(
             base = embedded_settings(tmp_path / name / "data")
         else:
             base = production_settings(tmp_path / name / "data", database_url)
-        return secured(base, key, tmp_path / name)
+        return bearer_settings(base, key, tmp_path / name)
 
     if stack == "embedded":
         async with (
@@ -76,7 +75,7 @@ async def worlds(
             yield a, b
         return
     first_url = str(request.getfixturevalue("postgres_url"))
-    with extra_database(first_url) as second_url:
+    with fresh_database(first_url) as second_url:
         async with (
             open_world(settings_for("with", first_url), key) as a,
             open_world(settings_for("without", second_url), key) as b,

@@ -22,7 +22,7 @@ from archive.domain.records import Classification, Record
 from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
 from archive.settings import Settings
-from tests.support.access import AUDIENCE, ISSUER, SigningKey, make_record, put
+from tests.support.access import SigningKey, bearer_settings, make_record, put
 from tests.support.gql import METADATA
 from tests.support.graphql import api_client, open_services
 
@@ -51,18 +51,7 @@ def signing_key() -> SigningKey:
 async def secured(
     stack_settings: Settings, signing_key: SigningKey, tmp_path: Path
 ) -> AsyncIterator[Services]:
-    pem = tmp_path / "idp.pem"
-    pem.write_text(signing_key.public_pem, encoding="ascii")
-    settings = stack_settings.model_copy(
-        update={
-            "dev_local_admin": False,
-            "oidc_issuer": ISSUER,
-            "oidc_audience": AUDIENCE,
-            "oidc_algorithms": "RS256",
-            "oidc_public_key_file": pem,
-        }
-    )
-    async with open_services(settings) as built:
+    async with open_services(bearer_settings(stack_settings, signing_key, tmp_path)) as built:
         yield built
 
 

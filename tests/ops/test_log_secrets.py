@@ -29,7 +29,7 @@ from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
 from archive.services.worker import drain
 from archive.settings import Settings
-from tests.support.access import AUDIENCE, ISSUER, SigningKey
+from tests.support.access import SigningKey, bearer_settings
 from tests.support.graphql import DEPOSIT, api_client, fetch, metadata, open_services
 
 SEARCH = 'query Search { search(query: "chu ky so", first: 5) { totalCount } }'
@@ -60,19 +60,13 @@ def captured() -> Iterator[io.StringIO]:
 async def logged(
     stack_settings: Settings, tmp_path: Path, captured: io.StringIO, signing_key: SigningKey
 ) -> AsyncIterator[Services]:
-    pem = tmp_path / "idp.pem"
-    pem.write_text(signing_key.public_pem, encoding="ascii")
-    settings = stack_settings.model_copy(
-        update={
-            "secret_key": SecretStr(f"deployment-secret-{uuid.uuid4().hex}"),
-            "dev_local_admin": False,
-            "oidc_issuer": ISSUER,
-            "oidc_audience": AUDIENCE,
-            "oidc_algorithms": "RS256",
-            "oidc_public_key_file": pem,
-            "log_level": "DEBUG",
-            "log_format": "json",
-        }
+    settings = bearer_settings(
+        stack_settings,
+        signing_key,
+        tmp_path,
+        secret_key=SecretStr(f"deployment-secret-{uuid.uuid4().hex}"),
+        log_level="DEBUG",
+        log_format="json",
     )
     configure_logging(settings, stream=captured)
     async with open_services(settings) as built:

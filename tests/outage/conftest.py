@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
 
 from archive.services.backoff import Backoff
 from archive.services.container import Services
@@ -24,31 +21,18 @@ from archive.services.worker import WorkerStatus, work_forever
 from indexing.extraction import warm_up
 from tests.conftest import PG_ENV, production_settings, require_env
 from tests.outage.switch import Switch, run_dir
+from tests.support.db import fresh_database
 from tests.support.graphql import open_services
 
 
 @pytest.fixture
 def outage_database() -> Iterator[str]:
-    """A fresh PostgreSQL database, like ``postgres_url``, but every admin statement
-    opens a new connection: one pooled before a restart would be dead at teardown."""
+    """A fresh PostgreSQL database, like ``postgres_url``; it outlives a server restart
+    because ``fresh_database`` opens a new connection for each admin statement."""
     run_dir()  # skip before building anything when the services cannot be switched
     require_env(PG_ENV)
-    admin_url = sa.engine.make_url(os.environ[PG_ENV])
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    _admin(admin_url, f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _admin(url: sa.URL, statement: str) -> None:
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(statement))
-    finally:
-        engine.dispose()
+    with fresh_database(os.environ[PG_ENV]) as url:
+        yield url
 
 
 @pytest.fixture

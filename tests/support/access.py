@@ -6,6 +6,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -24,6 +25,7 @@ from archive.domain.records import (
 )
 from archive.services.container import Services
 from archive.services.indexing import index_document
+from archive.settings import Settings
 
 ISSUER = "https://sso.example.gov.vn/realms/tinh"
 AUDIENCE = "records-archive"
@@ -111,3 +113,20 @@ async def put(services: Services, *records: Record) -> None:
         services.records.add(record)
         await services.index.upsert(index_document(record))
     await services.index.refresh()
+
+
+def bearer_settings(settings: Settings, key: SigningKey, directory: Path, **extra: object) -> Settings:
+    """``settings`` with no dev admin and bearer tokens from one issuer, checked against
+    ``key``'s public half (written to ``directory``); ``extra`` sets more fields."""
+    pem = directory / "idp.pem"
+    pem.write_text(key.public_pem, encoding="ascii")
+    return settings.model_copy(
+        update={
+            "dev_local_admin": False,
+            "oidc_issuer": ISSUER,
+            "oidc_audience": AUDIENCE,
+            "oidc_algorithms": "RS256",
+            "oidc_public_key_file": pem,
+            **extra,
+        }
+    )

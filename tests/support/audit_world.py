@@ -7,15 +7,13 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from archive.db.engine import create_db_engine
@@ -24,7 +22,7 @@ from archive.domain.audit import Outcome
 from archive.domain.records import Classification, Record
 from archive.services.container import Services
 from archive.settings import Settings
-from tests.support.access import AUDIENCE, ISSUER, SigningKey, put
+from tests.support.access import SigningKey, put
 from tests.support.graphql import api_client, open_services
 
 FIXED_NOW = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
@@ -42,37 +40,6 @@ GRANT = """mutation($id: ID!, $g: String!) {
 
 def global_id(record_id: str) -> str:
     return base64.urlsafe_b64encode(f"Record:{record_id}".encode()).decode()
-
-
-def secured(settings: Settings, key: SigningKey, tmp: Path) -> Settings:
-    """No dev admin; bearer tokens from one issuer, checked against a PEM key."""
-    pem = tmp / "idp.pem"
-    pem.write_text(key.public_pem, encoding="ascii")
-    return settings.model_copy(
-        update={
-            "dev_local_admin": False,
-            "oidc_issuer": ISSUER,
-            "oidc_audience": AUDIENCE,
-            "oidc_algorithms": "RS256",
-            "oidc_public_key_file": pem,
-        }
-    )
-
-
-@contextmanager
-def extra_database(admin_url: str) -> Iterator[str]:
-    """Another fresh PostgreSQL database beside the test's own, dropped afterwards."""
-    url = sa.engine.make_url(admin_url)
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass
