@@ -29,6 +29,7 @@ from archive.db.retention import SqlRetentionStore
 from archive.db.snapshot import SqlDatabaseSnapshot
 from archive.db.vitals import SqlVitals
 from archive.domain.backup import BackupTarget
+from archive.domain.codes import code_lists
 from archive.domain.ports import BlobStore, OcrBacklog, SearchIndex
 from archive.observability.metrics import Metrics
 from archive.services.container import Services
@@ -175,6 +176,7 @@ def build_served_services(settings: Settings) -> tuple[Services, list[StartupSte
 
 
 def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
+    code_lists()  # read the code lists now: a malformed data file stops start-up, not a deposit
     return Services(
         settings=settings,
         records=SqlRecordRepository(engine),
