@@ -143,6 +143,10 @@ def _create_schema(db: sqlite3.Connection) -> None:
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         _switch_to_wal(db)
     db.executescript(q.SCHEMA)
+    present = {str(row[1]) for row in db.execute("PRAGMA table_info(docs)")}
+    for name, definition in q.ADDED_COLUMNS.items():
+        if name not in present:  # an index file written before the column existed
+            db.execute(f"ALTER TABLE docs ADD COLUMN {name} {definition}")
 
 
 def _switch_to_wal(db: sqlite3.Connection, attempts: int = 50) -> None:
@@ -179,7 +183,8 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
     cursor = db.execute(
         "INSERT INTO docs (record_id, row_version, document_number_key, document_type,"
         " agency_code, issuing_agency_code, issue_date, year, direction, classification,"
-        " is_public, signed, signature_valid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " is_public, signed, signature_valid, conditional)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             doc.record_id,
             doc.row_version,
@@ -194,6 +199,7 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
             int(doc.is_public),
             _tristate(doc.signed),
             _tristate(doc.signature_valid),
+            int(doc.conditional),
         ),
     )
     key = cursor.lastrowid
@@ -210,7 +216,7 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
 
 def _texts(doc: IndexDocument) -> Iterator[tuple[int, tuple[int, str]]]:
     """(slot, (page, text)): metadata fields as page 0, then every page."""
-    fields = (doc.subject, doc.document_number, doc.signer_name, doc.issuing_agency_name)
+    fields = (doc.subject, doc.document_number, doc.signer_name, doc.issuing_agency_name, doc.keyword)
     rows = [(0, nfc(f)) for f in fields if f.strip()]
     rows += [(p.number, nfc(p.text)) for p in doc.pages if p.text.strip()]
     return enumerate(rows)
