@@ -143,10 +143,21 @@ def _create_schema(db: sqlite3.Connection) -> None:
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         _switch_to_wal(db)
     db.executescript(q.SCHEMA)
+    _add_columns(db)
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Columns an index file written by an older release lacks. Two processes starting
+    together may both try: the loser finds the column there, which is what it wanted."""
     present = {str(row[1]) for row in db.execute("PRAGMA table_info(docs)")}
     for name, definition in q.ADDED_COLUMNS.items():
-        if name not in present:  # an index file written before the column existed
+        if name in present:
+            continue
+        try:
             db.execute(f"ALTER TABLE docs ADD COLUMN {name} {definition}")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):
+                raise
 
 
 def _switch_to_wal(db: sqlite3.Connection, attempts: int = 50) -> None:
