@@ -1,7 +1,7 @@
 """records: the document fields of Circular 05/2025/TT-BNV, and language as codes
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0010 (written on 0009; chained after the fonds migration once it was on main)
 
 New columns: ``type_name`` (document-type code 01-32), ``mode`` (01-03, NULL when
 not stated), ``keyword``, ``infor_sign``, ``autograph``, ``physical_format``,
@@ -32,7 +32,7 @@ from archive.domain.errors import MetadataInvalid
 from archive.domain.records import type_code_of
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
