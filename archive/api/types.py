@@ -189,9 +189,11 @@ class Record(Node):
     def direction(self) -> domain.Direction:
         return self._record.metadata.direction
 
-    @strawberry.field(description="Language code, e.g. vi.")
-    def language(self) -> str:
-        return self._record.metadata.language
+    @strawberry.field(
+        description="Ngôn ngữ: language codes 01-11 (01 Tiếng Việt, 02 Tiếng Anh, ... 11 Khác)."
+    )
+    def language(self) -> list[str]:
+        return list(self._record.metadata.languages)
 
     @strawberry.field(description="Number of pages.")
     def page_count(self) -> int | None:
@@ -212,6 +214,60 @@ class Record(Node):
     @strawberry.field(description="Whether anyone, even anonymous callers, may read it.")
     def is_public(self) -> bool:
         return self._record.metadata.is_public
+
+    @strawberry.field(
+        description="Tên loại văn bản (Circular 05/2025): document-type code 01-32; documentType is its text."
+    )
+    def type_name(self) -> str:
+        m = self._record.metadata
+        return m.type_name or domain.type_code_of(m.document_type)
+
+    @strawberry.field(
+        description=(
+            "Chế độ sử dụng: 01 public, 02 conditional use (other agencies' archivists read it only "
+            "with a grant), 03 secret (classified); null when not stated (an ORDINARY record that is not "
+            "public, deposited without a mode: read as before Circular 05)."
+        )
+    )
+    def mode(self) -> str | None:
+        return self._record.metadata.mode
+
+    @strawberry.field(
+        description=(
+            "Mức độ tin cậy, from how the text was obtained: 01 every page from a text layer, "
+            "02 every page OCR'd, 03 both; null while the text is not extracted (or could not be)."
+        )
+    )
+    def confidence_level(self) -> str | None:
+        return self._record.confidence_level
+
+    @strawberry.field(description="Từ khóa (searchable with the other metadata).")
+    def keyword(self) -> str:
+        return self._record.metadata.keyword
+
+    @strawberry.field(description="Ký hiệu thông tin.")
+    def infor_sign(self) -> str:
+        return self._record.metadata.infor_sign
+
+    @strawberry.field(description="Bút tích: handwritten notes of a leader on the document.")
+    def autograph(self) -> str:
+        return self._record.metadata.autograph
+
+    @strawberry.field(name="format", description="Tình trạng vật lý: 01 Tốt, 02 Bình thường, 03 Hư hỏng.")
+    def physical_format(self) -> str | None:
+        return self._record.metadata.physical_format
+
+    @strawberry.field(description="Whether a processing-flow file (quy trình xử lý) is attached.")
+    def process(self) -> bool:
+        return self._record.metadata.process
+
+    @strawberry.field(description="Ghi chú.")
+    def description(self) -> str:
+        return self._record.metadata.description
+
+    @strawberry.field(description="Số bản: copies issued.")
+    def issued_amount(self) -> int | None:
+        return self._record.metadata.issued_amount
 
     @strawberry.field(description="The stored file.")
     def file(self) -> StoredFile:

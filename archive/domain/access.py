@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from archive.domain.records import Classification
+from archive.domain.records import Classification, Record
 
 
 class Role(enum.Enum):
@@ -46,6 +46,12 @@ class Principal:
     def reads_across_agencies(self) -> bool:
         return bool(self.roles & {Role.ARCHIVIST, Role.ADMIN})
 
+    @property
+    def reads_conditional_across_agencies(self) -> bool:
+        """Admins: they may grant any record to anyone (``can_write``), so withholding
+        conditional-use records from them would only make them grant themselves."""
+        return Role.ADMIN in self.roles
+
 
 ANONYMOUS = Principal(subject="anonymous", anonymous=True)
 
@@ -78,6 +84,12 @@ class Readable:
     classification: Classification
     is_public: bool
     grants: tuple[str, ...] = ()
+    conditional: bool = False  # mode 02, sử dụng có điều kiện (Circular 05/2025)
+
+    @classmethod
+    def of(cls, record: Record) -> Readable:
+        m = record.metadata
+        return cls(record.agency_code, m.classification, m.is_public, record.grants, m.is_conditional)
 
 
 def can_read(principal: Principal, record: Readable) -> bool:
@@ -87,15 +99,24 @@ def can_read(principal: Principal, record: Readable) -> bool:
     least the record's classification and the record belongs to one of the
     caller's agencies, is granted to the caller or one of its agencies, or the
     caller reads across agencies (archivist, admin).
+
+    A record of mode 02 (conditional use, Circular 05/2025) is never public and is
+    read across agencies only with a grant: its own agency reads it as any of its
+    records, a grantee reads it (the grant records the approved request; the
+    owning agency's clerks or an admin give it), an admin reads it, and an
+    archivist of another agency reads it only once granted. Clearance still applies.
     """
     if record.is_public:
         return True
     if principal.anonymous or principal.clearance < record.classification:
         return False
+    across = (
+        principal.reads_conditional_across_agencies if record.conditional else principal.reads_across_agencies
+    )
     return (
         record.agency_code in principal.agencies
         or bool(principal.grantee_keys.intersection(record.grants))
-        or principal.reads_across_agencies
+        or across
     )
 
 
@@ -292,7 +313,9 @@ class AuditScope:
         auditor = can_read_audit(principal)
         return cls(
             nothing=not auditor,
-            everything=auditor and principal.clearance == Classification.TOP_SECRET,
+            # Only an auditor who reads every record: a TOP_SECRET archivist still may not
+            # read other agencies' conditional-use records, nor learn of their entries.
+            everything=auditor and ReadScope.for_principal(principal).reads_everything,
             records=ReadScope.for_principal(principal),
             tombstones=ManageScope.for_principal(principal),
             archivist_clearance=principal.clearance if Role.ARCHIVIST in principal.roles else None,
@@ -338,8 +361,9 @@ class ReadScope:
 
     A record matches when ``is_public`` is true, or when all of these hold:
     ``not public_only``; ``classification <= max_classification``; and
-    ``all_agencies`` or ``agency_code in agencies`` or ``grants`` shares a key
-    with ``grantee_keys``.
+    ``agency_code in agencies`` or ``grants`` shares a key with ``grantee_keys``
+    or ``all_agencies`` and (``all_conditional`` or the record is not
+    ``conditional``, i.e. of mode 02).
     """
 
     public_only: bool
@@ -347,6 +371,7 @@ class ReadScope:
     all_agencies: bool
     agencies: frozenset[str]
     grantee_keys: frozenset[str]
+    all_conditional: bool = False  # all_agencies reaches conditional-use records too (admins)
 
     @classmethod
     def for_principal(cls, principal: Principal) -> ReadScope:
@@ -356,6 +381,17 @@ class ReadScope:
             all_agencies=principal.reads_across_agencies,
             agencies=principal.agencies,
             grantee_keys=principal.grantee_keys,
+            all_conditional=principal.reads_across_agencies and principal.reads_conditional_across_agencies,
+        )
+
+    @property
+    def reads_everything(self) -> bool:
+        """Whether the scope allows every record there is."""
+        return (
+            not self.public_only
+            and self.max_classification == Classification.TOP_SECRET
+            and self.all_agencies
+            and self.all_conditional
         )
 
     def allows(self, record: Readable) -> bool:
@@ -365,7 +401,7 @@ class ReadScope:
         if self.public_only or record.classification > self.max_classification:
             return False
         return (
-            self.all_agencies
+            (self.all_agencies and (self.all_conditional or not record.conditional))
             or record.agency_code in self.agencies
             or bool(self.grantee_keys.intersection(record.grants))
         )
@@ -377,5 +413,6 @@ UNRESTRICTED = ReadScope(
     all_agencies=True,
     agencies=frozenset(),
     grantee_keys=frozenset(),
+    all_conditional=True,
 )
 """For system work (worker, reindex, reconcile), never for a caller."""

@@ -101,3 +101,5 @@ class IndexDocument:
     pages: tuple[Page, ...] = field(default=())
     signed: bool | None = None
     signature_valid: bool | None = None
+    conditional: bool = False  # mode 02: archivists of other agencies need a grant (ReadScope)
+    keyword: str = ""  # từ khóa: searched with the other metadata

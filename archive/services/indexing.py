@@ -30,6 +30,8 @@ def index_document(
         pages=record.pages,
         signed=signed,
         signature_valid=signature_valid,
+        conditional=m.is_conditional,
+        keyword=m.keyword,
     )
 
 

@@ -15,7 +15,7 @@ def source(doc: IndexDocument) -> dict[str, Any]:
     """The stored document: keyword fields for filters and facets, text twice."""
     meta = [
         nfc(f)
-        for f in (doc.subject, doc.document_number, doc.signer_name, doc.issuing_agency_name)
+        for f in (doc.subject, doc.document_number, doc.signer_name, doc.issuing_agency_name, doc.keyword)
         if f.strip()
     ]
     pages = [p for p in doc.pages if p.text.strip()]
@@ -32,6 +32,7 @@ def source(doc: IndexDocument) -> dict[str, Any]:
         "direction": doc.direction.value,
         "classification": int(doc.classification),
         "is_public": doc.is_public,
+        "conditional": doc.conditional,
         "grants": list(doc.grants),
         "signed": doc.signed,
         "signature_valid": doc.signature_valid,

@@ -44,6 +44,7 @@ MAPPINGS: JSON = {
         "direction": _KEYWORD,
         "classification": {"type": "byte"},
         "is_public": {"type": "boolean"},
+        "conditional": {"type": "boolean"},  # mode 02; absent in documents written before it: false
         "grants": _KEYWORD,
         "signed": {"type": "boolean"},
         "signature_valid": {"type": "boolean"},
@@ -192,8 +193,10 @@ def scope_query(scope: ReadScope) -> JSON:
     if scope.public_only:
         return public
     reach: list[JSON] = []
-    if scope.all_agencies:
+    if scope.all_agencies and scope.all_conditional:
         reach.append({"match_all": {}})
+    elif scope.all_agencies:  # every agency's records except conditional-use ones (mode 02)
+        reach.append({"bool": {"must_not": [{"term": {"conditional": True}}]}})
     if scope.agencies:
         reach.append({"terms": {"agency_code": sorted(scope.agencies)}})
     if scope.grantee_keys:

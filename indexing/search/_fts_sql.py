@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS docs (
     classification INTEGER NOT NULL,
     is_public INTEGER NOT NULL,
     signed INTEGER,
-    signature_valid INTEGER
+    signature_valid INTEGER,
+    conditional INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS docs_number ON docs (document_number_key);
 CREATE TABLE IF NOT EXISTS grants (
@@ -49,6 +50,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
     page UNINDEXED, exact, folded, tokenize = 'unicode61 remove_diacritics 0'
 );
 """
+
+ADDED_COLUMNS = {"conditional": "INTEGER NOT NULL DEFAULT 0"}
+"""Columns of ``docs`` newer than some index files: added in place when missing."""
 
 
 @dataclass
@@ -97,8 +101,8 @@ def scope_sql(scope: ReadScope) -> Sql:
     if scope.public_only:
         return Sql("d.is_public = 1")
     reach: list[Sql] = []
-    if scope.all_agencies:
-        reach.append(Sql("1"))
+    if scope.all_agencies:  # conditional-use records (mode 02) only for all_conditional
+        reach.append(Sql("1" if scope.all_conditional else "d.conditional = 0"))
     if scope.agencies:
         reach.append(Sql(f"d.agency_code IN ({_marks(scope.agencies)})", sorted(scope.agencies)))
     if scope.grantee_keys:

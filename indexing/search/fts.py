@@ -143,6 +143,21 @@ def _create_schema(db: sqlite3.Connection) -> None:
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         _switch_to_wal(db)
     db.executescript(q.SCHEMA)
+    _add_columns(db)
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Columns an index file written by an older release lacks. Two processes starting
+    together may both try: the loser finds the column there, which is what it wanted."""
+    present = {str(row[1]) for row in db.execute("PRAGMA table_info(docs)")}
+    for name, definition in q.ADDED_COLUMNS.items():
+        if name in present:
+            continue
+        try:
+            db.execute(f"ALTER TABLE docs ADD COLUMN {name} {definition}")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):
+                raise
 
 
 def _switch_to_wal(db: sqlite3.Connection, attempts: int = 50) -> None:
@@ -179,7 +194,8 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
     cursor = db.execute(
         "INSERT INTO docs (record_id, row_version, document_number_key, document_type,"
         " agency_code, issuing_agency_code, issue_date, year, direction, classification,"
-        " is_public, signed, signature_valid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " is_public, signed, signature_valid, conditional)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             doc.record_id,
             doc.row_version,
@@ -194,6 +210,7 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
             int(doc.is_public),
             _tristate(doc.signed),
             _tristate(doc.signature_valid),
+            int(doc.conditional),
         ),
     )
     key = cursor.lastrowid
@@ -210,7 +227,7 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
 
 def _texts(doc: IndexDocument) -> Iterator[tuple[int, tuple[int, str]]]:
     """(slot, (page, text)): metadata fields as page 0, then every page."""
-    fields = (doc.subject, doc.document_number, doc.signer_name, doc.issuing_agency_name)
+    fields = (doc.subject, doc.document_number, doc.signer_name, doc.issuing_agency_name, doc.keyword)
     rows = [(0, nfc(f)) for f in fields if f.strip()]
     rows += [(p.number, nfc(p.text)) for p in doc.pages if p.text.strip()]
     return enumerate(rows)

@@ -94,6 +94,8 @@ def make_doc(
     grants: Sequence[str] = (),
     signed: bool | None = None,
     signature_valid: bool | None = None,
+    conditional: bool = False,
+    keyword: str = "",
 ) -> IndexDocument:
     """An IndexDocument with sensible defaults; each positional string is one page."""
     return IndexDocument(
@@ -114,6 +116,8 @@ def make_doc(
         pages=tuple(Page(i + 1, t, TextSource.TEXT_LAYER) for i, t in enumerate(pages)),
         signed=signed,
         signature_valid=signature_valid,
+        conditional=conditional,
+        keyword=keyword,
     )
 
 
@@ -367,6 +371,9 @@ SCOPE_DOCS = [
     make_doc("b-to-user", "ngân sách", agency="B", grants=("user:u1",), issuing="X"),
     make_doc("b-to-agency-a", "ngân sách", agency="B", grants=("agency:A",), issuing="Y"),
     make_doc("c-top", "ngân sách", agency="C", classification=Classification.TOP_SECRET),
+    # mode 02: other agencies' archivists read it only with a grant
+    make_doc("c-conditional", "ngân sách", agency="C", conditional=True, document_type="Kế hoạch"),
+    make_doc("c-conditional-granted", "ngân sách", agency="C", conditional=True, grants=("user:u2",)),
 ]
 
 
@@ -380,6 +387,10 @@ SCOPES = {
     "member-of-a-cleared": _scope(subject="u9", agencies=frozenset({"A"}), clearance=Classification.SECRET),
     "granted-user": _scope(subject="u1"),
     "archivist": _scope(subject="u2", roles=frozenset({Role.ARCHIVIST}), clearance=Classification.SECRET),
+    "archivist-top": _scope(
+        subject="u3", roles=frozenset({Role.ARCHIVIST}), clearance=Classification.TOP_SECRET
+    ),
+    "member-of-c": _scope(subject="u4", agencies=frozenset({"C"})),
 }
 
 
@@ -402,7 +413,7 @@ async def test_scope_hides_unreadable_records_from_hits_counts_and_facets(
 
 
 def _readable(doc: IndexDocument) -> Readable:
-    return Readable(doc.agency_code, doc.classification, doc.is_public, doc.grants)
+    return Readable(doc.agency_code, doc.classification, doc.is_public, doc.grants, doc.conditional)
 
 
 def _facet_counts(result: object) -> object:

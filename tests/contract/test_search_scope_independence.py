@@ -155,4 +155,4 @@ async def test_hidden_records_change_nothing_a_caller_sees(
 
 
 def _readable(doc: IndexDocument) -> Readable:
-    return Readable(doc.agency_code, doc.classification, doc.is_public, doc.grants)
+    return Readable(doc.agency_code, doc.classification, doc.is_public, doc.grants, doc.conditional)
