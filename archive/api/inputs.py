@@ -43,7 +43,13 @@ class RecordMetadataInput:
     arrival_date: date | None = strawberry.field(default=None, description="Ngày đến (incoming only).")
     due_date: date | None = strawberry.field(default=None, description="Hạn xử lý.")
     is_public: bool = strawberry.field(default=False, description="Publish to anonymous callers.")
-    retention_code: str | None = strawberry.field(default=None, description="Explicit retention rule code.")
+    retention_code: str | None = strawberry.field(
+        default=None,
+        description=(
+            "A retention rule's code, or a retention code 01-06 to keep it at least that long "
+            "(07: the schedule rule decides)."
+        ),
+    )
     agency_code: str | None = strawberry.field(
         default=None, description="Owning agency in the archive; defaults to the issuing agency."
     )
