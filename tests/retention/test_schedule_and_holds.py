@@ -89,7 +89,8 @@ async def test_dossier_close_starts_the_clock(embedded: Services) -> None:
     )
     assert changed == (record.id,)
     assignment = embedded.retention.assignment(record.id)
-    assert assignment is not None and assignment[0].disposal_date == date(2030, 1, 1)  # closed in 2024, 5 years
+    # closed in 2024, 5 years: from 1 January 2030
+    assert assignment is not None and assignment[0].disposal_date == date(2030, 1, 1)
     assert lock_of(embedded, record.file.storage_key)[1] is False
 
 

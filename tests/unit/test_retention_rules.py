@@ -280,7 +280,7 @@ def test_tiers_and_legal_bases_in_a_file_are_checked(rule: dict[str, object], fi
 
 
 def test_an_unknown_tier_lists_the_allowed_codes() -> None:
-    with pytest.raises(MetadataInvalid, match="01 \\(Vĩnh viễn\\).*07 \\(Khác\\)"):
+    with pytest.raises(MetadataInvalid, match=r"01 \(Vĩnh viễn\).*07 \(Khác\)"):
         parse_schedule({"rules": [{"code": "A", "title": "a", "maintenance": "forever"}]})
 
 
