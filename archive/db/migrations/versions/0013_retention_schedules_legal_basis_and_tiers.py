@@ -1,7 +1,7 @@
 """Retention rules name their schedule and legal basis; assignments keep their tier.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0010 (written against 0009; re-chained after the dossier foundation)
 
 Several schedules live side by side (Circular 10/2022/TT-BNV and sector
 circulars): ``retention_rules.schedule`` names the one a rule belongs to, and
@@ -23,7 +23,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
