@@ -365,6 +365,14 @@ def assign_dossier(
     return _recompute_ids(services, found)
 
 
+def recompute_records(services: Services, record_ids: Sequence[str]) -> tuple[str, ...]:
+    """Recompute and re-seal records whose dossier closed, reopened or changed its retention
+    code (their clock or declared tier moved): system work for the dossier use cases, which
+    check the caller first. RetentionConflict, changing nothing, rather than shorten a lock.
+    Returns the ids whose assignment changed. Blocking."""
+    return _recompute_ids(services, record_ids)
+
+
 def _recompute_ids(services: Services, record_ids: Sequence[str]) -> tuple[str, ...]:
     rules = services.retention.rules()
     changed = [(s, assign(rules, s.facts)) for s in services.retention.states(record_ids)]

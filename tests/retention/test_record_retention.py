@@ -17,9 +17,9 @@ from typing import Any
 from archive.api.context import Context
 from archive.api.schema import build_schema
 from archive.api.types import to_global_id
-from archive.domain.access import Principal, Role
+from archive.domain.access import UNRESTRICTED, Principal, Role
 from archive.domain.records import Classification, Record
-from archive.domain.retention import RetentionRule, Trigger
+from archive.domain.retention import Dossier, RetentionRule, Trigger
 from archive.services import holds, retention
 from archive.services.container import Services
 from archive.services.deposit import deposit
@@ -187,3 +187,21 @@ async def test_search_hits_carry_retention_and_holds_per_caller(embedded: Servic
     read = (await run(embedded, READER, SEARCH))["search"]
     assert {e["node"]["recordId"] for e in read["edges"]} == {first.id, second.id}
     assert all(e["node"]["holds"] is None for e in read["edges"])
+
+
+async def test_a_dossier_retention_code_keeps_its_records_at_least_that_long(embedded: Services) -> None:
+    await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[CV])
+    record = await archived(embedded, "8", issued=date(2020, 6, 1))
+    await asyncio.to_thread(
+        retention.upsert_dossier, embedded, RM, Dossier("HS-1", "Hồ sơ", agency_code="UBND-HG")
+    )
+    await asyncio.to_thread(retention.assign_dossier, embedded, RM, "HS-1", [record.id])
+    # A new dossier's code is 07 ("other"): the rule decides, even while the dossier is open.
+    assert (await record_of(embedded, READER, record.id))["retention"]["disposalDate"] == "2031-01-01"
+
+    [dossier] = [d for d in embedded.archival.dossiers(UNRESTRICTED) if d.file_code == "HS-1"]
+    embedded.archival.save_dossier(replace(dossier, maintenance="03"), expected_version=dossier.row_version)
+    closed = Dossier("HS-1", "Hồ sơ", date(2024, 5, 6))
+    assert await asyncio.to_thread(retention.upsert_dossier, embedded, RM, closed) == (record.id,)
+    shown = (await record_of(embedded, READER, record.id))["retention"]
+    assert shown == view(None, None, "03", "2075-01-01")  # 50 years from the close in 2024 beat 2031
