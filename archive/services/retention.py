@@ -6,11 +6,13 @@ act -> audit here, with the rules of ``archive.domain.access``: the retention
 surface is for records managers and admins (``manages_retention``); a records
 manager changes only rules confined to its own agencies (``can_change_rule``)
 and puts in dossiers only records it may manage (``can_manage``), the others
-behaving exactly like ids that do not exist.
+behaving exactly like ids that do not exist. What a reader is told about a record's
+retention (``of_records``, behind ``Record.retention``) follows ``can_read`` instead.
 
 Sealing puts Object Lock retention until the disposal date on the record's
 object version (the configured mode, governance by default), and a legal hold
-instead when the record is kept permanently or an active legal hold names it.
+instead when the record has no disposal date (kept permanently, or its clock has
+not started) or an active legal hold names it.
 It is idempotent: sealing twice changes nothing.
 """
 

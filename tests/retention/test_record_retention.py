@@ -205,3 +205,28 @@ async def test_a_dossier_retention_code_keeps_its_records_at_least_that_long(emb
     assert await asyncio.to_thread(retention.upsert_dossier, embedded, RM, closed) == (record.id,)
     shown = (await record_of(embedded, READER, record.id))["retention"]
     assert shown == view(None, None, "03", "2075-01-01")  # 50 years from the close in 2024 beat 2031
+
+
+RULE_IN_SCHEDULE = """mutation($schedule: String!) { upsertRetentionRule(rule: {code: "TT10-12.6",
+  title: "Công văn", periodYears: 10, schedule: $schedule, legalBasis: "Thông tư 10/2022/TT-BNV, mục 12.6"})
+  { codes } }"""
+
+
+async def test_rules_carry_schedule_legal_basis_and_tier_through_graphql(embedded: Services) -> None:
+    await run(embedded, ADMIN, RULE_IN_SCHEDULE, schedule="TT10-2022")
+    listed = await run(embedded, ADMIN, "{ retentionRules { code schedule legalBasis maintenance } }")
+    assert listed["retentionRules"] == [
+        {
+            "code": "TT10-12.6",
+            "schedule": "TT10-2022",
+            "legalBasis": "Thông tư 10/2022/TT-BNV, mục 12.6",
+            "maintenance": "06",
+        }
+    ]
+    moved = await build_schema().execute(
+        RULE_IN_SCHEDULE,
+        variable_values={"schedule": "TT53-2017-BYT"},
+        context_value=Context(services=embedded, principal=ADMIN),
+    )
+    assert moved.errors and moved.errors[0].extensions == {"code": "VALIDATION"}
+    assert "belongs to schedule TT10-2022" in moved.errors[0].message

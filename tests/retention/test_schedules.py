@@ -23,43 +23,29 @@ from archive.services.container import Services
 from tests.retention.support import PLANNER, RM, archived
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "retention-schedule.json"
-SECTOR = """
-[schedule]
-name = "TT-YTE"
-title = "Thời hạn bảo quản hồ sơ, tài liệu ngành y tế (example)"
-basis = "Thông tư 53/2017/TT-BYT"
-
-[[rules]]
-code = "YTE-2.1"
-item = "2.1"
-title = "Công văn của ngành y tế"
-maintenance = "04"
-document_types = ["Công văn"]
-agencies = ["SYT-HG"]
-"""
+SECTOR = EXAMPLE.with_name("retention-schedule-sector.toml")
 
 
 async def test_two_schedules_side_by_side_and_a_code_owned_by_another_is_refused(
     embedded: Services, tmp_path: Path
 ) -> None:
     await asyncio.to_thread(retention.load_schedule, embedded, RM, EXAMPLE)
-    sector = tmp_path / "sector.toml"
-    sector.write_text(SECTOR, encoding="utf-8")
-    loaded = await asyncio.to_thread(retention.load_schedule, embedded, RM, sector)
-    assert loaded.upserted == ("YTE-2.1",)
+    loaded = await asyncio.to_thread(retention.load_schedule, embedded, RM, SECTOR)
+    assert loaded.upserted == ("BYT-2.1", "BYT-3.4")
     rules = {r.code: r for r in embedded.retention.rules()}
-    assert {r.schedule for r in rules.values()} == {"TT10-2022", "TT-YTE"}
-    assert rules["YTE-2.1"].legal_basis == "Thông tư 53/2017/TT-BYT, mục 2.1"
-    assert (rules["YTE-2.1"].period_years, rules["YTE-2.1"].maintenance) == (30, "04")
+    assert {r.schedule for r in rules.values()} == {"TT10-2022", "TT53-2017-BYT"}
+    assert rules["BYT-2.1"].legal_basis == "Thông tư 53/2017/TT-BYT, mục 2.1"
+    assert (rules["BYT-2.1"].period_years, rules["BYT-2.1"].maintenance) == (30, "04")
     assert rules["TT10-12.6"].legal_basis == "Thông tư 10/2022/TT-BNV, mục 12.6"
 
-    stolen = SECTOR.replace('code = "YTE-2.1"', 'code = "TT10-12.6"')
+    sector = tmp_path / "sector.toml"
+    stolen = SECTOR.read_text(encoding="utf-8").replace('code = "BYT-3.4"', 'code = "TT10-12.6"')
     sector.write_text(stolen, encoding="utf-8")
     with pytest.raises(MetadataInvalid, match="belongs to schedule TT10-2022") as caught:
         await asyncio.to_thread(retention.load_schedule, embedded, RM, sector)
     assert caught.value.field == "code"
     assert embedded.retention.rules() == list(rules.values())  # nothing changed
-    entry = audit.find(embedded, action="retention.rule_upsert", target="YTE-2.1")
+    entry = audit.find(embedded, action="retention.rule_upsert", target="BYT-2.1")
     assert entry is not None and entry.details["legal_basis"] == "Thông tư 53/2017/TT-BYT, mục 2.1"
 
 
