@@ -305,6 +305,27 @@ def retention_load(
         line(f"{len(change.upserted)} rules loaded, {len(change.recomputed)} records recomputed")
 
 
+@retention_app.command("recompute")
+def retention_recompute(api_key: ApiKeyOption = None, as_json: JsonOption = False) -> None:
+    """Recompute every record's disposal date under the schedule as it stands and extend the
+    Object Lock of those that changed (run it once after upgrading to revision 0013)."""
+    from archive.domain.errors import ArchiveError
+    from archive.factory import build_services
+    from archive.services.retention import recompute
+
+    services = build_services(_settings())
+    try:
+        change = recompute(services, _operator(services, api_key))
+    except ArchiveError as exc:
+        raise fail(exc.code, exc.message, as_json=as_json) from exc
+    finally:
+        asyncio.run(services.close())
+    if as_json:
+        print_json(dataclasses.asdict(change))
+    else:
+        line(f"{len(change.recomputed)} records recomputed")
+
+
 @retention_app.command("rules")
 def retention_rules(api_key: ApiKeyOption = None, as_json: JsonOption = False) -> None:
     """List the retention schedule."""
@@ -319,12 +340,14 @@ def retention_rules(api_key: ApiKeyOption = None, as_json: JsonOption = False) -
     if as_json:
         print_json({"rules": rules})
         return
-    table = Table("code", "title", "period", "trigger", "document types", "agencies")
+    table = Table("schedule", "code", "title", "tier", "period", "trigger", "document types", "agencies")
     for rule in rules:
         period = "permanent" if rule.period_years is None else f"{rule.period_years} years"
         table.add_row(
+            rule.schedule,
             rule.code,
             rule.title,
+            rule.maintenance,
             period,
             rule.trigger.value,
             ", ".join(rule.document_types),

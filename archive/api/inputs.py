@@ -75,7 +75,13 @@ class RecordMetadataInput:
             "CONFIDENTIAL or above). Absent: 01 if isPublic, 03 if classified, else not stated."
         ),
     )
-    retention_code: str | None = strawberry.field(default=None, description="Explicit retention rule code.")
+    retention_code: str | None = strawberry.field(
+        default=None,
+        description=(
+            "A retention rule's code, or a retention code 01-06 to keep it at least that long "
+            "(07: the schedule rule decides)."
+        ),
+    )
     keyword: str = strawberry.field(default="", description="Từ khóa, at most 100 characters; searchable.")
     infor_sign: str = strawberry.field(default="", description="Ký hiệu thông tin, at most 30 characters.")
     autograph: str = strawberry.field(default="", description="Bút tích, at most 2000 characters.")

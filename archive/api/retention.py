@@ -50,7 +50,16 @@ class RetentionRule:
     trigger: dr.Trigger = strawberry.field(description="What the period counts from.")
     document_types: list[str] = strawberry.field(description="Document types it matches; empty: any.")
     agencies: list[str] = strawberry.field(description="Owning agency codes it matches; empty: any.")
-    description: str = strawberry.field(description="Notes, e.g. the legal basis.")
+    description: str = strawberry.field(description="Notes.")
+    schedule: str = strawberry.field(
+        description="The named schedule it belongs to, e.g. TT10-2022 (default: rules from before schedules)."
+    )
+    legal_basis: str = strawberry.field(
+        description="Its legal basis: circular and item, e.g. Thông tư 10/2022/TT-BNV, mục 1.5."
+    )
+    maintenance: str = strawberry.field(
+        description="Its tier: the retention code of its period (01 permanent ... 06 10 years, 07 other)."
+    )
 
     @classmethod
     def from_domain(cls, rule: dr.RetentionRule) -> RetentionRule:
@@ -63,6 +72,9 @@ class RetentionRule:
             document_types=list(rule.document_types),
             agencies=list(rule.agencies),
             description=rule.description,
+            schedule=rule.schedule,
+            legal_basis=rule.legal_basis,
+            maintenance=rule.maintenance,
         )
 
 
@@ -80,7 +92,14 @@ class RetentionRuleInput:
     agencies: list[str] = strawberry.field(
         default_factory=list, description="Owning agency codes; empty: any."
     )
-    description: str = strawberry.field(default="", description="Notes, e.g. the legal basis.")
+    description: str = strawberry.field(default="", description="Notes.")
+    schedule: str = strawberry.field(
+        default=dr.DEFAULT_SCHEDULE,
+        description="The schedule it belongs to; a rule's code never moves to another schedule.",
+    )
+    legal_basis: str = strawberry.field(
+        default="", description="Its legal basis: circular and item (at most 300 characters)."
+    )
 
     def to_domain(self) -> dr.RetentionRule:
         return dr.RetentionRule(
@@ -91,6 +110,8 @@ class RetentionRuleInput:
             document_types=tuple(self.document_types),
             agencies=tuple(self.agencies),
             description=self.description,
+            schedule=self.schedule,
+            legal_basis=self.legal_basis,
         )
 
 

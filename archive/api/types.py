@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -15,9 +15,13 @@ from archive.api.signatures import Signature, SignatureStatus, Thumbnail
 from archive.domain import records as domain
 from archive.domain.jobs import Job
 from archive.domain.processing import ExtractionReport, extraction_error, job_error
+from archive.domain.retention import RecordRetention as DomainRetention
 from archive.domain.search import FacetBucket, Facets
 from archive.services.download import issue_link
 from archive.services.search import get_record
+
+if TYPE_CHECKING:
+    from archive.api.retention import LegalHold
 
 strawberry.enum(domain.Urgency, description="Độ khẩn: how fast the document must be handled.")
 strawberry.enum(domain.Direction, description="Incoming (văn bản đến) or outgoing (văn bản đi).")
@@ -113,6 +117,51 @@ class Processing:
             error=None if error is None else error.message,
             error_code=None if error is None else error.code,
             limit_hit=limit_hit,
+        )
+
+
+@strawberry.type(
+    description=(
+        "How long the archive keeps a record and why: the governing period under the retention schedules "
+        "(Circular 10/2022/TT-BNV and sector circulars), counted from the year the work was completed."
+    )
+)
+class RecordRetention:
+    rule: str | None = strawberry.field(
+        description=(
+            "The code of the schedule rule that governs it; null when a retention code declared on the "
+            "record or its dossier keeps it longer than any rule, or when no rule applies (kept permanently)."
+        )
+    )
+    schedule: str | None = strawberry.field(description="The schedule that rule belongs to, e.g. TT10-2022.")
+    code: str = strawberry.field(
+        description=(
+            "The retention code (maintenance, Circular 05/2025/TT-BNV) of the governing period: "
+            "01 permanent, 02 70 years, 03 50, 04 30, 05 20, 06 10, 07 another period the rule gives."
+        )
+    )
+    legal_basis: str = strawberry.field(
+        description=(
+            "The rule's legal basis (circular and item); empty when none is recorded or no rule governs."
+        )
+    )
+    disposal_date: date | None = strawberry.field(
+        description=(
+            "The first day it may be destroyed: 1 January of the year after completion plus the period. "
+            "Null when it is kept permanently or its clock has not started (its dossier is still open)."
+        )
+    )
+    permanent: bool = strawberry.field(description="Kept forever: never proposed for destruction.")
+
+    @classmethod
+    def from_domain(cls, found: DomainRetention) -> RecordRetention:
+        return cls(
+            rule=found.rule_code,
+            schedule=found.schedule,
+            code=found.maintenance,
+            legal_basis=found.legal_basis,
+            disposal_date=found.disposal_date,
+            permanent=found.permanent,
         )
 
 
@@ -332,6 +381,30 @@ class Record(Node):
             Thumbnail(page=page, data_url="data:image/png;base64," + base64.b64encode(png).decode("ascii"))
             for page, png in sorted(found.items())
         ]
+
+    @strawberry.field(
+        description=(
+            "Its retention: rule, retention code, legal basis and disposal date. Shown to whoever may "
+            "read the record."
+        )
+    )
+    async def retention(self, info: strawberry.Info[Context, None]) -> RecordRetention | None:
+        found = await info.context.load.retention.load(self._record.id)
+        return None if found is None else RecordRetention.from_domain(found)
+
+    @strawberry.field(
+        description=(
+            "The legal holds naming it, released ones too, newest first. Only for those who manage its "
+            "retention (a records manager of its agency, or an admin, cleared for it); null for anyone else."
+        )
+    )
+    async def holds(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[LegalHold, strawberry.lazy("archive.api.retention")]] | None:
+        from archive.api.retention import LegalHold  # the retention slice imports this module
+
+        found = await info.context.load.holds.load(self._record.id)
+        return None if found is None else [LegalHold.from_domain(h) for h in found]
 
     @strawberry.field(description="A short-lived link to the original bytes. Every call is audited.")
     async def download(self, info: strawberry.Info[Context, None]) -> DownloadLink:

@@ -23,6 +23,8 @@ class RetentionRuleRow(SQLModel, table=True):
     document_types: str = Field(default="[]", sa_type=sa.Text)  # JSON list
     agencies: str = Field(default="[]", sa_type=sa.Text)  # JSON list
     description: str = Field(default="", sa_type=sa.Text)
+    schedule: str = Field(default="default", max_length=60)  # the named schedule it belongs to
+    legal_basis: str = Field(default="", max_length=300)  # circular and item
     updated_at: datetime = Field(sa_type=_TZ)
 
 
@@ -34,6 +36,7 @@ class RecordRetentionRow(SQLModel, table=True):
     record_id: str = Field(primary_key=True, max_length=36, foreign_key="records.id", ondelete="CASCADE")
     rule_code: str | None = Field(default=None, max_length=40, index=True)
     disposal_date: date | None = Field(default=None, index=True)
+    maintenance: str | None = Field(default=None, max_length=2)  # tier code; null: computed before 0013
     computed_at: datetime = Field(sa_type=_TZ)
 
 

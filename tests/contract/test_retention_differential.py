@@ -31,6 +31,7 @@ from archive.domain.access import (
     Readable,
     Role,
     can_manage,
+    can_read,
     can_read_tombstone,
     manages_retention,
 )
@@ -39,7 +40,7 @@ from archive.domain.errors import Forbidden, NotFound
 from archive.domain.holds import LegalHold, RecordSelector
 from archive.domain.records import Classification, Record
 from archive.domain.retention import Assignment
-from archive.services import disposition, holds
+from archive.services import disposition, holds, retention
 from archive.services.container import Services
 from tests.support.access import make_record
 
@@ -151,6 +152,29 @@ async def test_the_stores_compile_can_manage(
         assert set(services.holds.select_ids(selector, scope)) == expected
         proposed = services.disposition.candidates(date(2025, 1, 1), scope, limit=100_000)
         assert {i.record_id for i in proposed} & set(ids) == expected
+
+
+@EXAMPLES
+@given(drawn=st.lists(records, min_size=1, max_size=6), callers=st.lists(principals, min_size=1, max_size=4))
+async def test_record_retention_follows_can_read_and_record_holds_can_manage(
+    services: Services, drawn: list[Record], callers: list[Principal]
+) -> None:
+    batch = stored(services, drawn)
+    ids = [r.id for r in batch]
+    new_hold(services, ids)
+    for principal in callers:
+        scope = ManageScope.for_principal(principal)
+        expected = {r.id for r in batch if can_manage(principal, readable(r))}
+        named = services.holds.naming(ids, scope)
+        assert set(named) == expected  # Record.holds
+        assert all([h.record_count for h in found] == [len(expected)] for found in named.values())
+        assert set(holds.naming(services, principal, ids)) == expected
+        read = {
+            r.id
+            for r in batch
+            if can_read(principal, Readable(r.agency_code, r.classification, r.is_public, r.grants))
+        }
+        assert set(retention.of_records(services, principal, ids)) == read  # Record.retention
 
 
 @EXAMPLES

@@ -42,7 +42,8 @@ class RetentionStore(Protocol):
         ...
 
     def uncomputed_ids(self, limit: int = 1000) -> list[str]:
-        """Records that have no assignment yet (deposited, not sealed)."""
+        """Records that have no assignment yet (deposited, not sealed), or one computed before
+        the tiers (``Assignment.maintenance`` None): disposition recomputes them before planning."""
         ...
 
     def save(self, assignments: Mapping[str, Assignment], *, now: datetime) -> None: ...
@@ -98,6 +99,12 @@ class HoldStore(Protocol):
 
     def held_ids(self, record_ids: Sequence[str]) -> set[str]:
         """Which of ``record_ids`` at least one unreleased hold names."""
+        ...
+
+    def naming(self, record_ids: Sequence[str], scope: ManageScope) -> dict[str, list[LegalHold]]:
+        """The holds (released ones too, newest first) naming each of ``record_ids`` that
+        ``scope`` manages, counted like ``get``; ids it does not manage, or that no hold
+        names, are left out."""
         ...
 
 
