@@ -16,7 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive.domain.listing import ExportFormat, Listing
-from archive.exports import csv, pdf, xlsx
 
 
 class ListingFiles:
@@ -26,10 +25,17 @@ class ListingFiles:
         self._font = font  # None: looked up on the first PDF (DejaVu Sans)
 
     def render(self, listing: Listing, fmt: ExportFormat) -> bytes:
+        # Imported here: fpdf2 and openpyxl cost start-up time every process would pay.
         if fmt is ExportFormat.PDF:
+            from archive.exports import pdf
+
             return pdf.render(listing, font=self._font)
         if fmt is ExportFormat.XLSX:
+            from archive.exports import xlsx
+
             return xlsx.render(listing)
+        from archive.exports import csv
+
         return csv.render(listing)
 
 
