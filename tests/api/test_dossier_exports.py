@@ -147,7 +147,8 @@ def first_page_png(content: bytes, directory: Path) -> Image.Image:
         pytest.skip("pdftoppm (poppler-utils) is not installed")
     source = directory / "export.pdf"
     source.write_bytes(content)
-    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile", str(source), str(directory / "page")], check=True, timeout=60)  # fmt: skip
+    command = ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile"]
+    subprocess.run([*command, str(source), str(directory / "page")], check=True, timeout=60)
     return Image.open(directory / "page.png").convert("L")
 
 
