@@ -228,5 +228,6 @@ def spreadsheet_safe(value: str) -> str:
 
 def safe_stem(text: str) -> str:
     """A file name stem from codes a depositor chose: no path separators or controls."""
-    kept = "".join(c if c.isprintable() and c not in '/\\:*?"<>|' else "-" for c in text)
+    printable = "".join(c for c in text if c.isprintable())
+    kept = "".join("-" if c in '/\\:*?"<>|' else c for c in printable)
     return kept.strip(" .")[:150] or "export"
