@@ -1,5 +1,5 @@
 """The ``archive`` command: serve, migrate, worker, import, jobs, reindex, samples, apikey,
-audit, retention, fixity, reconcile, backup, restore."""
+audit, retention, fixity, reconcile, backup, restore, export."""
 
 from __future__ import annotations
 

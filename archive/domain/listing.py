@@ -163,7 +163,7 @@ CONTENTS_COLUMNS = (
 class ContentsRow:
     """One document of a dossier's table of contents."""
 
-    ordinal: int
+    position: int  # STT: its place in this table (1, 2, 3...), not its ordinal
     doc_code: str
     number: str  # số và ký hiệu, e.g. 123/QĐ-UBND
     issue_date: date
@@ -173,12 +173,11 @@ class ContentsRow:
     remark: str  # ghi chú
 
     @classmethod
-    def of(cls, dossier: Dossier, record: Record) -> ContentsRow:
+    def of(cls, position: int, dossier: Dossier, record: Record) -> ContentsRow:
         m = record.metadata
-        ordinal = record.doc_ordinal or 0
         return cls(
-            ordinal=ordinal,
-            doc_code=doc_code(dossier.file_code, ordinal),
+            position=position,
+            doc_code=doc_code(dossier.file_code, record.doc_ordinal or 0),
             number=m.document_number,
             issue_date=m.issue_date,
             issuing_agency=m.issuing_agency_name,
@@ -191,7 +190,7 @@ class ContentsRow:
         pages = "" if self.page_count is None else str(self.page_count)
         issued = self.issue_date.strftime("%d/%m/%Y")
         return (
-            str(self.ordinal),
+            str(self.position),
             self.doc_code,
             self.number,
             issued,
@@ -210,7 +209,9 @@ def dossier_contents(dossier: Dossier, records: Sequence[Record]) -> Listing:
         caption=(f"Hồ sơ số: {dossier.file_code}", f"Tiêu đề: {dossier.title}"),
         section_heading="",
         columns=CONTENTS_COLUMNS,
-        sections=(Section("", tuple(ContentsRow.of(dossier, r).cells() for r in ordered)),),
+        sections=(
+            Section("", tuple(ContentsRow.of(n, dossier, r).cells() for n, r in enumerate(ordered, 1))),
+        ),
         filename_stem=safe_stem(f"Mục lục văn bản {dossier.file_code}"),
     )
 

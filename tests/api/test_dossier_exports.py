@@ -224,12 +224,12 @@ async def test_the_dossier_list_as_pdf_prints_the_rows_in_vietnamese(
 
 def contents_rows(world: World, *indexes: int) -> list[list[str]]:
     rows = []
-    for index in indexes:
+    for position, index in enumerate(indexes, start=1):
         record = world.records[index]
         m = record.metadata
         code = f"{world.first.file_code}.{index + 1:07d}"
         rows.append(
-            [str(index + 1), code, m.document_number, "15/03/2024", m.issuing_agency_name, m.subject, "", ""]
+            [str(position), code, m.document_number, "15/03/2024", m.issuing_agency_name, m.subject, "", ""]
         )
     return rows
 
