@@ -92,6 +92,7 @@ class ExportRoutes:
             return response
         except ServiceUnavailable as exc:
             return _problem(503, exc.code, exc.message)
+        request.state.caller = caller  # the request's log line names the actor
         client = ClientInfo(peer.ip, peer.user_agent, caller.api_key_id)
         try:
             exported = await run(services, caller, client)
