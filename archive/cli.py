@@ -1,5 +1,5 @@
 """The ``archive`` command: serve, migrate, worker, import, jobs, reindex, samples, apikey,
-audit, retention, fixity, reconcile, backup, restore."""
+audit, retention, fixity, reconcile, backup, restore, export."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from rich.table import Table
 
 from archive.cli_access import apikey_app, audit_app
 from archive.cli_backup import register as register_backup
+from archive.cli_exports import exports_app
 from archive.cli_identity import ApiKeyOption
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
 from archive.domain.jobs import JobStatus
@@ -32,6 +33,7 @@ app.add_typer(audit_app, name="audit")
 retention_app = typer.Typer(help="Retention schedule and disposition.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 register_backup(app)  # backup, backup verify, restore
+app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
 
 
 def _settings() -> Settings:

@@ -48,6 +48,7 @@ from archive.domain.disposition import (
     next_state,
 )
 from archive.domain.errors import DispositionRefused, MetadataInvalid, NotFound, ObjectLocked
+from archive.domain.listing import spreadsheet_safe  # one neutraliser for every spreadsheet export
 from archive.domain.records import Classification
 from archive.services import audit
 from archive.services.certificate import write_certificate
@@ -206,15 +207,6 @@ def render(batch: DispositionBatch, fmt: str) -> str:
     writer.writeheader()
     writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
-
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet shows as text: one starting like a formula gets a leading ``'``
-    (OWASP's advice for CSV injection)."""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
 def _stored(services: Services, principal: Principal, batch_id: str) -> DispositionBatch:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from archive.db.archival import SqlArchivalStore
 from archive.db.audit import SqlAuditLog
 from archive.db.disposition import SqlDispositionStore
 from archive.db.holds import SqlHoldStore
@@ -151,3 +153,21 @@ def test_records_move_into_their_agencys_default_fonds_and_keep_their_dossier(
             old["title"],
             "open" if old["closed_on"] is None else "closed",
         )
+
+
+def test_dossiers_get_an_empty_compiler_and_heading_and_keep_them_once_set(
+    engine: Engine, snapshot: Snapshot
+) -> None:
+    """0018: the dossier list's compiler and heading columns arrive empty on existing
+    dossiers, and the store reads and writes them."""
+    at_release(engine, snapshot)
+    upgrade(engine)
+    after = dump(engine)
+    assert all((d["compiler"], d["heading"]) == ("", "") for d in after["dossiers"])
+    store = SqlArchivalStore(engine)
+    for row in after["dossiers"]:
+        dossier = store.dossier(row["id"], UNRESTRICTED)
+        assert dossier is not None and (dossier.compiler, dossier.heading) == ("", "")
+        changed = replace(dossier, compiler="Văn phòng", heading="I. Tổng hợp")
+        saved = store.save_dossier(changed, expected_version=dossier.row_version)
+        assert (saved.compiler, saved.heading) == ("Văn phòng", "I. Tổng hợp")
