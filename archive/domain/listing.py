@@ -183,7 +183,7 @@ class ContentsRow:
             issuing_agency=m.issuing_agency_name,
             subject=m.subject,
             page_count=m.page_count,
-            remark="",  # the document's own description arrives with TT05's document fields
+            remark=m.description,
         )
 
     def cells(self) -> tuple[str, ...]:
