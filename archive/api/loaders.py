@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from archive.domain.disposition import DestructionReview
 from archive.domain.jobs import Job
 from archive.domain.processing import ExtractionReport
 from archive.domain.signatures import SignatureReport, SignatureSummary
+from archive.services import destruction
 from archive.services.container import Services
 
 T = TypeVar("T")
@@ -35,6 +38,7 @@ class Loaders:
     signatures: DataLoader[str, list[SignatureReport]]
     summaries: DataLoader[str, SignatureSummary | None]
     thumbnails: DataLoader[str, dict[int, bytes]]
+    reviews: DataLoader[str, DestructionReview | None]  # unfiltered: see services.destruction
 
     @classmethod
     def for_request(cls, services: Services) -> Loaders:
@@ -45,4 +49,5 @@ class Loaders:
             signatures=_loader(results.signatures_of, []),
             summaries=_loader(results.signature_summaries, None),
             thumbnails=_loader(results.thumbnails_of, {}),
+            reviews=_loader(partial(destruction.reviews, services), None),
         )
