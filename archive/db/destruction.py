@@ -3,7 +3,9 @@ duplicate candidates, a batch's council and papers, and records under review.
 
 A duplicate is a record of the same agency as a copy the archive keeps: the same
 bytes (SHA-256), or the same document (normalised number and notation, issuing
-agency and issue date). The copy kept is the earliest deposited one whose
+agency and issue date). Only copies kept permanently are proposed as duplicates:
+any other copy is under an Object Lock retention until its own disposal date, which
+the archive never shortens, and is proposed as expired once that date comes. The copy kept is the earliest deposited one whose
 classification is at most the duplicate's: whoever may manage the duplicate may
 then manage the kept copy too (same agency, lower or equal level), so naming it
 never reveals a record the caller may not see.
@@ -66,10 +68,11 @@ def kept_for_open_items() -> SelectOfScalar[str | None]:
 
 
 def duplicate_pairs(
-    session: Session, today: date, scope: ManageScope, *, limit: int
+    session: Session, scope: ManageScope, *, limit: int
 ) -> list[tuple[RecordRow, str, str | None]]:
-    """(duplicate, kept copy's id, its rule code) for records ``scope`` manages, not yet due,
-    under no hold, in no open batch and not kept for one; the earliest kept copy each."""
+    """(duplicate, kept copy's id, its rule code) for records ``scope`` manages, kept
+    permanently, under no hold, in no open batch and not kept for one; the earliest kept
+    copy each."""
     kept = aliased(RecordRow)
     query = (
         select(RecordRow, kept.id, RecordRetentionRow.rule_code)
@@ -77,10 +80,10 @@ def duplicate_pairs(
         .outerjoin(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id))
         .where(
             manage_clause(scope),
-            sa.or_(
-                col(RecordRetentionRow.disposal_date).is_(None),
-                col(RecordRetentionRow.disposal_date) > today,
-            ),
+            # Kept permanently: its object is protected by a legal hold the archive lifts
+            # itself. A copy with a disposal date is under an Object Lock retention until
+            # then, which the archive never shortens (WORM): it goes once due, as expired.
+            col(RecordRetentionRow.disposal_date).is_(None),
             ~active_hold_exists(RecordRow.id),
             col(RecordRow.id).not_in(open_items()),
             col(RecordRow.id).not_in(kept_for_open_items()),

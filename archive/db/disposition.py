@@ -69,10 +69,10 @@ class SqlDispositionStore:
             return [_candidate(r, a) for r, a in session.exec(query).all()]
 
     def duplicates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
-        """Redundant copies ``scope`` manages (see ``archive.db.destruction``), not yet due,
-        under no hold and in no open batch, each naming the copy kept."""
+        """Redundant copies ``scope`` manages (see ``archive.db.destruction``), kept
+        permanently, under no hold and in no open batch, each naming the copy kept."""
         with Session(self._engine) as session:
-            pairs = destruction.duplicate_pairs(session, today, scope, limit=limit)
+            pairs = destruction.duplicate_pairs(session, scope, limit=limit)
             return [destruction.duplicate_item(r, kept, rule, today) for r, kept, rule in pairs]
 
     def create(self, batch: DispositionBatch) -> None:

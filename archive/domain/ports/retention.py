@@ -121,7 +121,8 @@ class DispositionStore(Protocol):
 
     def duplicates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
         """Redundant copies ``scope`` manages (same agency, same bytes or same document, a
-        kept copy at most as classified), not yet due, under no hold, in no open batch."""
+        kept copy at most as classified), kept permanently (any other copy is locked until
+        it is due), under no hold, in no open batch; ``today`` is their item's date."""
         ...
 
     def create(self, batch: DispositionBatch) -> None:
