@@ -5,10 +5,12 @@ A duplicate is a record of the same agency as a copy the archive keeps: the same
 bytes (SHA-256), or the same document (normalised number and notation, issuing
 agency and issue date). Only copies kept permanently are proposed as duplicates:
 any other copy is under an Object Lock retention until its own disposal date, which
-the archive never shortens, and is proposed as expired once that date comes. The copy kept is the earliest deposited one whose
-classification is at most the duplicate's: whoever may manage the duplicate may
-then manage the kept copy too (same agency, lower or equal level), so naming it
-never reveals a record the caller may not see.
+the archive never shortens, and is proposed as expired once that date comes.
+
+The copy kept is the earliest deposited one whose classification is at most the
+duplicate's: whoever may manage the duplicate may then manage the kept copy too
+(same agency, lower or equal level), so naming it never reveals a record the
+caller may not see.
 """
 
 from __future__ import annotations
