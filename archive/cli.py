@@ -104,6 +104,7 @@ def worker(
 
     settings = _settings()
     problem(f"archive worker {settings.describe_two_person_rule()}")
+    problem(f"archive worker {settings.describe_quorum()}")
     raise typer.Exit(run_workers(settings, processes=processes, once=once))
 
 
