@@ -468,3 +468,39 @@ async def test_an_expired_record_and_its_kept_copy_are_never_both_proposed(servi
     assert batch is not None and [(i.record_id, i.reason) for i in batch.items] == [
         (old.id, DisposalReason.EXPIRED)
     ]
+
+
+ATTACH = """mutation($id: String!, $kind: PaperKind!, $file: Upload!, $meta: RecordMetadataInput!) {
+  attachDispositionPaper(batchId: $id, kind: $kind, file: $file, metadata: $meta) {
+    papers { kind recordId agencyCode } } }"""
+
+
+async def test_a_paper_is_attached_over_multipart_graphql(services: Services) -> None:
+    import json
+
+    from tests.support.graphql import api_client
+    from tests.support.graphql import metadata as graphql_metadata
+
+    await schedule(services)
+    await copy_of(services, "7")
+    await copy_of(services, "7", variant="-b")
+    batch = await asyncio.to_thread(disposition.plan, services, ADMIN)
+    assert batch is not None
+    meta = graphql_metadata("12", documentType="Công văn", agencyCode="A", issuingAgencyCode="A")
+    operations = {
+        "query": ATTACH,
+        "variables": {"id": batch.id, "kind": "COUNCIL_MINUTES", "file": None, "meta": meta},
+    }
+    async with api_client(services) as client:  # the development admin
+        response = await client.post(
+            "/graphql",
+            data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+            files={"0": ("biên bản.pdf", make_pdf("biên bản qua API"), "application/pdf")},
+            headers={"X-Archive-Request": "1"},
+        )
+    body = response.json()
+    assert response.status_code == 200 and "errors" not in body, body
+    [paper] = body["data"]["attachDispositionPaper"]["papers"]
+    assert (paper["kind"], paper["agencyCode"]) == ("COUNCIL_MINUTES", "A")
+    stored = services.records.get(paper["recordId"], UNRESTRICTED)
+    assert stored is not None and stored.metadata.document_type == "Biên bản"

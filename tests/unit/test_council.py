@@ -90,3 +90,12 @@ def test_the_minutes_are_due_fifteen_days_after_the_decision() -> None:
     )
     assert not done.minutes_overdue(date(2025, 8, 1))
     assert DispositionBatch("b", BatchStatus.PROPOSED, "p", NOW, NOW.date()).minutes_due is None
+
+
+def test_a_records_manager_of_an_agency_may_send_an_upload_for_a_batch_paper() -> None:
+    from archive.domain.access import Principal, Role, can_write, may_deposit
+
+    manager = Principal("rm", frozenset({Role.RECORDS_MANAGER}), frozenset({"A"}))
+    assert may_deposit(manager) and not can_write(manager, "A")  # papers only, never a plain deposit
+    assert not may_deposit(Principal("rm", frozenset({Role.RECORDS_MANAGER})))
+    assert not may_deposit(Principal("r", frozenset({Role.READER}), frozenset({"A"})))
