@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import uuid
 from dataclasses import replace
 from datetime import date, timedelta
@@ -174,6 +175,12 @@ async def test_duplicates_are_proposed_with_their_reason_and_only_the_redundant_
     assert services.records.get(again.id, UNRESTRICTED) is None
     tomb = services.disposition.tombstone_of(higher.id)
     assert tomb is not None and tomb.sha256 == first.file.sha256
+    [certificate] = [p for p in report.certificates if p.suffix == ".json"]
+    destroyed = json.loads(certificate.read_text(encoding="utf-8"))["destroyed"]
+    assert {(d["record_id"], d["reason"], d["duplicate_of"]) for d in destroyed} == {
+        (again.id, "duplicate", first.id),
+        (higher.id, "duplicate", first.id),
+    }
 
 
 async def test_a_duplicate_whose_kept_copy_is_gone_is_skipped(services: Services) -> None:
@@ -476,8 +483,6 @@ ATTACH = """mutation($id: String!, $kind: PaperKind!, $file: Upload!, $meta: Rec
 
 
 async def test_a_paper_is_attached_over_multipart_graphql(services: Services) -> None:
-    import json
-
     from tests.support.graphql import api_client
     from tests.support.graphql import metadata as graphql_metadata
 
