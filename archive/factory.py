@@ -14,6 +14,7 @@ from archive.auth.apikeys import derive_pepper
 from archive.auth.claims import parse_role_map
 from archive.auth.tokens import TokenConfig, TokenVerifier
 from archive.db.apikeys import SqlApiKeyStore
+from archive.db.archival import SqlArchivalStore
 from archive.db.audit import SqlAuditLog
 from archive.db.disposition import SqlDispositionStore
 from archive.db.engine import create_db_engine
@@ -191,6 +192,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         heartbeats=SqlHeartbeats(engine),
         metrics=Metrics(),
         retention=SqlRetentionStore(engine),
+        archival=SqlArchivalStore(engine),
         holds=SqlHoldStore(engine),
         disposition=SqlDispositionStore(engine),
         fixity=SqlFixityStore(engine),

@@ -391,9 +391,17 @@ class RetentionMutations:
         code: Annotated[str, strawberry.argument(description="The dossier's code.")],
         title: Annotated[str, strawberry.argument(description="Its title.")],
         closed_on: Annotated[date | None, strawberry.argument(description="Close date; null: open.")] = None,
+        agency: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The owning agency of a new dossier (default: the caller's only agency)."
+            ),
+        ] = None,
     ) -> RuleChangeResult:
         ctx = info.context
-        dossier = dr.Dossier(code=code.strip(), title=title.strip(), closed_on=closed_on)
+        dossier = dr.Dossier(
+            code=code.strip(), title=title.strip(), closed_on=closed_on, agency_code=agency or ""
+        )
         changed = await asyncio.to_thread(retention.upsert_dossier, ctx.services, ctx.principal, dossier)
         return RuleChangeResult(codes=[dossier.code], recomputed=len(changed))
 

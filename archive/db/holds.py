@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from archive.db.archival_tables import DossierRow
 from archive.db.locking import lock_record
 from archive.db.retention_tables import DispositionItemRow, HoldRecordRow, LegalHoldRow, RecordRetentionRow
 from archive.db.scope import manage_clause
@@ -148,7 +149,10 @@ def _selector_clauses(selector: RecordSelector) -> list[ColumnElement[bool]]:
     if selector.issued_to:
         clauses.append(col(RecordRow.issue_date) <= selector.issued_to)
     if selector.dossier_code:
-        clauses.append(col(RecordRetentionRow.dossier_code) == selector.dossier_code)
+        in_dossier = select(DossierRow.id).where(
+            DossierRow.id == RecordRow.dossier_id, DossierRow.code == selector.dossier_code
+        )
+        clauses.append(in_dossier.exists())
     return clauses
 
 

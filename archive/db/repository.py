@@ -10,11 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from archive.db.archival import ensure_default_fonds
 from archive.db.jobs import new_index_job_row, new_job_row
 from archive.db.scope import scope_clause
 from archive.db.tables import GrantRow, PageRow, RecordRow
 from archive.db.timestamps import as_utc
 from archive.domain.access import UNRESTRICTED, ReadScope
+from archive.domain.archival import default_fonds_id
 from archive.domain.errors import DuplicateRecord, NotFound
 from archive.domain.records import (
     Classification,
@@ -45,6 +47,7 @@ class SqlRecordRepository:
     def add(self, record: Record) -> None:
         with Session(self._engine) as session:
             try:
+                ensure_default_fonds(session, record.agency_code, record.created_at)
                 session.add(_to_row(record))
                 session.flush()  # the record row must exist before its children (FKs)
                 session.add_all(_page_rows(record.id, record.pages))
@@ -183,6 +186,9 @@ def _to_row(record: Record) -> RecordRow:
         due_date=m.due_date,
         is_public=m.is_public,
         retention_code=m.retention_code,
+        fonds_id=record.fonds_id or default_fonds_id(record.agency_code),
+        dossier_id=record.dossier_id,
+        doc_ordinal=record.doc_ordinal,
         storage_key=f.storage_key,
         sha256=f.sha256,
         size=f.size,
@@ -274,4 +280,7 @@ def _to_record(row: RecordRow, pages: tuple[Page, ...], grants: tuple[str, ...])
         row_version=row.row_version,
         grants=grants,
         pages=pages,
+        fonds_id=row.fonds_id,
+        dossier_id=row.dossier_id,
+        doc_ordinal=row.doc_ordinal,
     )

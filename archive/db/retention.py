@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from archive.db.retention_tables import DossierRow, RecordRetentionRow, RetentionRuleRow
+from archive.db.archival import SqlArchivalStore, ensure_default_fonds
+from archive.db.archival_tables import DossierRow
+from archive.db.retention_tables import RecordRetentionRow, RetentionRuleRow
 from archive.db.scope import manage_clause
 from archive.db.tables import RecordRow
 from archive.domain.access import ManageScope
+from archive.domain.archival import DossierStatus
 from archive.domain.errors import NotFound
 from archive.domain.retention import (
     Assignment,
@@ -37,37 +41,70 @@ class SqlRetentionStore:
             rows = session.exec(select(RetentionRuleRow).order_by(col(RetentionRuleRow.code))).all()
             return [_to_rule(r) for r in rows]
 
+    # Dossiers as the schedule file and ``upsertDossier`` see them: by file code. A file code
+    # is unique within a fonds; these look it up across fonds (the first match by id).
+
     def dossiers(self) -> list[Dossier]:
         with Session(self._engine) as session:
-            rows = session.exec(select(DossierRow).order_by(col(DossierRow.code))).all()
-            return [Dossier(code=r.code, title=r.title, closed_on=r.closed_on) for r in rows]
+            rows = session.exec(select(DossierRow).order_by(col(DossierRow.code), col(DossierRow.id))).all()
+            return [
+                Dossier(code=r.code, title=r.title, closed_on=r.closed_on, agency_code=r.agency_code)
+                for r in rows
+            ]
 
     def upsert_dossier(self, dossier: Dossier) -> None:
         with Session(self._engine) as session:
-            row = session.get(DossierRow, dossier.code) or DossierRow(code=dossier.code, title=dossier.title)
-            row.title, row.closed_on = dossier.title, dossier.closed_on
+            now = datetime.now(UTC)
+            row = _dossier_by_code(session, dossier.code)
+            if row is None:
+                fonds_id = ensure_default_fonds(session, dossier.agency_code, now)
+                row = DossierRow(
+                    id=str(uuid.uuid4()),
+                    fonds_id=fonds_id,
+                    agency_code=dossier.agency_code,
+                    code=dossier.code,
+                    title=dossier.title,
+                    maintenance="07",  # "other": the schedule rule decides
+                    mode="02",
+                    status=DossierStatus.OPEN.value,
+                    created_at=now,
+                    updated_at=now,
+                )
+            row.title, row.closed_on, row.updated_at = dossier.title, dossier.closed_on, now
+            row.status = (DossierStatus.OPEN if dossier.closed_on is None else DossierStatus.CLOSED).value
+            row.year = None if dossier.closed_on is None else dossier.closed_on.year
+            row.row_version = (row.row_version or 0) + 1
             session.add(row)
             session.commit()
 
     def dossier_members(self, code: str) -> list[str]:
         with Session(self._engine) as session:
-            query = select(RecordRetentionRow.record_id).where(RecordRetentionRow.dossier_code == code)
+            row = _dossier_by_code(session, code)
+            if row is None:
+                return []
+            query = (
+                select(RecordRow.id)
+                .where(RecordRow.dossier_id == row.id)
+                .order_by(col(RecordRow.doc_ordinal))
+            )
             return list(session.exec(query).all())
 
     def set_dossier(self, code: str | None, record_ids: Sequence[str], *, now: datetime) -> list[str]:
         """Put records in dossier ``code`` (None: out of any); returns the ids that exist."""
-        with Session(self._engine) as session:
-            if code is not None and session.get(DossierRow, code) is None:
-                raise NotFound(f"dossier {code} does not exist")
-            found = session.exec(select(RecordRow.id).where(col(RecordRow.id).in_(list(record_ids)))).all()
-            for record_id in found:
-                row = session.get(RecordRetentionRow, record_id) or RecordRetentionRow(
-                    record_id=record_id, computed_at=now
-                )
-                row.dossier_code = code
-                session.add(row)
-            session.commit()
+        store = SqlArchivalStore(self._engine)
+        if code is None:
+            with Session(self._engine) as session:
+                found = session.exec(
+                    select(RecordRow.id).where(col(RecordRow.id).in_(list(record_ids)))
+                ).all()
+            store.unplace(list(found), now=now)
             return list(found)
+        with Session(self._engine) as session:
+            row = _dossier_by_code(session, code)
+            if row is None:
+                raise NotFound(f"dossier {code} does not exist")
+            dossier_id = row.id
+        return store.place(dossier_id, record_ids, now=now)
 
     # -- assignments ----------------------------------------------------------------
 
@@ -78,7 +115,7 @@ class SqlRetentionStore:
         query = (
             select(RecordRow, RecordRetentionRow, DossierRow)
             .join(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id), isouter=True)
-            .join(DossierRow, col(DossierRow.code) == col(RecordRetentionRow.dossier_code), isouter=True)
+            .join(DossierRow, col(DossierRow.id) == col(RecordRow.dossier_id), isouter=True)
             .order_by(col(RecordRow.id))
         )
         if record_ids is not None:
@@ -125,12 +162,17 @@ class SqlRetentionStore:
             session.commit()
 
     def assignment(self, record_id: str) -> tuple[Assignment, str | None] | None:
-        """The stored assignment and dossier code of a record."""
+        """The stored assignment and dossier (file) code of a record."""
         with Session(self._engine) as session:
             row = session.get(RecordRetentionRow, record_id)
             if row is None:
                 return None
-            return Assignment(rule_code=row.rule_code, disposal_date=row.disposal_date), row.dossier_code
+            dossier = session.exec(
+                select(DossierRow.code)
+                .join(RecordRow, col(RecordRow.dossier_id) == col(DossierRow.id))
+                .where(RecordRow.id == record_id)
+            ).first()
+            return Assignment(rule_code=row.rule_code, disposal_date=row.disposal_date), dossier
 
     def manageable(self, record_ids: Sequence[str], scope: ManageScope) -> set[str]:
         """Which of ``record_ids`` exist and ``scope`` manages, in one query."""
@@ -209,7 +251,13 @@ def _to_state(
     return RetentionState(
         facts=facts,
         current=current,
-        dossier_code=None if retention is None else retention.dossier_code,
+        dossier_code=None if dossier is None else dossier.code,
         storage_key=record.storage_key,
         version_id=record.version_id,
     )
+
+
+def _dossier_by_code(session: Session, code: str) -> DossierRow | None:
+    return session.exec(
+        select(DossierRow).where(DossierRow.code == code).order_by(col(DossierRow.id))
+    ).first()

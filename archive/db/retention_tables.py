@@ -1,4 +1,4 @@
-"""SQL tables of retention: rules, dossiers, per-record assignments, legal holds,
+"""SQL tables of retention: rules, per-record assignments, legal holds,
 disposition batches, tombstones and fixity runs. (The audit chain is in ``access_tables``.)"""
 
 from __future__ import annotations
@@ -26,25 +26,14 @@ class RetentionRuleRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=_TZ)
 
 
-class DossierRow(SQLModel, table=True):
-    """A hồ sơ: records about one matter, whose close date can start a retention period."""
-
-    __tablename__ = "dossiers"
-
-    code: str = Field(primary_key=True, max_length=60)
-    title: str = Field(max_length=300)
-    closed_on: date | None = None
-
-
 class RecordRetentionRow(SQLModel, table=True):
-    """The rule and disposal date computed for a record, and its dossier."""
+    """The rule and disposal date computed for a record (its dossier is on ``records``)."""
 
     __tablename__ = "record_retention"
 
     record_id: str = Field(primary_key=True, max_length=36, foreign_key="records.id", ondelete="CASCADE")
     rule_code: str | None = Field(default=None, max_length=40, index=True)
     disposal_date: date | None = Field(default=None, index=True)
-    dossier_code: str | None = Field(default=None, max_length=60, index=True)
     computed_at: datetime = Field(sa_type=_TZ)
 
 

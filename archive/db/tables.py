@@ -31,6 +31,8 @@ class RecordRow(SQLModel, table=True):
         sa.UniqueConstraint(
             "agency_code", "sha256", "classification", name="uq_records_agency_sha256_classification"
         ),
+        # A document's ordinal is unique in its dossier: concurrent moves cannot share one.
+        sa.UniqueConstraint("dossier_id", "doc_ordinal", name="uq_records_dossier_id_doc_ordinal"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -58,6 +60,10 @@ class RecordRow(SQLModel, table=True):
     due_date: date | None = None
     is_public: bool = Field(default=False, index=True)
     retention_code: str | None = Field(default=None, max_length=40)
+    # place in the archive: its fonds, and its dossier and ordinal there
+    fonds_id: str = Field(max_length=36, foreign_key="fonds.id", index=True)
+    dossier_id: str | None = Field(default=None, max_length=36, foreign_key="dossiers.id", index=True)
+    doc_ordinal: int | None = None
     # stored file
     storage_key: str = Field(max_length=200, unique=True)
     sha256: str = Field(max_length=64, index=True)

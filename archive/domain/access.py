@@ -100,6 +100,35 @@ def can_read(principal: Principal, record: Readable) -> bool:
     )
 
 
+# -- fonds and dossiers ----------------------------------------------------------------------
+#
+# A dossier is read like a record: by its agency (the fonds's), its classification and
+# whether it is public (mode 01). Its derived figures (documents, pages, dates) count only
+# the members the caller may read, so a dossier never reveals a record by its numbers.
+# Describing a fonds or a dossier (create, update, close, place records in it) is a
+# records manager's work for its own agencies within clearance, or an admin's.
+
+
+def can_read_dossier(principal: Principal, dossier: Readable) -> bool:
+    """THE dossier read rule: ``can_read`` applied to the dossier's own facts."""
+    return can_read(principal, dossier)
+
+
+def can_describe(principal: Principal, unit: Readable) -> bool:
+    """May the caller create or change a fonds or dossier of ``unit.agency_code``, close,
+    reopen or hand it over, and place records in it? A records manager of that agency or an
+    admin, whose clearance covers the unit's classification (``can_manage``)."""
+    return can_manage(principal, unit)
+
+
+def can_read_fonds(principal: Principal, agency_code: str) -> bool:
+    """A fonds's description is visible to the agency it belongs to and to those who read
+    across agencies (archivists, admins); its counts still go through ``can_read``."""
+    if principal.anonymous:
+        return False
+    return agency_code in principal.agencies or principal.reads_across_agencies
+
+
 # -- writes ---------------------------------------------------------------------------------
 #
 # Deposits, imports and grants. A clerk writes for its own agencies; an admin for any.

@@ -269,6 +269,11 @@ class Record:
     row_version: int = 1
     grants: tuple[str, ...] = ()  # grantee keys, see Grant
     pages: tuple[Page, ...] = field(default=(), compare=False)
+    # Its place in the archive (archive.domain.archival): the fonds (None at deposit: the
+    # owning agency's default fonds), and the dossier and the ordinal inside it.
+    fonds_id: str | None = None
+    dossier_id: str | None = None
+    doc_ordinal: int | None = None
 
     @property
     def classification(self) -> Classification:

@@ -78,6 +78,7 @@ class Dossier:
     code: str
     title: str
     closed_on: date | None = None  # None: still open
+    agency_code: str = ""  # the owning agency, needed to create it (see archive.domain.archival)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +249,9 @@ def validate_dossier(dossier: Dossier) -> Dossier:
         raise MetadataInvalid("code", f"a dossier needs a code of at most {DOSSIER_CODE_MAX} characters")
     if not title or len(title) > TITLE_MAX:
         raise MetadataInvalid("title", f"a dossier needs a title of at most {TITLE_MAX} characters")
-    return Dossier(code=code, title=title, closed_on=dossier.closed_on)
+    return Dossier(
+        code=code, title=title, closed_on=dossier.closed_on, agency_code=dossier.agency_code.strip()
+    )
 
 
 def _period_ok(years: int) -> bool:
@@ -265,7 +268,13 @@ def _parse_dossier(item: object, *, where: str) -> Dossier:
         closed_on = None if closed in (None, "") else date.fromisoformat(str(closed))
     except ValueError as exc:
         raise MetadataInvalid(f"{where}.closed_on", "must be a date, YYYY-MM-DD") from exc
-    return Dossier(code=_text(item, "code", where), title=_text(item, "title", where), closed_on=closed_on)
+    agency = item.get("agency", "")
+    return Dossier(
+        code=_text(item, "code", where),
+        title=_text(item, "title", where),
+        closed_on=closed_on,
+        agency_code=agency.strip() if isinstance(agency, str) else "",
+    )
 
 
 def _text(item: Mapping[str, Any], name: str, where: str) -> str:

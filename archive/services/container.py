@@ -15,6 +15,7 @@ from archive.auth.tokens import TokenVerifier
 from archive.domain.heartbeats import HeartbeatStore
 from archive.domain.ports import (
     ApiKeyStore,
+    ArchivalStore,
     AuditLog,
     BlobStore,
     DatabaseSnapshot,
@@ -59,6 +60,7 @@ class Services:
     results: ProcessingResults
     heartbeats: HeartbeatStore
     retention: RetentionStore
+    archival: ArchivalStore  # fonds, dossiers and each record's place in them
     holds: HoldStore
     disposition: DispositionStore
     fixity: FixityStore

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive.domain.access import Principal, ReadScope, can_classify, can_write, may_deposit
+from archive.domain.archival import default_fonds_id
 from archive.domain.audit import Outcome
 from archive.domain.errors import (
     ArchiveError,
@@ -204,6 +205,7 @@ def _archive(
     record = Record(
         id=record_id,
         agency_code=owner,
+        fonds_id=default_fonds_id(owner),  # an archivist files it elsewhere later
         metadata=_with_page_count(metadata, info.page_count),
         file=StoredFile(
             storage_key=key,

@@ -16,6 +16,7 @@ It is idempotent: sealing twice changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import tomllib
@@ -27,11 +28,14 @@ from archive.domain.access import (
     MANAGE_ALL,
     ManageScope,
     Principal,
+    Readable,
     can_change_rule,
+    can_describe,
     manages_retention,
 )
 from archive.domain.errors import Forbidden, MetadataInvalid, NotFound, RetentionConflict
 from archive.domain.ports import Retention, RetentionMode
+from archive.domain.records import Classification
 from archive.domain.retention import (
     Assignment,
     Dossier,
@@ -254,12 +258,25 @@ def upsert_dossier(services: Services, principal: Principal, dossier: Dossier) -
 
 def _store_dossier(services: Services, principal: Principal, dossier: Dossier) -> list[str]:
     dossier = validate_dossier(dossier)
+    existing = next((d for d in services.retention.dossiers() if d.code == dossier.code), None)
+    agency = existing.agency_code if existing is not None else dossier.agency_code or _only_agency(principal)
+    if not can_describe(
+        principal, Readable(agency_code=agency, classification=Classification.ORDINARY, is_public=False)
+    ):
+        raise Forbidden("this dossier belongs to an agency outside your retention scope")
+    dossier = dataclasses.replace(dossier, agency_code=agency)
     members = services.retention.dossier_members(dossier.code)
     scope = ManageScope.for_principal(principal)
     if services.retention.manageable(members, scope) != services.retention.manageable(members, MANAGE_ALL):
         raise Forbidden("this dossier holds records outside your retention scope")
     services.retention.upsert_dossier(dossier)
     return members
+
+
+def _only_agency(principal: Principal) -> str:
+    if len(principal.agencies) == 1:
+        return next(iter(principal.agencies))
+    raise MetadataInvalid("agency", "name the agency a new dossier belongs to")
 
 
 def assign_dossier(

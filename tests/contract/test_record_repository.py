@@ -16,6 +16,7 @@ from archive.db.jobs import SqlJobQueue
 from archive.db.migrate import upgrade
 from archive.db.repository import SqlRecordRepository
 from archive.domain.access import UNRESTRICTED, Principal, ReadScope, Role
+from archive.domain.archival import default_fonds_id
 from archive.domain.errors import DuplicateRecord
 from archive.domain.jobs import JobStatus, Step
 from archive.domain.records import (
@@ -71,6 +72,7 @@ def make_record(
     return Record(
         id=record_id,
         agency_code=agency,
+        fonds_id=default_fonds_id(agency),
         metadata=RecordMetadata(
             document_type="Quyết định",
             number="123",

@@ -81,7 +81,9 @@ async def test_dossier_close_starts_the_clock(embedded: Services) -> None:
     await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[hs])
     record = await archived(embedded, "1", issued=date(2018, 1, 1), document_type="Hồ sơ")
     assert lock_of(embedded, record.file.storage_key) == (None, True)  # dossier-less: not started
-    await asyncio.to_thread(retention.upsert_dossier, embedded, RM, Dossier("D1", "Dự án"))
+    await asyncio.to_thread(
+        retention.upsert_dossier, embedded, RM, Dossier("D1", "Dự án", agency_code=record.agency_code)
+    )
     await asyncio.to_thread(retention.assign_dossier, embedded, RM, "D1", [record.id])
     assert lock_of(embedded, record.file.storage_key) == (None, True)  # open dossier
     changed = await asyncio.to_thread(

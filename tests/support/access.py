@@ -13,6 +13,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from archive.domain.archival import default_fonds_id
 from archive.domain.records import (
     Classification,
     Direction,
@@ -78,6 +79,7 @@ def make_record(
     return Record(
         id=record_id,
         agency_code=agency,
+        fonds_id=default_fonds_id(agency),
         metadata=RecordMetadata(
             document_type=document_type,
             number=str(uuid.uuid4().int % 1000),

@@ -10,6 +10,7 @@ JobQueue           SQLite table                PostgreSQL (``SKIP LOCKED``)
 AuditLog           SQLite table                PostgreSQL
 ApiKeyStore        SQLite table                PostgreSQL
 RetentionStore     SQLite tables               PostgreSQL
+ArchivalStore      SQLite tables               PostgreSQL
 HoldStore          SQLite tables               PostgreSQL
 DispositionStore   SQLite tables               PostgreSQL
 FixityStore        SQLite table                PostgreSQL
@@ -33,6 +34,7 @@ adapter must pass.
 """
 
 from archive.domain.ports.apikeys import ApiKeyStore
+from archive.domain.ports.archival import ArchivalStore
 from archive.domain.ports.audit import AuditFilter, AuditLog
 from archive.domain.ports.blobs import BlobStore, Retention, RetentionMode
 from archive.domain.ports.database import DatabaseSnapshot, SchemaRevisions
@@ -45,6 +47,7 @@ from archive.domain.ports.vitals import Vitals, VitalsSource
 
 __all__ = [
     "ApiKeyStore",
+    "ArchivalStore",
     "AuditFilter",
     "AuditLog",
     "BlobStore",

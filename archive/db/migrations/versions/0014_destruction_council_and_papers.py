@@ -1,7 +1,7 @@
 """destruction under Circular 06/2025: disposal reasons, the council, the papers
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0010
 
 Each disposition item gets its disposal reason (``expired``, the only one before
 this revision, or ``duplicate``) and, for a duplicate, the id of the copy kept.
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
