@@ -347,6 +347,7 @@ def retention_plan(
     duplicates: Annotated[
         bool, typer.Option(help="Also propose redundant duplicates of records kept.")
     ] = True,
+    dossier: Annotated[str | None, typer.Option(help="Propose this whole dossier (its id) instead.")] = None,
     api_key: ApiKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -359,7 +360,14 @@ def retention_plan(
     text = "" if note is None else note.read_text(encoding="utf-8")
     services = build_services(_settings())
     try:
-        batch = plan(services, _operator(services, api_key), limit=limit, note=text, duplicates=duplicates)
+        batch = plan(
+            services,
+            _operator(services, api_key),
+            limit=limit,
+            note=text,
+            duplicates=duplicates,
+            dossier_id=dossier,
+        )
     except ArchiveError as exc:
         raise fail(exc.code, exc.message, as_json=as_json) from exc
     finally:

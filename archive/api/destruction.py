@@ -57,8 +57,39 @@ class MinutesDeadline:
         )
 
 
+@strawberry.type(
+    description=(
+        "A dossier's place on the way to destruction, over the documents the caller may read "
+        "(a document it may not read is never counted)."
+    )
+)
+class DossierDestructionReview:
+    status: dd.ReviewStatus = strawberry.field(
+        description="UNDER_REVIEW, or DESTRUCTION_APPROVED once every such document's batch is approved."
+    )
+    records: int = strawberry.field(description="How many of its readable documents are in an open batch.")
+    batch_ids: list[str] = strawberry.field(description="Their batches (only those the caller may manage).")
+
+
 @strawberry.type
 class DestructionQueries:
+    @strawberry.field(
+        description=(
+            "A dossier's review for destruction (Xem xét hủy); null for a dossier the caller may not read "
+            "or with no readable document in an open disposition batch."
+        )
+    )
+    async def dossier_destruction_review(
+        self, info: Info, dossier_id: Annotated[str, strawberry.argument(description="The dossier's id.")]
+    ) -> DossierDestructionReview | None:
+        ctx = info.context
+        found = await asyncio.to_thread(destruction.dossier_review, ctx.services, ctx.principal, dossier_id)
+        if found is None:
+            return None
+        return DossierDestructionReview(
+            status=found.status, records=found.records, batch_ids=list(found.batch_ids)
+        )
+
     @strawberry.field(
         description=(
             "Proposed batches on whose appraisal council the caller sits and may vote, with every record: "

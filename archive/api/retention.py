@@ -176,6 +176,7 @@ class DispositionItem:
     document_type: str = strawberry.field(description="Document type.")
     agency_code: str = strawberry.field(description="Owning agency.")
     rule_code: str | None = strawberry.field(description="The retention rule that made it due.")
+    dossier_id: str | None = strawberry.field(description="The dossier it was in when the batch was planned.")
     disposal_date: date = strawberry.field(description="The day it became eligible for destruction.")
     note: str | None = strawberry.field(description="Why it was skipped, or the last error.")
     reason: dd.DisposalReason = strawberry.field(description="Retention expired, or a redundant duplicate.")
@@ -243,6 +244,7 @@ class DispositionBatch:
                     note=i.note,
                     reason=i.reason,
                     duplicate_of=i.duplicate_of,
+                    dossier_id=i.dossier_id,
                 )
                 for i in batch.items
             ],
@@ -511,6 +513,12 @@ class RetentionMutations:
         duplicates: Annotated[
             bool, strawberry.argument(description="Also propose redundant duplicates of records kept.")
         ] = True,
+        dossier_id: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Propose this whole dossier instead: all its documents, or DISPOSITION_REFUSED."
+            ),
+        ] = None,
     ) -> DispositionBatch | None:
         ctx = info.context
         batch = await asyncio.to_thread(
@@ -520,6 +528,7 @@ class RetentionMutations:
             limit=limit,
             note=explanatory_note,
             duplicates=duplicates,
+            dossier_id=dossier_id,
         )
         return None if batch is None else DispositionBatch.from_domain(batch)
 

@@ -138,6 +138,7 @@ def duplicate_item(record: RecordRow, kept_id: str, rule: str | None, today: dat
         storage_key=record.storage_key,
         reason=DisposalReason.DUPLICATE,
         duplicate_of=kept_id,
+        dossier_id=record.dossier_id,
     )
 
 
@@ -216,14 +217,20 @@ def reviews_of(session: Session, record_ids: Sequence[str]) -> dict[str, Destruc
     """Each of ``record_ids`` that sits in an open batch, with where it stands."""
     if not record_ids:
         return {}
+    return _reviews(session, col(DispositionItemRow.record_id).in_(list(record_ids)))
+
+
+def dossier_reviews_of(session: Session, dossier_id: str) -> list[DestructionReview]:
+    """The records planned from ``dossier_id`` that sit in an open batch."""
+    found = _reviews(session, col(DispositionItemRow.dossier_id) == dossier_id)
+    return [found[k] for k in sorted(found)]
+
+
+def _reviews(session: Session, which: ColumnElement[bool]) -> dict[str, DestructionReview]:
     query = (
         select(DispositionItemRow, DispositionBatchRow.status)
         .join(DispositionBatchRow, col(DispositionBatchRow.id) == col(DispositionItemRow.batch_id))
-        .where(
-            col(DispositionItemRow.record_id).in_(list(record_ids)),
-            col(DispositionBatchRow.status).in_(OPEN),
-            col(DispositionItemRow.state).not_in(FINAL),
-        )
+        .where(which, col(DispositionBatchRow.status).in_(OPEN), col(DispositionItemRow.state).not_in(FINAL))
     )
     found: dict[str, DestructionReview] = {}
     for item, status in session.exec(query).all():

@@ -49,9 +49,11 @@ class SqlDispositionStore:
 
     # -- planning -------------------------------------------------------------------
 
-    def candidates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
+    def candidates(
+        self, today: date, scope: ManageScope, *, limit: int, among: Sequence[str] | None = None
+    ) -> list[BatchItem]:
         """Records due on or before ``today`` that ``scope`` manages, under no active hold
-        and in no open batch."""
+        and in no open batch (and, with ``among``, one of those ids)."""
         query = (
             select(RecordRow, RecordRetentionRow)
             .join(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id))
@@ -61,6 +63,7 @@ class SqlDispositionStore:
                 ~active_hold_exists(RecordRow.id),
                 col(RecordRow.id).not_in(destruction.open_items()),
                 col(RecordRow.id).not_in(destruction.kept_for_open_items()),
+                sa.true() if among is None else col(RecordRow.id).in_(list(among)),
             )
             .order_by(col(RecordRetentionRow.disposal_date), col(RecordRow.id))
             .limit(limit)
@@ -182,6 +185,11 @@ class SqlDispositionStore:
                 raise DispositionRefused(f"the batch already has its {paper.kind.value.replace('_', ' ')}")
             session.add(destruction.paper_row(batch_id, paper))
             session.commit()
+
+    def dossier_reviews(self, dossier_id: str) -> list[DestructionReview]:
+        """The records planned from the dossier that sit in an open batch."""
+        with Session(self._engine) as session:
+            return destruction.dossier_reviews_of(session, dossier_id)
 
     def reviews(self, record_ids: Sequence[str]) -> dict[str, DestructionReview]:
         """Which of ``record_ids`` are in an open batch, and where they stand."""
@@ -330,6 +338,7 @@ def _candidate(record: RecordRow, retention: RecordRetentionRow) -> BatchItem:
         disposal_date=retention.disposal_date,
         sha256=record.sha256,
         storage_key=record.storage_key,
+        dossier_id=record.dossier_id,
     )
 
 
@@ -351,6 +360,7 @@ def _item_row(item: BatchItem, now: datetime) -> DispositionItemRow:
         updated_at=now,
         reason=item.reason.value,
         duplicate_of=item.duplicate_of,
+        dossier_id=item.dossier_id,
     )
 
 
@@ -377,6 +387,7 @@ def _items(session: Session, batch_id: str) -> list[BatchItem]:
             note=r.note,
             reason=DisposalReason(r.reason),
             duplicate_of=r.duplicate_of,
+            dossier_id=r.dossier_id,
         )
         for r in session.exec(query).all()
     ]

@@ -108,6 +108,7 @@ class DispositionItemRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=_TZ)
     reason: str = Field(default="expired", max_length=20, sa_column_kwargs={"server_default": "expired"})
     duplicate_of: str | None = Field(default=None, max_length=36, index=True)  # the copy kept
+    dossier_id: str | None = Field(default=None, max_length=36, index=True)  # its dossier, at planning
 
 
 class TombstoneRow(SQLModel, table=True):

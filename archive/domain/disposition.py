@@ -144,6 +144,7 @@ class BatchItem:
     note: str | None = None  # why it was skipped, or the last error
     reason: DisposalReason = DisposalReason.EXPIRED
     duplicate_of: str | None = None  # the copy kept, for a DUPLICATE
+    dossier_id: str | None = None  # the dossier it was in when planned
 
     @property
     def readable(self) -> Readable:

@@ -31,6 +31,7 @@ from typing import BinaryIO
 from archive.domain.access import (
     Principal,
     Readable,
+    ReadScope,
     can_attach_paper,
     can_convene_council,
     can_manage,
@@ -299,6 +300,39 @@ class ReviewShown:
     batch_id: str | None
     reason: DisposalReason | None
     duplicate_of: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DossierReviewShown:
+    """A dossier's place on the way to destruction, over the documents the caller may read:
+    the status (``DESTRUCTION_APPROVED`` once every such document's batch is approved),
+    how many of them are in an open batch, and the batches, for who may manage them."""
+
+    status: ReviewStatus
+    records: int
+    batch_ids: tuple[str, ...]
+
+
+def dossier_review(services: Services, principal: Principal, dossier_id: str) -> DossierReviewShown | None:
+    """What the caller sees of a dossier's review: None for a dossier it may not read
+    (``can_read_dossier``) or with no document it may read in an open batch. Blocking."""
+    dossier = services.archival.dossier(dossier_id, ReadScope.for_principal(principal))
+    if dossier is None:
+        return None
+    found = services.disposition.dossier_reviews(dossier_id)
+    readable = services.records.get_many(
+        [r.record_id for r in found], ReadScope.for_principal(principal), with_pages=False
+    )
+    seen = [r for r in found if r.record_id in readable]  # counts never count a hidden record
+    if not seen:
+        return None
+    approved = all(r.status is ReviewStatus.DESTRUCTION_APPROVED for r in seen)
+    managed = sorted({r.batch_id for r in seen if can_see_review_details(principal, r.readable)})
+    return DossierReviewShown(
+        status=ReviewStatus.DESTRUCTION_APPROVED if approved else ReviewStatus.UNDER_REVIEW,
+        records=len(seen),
+        batch_ids=tuple(managed),
+    )
 
 
 def reviews(services: Services, record_ids: Sequence[str]) -> dict[str, DestructionReview]:

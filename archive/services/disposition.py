@@ -37,9 +37,12 @@ from archive.domain.access import (
     ManageScope,
     Principal,
     Readable,
+    ReadScope,
     can_approve_disposition,
+    can_manage,
     can_read_tombstone,
 )
+from archive.domain.archival import Dossier
 from archive.domain.council import clean_text, tally
 from archive.domain.disposition import (
     NOTE_MAX,
@@ -89,12 +92,14 @@ def plan(
     limit: int = 1000,
     note: str = "",
     duplicates: bool = True,
+    dossier_id: str | None = None,
 ) -> DispositionBatch | None:
     """Propose a batch of the records the caller may manage that are due today or earlier,
     and (``duplicates``) of redundant copies of records the archive keeps, all under no
     hold; None when there is none. Every item carries its disposal reason; the batch
     carries ``note``, its explanatory note. Its records are then under review for
-    destruction until the batch is executed. Blocking."""
+    destruction until the batch is executed. With ``dossier_id``: the whole dossier, every
+    document of it, or DispositionRefused (see ``_dossier_items``). Blocking."""
     require_manager(principal)
     if not 1 <= limit <= PLAN_LIMIT_MAX:
         raise MetadataInvalid("limit", f"must be between 1 and {PLAN_LIMIT_MAX}")
@@ -102,8 +107,11 @@ def plan(
     _compute_missing(services)
     today = services.clock().date()
     scope = ManageScope.for_principal(principal)
-    candidates = services.disposition.candidates(today, scope, limit=limit)
-    if duplicates and len(candidates) < limit:
+    if dossier_id is not None:
+        candidates = _dossier_items(services, principal, dossier_id, today, scope)
+    else:
+        candidates = services.disposition.candidates(today, scope, limit=limit)
+    if dossier_id is None and duplicates and len(candidates) < limit:
         candidates += _duplicates(services, today, scope, candidates, limit - len(candidates))
     if not candidates:
         return None
@@ -128,6 +136,32 @@ def plan(
         details={"records": len(candidates), "duplicates": redundant, "cutoff": today.isoformat()},
     )
     return get(services, principal, batch_id)
+
+
+def _dossier_items(
+    services: Services, principal: Principal, dossier_id: str, today: date, scope: ManageScope
+) -> list[BatchItem]:
+    """Every document of the dossier, for a planner who may manage the dossier. A dossier is
+    destroyed whole (Circular 06/2025): refused unless each of its documents is due, under no
+    hold, in no open batch and the planner's to manage. The refusal never says which or how
+    many, so it tells nothing about documents the planner may not see."""
+    dossier = services.archival.dossier(dossier_id, ReadScope.for_principal(principal))
+    if dossier is None or not can_manage(principal, _dossier_facts(dossier)):
+        raise NotFound(f"dossier {dossier_id} does not exist")
+    members = services.archival.member_ids(dossier_id)
+    if not members:
+        raise DispositionRefused("the dossier holds no documents")
+    found = services.disposition.candidates(today, scope, limit=len(members), among=members)
+    if len(found) != len(members):
+        raise DispositionRefused(
+            "a dossier is destroyed whole: every document in it must be due, under no hold, "
+            "in no open batch and yours to manage"
+        )
+    return found
+
+
+def _dossier_facts(dossier: Dossier) -> Readable:
+    return Readable(dossier.agency_code, dossier.classification, dossier.is_public)
 
 
 def _duplicates(

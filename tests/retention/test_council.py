@@ -509,3 +509,75 @@ async def test_a_paper_is_attached_over_multipart_graphql(services: Services) ->
     assert (paper["kind"], paper["agencyCode"]) == ("COUNCIL_MINUTES", "A")
     stored = services.records.get(paper["recordId"], UNRESTRICTED)
     assert stored is not None and stored.metadata.document_type == "Biên bản"
+
+
+DOSSIER_REVIEW = (
+    """query($d: String!) { dossierDestructionReview(dossierId: $d) { status records batchIds } }"""
+)
+
+
+def dossier_of(services: Services, agency: str, records: list[Record], level: Classification) -> str:
+    """A dossier of ``agency``'s default fonds holding ``records``, in order."""
+    from archive.domain.archival import Dossier, default_fonds_id
+
+    dossier_id = str(uuid.uuid4())
+    dossier = Dossier(
+        id=dossier_id,
+        fonds_id=default_fonds_id(agency),
+        agency_code=agency,
+        file_code=f"{agency}.2001.{dossier_id[:6]}",
+        title="Hồ sơ hội nghị",
+        maintenance="06",
+        classification=level,
+        created_at=services.clock(),
+        updated_at=services.clock(),
+    )
+    services.archival.save_dossier(dossier, expected_version=None)
+    services.archival.place(dossier_id, [r.id for r in records], now=services.clock())
+    return dossier_id
+
+
+async def test_a_dossier_is_destroyed_whole_and_shows_its_review(services: Services) -> None:
+    await schedule(services)
+    members = [await kept(services, n, agency="A", document_type="Giấy mời") for n in ("1", "2")]
+    dossier_id = await asyncio.to_thread(dossier_of, services, "A", members, Classification.ORDINARY)
+    loose = await kept(services, "3", agency="A", document_type="Giấy mời")  # due, in no dossier
+    held = [await kept(services, "4", agency="A", document_type="Giấy mời")]
+    held_dossier = await asyncio.to_thread(dossier_of, services, "A", held, Classification.ORDINARY)
+    from archive.services import holds
+
+    await asyncio.to_thread(
+        holds.place_hold, services, ADMIN, name="h", reason="r", authority="a", record_ids=[held[0].id]
+    )
+    with pytest.raises(DispositionRefused, match="destroyed whole"):
+        await asyncio.to_thread(disposition.plan, services, ADMIN, dossier_id=held_dossier)
+    with pytest.raises(NotFound):  # another agency's records manager: no such dossier
+        await asyncio.to_thread(disposition.plan, services, RM_B, dossier_id=dossier_id)
+    assert (await call(services, READER_A, DOSSIER_REVIEW, d=dossier_id))[0] == {
+        "dossierDestructionReview": None
+    }
+
+    batch = await asyncio.to_thread(disposition.plan, services, RM_A, dossier_id=dossier_id)
+    assert batch is not None
+    assert sorted((i.record_id, i.dossier_id) for i in batch.items) == sorted(
+        (m.id, dossier_id) for m in members
+    )
+    assert loose.id not in {i.record_id for i in batch.items}
+    manager, _ = await call(services, RM_A, DOSSIER_REVIEW, d=dossier_id)
+    assert manager["dossierDestructionReview"] == {
+        "status": "UNDER_REVIEW",
+        "records": 2,
+        "batchIds": [batch.id],
+    }
+    reader, _ = await call(services, READER_A, DOSSIER_REVIEW, d=dossier_id)
+    assert reader["dossierDestructionReview"] == {"status": "UNDER_REVIEW", "records": 2, "batchIds": []}
+    assert (await call(services, RM_B, DOSSIER_REVIEW, d=dossier_id))[0] == {"dossierDestructionReview": None}
+    with pytest.raises(DispositionRefused):  # already in an open batch
+        await asyncio.to_thread(disposition.plan, services, RM_A, dossier_id=dossier_id)
+
+    await asyncio.to_thread(disposition.approve, services, ADMIN_2, batch.id, decision_ref="QĐ 5")
+    approved, _ = await call(services, READER_A, DOSSIER_REVIEW, d=dossier_id)
+    assert approved["dossierDestructionReview"]["status"] == "DESTRUCTION_APPROVED"
+    report = await disposition.run(services)
+    assert sorted(report.destroyed) == sorted(m.id for m in members)
+    assert (await call(services, RM_A, DOSSIER_REVIEW, d=dossier_id))[0] == {"dossierDestructionReview": None}

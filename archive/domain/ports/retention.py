@@ -114,9 +114,11 @@ class HoldStore(Protocol):
 class DispositionStore(Protocol):
     """Batches, their items' purge states, and tombstones."""
 
-    def candidates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
+    def candidates(
+        self, today: date, scope: ManageScope, *, limit: int, among: Sequence[str] | None = None
+    ) -> list[BatchItem]:
         """Records due on or before ``today`` that ``scope`` manages, under no active hold
-        and in no open batch."""
+        and in no open batch (and, with ``among``, one of those ids)."""
         ...
 
     def duplicates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
@@ -165,6 +167,10 @@ class DispositionStore(Protocol):
 
     def attach(self, batch_id: str, paper: Paper) -> None:
         """Link a deposited paper to the batch, once per kind (DispositionRefused after)."""
+        ...
+
+    def dossier_reviews(self, dossier_id: str) -> list[DestructionReview]:
+        """The records planned from the dossier that sit in an open batch."""
         ...
 
     def reviews(self, record_ids: Sequence[str]) -> dict[str, DestructionReview]:

@@ -4,7 +4,8 @@ Revision ID: 0014
 Revises: 0010
 
 Each disposition item gets its disposal reason (``expired``, the only one before
-this revision, or ``duplicate``) and, for a duplicate, the id of the copy kept.
+this revision, or ``duplicate``), for a duplicate the id of the copy kept, and the
+dossier the record was in when it was planned (no foreign key: the item outlives it).
 Each batch gets its explanatory note and the destruction decision's date (the
 15-day clock of the destruction minutes). ``disposition_council`` holds the
 appraisal council's members and their votes, and ``disposition_papers`` links the
@@ -30,6 +31,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("reason", sa.String(length=20), server_default="expired", nullable=False))
         batch.add_column(sa.Column("duplicate_of", sa.String(length=36), nullable=True))
         batch.create_index(op.f("ix_disposition_items_duplicate_of"), ["duplicate_of"], unique=False)
+        batch.add_column(sa.Column("dossier_id", sa.String(length=36), nullable=True))
+        batch.create_index(op.f("ix_disposition_items_dossier_id"), ["dossier_id"], unique=False)
     _create_council()
     _create_papers()
 
@@ -83,6 +86,8 @@ def downgrade() -> None:
     op.drop_table("disposition_papers")
     op.drop_table("disposition_council")
     with op.batch_alter_table("disposition_items") as batch:
+        batch.drop_index(op.f("ix_disposition_items_dossier_id"))
+        batch.drop_column("dossier_id")
         batch.drop_index(op.f("ix_disposition_items_duplicate_of"))
         batch.drop_column("duplicate_of")
         batch.drop_column("reason")
