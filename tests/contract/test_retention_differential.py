@@ -14,7 +14,9 @@ For every drawn principal and set of records:
   each naming a kept copy the caller may manage too;
 - a council vote (``can_vote``), a seat (``can_convene_council``) and a record's review
   (``can_read``, ``can_see_review_details``) answer as the rules say, and a batch the
-  caller may not vote on or manage answers exactly like a batch that does not exist.
+  caller may not vote on or manage answers exactly like a batch that does not exist;
+- a dossier's review counts only the documents the caller may read, and planning a
+  dossier it may not manage answers like a dossier that does not exist.
 
 Runs on SQLite, and on PostgreSQL when it is available.
 """
@@ -39,10 +41,12 @@ from archive.domain.access import (
     can_convene_council,
     can_manage,
     can_read,
+    can_read_dossier,
     can_read_tombstone,
     can_vote,
     manages_retention,
 )
+from archive.domain.archival import Dossier, default_fonds_id
 from archive.domain.council import CouncilMember, Vote
 from archive.domain.disposition import BatchItem, BatchStatus, DispositionBatch, ItemState
 from archive.domain.errors import DispositionRefused, Forbidden, NotFound
@@ -312,3 +316,52 @@ async def test_council_seats_votes_and_reviews_follow_the_rules(
                 assert shown is not None and shown.batch_id == batch_id and shown.reason is not None
             else:
                 assert shown is not None and (shown.batch_id, shown.reason, shown.duplicate_of) == (None,) * 3
+
+
+@EXAMPLES
+@given(
+    drawn=st.lists(records, min_size=1, max_size=5),
+    callers=st.lists(principals, min_size=1, max_size=4),
+    level=classifications,
+)
+async def test_a_dossier_plan_and_review_never_count_or_name_a_hidden_record(
+    services: Services, drawn: list[Record], callers: list[Principal], level: Classification
+) -> None:
+    batch = stored(services, drawn)
+    dossier = Dossier(
+        id=str(uuid.uuid4()),
+        fonds_id=default_fonds_id("A"),
+        agency_code="A",
+        file_code=f"A.2001.{uuid.uuid4().hex[:8]}",
+        title="Hồ sơ",
+        maintenance="06",
+        classification=level,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    services.archival.save_dossier(dossier, expected_version=None)
+    services.archival.place(dossier.id, [r.id for r in batch], now=NOW)
+    batch_id = new_batch(services, [replace(item_of(r), dossier_id=dossier.id) for r in batch])
+    facts = Readable("A", level, is_public=False)
+    for principal in callers:
+        full = [Readable(r.agency_code, r.classification, r.is_public, r.grants) for r in batch]
+        readable_members = [f for f in full if can_read(principal, f)]
+        shown = destruction.dossier_review(services, principal, dossier.id)
+        if not can_read_dossier(principal, facts) or not readable_members:
+            assert shown is None
+        else:
+            assert shown is not None and shown.records == len(readable_members)
+            managed = any(
+                can_manage(principal, readable(r))
+                for r, f in zip(batch, full, strict=True)
+                if f in readable_members
+            )
+            assert shown.batch_ids == ((batch_id,) if managed else ())
+        planned = refused(disposition.plan, services, principal, dossier_id=dossier.id)
+        random = refused(disposition.plan, services, principal, dossier_id=str(uuid.uuid4()))
+        if not manages_retention(principal):
+            assert planned == random == ("Forbidden", "FORBIDDEN")
+        elif not can_manage(principal, facts):
+            assert planned == random == ("NotFound", "NOT_FOUND")
+        else:  # its documents are all in an open batch already: refused, naming none
+            assert planned == ("DispositionRefused", "DISPOSITION_REFUSED")
