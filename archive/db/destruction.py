@@ -15,14 +15,14 @@ caller may not see.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from archive.db.destruction_tables import BatchPaperRow, CouncilSeatRow
 from archive.db.holds import active_hold_exists
@@ -74,12 +74,25 @@ def duplicate_pairs(
 ) -> list[tuple[RecordRow, str, str | None]]:
     """(duplicate, kept copy's id, its rule code) for records ``scope`` manages, kept
     permanently, under no hold, in no open batch and not kept for one; the earliest kept
-    copy each."""
+    copy each. One query per kind of sameness, so each joins on an indexed equality."""
+    best: dict[str, tuple[tuple[datetime, str], RecordRow, str, str | None]] = {}
+    for same in (_same_bytes, _same_number):
+        for record, kept_id, kept_at, rule in session.exec(_pairs(same, scope)).all():
+            rank = (as_utc(kept_at), kept_id)
+            if record.id not in best or rank < best[record.id][0]:
+                best[record.id] = (rank, record, kept_id, rule)
+    ordered = sorted(best.values(), key=lambda found: (as_utc(found[1].created_at), found[1].id))
+    return [(record, kept_id, rule) for _, record, kept_id, rule in ordered[:limit]]
+
+
+def _pairs(
+    same: Callable[[type[RecordRow]], ColumnElement[bool]], scope: ManageScope
+) -> Select[RecordRow, str, datetime, str | None]:
     kept = aliased(RecordRow)
-    query = (
-        select(RecordRow, kept.id, RecordRetentionRow.rule_code)
-        .join(kept, _same_document(kept))
-        .outerjoin(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id))
+    return (
+        select(RecordRow, col(kept.id), col(kept.created_at), col(RecordRetentionRow.rule_code))
+        .join(kept, sa.and_(same(kept), _kept_copy(kept)))
+        .join(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id))
         .where(
             manage_clause(scope),
             # Kept permanently: its object is protected by a legal hold the archive lifts
@@ -91,24 +104,24 @@ def duplicate_pairs(
             col(RecordRow.id).not_in(kept_for_open_items()),
             col(kept.id).not_in(open_items()),
         )
-        .order_by(col(RecordRow.created_at), col(RecordRow.id), col(kept.created_at), col(kept.id))
     )
-    pairs: dict[str, tuple[RecordRow, str, str | None]] = {}
-    for record, kept_id, rule in session.exec(query).all():
-        pairs.setdefault(record.id, (record, kept_id, rule))
-        if len(pairs) > limit:
-            break
-    return list(pairs.values())[:limit]
 
 
-def _same_document(kept: type[RecordRow]) -> ColumnElement[bool]:
+def _same_bytes(kept: type[RecordRow]) -> ColumnElement[bool]:
+    return col(kept.sha256) == col(RecordRow.sha256)
+
+
+def _same_number(kept: type[RecordRow]) -> ColumnElement[bool]:
+    return sa.and_(
+        col(kept.document_number_key) == col(RecordRow.document_number_key),
+        col(kept.issuing_agency_code) == col(RecordRow.issuing_agency_code),
+        col(kept.issue_date) == col(RecordRow.issue_date),
+    )
+
+
+def _kept_copy(kept: type[RecordRow]) -> ColumnElement[bool]:
+    """``kept`` may be kept for the record: same agency, at most as classified, earlier."""
     mine = RecordRow
-    same_bytes = col(kept.sha256) == col(mine.sha256)
-    same_number = sa.and_(
-        col(kept.document_number_key) == col(mine.document_number_key),
-        col(kept.issuing_agency_code) == col(mine.issuing_agency_code),
-        col(kept.issue_date) == col(mine.issue_date),
-    )
     earlier = sa.or_(
         col(kept.created_at) < col(mine.created_at),
         sa.and_(col(kept.created_at) == col(mine.created_at), col(kept.id) < col(mine.id)),
@@ -117,7 +130,6 @@ def _same_document(kept: type[RecordRow]) -> ColumnElement[bool]:
         col(kept.agency_code) == col(mine.agency_code),
         col(kept.id) != col(mine.id),
         col(kept.classification) <= col(mine.classification),
-        sa.or_(same_bytes, same_number),
         earlier,
     )
 
