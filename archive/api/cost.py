@@ -50,6 +50,7 @@ PRICES: Mapping[str, int] = {
     "Record.signatureStatus": 2,
     "Record.retention": 2,
     "Record.holds": 5,  # every hold naming the record, each counted
+    "Record.destructionReview": 2,  # one batched query per page of records
 }
 """Cost per node of the heavy fields, on top of their selection; any other field costs 1."""
 

@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from archive.api.context import Context
+from archive.api.council import DestructionReview
 from archive.api.signatures import Signature, SignatureStatus, Thumbnail
 from archive.domain import records as domain
+from archive.domain.access import Readable
 from archive.domain.jobs import Job
 from archive.domain.processing import ExtractionReport, extraction_error, job_error
 from archive.domain.retention import RecordRetention as DomainRetention
 from archive.domain.search import FacetBucket, Facets
+from archive.services.destruction import review_shown
 from archive.services.download import issue_link
 from archive.services.search import get_record
 
@@ -405,6 +408,20 @@ class Record(Node):
 
         found = await info.context.load.holds.load(self._record.id)
         return None if found is None else [LegalHold.from_domain(h) for h in found]
+
+    @strawberry.field(
+        description=(
+            "Its place on the way to destruction (Xem xét hủy), null when it is in no open disposition "
+            "batch. Whoever may read the record sees the status; the batch, the reason and the copy "
+            "kept are shown only to those who may manage its retention."
+        )
+    )
+    async def destruction_review(self, info: strawberry.Info[Context, None]) -> DestructionReview | None:
+        review = await info.context.load.reviews.load(self._record.id)
+        record = self._record
+        facts = Readable(record.agency_code, record.classification, record.is_public, record.grants)
+        shown = review_shown(info.context.principal, facts, review)
+        return None if shown is None else DestructionReview.from_service(shown)
 
     @strawberry.field(description="A short-lived link to the original bytes. Every call is audited.")
     async def download(self, info: strawberry.Info[Context, None]) -> DownloadLink:

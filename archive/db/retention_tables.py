@@ -84,6 +84,9 @@ class DispositionBatchRow(SQLModel, table=True):
     # The ManageScope (JSON) of the planner and of the approver: the purge re-checks both.
     planner_scope: str | None = Field(default=None, sa_type=sa.Text)
     approver_scope: str | None = Field(default=None, sa_type=sa.Text)
+    # Circular 06/2025: the explanatory note, and the decision's date (the minutes' clock).
+    explanatory_note: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    decided_on: date | None = None
 
 
 class DispositionItemRow(SQLModel, table=True):
@@ -106,6 +109,9 @@ class DispositionItemRow(SQLModel, table=True):
     version_ids: str = Field(default="[]", sa_type=sa.Text)  # JSON list, taken when the purge starts
     note: str | None = Field(default=None, sa_type=sa.Text)
     updated_at: datetime = Field(sa_type=_TZ)
+    reason: str = Field(default="expired", max_length=20, sa_column_kwargs={"server_default": "expired"})
+    duplicate_of: str | None = Field(default=None, max_length=36, index=True)  # the copy kept
+    dossier_id: str | None = Field(default=None, max_length=36, index=True)  # its dossier, at planning
 
 
 class TombstoneRow(SQLModel, table=True):

@@ -9,6 +9,7 @@ property-based test checks that all three agree.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from archive.domain.records import Classification, Record
@@ -171,10 +172,12 @@ def can_classify(principal: Principal, classification: Classification) -> bool:
 
 def may_deposit(principal: Principal) -> bool:
     """Whether the caller may deposit for some agency at all: checked before an
-    upload's body is read, so a reader cannot make the server parse 200 MiB."""
-    if principal.anonymous:
+    upload's body is read, so a reader cannot make the server parse 200 MiB. A records
+    manager of an agency may send one too: the papers of a disposition batch
+    (``can_attach_paper``), never an ordinary deposit (``can_write``)."""
+    if principal.anonymous or (not principal.agencies and Role.ADMIN not in principal.roles):
         return False
-    return Role.ADMIN in principal.roles or (Role.CLERK in principal.roles and bool(principal.agencies))
+    return bool(principal.roles & {Role.ADMIN, Role.CLERK, Role.RECORDS_MANAGER})
 
 
 # -- retention, holds, disposition, tombstones -------------------------------------------------
@@ -252,6 +255,58 @@ def can_approve_disposition(principal: Principal, *, planner: str, two_person: b
     if not manages_retention(principal):
         return False
     return not two_person or principal.subject != planner
+
+
+# -- destruction under Circular 06/2025: review, council, papers ----------------------------
+#
+# A batch's council, note and papers belong to the people who may manage EVERY record of
+# it; its council members must be able to see every record they judge. So nobody learns
+# of another agency's classified record by sitting on, seating or voting in a council.
+
+
+def can_sit_on_council(principal: Principal, record: Readable) -> bool:
+    """Whether the caller may judge this record on an appraisal council: someone who could
+    manage it, or an archivist (the archive's appraisers read across agencies) cleared
+    for its classification. Anyone else never sees the batch, so never votes on it."""
+    if can_manage(principal, record):
+        return True
+    return (
+        not principal.anonymous
+        and Role.ARCHIVIST in principal.roles
+        and principal.clearance >= record.classification
+    )
+
+
+def can_convene_council(principal: Principal, records: Iterable[Readable]) -> bool:
+    """Whether the caller may seat or unseat council members, write the explanatory note,
+    and attach the council's minutes or the decision: a records manager (or admin) who may
+    manage every record of the batch."""
+    return manages_retention(principal) and all(can_manage(principal, r) for r in records)
+
+
+def can_vote(principal: Principal, members: Iterable[str], records: Iterable[Readable]) -> bool:
+    """Whether the caller may cast (or change) a vote: it holds a seat on the council, by
+    its subject, and may sit in judgement of every record of the batch as it is now."""
+    if principal.anonymous or principal.subject not in set(members):
+        return False
+    return all(can_sit_on_council(principal, r) for r in records)
+
+
+def can_attach_paper(principal: Principal, records: Iterable[Readable], agency_code: str) -> bool:
+    """Whether the caller may deposit a paper of the batch (minutes, decision) as a record of
+    ``agency_code``: it convenes the council, and manages that agency's records (an admin
+    any agency's). The paper is a record of that agency, kept under WORM like any other."""
+    if not can_convene_council(principal, records):
+        return False
+    return Role.ADMIN in principal.roles or agency_code in principal.agencies
+
+
+def can_see_review_details(principal: Principal, record: Readable) -> bool:
+    """What ``Record.destructionReview`` shows beyond the bare status: the batch, the
+    disposal reason and the kept copy of a duplicate are for those who may manage the
+    record. A reader sees only that the record is under review: the reason
+    "duplicate" would tell it that a copy exists, which it may not be allowed to read."""
+    return can_manage(principal, record)
 
 
 def can_read_tombstone(principal: Principal, record: Readable) -> bool:

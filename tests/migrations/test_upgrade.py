@@ -30,6 +30,7 @@ from archive.db.retention import SqlRetentionStore
 from archive.domain.access import UNRESTRICTED
 from archive.domain.archival import default_fonds_id
 from archive.domain.audit import Outcome, verify_chain
+from archive.domain.disposition import DisposalReason
 from tests.migrations.snapshot import dump, load, release_files
 from tests.support.access import make_record
 
@@ -118,6 +119,11 @@ def test_the_stores_read_and_extend_the_upgraded_data(engine: Engine, snapshot: 
     assert stale <= set(retention.uncomputed_ids())
     for tombstone in tables["tombstones"]:
         assert SqlDispositionStore(engine).tombstone_of(tombstone["record_id"]) is not None
+    for batch_row in tables["disposition_batches"]:  # destruction (0014): reasons, note, council
+        batch = SqlDispositionStore(engine).get(batch_row["id"])
+        assert batch is not None and batch.explanatory_note == "" and batch.council == batch.papers == ()
+        assert batch.decided_on is None and {i.reason for i in batch.items} <= {DisposalReason.EXPIRED}
+    assert SqlDispositionStore(engine).reviews([r["id"] for r in tables["records"]]) == {}
     held = {h["record_id"] for h in tables["legal_hold_records"]}
     assert SqlHoldStore(engine).held_ids([r["id"] for r in tables["records"]]) == held
 
@@ -128,6 +134,20 @@ def test_the_stores_read_and_extend_the_upgraded_data(engine: Engine, snapshot: 
         at=added.created_at, actor="test", action="record.deposit", target=added.id, outcome=Outcome.OK
     )
     assert verify_chain(log.entries()).checked == head["seq"] + 1
+
+
+def test_the_destruction_tables_match_the_models(engine: Engine, snapshot: Snapshot) -> None:
+    """Migration 0014 builds the columns and tables the models declare, on both engines."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    at_release(engine, snapshot)
+    upgrade(engine)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    mine = [d for d in diff if "disposition" in repr(d)]
+    assert mine == []
 
 
 def test_records_move_into_their_agencys_default_fonds_and_keep_their_dossier(
