@@ -9,8 +9,11 @@ as written ("chữ ký số"), HTML-escape it and wrap the matches in ``<mark>``
 from __future__ import annotations
 
 import html
+import re
 
 from archive.domain.text import fold
+
+_WORD = re.compile(r"[^\W_]+")  # as ``_terms.words``
 
 OPEN = "\ue000"
 """Start-of-match marker the engines put in snippets (a private-use character)."""
@@ -24,6 +27,9 @@ def render(marked: str, original: str) -> str:
     plain, spans = _strip_marks(marked)
     folded, origin = _fold_with_offsets(original)
     start = folded.find(plain) if plain else -1
+    if start < 0:  # Elasticsearch highlights the text as words (``_terms.tokenized``)
+        folded, origin = _as_words(folded, origin)
+        start = folded.find(plain) if plain else -1
     if start < 0:
         # The fragment is not in our folding of the page; show it as the engine gave it.
         return _to_html(plain, spans, (0, len(plain)))
@@ -63,6 +69,21 @@ def _fold_with_offsets(original: str) -> tuple[str, list[int]]:
         origin.extend([index] * len(folded))
     origin.append(len(original))
     return "".join(parts), origin
+
+
+def _as_words(folded: str, origin: list[int]) -> tuple[str, list[int]]:
+    """``tokenized(folded)`` and where each of its characters came from in the original;
+    the space between two words maps to the end of the first."""
+    parts: list[str] = []
+    mapped: list[int] = []
+    for match in _WORD.finditer(folded):
+        if parts:
+            parts.append(" ")
+            mapped.append(mapped[-1] + 1)
+        parts.append(match.group())
+        mapped.extend(origin[match.start() : match.end()])
+    mapped.append(mapped[-1] + 1 if mapped else origin[-1])
+    return "".join(parts), mapped
 
 
 def _to_html(text: str, spans: list[tuple[int, int]], window: tuple[int, int]) -> str:

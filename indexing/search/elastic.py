@@ -97,6 +97,9 @@ class ElasticsearchIndex:
                 template={"settings": q.settings(self._replicas), "mappings": q.MAPPINGS},
             )
             if await self._client.indices.exists_alias(name=self._alias):
+                # A generation made by an older release: give it the fields added since,
+                # so writes fit; ``archive reindex`` moves it to the new tokens.
+                await self._client.indices.put_mapping(index=self._alias, properties=q.ADDED_FIELDS)
                 return
             try:
                 await self._client.indices.create(index=self._generation(1), aliases={self._alias: {}})
@@ -352,7 +355,7 @@ def _highlights(hit: dict[str, Any]) -> tuple[Highlight, ...]:
     for page in inner:
         fragments = page.get("highlight", {}).get("pages.folded", [])
         if fragments:
-            original = page["_source"]["exact"]
+            original = page["_source"]["text"]
             found.append(Highlight(int(page["_source"]["number"]), render(fragments[0], original)))
     return tuple(sorted(found, key=lambda h: h.page))
 

@@ -37,8 +37,9 @@ from archive.domain.search import (
     SearchResult,
     SortKey,
 )
-from archive.domain.text import fold, nfc, normalize_document_number
+from archive.domain.text import fold, normalize_document_number
 from indexing.search import _fts_sql as q
+from indexing.search._fields import fields
 from indexing.search._highlight import CLOSE, OPEN, render
 from indexing.search._terms import CompiledQuery, compile_query
 
@@ -209,10 +210,10 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
 
 
 def _texts(doc: IndexDocument) -> Iterator[tuple[int, tuple[int, str]]]:
-    """(slot, (page, text)): metadata fields as page 0, then every page."""
-    fields = (doc.subject, doc.document_number, doc.signer_name, doc.issuing_agency_name)
-    rows = [(0, nfc(f)) for f in fields if f.strip()]
-    rows += [(p.number, nfc(p.text)) for p in doc.pages if p.text.strip()]
+    """(slot, (page, text)): title texts as page 0, low-weight ones as page -1, then
+    every body page under its number (see ``_fts_sql``)."""
+    split = fields(doc)
+    rows = [(0, t) for t in split.title] + [(-1, t) for t in split.low] + list(split.body)
     return enumerate(rows)
 
 
@@ -301,7 +302,7 @@ def _page(
     query: CompiledQuery,
     after: tuple[float, str, str] | None,
 ) -> list[tuple[int, str, str, float]]:
-    s = q.scored(request, query)
+    s = q.scored_records(request, query)
     where, params = "1", list[Any]()
     if after is not None:
         score, issued, record_id = after
