@@ -18,7 +18,6 @@ from typing import Any
 
 from archive.domain.access import ReadScope
 from archive.domain.search import SearchFilter, SearchRequest
-from indexing.search._highlight import CLOSE, OPEN
 from indexing.search._scoring import (
     BODY,
     HIGHLIGHT_PAGES,
@@ -185,17 +184,9 @@ def _phrase(field: str, text: str) -> JSON:
 
 
 def _highlighted_pages(phrases: tuple[Scored, ...]) -> JSON:
-    """A zero-weight clause whose inner hits carry the best pages and their snippets:
-    the pages with the highest weight of scored phrases, then page order (``_scoring``)."""
-    highlight = {
-        # The unified highlighter cuts at sentences, and folded text is lower case, so
-        # it finds no sentence ends and drops matches; the plain one cuts by size.
-        "type": "plain",
-        "pre_tags": [OPEN],
-        "post_tags": [CLOSE],
-        "number_of_fragments": 1,
-        "fragment_size": 160,
-    }
+    """A zero-weight clause whose inner hits carry the best pages and their text: the
+    pages with the highest weight of scored phrases, then page order (``_scoring``);
+    ``_highlight`` cuts the window."""
     found = [
         {"constant_score": {"filter": _phrase("pages.folded", p.needle.folded), "boost": p.weight}}
         for p in phrases
@@ -211,7 +202,6 @@ def _highlighted_pages(phrases: tuple[Scored, ...]) -> JSON:
                 "size": HIGHLIGHT_PAGES,
                 "sort": [{"_score": {"order": "desc"}}, {"pages.number": {"order": "asc"}}],
                 "_source": {"includes": ["pages.number", "pages.text"]},
-                "highlight": {"fields": {"pages.folded": highlight}},
             },
         }
     }

@@ -40,13 +40,13 @@ from archive.domain.search import (
 from archive.domain.text import fold, normalize_document_number
 from indexing.search import _fts_sql as q
 from indexing.search._fields import fields
-from indexing.search._highlight import CLOSE, OPEN, render
+from indexing.search._highlight import snippet
+from indexing.search._scoring import scored
 from indexing.search._terms import CompiledQuery, compile_query
 
 T = TypeVar("T")
 BATCH_SIZE = 500
 FACET_SIZE = 50
-SNIPPET_TOKENS = 24
 BUSY_SECONDS = 30
 """How long a search or schema change waits for the write lock."""
 WRITE_WAIT_SECONDS = 3600
@@ -334,25 +334,20 @@ def _facets(db: sqlite3.Connection, base: q.Sql) -> Facets:
 def _highlights(
     db: sqlite3.Connection, query: CompiledQuery, keys: list[int]
 ) -> dict[int, tuple[Highlight, ...]]:
-    needles = query.text_needles
-    if not needles or not keys:
+    """The best pages of each hit (``_fts_sql.best_pages``), each cut to its best window."""
+    if not query.text_needles or not keys:
         return {}
-    expression = " OR ".join(q.phrase("folded", n.folded) for n in needles)
+    phrases = scored(query)
     found: dict[int, tuple[Highlight, ...]] = {}
     for key in keys:
         best = q.best_pages(query, key)
         rowids = [int(r[0]) for r in db.execute(best.text, best.params)]
         rows = db.execute(
-            f"SELECT page, exact, snippet(texts, 2, '{OPEN}', '{CLOSE}', '', {SNIPPET_TOKENS})"  # noqa: S608
-            f" FROM texts WHERE texts MATCH ? AND rowid IN ({', '.join('?' for _ in rowids)})",
-            (expression, *rowids),
+            f"SELECT page, exact FROM texts WHERE rowid IN ({', '.join('?' for _ in rowids)})",  # noqa: S608
+            rowids,
         ).fetchall()
-        found[key] = tuple(
-            sorted(
-                (Highlight(int(p), render(marked, exact)) for p, exact, marked in rows),
-                key=_page_number,
-            )
-        )
+        marks = [Highlight(int(page), snippet(text, phrases)) for page, text in rows]
+        found[key] = tuple(sorted((h for h in marks if h.snippet), key=_page_number))
     return found
 
 

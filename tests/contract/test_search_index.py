@@ -325,6 +325,27 @@ async def test_highlights_carry_page_numbers_and_escape_html(indexes: IndexFacto
     assert "<b>" not in highlight.snippet
 
 
+async def test_highlights_show_the_phrase_and_never_cut_it(indexes: IndexFactory) -> None:
+    """The window holds the words typed together, not the first scattered ones, and a
+    matched phrase longer than a window widens it rather than being cut."""
+    index = await indexes()
+    scattered = "Bạn có biết là " + "nội dung chung " * 20 + "nghĩa vụ. "
+    long_phrase = " ".join(f"từ{i}" for i in range(30))
+    await load(
+        index, make_doc("a", scattered + "Điều đó có nghĩa là bạn đồng ý. Hết."), make_doc("b", long_phrase)
+    )
+    [hit] = (await search(index, "co nghia la ban")).hits
+    [highlight] = hit.highlights
+    assert (
+        "<mark>có</mark> <mark>nghĩa</mark> <mark>là</mark> <mark>bạn</mark> đồng ý. Hết."
+        in highlight.snippet
+    )
+    assert highlight.snippet.startswith("…")
+    [hit] = (await search(index, f'"{long_phrase}"')).hits
+    [highlight] = hit.highlights
+    assert highlight.snippet == " ".join(f"<mark>từ{i}</mark>" for i in range(30))
+
+
 # --- filters and facets -----------------------------------------------------------------
 
 FILTER_DOCS = [
