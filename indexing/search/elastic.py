@@ -355,7 +355,9 @@ def _highlights(hit: dict[str, Any], phrases: tuple[Scored, ...]) -> tuple[Highl
     inner = hit.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
     found = []
     for page in inner:
-        marked = snippet(page["_source"]["text"], phrases)
+        # A page indexed by an earlier release has no text as written: no highlight
+        # until `archive reindex`.
+        marked = snippet(page["_source"].get("text", ""), phrases)
         if marked:
             found.append(Highlight(int(page["_source"]["number"]), marked))
     return tuple(sorted(found, key=lambda h: h.page))
