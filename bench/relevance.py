@@ -289,7 +289,7 @@ def run(ctx: Context) -> Result:
     result = Result(NAME)
     corpus = load_corpus()
     docs = documents(corpus)
-    qs = queries(corpus, docs, ctx.size(80, len(corpus)))
+    qs = queries(corpus, docs, ctx.size(40, len(corpus)))
     result.figures["corpus"] = {"documents": len(docs), "pages": sum(len(d.pages) for d in docs)}
     engines: dict[str, Any] = {}
     engines["fts5"] = asyncio.run(_fts5(ctx, docs, qs))
