@@ -42,12 +42,6 @@ SORT: list[JSON] = [
 
 _TEXT = {"type": "text", "analyzer": "words"}
 _STORED = {"type": "text", "index": False}
-ADDED_FIELDS: JSON = {
-    "low_exact": _TEXT,
-    "low_folded": _TEXT,
-    "pages": {"type": "nested", "properties": {"text": _STORED}},
-}
-"""Fields added since the first mapping, put on a live generation at start-up."""
 _KEYWORD = {"type": "keyword"}
 MAPPINGS: JSON = {
     "dynamic": "strict",

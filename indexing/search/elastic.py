@@ -98,9 +98,9 @@ class ElasticsearchIndex:
                 template={"settings": q.settings(self._replicas), "mappings": q.MAPPINGS},
             )
             if await self._client.indices.exists_alias(name=self._alias):
-                # A generation made by an older release: give it the fields added since,
-                # so writes fit; ``archive reindex`` moves it to the new tokens.
-                await self._client.indices.put_mapping(index=self._alias, properties=q.ADDED_FIELDS)
+                # A generation made by an older release lacks the fields added since
+                # (mappings only grow, so adding them is always accepted).
+                await self._client.indices.put_mapping(index=self._alias, properties=q.MAPPINGS["properties"])
                 return
             try:
                 await self._client.indices.create(index=self._generation(1), aliases={self._alias: {}})
