@@ -37,15 +37,16 @@ from archive.domain.search import (
     SearchResult,
     SortKey,
 )
-from archive.domain.text import fold, nfc, normalize_document_number
+from archive.domain.text import fold, normalize_document_number
 from indexing.search import _fts_sql as q
-from indexing.search._highlight import CLOSE, OPEN, render
+from indexing.search._fields import fields
+from indexing.search._highlight import snippet
+from indexing.search._scoring import scored
 from indexing.search._terms import CompiledQuery, compile_query
 
 T = TypeVar("T")
 BATCH_SIZE = 500
 FACET_SIZE = 50
-SNIPPET_TOKENS = 24
 BUSY_SECONDS = 30
 """How long a search or schema change waits for the write lock."""
 WRITE_WAIT_SECONDS = 3600
@@ -226,10 +227,10 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
 
 
 def _texts(doc: IndexDocument) -> Iterator[tuple[int, tuple[int, str]]]:
-    """(slot, (page, text)): metadata fields as page 0, then every page."""
-    fields = (doc.subject, doc.document_number, doc.signer_name, doc.issuing_agency_name, doc.keyword)
-    rows = [(0, nfc(f)) for f in fields if f.strip()]
-    rows += [(p.number, nfc(p.text)) for p in doc.pages if p.text.strip()]
+    """(slot, (page, text)): title texts as page 0, low-weight ones as page -1, then
+    every body page under its number (see ``_fts_sql``)."""
+    split = fields(doc)
+    rows = [(0, t) for t in split.title] + [(-1, t) for t in split.low] + list(split.body)
     return enumerate(rows)
 
 
@@ -318,7 +319,7 @@ def _page(
     query: CompiledQuery,
     after: tuple[float, str, str] | None,
 ) -> list[tuple[int, str, str, float]]:
-    s = q.scored(request, query)
+    s = q.scored_records(request, query)
     where, params = "1", list[Any]()
     if after is not None:
         score, issued, record_id = after
@@ -350,25 +351,20 @@ def _facets(db: sqlite3.Connection, base: q.Sql) -> Facets:
 def _highlights(
     db: sqlite3.Connection, query: CompiledQuery, keys: list[int]
 ) -> dict[int, tuple[Highlight, ...]]:
-    needles = query.text_needles
-    if not needles or not keys:
+    """The best pages of each hit (``_fts_sql.best_pages``), each cut to its best window."""
+    if not query.text_needles or not keys:
         return {}
-    expression = " OR ".join(q.phrase("folded", n.folded) for n in needles)
+    phrases = scored(query)
     found: dict[int, tuple[Highlight, ...]] = {}
     for key in keys:
         best = q.best_pages(query, key)
         rowids = [int(r[0]) for r in db.execute(best.text, best.params)]
         rows = db.execute(
-            f"SELECT page, exact, snippet(texts, 2, '{OPEN}', '{CLOSE}', '', {SNIPPET_TOKENS})"  # noqa: S608
-            f" FROM texts WHERE texts MATCH ? AND rowid IN ({', '.join('?' for _ in rowids)})",
-            (expression, *rowids),
+            f"SELECT page, exact FROM texts WHERE rowid IN ({', '.join('?' for _ in rowids)})",  # noqa: S608
+            rowids,
         ).fetchall()
-        found[key] = tuple(
-            sorted(
-                (Highlight(int(p), render(marked, exact)) for p, exact, marked in rows),
-                key=_page_number,
-            )
-        )
+        marks = [Highlight(int(page), snippet(text, phrases)) for page, text in rows]
+        found[key] = tuple(sorted((h for h in marks if h.snippet), key=_page_number))
     return found
 
 
