@@ -20,11 +20,13 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from archive.api.context import Context
+from archive.api.cors import cors_middleware
 from archive.api.download import content_disposition
 from archive.api.download import serve as serve_download
 from archive.api.errors import with_code
 from archive.api.gate import GraphQLGate
 from archive.api.hardening import hardening_extensions
+from archive.api.media import GRAPHQL_RESPONSE, is_request_error, prefers_graphql_response
 from archive.api.observer import OperationObserver
 from archive.api.schema import build_schema
 from archive.domain.errors import Outage
@@ -76,7 +78,14 @@ class ArchiveGraphQL(GraphQL[Context, None]):
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
-            return await super().run(request, context, root_value)
+            response = await super().run(request, context, root_value)
+            request_error = getattr(request.state, "request_error", None)
+            if request_error is not None and isinstance(response, Response):
+                # The client asked for the GraphQL response type: see archive/api/media.py.
+                response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+                if request_error and response.status_code == 200:
+                    response.status_code = 400
+            return response
         finally:
             if isinstance(request, Request):
                 # Closes multipart uploads too, even when the operation never reached a resolver.
@@ -99,6 +108,10 @@ class ArchiveGraphQL(GraphQL[Context, None]):
         request_id = getattr(request.state, "request_id", None) if isinstance(request, Request) else None
         if request_id:
             response["extensions"] = {**(response.get("extensions") or {}), "requestId": request_id}
+        if isinstance(request, Request) and prefers_graphql_response(request.headers.get("accept")):
+            request.state.request_error = is_request_error(result)
+            if request.state.request_error:
+                response.pop("data", None)  # "data" is absent when execution never started
         return response
 
     def create_response(
@@ -169,7 +182,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             Route("/download/{token}", download, methods=["GET"]),
             *operations.routes(),
         ],
-        middleware=[Middleware(RequestObserver, metrics=lambda: _metrics_of(ref))],
+        middleware=[
+            *cors_middleware(settings),
+            Middleware(RequestObserver, metrics=lambda: _metrics_of(ref)),
+        ],
         lifespan=lifespan,
         exception_handlers={Outage: _service_unavailable},
     )

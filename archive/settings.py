@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -18,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from archive.auth.claims import parse_role_map
 from archive.domain.ports import RetentionMode
 
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 _DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development
 
 
@@ -137,6 +139,11 @@ class Settings(BaseSettings):
     backup_s3_ca_file: Path | None = None
     pg_bin_dir: Path | None = None
 
+    # Browsers on other origins (portals): the origins CORS allows, comma-separated
+    # (https://portal.example.gov.vn). Empty: none. Credentials travel in headers
+    # (Authorization, X-API-Key), never cookies, so credentialed CORS is never granted.
+    cors_origins: str = ""
+
     # GraphQL surface.
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_json_bytes: int = Field(default=1024 * 1024, ge=1024)  # body of a JSON POST
@@ -185,6 +192,20 @@ class Settings(BaseSettings):
         return hmac.new(secret, b"archive audit head key v1", hashlib.sha256).digest()
 
     @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_parse(cls, value: str) -> str:
+        for origin in (o.strip().rstrip("/") for o in value.split(",") if o.strip()):
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"ARCHIVE_CORS_ORIGINS: {origin!r} is not an origin like https://host[:port]"
+                )
+        return value
+
+    @property
     def oidc_algorithm_list(self) -> tuple[str, ...]:
         return tuple(a.strip() for a in self.oidc_algorithms.split(",") if a.strip())
 
@@ -226,6 +247,16 @@ class Settings(BaseSettings):
             raise ValueError("ARCHIVE_OIDC_AUDIENCE is required with ARCHIVE_OIDC_ISSUER")
         if (self.oidc_public_key_file is None) == (not self.oidc_jwks_url):
             raise ValueError("set exactly one of ARCHIVE_OIDC_PUBLIC_KEY_FILE and ARCHIVE_OIDC_JWKS_URL")
+        return self
+
+    @model_validator(mode="after")
+    def _no_open_cors_for_the_dev_admin(self) -> Settings:
+        # Any page could then post as the local admin: the X-Archive-Request header only
+        # stops cross-site forms because no preflight is granted to unknown origins.
+        if "*" in self.cors_origin_list and self.dev_admin_enabled:
+            raise ValueError(
+                "ARCHIVE_CORS_ORIGINS=* needs ARCHIVE_DEV_LOCAL_ADMIN=false (or production mode)"
+            )
         return self
 
     @model_validator(mode="after")

@@ -16,7 +16,8 @@ Before strawberry sees a request, the gate
   counting it for the audit log (``RefusalTally``: one entry per client address and
   reason per window, so refusals cannot grow the chain without bound);
 - refuses multipart from a caller that may not deposit at all, before one byte of
-  the body is read or spooled (the refusal is audited by the deposit service).
+  the body is read or spooled (the refusal is audited by the deposit service);
+- marks every answer ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class GraphQLGate:
         self._refusals = refusals
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        send = _not_stored(send)
         if scope["type"] != "http":
             await _reply(send, 404, "NOT_FOUND", "not found")
             return
@@ -182,6 +184,19 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replay
+
+
+def _not_stored(send: Send) -> Send:
+    """``send`` that marks every answer ``Cache-Control: no-store``: a GraphQL answer is
+    what one caller may see, so no cache on the way may keep it for another."""
+
+    async def marked(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+            message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
+        await send(message)
+
+    return marked
 
 
 def _client_info(scope: Scope, headers: Headers) -> ClientInfo:
