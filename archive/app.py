@@ -12,7 +12,7 @@ from typing import Any, cast
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -26,6 +26,8 @@ from archive.api.download import serve as serve_download
 from archive.api.errors import with_code
 from archive.api.gate import GraphQLGate
 from archive.api.hardening import hardening_extensions
+from archive.api.ide import ide_routes
+from archive.api.ide import page as ide_page
 from archive.api.media import GRAPHQL_RESPONSE, is_request_error, prefers_graphql_response
 from archive.api.observer import OperationObserver
 from archive.api.schema import build_schema
@@ -125,6 +127,9 @@ class ArchiveGraphQL(GraphQL[Context, None]):
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return ide_page()  # served with its assets from this origin: works offline
+
     def encode_json(self, data: object) -> str:
         # Vietnamese goes out as UTF-8, not as \u escapes (a third bigger, and unreadable in logs).
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -180,6 +185,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/download/{token}", download, methods=["GET"]),
+            *ide_routes(settings),
             *operations.routes(),
         ],
         middleware=[
