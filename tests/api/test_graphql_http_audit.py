@@ -15,20 +15,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from archive.settings import Mode
+from tests.support.served import archive_env, run_archive, served
 
 ROOT = Path(__file__).resolve().parents[2]
-ARCHIVE = Path(sys.executable).parent / "archive"  # the console script beside this interpreter
 AUDIT_SCRIPT = ROOT / "tools" / "npm" / "audit-graphql-http.mjs"
 # The notices about GraphQL over GET, which this service refuses on purpose.
 GET_NOTICES = {"5A70", "D6D5", "6A70"}
@@ -43,53 +39,23 @@ def node_modules() -> Path:
     return cache / "npm" / "node_modules"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(params=[Mode.DEVELOPMENT, Mode.PRODUCTION], ids=lambda m: m.value)
-def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Mode]]:
+def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Mode]]:
     """A live ``archive serve`` on the embedded stack (its own data dir), in either mode."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "ARCHIVE_DATA_DIR": str(tmp_path / "data"),
-        "ARCHIVE_EMBEDDED_WORKER": "false",
-        "ARCHIVE_MODE": request.param.value,
-        "ARCHIVE_SECRET_KEY": "audit-" + "k" * 40,
-    }
+    env = archive_env(
+        tmp_path / "data",
+        ARCHIVE_EMBEDDED_WORKER="false",
+        ARCHIVE_MODE=request.param.value,
+        ARCHIVE_SECRET_KEY="audit-" + "k" * 40,
+    )
     if request.param is Mode.PRODUCTION:
-        migrate = [str(ARCHIVE), "migrate"]
-        subprocess.run(migrate, env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
-    command = [str(ARCHIVE), "serve", "--port", str(port)]
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-    try:
-        yield _wait_live(f"http://127.0.0.1:{port}", process, tmp_path / "serve.log"), request.param
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        run_archive(env, "migrate")
+    with served(env, tmp_path / "serve.log") as base:
+        yield base, request.param
 
 
-def _wait_live(base: str, process: subprocess.Popen[bytes], log: Path) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"archive serve exited {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/livez", timeout=1).status_code == 200:
-                return base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"archive serve did not answer /livez within 60 s:\n{log.read_text()}")
-
-
-def test_the_graphql_over_http_audit_finds_no_error_and_no_warning(served: tuple[str, Mode]) -> None:
-    base, mode = served
+def test_the_graphql_over_http_audit_finds_no_error_and_no_warning(live: tuple[str, Mode]) -> None:
+    base, mode = live
     node = shutil.which("node")
     if node is None:
         pytest.skip("Node.js is not installed (scripts/provision installs nodejs and npm)")
