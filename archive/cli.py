@@ -16,6 +16,7 @@ from rich.table import Table
 from archive.cli_access import apikey_app, audit_app
 from archive.cli_backup import register as register_backup
 from archive.cli_identity import ApiKeyOption
+from archive.cli_operations import operations_app
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
 from archive.domain.jobs import JobStatus
 from archive.settings import Settings
@@ -29,6 +30,7 @@ jobs_app = typer.Typer(help="Inspect and requeue background jobs.", invoke_witho
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(audit_app, name="audit")
+app.add_typer(operations_app, name="operations")
 retention_app = typer.Typer(help="Retention schedule and disposition.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 register_backup(app)  # backup, backup verify, restore

@@ -27,6 +27,7 @@ from archive.db.repository import SqlRecordRepository
 from archive.db.results import SqlProcessingResults
 from archive.db.retention import SqlRetentionStore
 from archive.db.snapshot import SqlDatabaseSnapshot
+from archive.db.trusted_documents import SqlTrustedDocumentStore
 from archive.db.vitals import SqlVitals
 from archive.domain.backup import BackupTarget
 from archive.domain.ports import BlobStore, OcrBacklog, SearchIndex
@@ -196,6 +197,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         snapshots=SqlDatabaseSnapshot(engine, bin_dir=settings.pg_bin_dir),
         schema=SqlSchemaRevisions(engine),
         vitals=SqlVitals(engine),
+        trusted_documents=SqlTrustedDocumentStore(engine),
         dispose=engine.dispose,
     )
 

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive.auth.claims import parse_role_map
 from archive.domain.ports import RetentionMode
+from archive.domain.trusted_documents import TrustedDocumentsMode
 
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 _DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development
@@ -143,6 +144,10 @@ class Settings(BaseSettings):
     # (https://portal.example.gov.vn). Empty: none. Credentials travel in headers
     # (Authorization, X-API-Key), never cookies, so credentialed CORS is never granted.
     cors_origins: str = ""
+    # Trusted documents (persisted operations, `archive operations load`): off (no ids),
+    # allowed (ids or text, anything runs), required (anonymous callers and API keys run
+    # listed documents only; admins and bearer-token users run anything).
+    trusted_documents: TrustedDocumentsMode = TrustedDocumentsMode.OFF
 
     # GraphQL surface.
     max_page_size: int = Field(default=100, ge=1, le=1000)

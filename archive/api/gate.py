@@ -17,6 +17,8 @@ Before strawberry sees a request, the gate
   reason per window, so refusals cannot grow the chain without bound);
 - refuses multipart from a caller that may not deposit at all, before one byte of
   the body is read or spooled (the refusal is audited by the deposit service);
+- swaps in the listed text of a JSON request that names a trusted document by id
+  (``archive.api.trusted``);
 - marks every answer ``Cache-Control: no-store``.
 """
 
@@ -31,6 +33,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.api.json_bodies import json_problem
+from archive.api.trusted import UnknownDocument, with_document
 from archive.auth.errors import Unauthenticated
 from archive.domain.errors import Forbidden, ServiceUnavailable
 from archive.services.audit import ClientInfo
@@ -95,6 +98,11 @@ class GraphQLGate:
                 if problem is not None:
                     log.info("malformed JSON request refused: %s", problem)
                     await _reply(send, 400, "MALFORMED_JSON", problem)
+                    return
+                try:
+                    body = await with_document(services, body)
+                except UnknownDocument as exc:
+                    await _reply(send, 400, exc.code, exc.message)
                     return
                 receive = _replay(body, receive)
             await self._app(scope, _capped(receive, limit), send)

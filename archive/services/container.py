@@ -27,6 +27,7 @@ from archive.domain.ports import (
     RetentionStore,
     SchemaRevisions,
     SearchIndex,
+    TrustedDocumentStore,
     VitalsSource,
 )
 from archive.domain.processing import ProcessingResults
@@ -66,6 +67,7 @@ class Services:
     snapshots: DatabaseSnapshot  # backup and restore of the database as a whole
     schema: SchemaRevisions  # readiness: is the database at the code's migration head
     vitals: VitalsSource  # the metrics' gauges of shared state, read at scrape time
+    trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections

@@ -18,6 +18,7 @@ OcrBacklog         SQLite tables               PostgreSQL
 VitalsSource       SQLite tables               PostgreSQL
 DatabaseSnapshot   SQLite online backup        ``pg_dump``/``pg_restore``
 SchemaRevisions    Alembic                     Alembic
+TrustedDocumentStore  SQLite table             PostgreSQL
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata
@@ -41,6 +42,7 @@ from archive.domain.ports.jobs import JobQueue, OcrBacklog
 from archive.domain.ports.records import RecordRepository
 from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
 from archive.domain.ports.search import SearchIndex
+from archive.domain.ports.trusted_documents import TrustedDocumentStore
 from archive.domain.ports.vitals import Vitals, VitalsSource
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "RetentionStore",
     "SchemaRevisions",
     "SearchIndex",
+    "TrustedDocumentStore",
     "Vitals",
     "VitalsSource",
 ]
