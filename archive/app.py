@@ -42,6 +42,7 @@ from archive.services.audit import ClientInfo
 from archive.services.backoff import Backoff
 from archive.services.container import Services
 from archive.services.identity import DEV_ADMIN, Caller
+from archive.services.rate_limits import RateLimiter
 from archive.services.refusals import RefusalTally
 from archive.services.startup import StartupStep, prepared_in_background
 from archive.services.supervisor import supervise
@@ -177,7 +178,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         return await serve_download(ref["services"], request)
 
     refusals = RefusalTally(window_seconds=settings.audit_refusal_window_seconds)
-    graphql = GraphQLGate(ArchiveGraphQL(ref, settings), lambda: ref["services"], refusals=refusals)
+    graphql = GraphQLGate(
+        ArchiveGraphQL(ref, settings),
+        lambda: ref["services"],
+        refusals=refusals,
+        limiter=RateLimiter(settings),
+    )
     # The embedded worker's state, for the readiness probe; None when this process runs no worker.
     status = WorkerStatus() if services is None and settings.embedded_worker else None
     operations = OperationsRoutes(settings, lambda: ref["services"], worker_status=status)

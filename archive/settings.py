@@ -148,6 +148,13 @@ class Settings(BaseSettings):
     # allowed (ids or text, anything runs), required (anonymous callers and API keys run
     # listed documents only; admins and bearer-token users run anything).
     trusted_documents: TrustedDocumentsMode = TrustedDocumentsMode.OFF
+    # Rate limits (archive/domain/rate_limits.py): a token bucket of query cost per
+    # credential, refilled at this many units a minute; 0: off. Anonymous callers get
+    # one bucket per client address, at their own rate (unset: the same). The burst
+    # is a bucket's size (0: one minute's worth). Each web worker keeps its own buckets.
+    rate_limit_cost_per_minute: int = Field(default=0, ge=0, le=100_000_000)
+    rate_limit_anonymous_cost_per_minute: int | None = Field(default=None, ge=0, le=100_000_000)
+    rate_limit_burst: int = Field(default=0, ge=0, le=100_000_000)
 
     # GraphQL surface.
     max_page_size: int = Field(default=100, ge=1, le=1000)
@@ -195,6 +202,12 @@ class Settings(BaseSettings):
             return explicit.encode("utf-8")
         secret = self.secret_key.get_secret_value().encode("utf-8")
         return hmac.new(secret, b"archive audit head key v1", hashlib.sha256).digest()
+
+    @property
+    def resolved_anonymous_rate_per_minute(self) -> int:
+        if self.rate_limit_anonymous_cost_per_minute is None:
+            return self.rate_limit_cost_per_minute
+        return self.rate_limit_anonymous_cost_per_minute
 
     @property
     def cors_origin_list(self) -> tuple[str, ...]:

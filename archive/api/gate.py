@@ -17,6 +17,8 @@ Before strawberry sees a request, the gate
   reason per window, so refusals cannot grow the chain without bound);
 - refuses multipart from a caller that may not deposit at all, before one byte of
   the body is read or spooled (the refusal is audited by the deposit service);
+- refuses a caller whose rate-limit bucket is empty (429 ``RATE_LIMITED``, before the
+  body is read), and charges the operation's cost to it (``archive.api.limits``);
 - swaps in the listed text of a JSON request that names a trusted document by id
   (``archive.api.trusted``);
 - marks every answer ``Cache-Control: no-store``.
@@ -32,6 +34,7 @@ from collections.abc import Callable
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from archive.api import limits
 from archive.api.json_bodies import json_problem
 from archive.api.trusted import UnknownDocument, with_document
 from archive.auth.errors import Unauthenticated
@@ -40,6 +43,7 @@ from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from archive.services.deposit import admits_uploads
 from archive.services.identity import Caller, identify
+from archive.services.rate_limits import RateLimiter
 from archive.services.refusals import RefusalTally
 
 log = logging.getLogger(__name__)
@@ -55,10 +59,18 @@ class BodyTooLarge(Exception):
 class GraphQLGate:
     """ASGI wrapper for the GraphQL view; puts the ``Caller`` and ``ClientInfo`` in ``scope["state"]``."""
 
-    def __init__(self, app: ASGIApp, services: Callable[[], Services], *, refusals: RefusalTally) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        services: Callable[[], Services],
+        *,
+        refusals: RefusalTally,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self._app = app
         self._services = services
         self._refusals = refusals
+        self._limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         send = _not_stored(send)
@@ -87,6 +99,16 @@ class GraphQLGate:
             if refusal is not None:
                 await _reply(send, *refusal)
                 return
+        draw = None if self._limiter is None else self._limiter.draw(caller, client.ip)
+        if draw is not None:
+            assert self._limiter is not None
+            refused = limits.refusal(self._limiter, draw)
+            if refused is not None:
+                services.metrics.refused(limits.RATE_LIMITED)
+                extra = limits.headers(self._limiter, draw, refused[0])
+                await _reply(send, 429, limits.RATE_LIMITED, refused[1], extra=extra)
+                return
+            send = limits.charged(send, scope, self._limiter, draw)
         state = scope.setdefault("state", {})
         state["caller"] = caller
         state["client"] = ClientInfo(client.ip, client.user_agent, caller.api_key_id)
@@ -212,9 +234,18 @@ def _client_info(scope: Scope, headers: Headers) -> ClientInfo:
     return ClientInfo(ip=peer[0] if peer else "", user_agent=headers.get("user-agent", ""))
 
 
-async def _reply(send: Send, status: int, code: str, message: str, *, www_authenticate: bool = False) -> None:
+async def _reply(
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    www_authenticate: bool = False,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers.extend(extra or [])
     if www_authenticate:
         headers.append((b"www-authenticate", b'Bearer realm="archive"'))
     await send({"type": "http.response.start", "status": status, "headers": headers})
