@@ -104,7 +104,6 @@ class GraphQLGate:
             assert self._limiter is not None
             refused = limits.refusal(self._limiter, draw)
             if refused is not None:
-                services.metrics.refused(limits.RATE_LIMITED)
                 extra = limits.headers(self._limiter, draw, refused[0])
                 await _reply(send, 429, limits.RATE_LIMITED, refused[1], extra=extra)
                 return
