@@ -107,7 +107,7 @@ class GraphQLGate:
                 extra = limits.headers(self._limiter, draw, refused[0])
                 await _reply(send, 429, limits.RATE_LIMITED, refused[1], extra=extra)
                 return
-            send = limits.charged(send, scope, self._limiter, draw)
+            send = limits.charged(send, scope, self._limiter, draw, services.metrics)
         state = scope.setdefault("state", {})
         state["caller"] = caller
         state["client"] = ClientInfo(client.ip, client.user_agent, caller.api_key_id)

@@ -13,6 +13,7 @@ import time
 from starlette.types import Message, Scope, Send
 
 from archive.domain.rate_limits import Allowance
+from archive.observability.metrics import Metrics
 from archive.services.rate_limits import Draw, RateLimiter
 
 RATE_LIMITED = "RATE_LIMITED"
@@ -39,14 +40,15 @@ def refusal(limiter: RateLimiter, draw: Draw) -> tuple[Allowance, str] | None:
     return allowance, f"too many requests: retry after {allowance.retry_after} s"
 
 
-def charged(send: Send, scope: Scope, limiter: RateLimiter, draw: Draw) -> Send:
+def charged(send: Send, scope: Scope, limiter: RateLimiter, draw: Draw, metrics: Metrics) -> Send:
     """``send`` that charges the operation's cost (1 when none was estimated: a refused
     body, GraphiQL) as the answer starts, and adds the ``RateLimit`` headers."""
 
     async def charging(message: Message) -> None:
         if message["type"] == "http.response.start":
-            cost = int(scope.get("state", {}).get(COST_STATE, 1))
+            cost = max(1, int(scope.get("state", {}).get(COST_STATE, 1)))
             allowance = limiter.charge(draw, cost, time.monotonic())
+            metrics.rate_limit_charged.labels("anonymous" if draw.anonymous else "credential").inc(cost)
             shown = Allowance(True, allowance.remaining, 0, allowance.reset)  # this one got through
             message = {**message, "headers": [*message.get("headers", []), *headers(limiter, draw, shown)]}
         await send(message)

@@ -86,6 +86,10 @@ async def test_an_empty_bucket_answers_429_with_retry_after_until_it_refills(
     assert 5290 <= retry <= 5305  # 5,303 units of debt at the anonymous 1 unit a second
     assert remaining(refused) == 0 and refused.headers["cache-control"] == "no-store"
     assert refusals(limited) == 1
+    charged = limited.metrics.registry.get_sample_value(
+        "archive_rate_limit_charged_total", {"caller": "anonymous"}
+    )
+    assert charged == 2 + 5401
     async with client(app, ip="10.0.0.2") as other:  # another address: its own bucket
         assert (await other.post("/graphql", json=CHEAP)).status_code == 200
 
