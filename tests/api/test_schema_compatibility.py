@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive.api.compatibility import acknowledged, break_lines
-from archive.api.schema import schema_sdl
+import graphql
+
+from archive.api.compatibility import acknowledged, break_lines, vague_deprecations
+from archive.api.schema import build_schema, schema_sdl
 
 ROOT = Path(__file__).resolve().parents[2]
 RELEASED = ROOT / "schema.released.graphql"
@@ -44,3 +46,13 @@ def test_the_check_sees_removed_fields_arguments_and_narrowed_types() -> None:
     assert acknowledged("FIELD_REMOVED: Field Record.pages was removed.  # gone in 0.3\n# note\n\n") == {
         "FIELD_REMOVED: Field Record.pages was removed."
     }
+
+
+def test_every_deprecation_says_why_and_from_which_release_it_is_gone() -> None:
+    assert vague_deprecations(build_schema()._schema) == []
+    example = graphql.build_schema(
+        'type Query { a: Int @deprecated(reason: "use b")\n'
+        '  b(x: Int @deprecated(reason: "unused; removed in 0.3")): Int }\n'
+        "enum E { OLD @deprecated NEW }"
+    )
+    assert vague_deprecations(example) == ["E.OLD: No longer supported", "Query.a: use b"]
