@@ -24,10 +24,8 @@ from archive.db.jobs import SqlJobQueue
 from archive.db.migrate import current_revision, head_revision, upgrade
 from archive.db.repository import SqlRecordRepository
 from archive.db.retention import SqlRetentionStore
-from archive.db.trusted_documents import SqlTrustedDocumentStore
 from archive.domain.access import UNRESTRICTED
 from archive.domain.audit import Outcome, verify_chain
-from archive.domain.trusted_documents import TrustedDocument, document_id
 from tests.migrations.snapshot import dump, load, release_files
 from tests.support.access import make_record
 
@@ -99,6 +97,3 @@ def test_the_stores_read_and_extend_the_upgraded_data(engine: Engine, snapshot: 
         at=added.created_at, actor="test", action="record.deposit", target=added.id, outcome=Outcome.OK
     )
     assert verify_chain(log.entries()).checked == head["seq"] + 1
-    trusted = SqlTrustedDocumentStore(engine)  # a table no earlier release had (0015)
-    listed = TrustedDocument(document_id("{ a }"), "{ a }", "A", added.created_at, "test")
-    assert trusted.add([listed]) == 1 and trusted.get(listed.id) == listed
