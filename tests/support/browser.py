@@ -70,6 +70,9 @@ class Page:
                 self.errors.append(json.dumps(data["params"]["exceptionDetails"])[:2000])
             elif data.get("method") == "Runtime.consoleAPICalled" and data["params"]["type"] == "error":
                 self.errors.append(json.dumps(data["params"]["args"])[:2000])
+            elif data.get("method") == "Log.entryAdded" and data["params"]["entry"]["level"] == "error":
+                # The browser's own errors: a load the Content-Security-Policy refused, a failed fetch.
+                self.errors.append(str(data["params"]["entry"].get("text", ""))[:2000])
 
     async def _screen(self, params: dict[str, Any]) -> None:
         url = params["request"]["url"]
@@ -112,6 +115,7 @@ async def isolated_page(profile: Path) -> AsyncIterator[Page]:
                 page = Page(ws)
                 await page.send("Fetch.enable", patterns=[{"urlPattern": "*"}])
                 await page.send("Runtime.enable")
+                await page.send("Log.enable")
                 yield page
     finally:
         process.terminate()
