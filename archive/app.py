@@ -12,7 +12,7 @@ from typing import Any, cast
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -20,12 +20,16 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from archive.api.context import Context
+from archive.api.cors import cors_middleware
 from archive.api.download import content_disposition
 from archive.api.download import serve as serve_download
 from archive.api.errors import with_code
 from archive.api.exports import ExportRoutes
 from archive.api.gate import GraphQLGate
 from archive.api.hardening import hardening_extensions
+from archive.api.ide import ide_routes
+from archive.api.ide import page as ide_page
+from archive.api.media import GRAPHQL_RESPONSE, is_request_error, prefers_graphql_response
 from archive.api.observer import OperationObserver
 from archive.api.schema import build_schema
 from archive.domain.errors import Outage
@@ -39,6 +43,7 @@ from archive.services.audit import ClientInfo
 from archive.services.backoff import Backoff
 from archive.services.container import Services
 from archive.services.identity import DEV_ADMIN, Caller
+from archive.services.rate_limits import RateLimiter
 from archive.services.refusals import RefusalTally
 from archive.services.startup import StartupStep, prepared_in_background
 from archive.services.supervisor import supervise
@@ -77,7 +82,14 @@ class ArchiveGraphQL(GraphQL[Context, None]):
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
-            return await super().run(request, context, root_value)
+            response = await super().run(request, context, root_value)
+            request_error = getattr(request.state, "request_error", None)
+            if request_error is not None and isinstance(response, Response):
+                # The client asked for the GraphQL response type: see archive/api/media.py.
+                response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+                if request_error and response.status_code == 200:
+                    response.status_code = 400
+            return response
         finally:
             if isinstance(request, Request):
                 # Closes multipart uploads too, even when the operation never reached a resolver.
@@ -100,6 +112,10 @@ class ArchiveGraphQL(GraphQL[Context, None]):
         request_id = getattr(request.state, "request_id", None) if isinstance(request, Request) else None
         if request_id:
             response["extensions"] = {**(response.get("extensions") or {}), "requestId": request_id}
+        if isinstance(request, Request) and prefers_graphql_response(request.headers.get("accept")):
+            request.state.request_error = is_request_error(result)
+            if request.state.request_error:
+                response.pop("data", None)  # "data" is absent when execution never started
         return response
 
     def create_response(
@@ -112,6 +128,9 @@ class ArchiveGraphQL(GraphQL[Context, None]):
             response.status_code = 503
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return ide_page()  # served with its assets from this origin: works offline
 
     def encode_json(self, data: object) -> str:
         # Vietnamese goes out as UTF-8, not as \u escapes (a third bigger, and unreadable in logs).
@@ -160,7 +179,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         return await serve_download(ref["services"], request)
 
     refusals = RefusalTally(window_seconds=settings.audit_refusal_window_seconds)
-    graphql = GraphQLGate(ArchiveGraphQL(ref, settings), lambda: ref["services"], refusals=refusals)
+    graphql = GraphQLGate(
+        ArchiveGraphQL(ref, settings),
+        lambda: ref["services"],
+        refusals=refusals,
+        limiter=RateLimiter(settings),
+    )
     # The embedded worker's state, for the readiness probe; None when this process runs no worker.
     status = WorkerStatus() if services is None and settings.embedded_worker else None
     operations = OperationsRoutes(settings, lambda: ref["services"], worker_status=status)
@@ -169,9 +193,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/download/{token}", download, methods=["GET"]),
             *ExportRoutes(lambda: ref["services"], refusals=refusals).routes(),
+            *ide_routes(settings),
             *operations.routes(),
         ],
-        middleware=[Middleware(RequestObserver, metrics=lambda: _metrics_of(ref))],
+        middleware=[
+            *cors_middleware(settings),
+            Middleware(RequestObserver, metrics=lambda: _metrics_of(ref)),
+        ],
         lifespan=lifespan,
         exception_handlers={Outage: _service_unavailable},
     )

@@ -18,6 +18,7 @@ from archive.cli_backup import register as register_backup
 from archive.cli_destruction import register as register_destruction
 from archive.cli_exports import exports_app
 from archive.cli_identity import ApiKeyOption
+from archive.cli_operations import operations_app
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
 from archive.domain.jobs import JobStatus
 from archive.settings import Settings
@@ -31,6 +32,7 @@ jobs_app = typer.Typer(help="Inspect and requeue background jobs.", invoke_witho
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(audit_app, name="audit")
+app.add_typer(operations_app, name="operations")
 retention_app = typer.Typer(help="Retention schedule and disposition.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 register_destruction(retention_app)  # note, seat, unseat, vote, attach, council, deadlines

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -19,7 +20,9 @@ from archive.auth.claims import parse_role_map
 from archive.domain.council import MAJORITY, NO_QUORUM, Quorum, parse_quorum
 from archive.domain.errors import MetadataInvalid
 from archive.domain.ports import RetentionMode
+from archive.domain.trusted_documents import TrustedDocumentsMode
 
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 _DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development
 
 
@@ -144,6 +147,22 @@ class Settings(BaseSettings):
     backup_s3_ca_file: Path | None = None
     pg_bin_dir: Path | None = None
 
+    # Browsers on other origins (portals): the origins CORS allows, comma-separated
+    # (https://portal.example.gov.vn). Empty: none. Credentials travel in headers
+    # (Authorization, X-API-Key), never cookies, so credentialed CORS is never granted.
+    cors_origins: str = ""
+    # Trusted documents (persisted operations, `archive operations load`): off (no ids),
+    # allowed (ids or text, anything runs), required (anonymous callers and API keys run
+    # listed documents only; admins and bearer-token users run anything).
+    trusted_documents: TrustedDocumentsMode = TrustedDocumentsMode.OFF
+    # Rate limits (archive/domain/rate_limits.py): a token bucket of query cost per
+    # credential, refilled at this many units a minute; 0: off. Anonymous callers get
+    # one bucket per client address, at their own rate (unset: the same). The burst
+    # is a bucket's size (0: one minute's worth). Each web worker keeps its own buckets.
+    rate_limit_cost_per_minute: int = Field(default=0, ge=0, le=100_000_000)
+    rate_limit_anonymous_cost_per_minute: int | None = Field(default=None, ge=0, le=100_000_000)
+    rate_limit_burst: int = Field(default=0, ge=0, le=100_000_000)
+
     # GraphQL surface.
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_json_bytes: int = Field(default=1024 * 1024, ge=1024)  # body of a JSON POST
@@ -190,6 +209,26 @@ class Settings(BaseSettings):
             return explicit.encode("utf-8")
         secret = self.secret_key.get_secret_value().encode("utf-8")
         return hmac.new(secret, b"archive audit head key v1", hashlib.sha256).digest()
+
+    @property
+    def resolved_anonymous_rate_per_minute(self) -> int:
+        if self.rate_limit_anonymous_cost_per_minute is None:
+            return self.rate_limit_cost_per_minute
+        return self.rate_limit_anonymous_cost_per_minute
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_parse(cls, value: str) -> str:
+        for origin in (o.strip().rstrip("/") for o in value.split(",") if o.strip()):
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"ARCHIVE_CORS_ORIGINS: {origin!r} is not an origin like https://host[:port]"
+                )
+        return value
 
     @property
     def oidc_algorithm_list(self) -> tuple[str, ...]:
@@ -259,6 +298,16 @@ class Settings(BaseSettings):
             raise ValueError("ARCHIVE_OIDC_AUDIENCE is required with ARCHIVE_OIDC_ISSUER")
         if (self.oidc_public_key_file is None) == (not self.oidc_jwks_url):
             raise ValueError("set exactly one of ARCHIVE_OIDC_PUBLIC_KEY_FILE and ARCHIVE_OIDC_JWKS_URL")
+        return self
+
+    @model_validator(mode="after")
+    def _no_open_cors_for_the_dev_admin(self) -> Settings:
+        # Any page could then post as the local admin: the X-Archive-Request header only
+        # stops cross-site forms because no preflight is granted to unknown origins.
+        if "*" in self.cors_origin_list and self.dev_admin_enabled:
+            raise ValueError(
+                "ARCHIVE_CORS_ORIGINS=* needs ARCHIVE_DEV_LOCAL_ADMIN=false (or production mode)"
+            )
         return self
 
     @model_validator(mode="after")

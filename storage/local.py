@@ -155,6 +155,17 @@ class LocalBlobStore:
         # Opened lazily, so an iterator that is never started holds no file.
         return _stream_verified(key, data_path, expected)
 
+    def iter_range(
+        self, key: str, *, start: int, length: int, version_id: str | None = None
+    ) -> Iterator[bytes]:
+        """Check the object now (NotFound at once), then stream the range from a seek."""
+        data_path, meta_path = self._paths(key)
+        self._check_version(key, version_id)
+        self._read_sidecar(meta_path, key)
+        if not data_path.is_file():
+            raise NotFound(f"{key}: no such object")
+        return _stream_range(key, data_path, start, length)
+
     def exists(self, key: str) -> bool:
         data_path, meta_path = self._paths(key)
         return data_path.is_file() and meta_path.is_file()
@@ -319,6 +330,19 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _stream_range(key: str, path: Path, start: int, length: int) -> Iterator[bytes]:
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise NotFound(f"{key}: no such object") from None
+    with handle:
+        handle.seek(start)
+        left = length
+        while left > 0 and (chunk := handle.read(min(_CHUNK, left))):
+            left -= len(chunk)
+            yield chunk
 
 
 def _stream_verified(key: str, path: Path, expected: str) -> Iterator[bytes]:

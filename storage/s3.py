@@ -204,6 +204,15 @@ class S3BlobStore:
         # Pin the version we checked, so a concurrent change cannot swap the bytes.
         return self._stream(key, stat.version_id or version_id, expected)
 
+    def iter_range(
+        self, key: str, *, start: int, length: int, version_id: str | None = None
+    ) -> Iterator[bytes]:
+        """Check the object now (NotFound at once), then stream a ranged GET of it."""
+        validate_key(key)
+        with _translated(key, version_id):
+            stat = self._client.stat_object(self.bucket, key, version_id=version_id)
+        return self._stream_range(key, stat.version_id or version_id, start, length)
+
     def exists(self, key: str) -> bool:
         """Whether the latest version of ``key`` is readable (not a delete marker)."""
         validate_key(key)
@@ -322,6 +331,19 @@ class S3BlobStore:
                 response.close()
                 response.release_conn()
         verify_digest(key, hasher, expected)
+
+    def _stream_range(self, key: str, version_id: str | None, start: int, length: int) -> Iterator[bytes]:
+        if length <= 0:
+            return  # a GET with length 0 would mean "to the end" to minio
+        with _translated(key, version_id):
+            response = self._client.get_object(
+                self.bucket, key, version_id=version_id, offset=start, length=length
+            )
+            try:
+                yield from response.stream(_CHUNK)
+            finally:
+                response.close()
+                response.release_conn()
 
     def _is_locked(self, key: str, version_id: str) -> bool:
         if self.get_legal_hold(key, version_id):

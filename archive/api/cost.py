@@ -172,6 +172,9 @@ class QueryCostLimiter(SchemaExtension):
                 variables=context.variables,
                 default_first=self._default_first,
             )
+            request = getattr(context.context, "request", None)
+            if request is not None:
+                request.state.query_cost = cost  # what the rate limit charges (archive.api.limits)
             if cost > self._max_cost:
                 # A result set here means strawberry skips execution; an exception
                 # raised here would bypass the error masking and lose its code.

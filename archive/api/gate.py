@@ -16,7 +16,12 @@ Before strawberry sees a request, the gate
   counting it for the audit log (``RefusalTally``: one entry per client address and
   reason per window, so refusals cannot grow the chain without bound);
 - refuses multipart from a caller that may not deposit at all, before one byte of
-  the body is read or spooled (the refusal is audited by the deposit service).
+  the body is read or spooled (the refusal is audited by the deposit service);
+- refuses a caller whose rate-limit bucket is empty (429 ``RATE_LIMITED``, before the
+  body is read), and charges the operation's cost to it (``archive.api.limits``);
+- swaps in the listed text of a JSON request that names a trusted document by id
+  (``archive.api.trusted``);
+- marks every answer ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
@@ -29,13 +34,16 @@ from collections.abc import Callable
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from archive.api import limits
 from archive.api.json_bodies import json_problem
+from archive.api.trusted import UnknownDocument, with_document
 from archive.auth.errors import Unauthenticated
 from archive.domain.errors import Forbidden, ServiceUnavailable
 from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from archive.services.deposit import admits_uploads
 from archive.services.identity import Caller, identify
+from archive.services.rate_limits import RateLimiter
 from archive.services.refusals import RefusalTally
 
 log = logging.getLogger(__name__)
@@ -51,12 +59,21 @@ class BodyTooLarge(Exception):
 class GraphQLGate:
     """ASGI wrapper for the GraphQL view; puts the ``Caller`` and ``ClientInfo`` in ``scope["state"]``."""
 
-    def __init__(self, app: ASGIApp, services: Callable[[], Services], *, refusals: RefusalTally) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        services: Callable[[], Services],
+        *,
+        refusals: RefusalTally,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self._app = app
         self._services = services
         self._refusals = refusals
+        self._limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        send = _not_stored(send)
         if scope["type"] != "http":
             await _reply(send, 404, "NOT_FOUND", "not found")
             return
@@ -82,6 +99,15 @@ class GraphQLGate:
             if refusal is not None:
                 await _reply(send, *refusal)
                 return
+        draw = None if self._limiter is None else self._limiter.draw(caller, client.ip)
+        if draw is not None:
+            assert self._limiter is not None
+            refused = limits.refusal(self._limiter, draw)
+            if refused is not None:
+                extra = limits.headers(self._limiter, draw, refused[0])
+                await _reply(send, 429, limits.RATE_LIMITED, refused[1], extra=extra)
+                return
+            send = limits.charged(send, scope, self._limiter, draw, services.metrics)
         state = scope.setdefault("state", {})
         state["caller"] = caller
         state["client"] = ClientInfo(client.ip, client.user_agent, caller.api_key_id)
@@ -93,6 +119,11 @@ class GraphQLGate:
                 if problem is not None:
                     log.info("malformed JSON request refused: %s", problem)
                     await _reply(send, 400, "MALFORMED_JSON", problem)
+                    return
+                try:
+                    body = await with_document(services, body)
+                except UnknownDocument as exc:
+                    await _reply(send, 400, exc.code, exc.message)
                     return
                 receive = _replay(body, receive)
             await self._app(scope, _capped(receive, limit), send)
@@ -184,14 +215,36 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+def _not_stored(send: Send) -> Send:
+    """``send`` that marks every answer ``Cache-Control: no-store``: a GraphQL answer is
+    what one caller may see, so no cache on the way may keep it for another."""
+
+    async def marked(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+            message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
+        await send(message)
+
+    return marked
+
+
 def _client_info(scope: Scope, headers: Headers) -> ClientInfo:
     peer = scope.get("client")
     return ClientInfo(ip=peer[0] if peer else "", user_agent=headers.get("user-agent", ""))
 
 
-async def _reply(send: Send, status: int, code: str, message: str, *, www_authenticate: bool = False) -> None:
+async def _reply(
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    www_authenticate: bool = False,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers.extend(extra or [])
     if www_authenticate:
         headers.append((b"www-authenticate", b'Bearer realm="archive"'))
     await send({"type": "http.response.start", "status": status, "headers": headers})

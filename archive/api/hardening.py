@@ -30,6 +30,7 @@ from strawberry.extensions import (
 )
 
 from archive.api.cost import QueryCostLimiter
+from archive.api.trusted import TrustedDocumentsGuard
 from archive.settings import Settings
 
 CACHE_SIZE = 256
@@ -88,5 +89,6 @@ def hardening_extensions(settings: Settings) -> list[ExtensionFactory]:
         partial(ParserCache, maxsize=CACHE_SIZE),
         partial(AddValidationRules, rules),
         partial(ValidationCache, maxsize=CACHE_SIZE),
+        TrustedDocumentsGuard,
         partial(QueryCostLimiter, max_cost=settings.max_query_cost),
     ]

@@ -64,3 +64,15 @@ class AuditSubjectRow(SQLModel, table=True):
 
     seq: int = Field(primary_key=True, foreign_key="audit_log.seq", sa_column_kwargs={"autoincrement": False})
     record_id: str = Field(primary_key=True, max_length=36, index=True)
+
+
+class TrustedDocumentRow(SQLModel, table=True):
+    """A GraphQL document on the trusted-document allowlist, keyed by its SHA-256."""
+
+    __tablename__ = "trusted_documents"
+
+    id: str = Field(primary_key=True, max_length=64)  # SHA-256 hex of the text
+    text: str = Field(sa_type=sa.Text)
+    name: str = Field(default="", max_length=200)
+    added_at: datetime = Field(sa_type=_TZ)
+    added_by: str = Field(max_length=300)

@@ -321,6 +321,27 @@ def can_read_tombstone(principal: Principal, record: Readable) -> bool:
     )
 
 
+# -- trusted documents (persisted operations) --------------------------------------------------
+
+
+def manages_trusted_documents(principal: Principal) -> bool:
+    """Listing GraphQL documents decides what portals may run: admins only."""
+    return Role.ADMIN in principal.roles
+
+
+def may_run_untrusted_documents(principal: Principal) -> bool:
+    """Whether ``principal`` may run a document that is not listed where the deployment
+    requires listed ones (``ARCHIVE_TRUSTED_DOCUMENTS=required``).
+
+    Anonymous callers and API keys (portals, whose keys live in servers and browsers
+    that can leak) run listed documents only; admins run anything, whatever their
+    credential; people signed in with a bearer token (staff tools) run anything.
+    """
+    if Role.ADMIN in principal.roles:
+        return True
+    return not principal.anonymous and not principal.subject.startswith("apikey:")
+
+
 # -- audit ----------------------------------------------------------------------------------
 
 

@@ -85,6 +85,14 @@ class Metrics:
             ["stage"],
             registry=r,
         )
+        # Rate limits (archive/api/limits.py): the query cost charged to callers' buckets;
+        # refusals count in graphql_refusals{code="RATE_LIMITED"}.
+        self.rate_limit_charged = Counter(
+            "archive_rate_limit_charged",
+            "Query cost charged to rate-limit buckets, by kind of caller (credential, anonymous).",
+            ["caller"],
+            registry=r,
+        )
         self._names: set[str] = set()
         self._names_lock = threading.Lock()
 

@@ -3,9 +3,11 @@
 Issue: check (the caller may read the record; otherwise it does not exist) ->
 act (a presigned URL, or a signed token for the API's own route) -> audit
 (``download.issue``). Serve: the token is the capability (it was issued after a
-read check and names its record) -> open the bytes -> stream -> audit
-``download.serve`` with how the sending REALLY ended, after the last byte or the
-failure, never before.
+read check and names its record) -> find the record -> open the bytes (all, or
+one range) -> stream -> audit ``download.serve`` with how the sending REALLY
+ended, after the last byte or the failure, never before. A conditional request
+answered "not modified" and a range refused as unsatisfiable are audited too:
+every use of a token that names a record leaves one entry.
 """
 
 from __future__ import annotations
@@ -38,15 +40,31 @@ class DownloadLink:
 
 
 @dataclass(frozen=True, slots=True)
+class Span:
+    """A part of the bytes (an HTTP range): ``length`` bytes from offset ``start``."""
+
+    start: int
+    length: int
+
+    @property
+    def last(self) -> int:
+        """The offset of the last byte (inclusive, as HTTP counts)."""
+        return self.start + self.length - 1
+
+
+@dataclass(frozen=True, slots=True)
 class Download:
-    """An opened download: the headers' facts and the bytes, not yet sent."""
+    """A download found behind a valid token: the headers' facts, no bytes opened yet."""
 
     record_id: str
     subject: str  # who the link was issued to: the actor of the audit entry
     filename: str  # cleaned, with the extension of the detected media type
     media_type: str
     size: int
-    chunks: Iterator[bytes]
+    sha256: str  # of the stored bytes: the download's entity tag
+    public: bool  # published as public: the only bytes shared caches may keep
+    storage_key: str
+    version_id: str | None
 
 
 async def issue_link(
@@ -80,58 +98,86 @@ async def issue_link(
     return link
 
 
-async def open_download(services: Services, token: str, *, client: ClientInfo) -> Download:
-    """The record behind a download token, with its bytes opened.
+async def find_download(services: Services, token: str) -> Download:
+    """The record behind a download token, its bytes not opened yet.
 
     Raises:
         NotFound: a bad, altered or expired token, or a record that is gone (not audited
-            for a bad token: it names nothing).
-        BytesUnavailable: the record is there but its bytes cannot be opened (audited as
-            a failed serve, with the store's error code).
+            for a bad token: it names nothing). Checked before anything else about the
+            request (its range, its entity tags), so every such token answers alike.
     """
     claims = services.links.check(token, now=services.clock())
     record = await asyncio.to_thread(services.records.get, claims.record_id, UNRESTRICTED)
     if record is None:
         raise NotFound("no such download")
-    try:
-        chunks = await asyncio.to_thread(
-            services.blobs.iter_bytes, record.file.storage_key, version_id=record.file.version_id
-        )
-    except ArchiveError as exc:
-        await _audit_serve(services, claims.subject, client, record.id, record.file.size, 0, exc.code)
-        raise BytesUnavailable(f"the bytes of record {record.id} cannot be read: {exc.code}") from exc
     return Download(
         record_id=record.id,
         subject=claims.subject,
         filename=download_filename(record.file.original_filename, record.file.media_type),
         media_type=record.file.media_type,
         size=record.file.size,
-        chunks=chunks,
+        sha256=record.file.sha256,
+        public=record.is_public,
+        storage_key=record.file.storage_key,
+        version_id=record.file.version_id,
     )
 
 
+async def open_bytes(
+    services: Services, download: Download, *, client: ClientInfo, span: Span | None = None
+) -> Iterator[bytes]:
+    """The bytes of ``download`` (all of them, or ``span``), streamed from the blob store.
+
+    Raises:
+        BytesUnavailable: the bytes cannot be opened (audited as a failed serve, with the
+            store's error code).
+    """
+    key, version = download.storage_key, download.version_id
+    try:
+        if span is None:
+            return await asyncio.to_thread(services.blobs.iter_bytes, key, version_id=version)
+        return await asyncio.to_thread(
+            services.blobs.iter_range, key, start=span.start, length=span.length, version_id=version
+        )
+    except ArchiveError as exc:
+        await finish_download(services, download, client=client, sent=0, failure=exc.code, span=span)
+        message = f"the bytes of record {download.record_id} cannot be read: {exc.code}"
+        raise BytesUnavailable(message) from exc
+
+
 async def finish_download(
-    services: Services, download: Download, *, client: ClientInfo, sent: int, failure: str | None
+    services: Services,
+    download: Download,
+    *,
+    client: ClientInfo,
+    sent: int,
+    failure: str | None,
+    span: Span | None = None,
+    not_modified: bool = False,
 ) -> None:
-    """Audit how serving ``download`` ended: ok only when every byte went out."""
-    if failure is None and sent != download.size:
+    """Audit how serving ``download`` ended: ok only when every byte asked for went out
+    (none for a client whose copy is current, ``not_modified``)."""
+    expected = 0 if not_modified else (download.size if span is None else span.length)
+    if failure is None and sent != expected:
         failure = "INCOMPLETE"
-    await _audit_serve(services, download.subject, client, download.record_id, download.size, sent, failure)
+    details: dict[str, str | int] = {"size": download.size, "sent": sent}
+    if span is not None:
+        details["range"] = f"{span.start}-{span.last}"
+    if not_modified:
+        details["not_modified"] = 1
+    await _audit_serve(services, download, client, details, failure)
 
 
 async def _audit_serve(
     services: Services,
-    subject: str,
+    download: Download,
     client: ClientInfo,
-    record_id: str,
-    size: int,
-    sent: int,
+    details: dict[str, str | int],
     failure: str | None,
 ) -> None:
-    details: dict[str, str | int] = {"size": size, "sent": sent}
     if failure is not None:
         details["reason"] = failure
     outcome = Outcome.OK if failure is None else Outcome.ERROR
-    await audit(services, subject, client, "download.serve", record_id, outcome, details)
+    await audit(services, download.subject, client, "download.serve", download.record_id, outcome, details)
     if failure is None:
         services.metrics.downloads.labels("served").inc()

@@ -74,6 +74,20 @@ def test_round_trip_of_a_signed_style_pdf(store: BlobStore) -> None:
     assert read(store, key) == data
 
 
+@pytest.mark.parametrize(("start", "length"), [(0, 1), (17, 1000), (BIG - 5, 5), (262_140, 300_000)])
+def test_a_range_streams_exactly_those_bytes(store: BlobStore, start: int, length: int) -> None:
+    key, data = new_key(), os.urandom(BIG)
+    version_id = put(store, key, data)
+    chunks = list(store.iter_range(key, start=start, length=length, version_id=version_id))
+    assert b"".join(chunks) == data[start : start + length]
+    assert max(len(chunk) for chunk in chunks) <= 256 * 1024  # streamed, never the whole object
+
+
+def test_a_range_of_a_missing_object_is_not_found_at_once(store: BlobStore) -> None:
+    with pytest.raises(NotFound):
+        store.iter_range(new_key(), start=0, length=1)
+
+
 def test_empty_object_round_trips(store: BlobStore) -> None:
     key = new_key()
     put(store, key, b"")

@@ -20,6 +20,7 @@ VitalsSource       SQLite tables               PostgreSQL
 ListingRenderer    PDF (fpdf2), XLSX, CSV      the same (``archive.exports``)
 DatabaseSnapshot   SQLite online backup        ``pg_dump``/``pg_restore``
 SchemaRevisions    Alembic                     Alembic
+TrustedDocumentStore  SQLite table             PostgreSQL
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata
@@ -45,6 +46,7 @@ from archive.domain.ports.jobs import JobQueue, OcrBacklog
 from archive.domain.ports.records import RecordRepository
 from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
 from archive.domain.ports.search import SearchIndex
+from archive.domain.ports.trusted_documents import TrustedDocumentStore
 from archive.domain.ports.vitals import Vitals, VitalsSource
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "RetentionStore",
     "SchemaRevisions",
     "SearchIndex",
+    "TrustedDocumentStore",
     "Vitals",
     "VitalsSource",
 ]

@@ -40,6 +40,16 @@ class BlobStore(Protocol):
         """Stream an object's bytes. Raises NotFound when there is no such object."""
         ...
 
+    def iter_range(
+        self, key: str, *, start: int, length: int, version_id: str | None = None
+    ) -> Iterator[bytes]:
+        """Stream ``length`` bytes of an object from offset ``start`` (an HTTP Range),
+        in chunks, never the whole object in memory. The caller keeps the range within
+        the object's size. A part cannot be checked against the object's SHA-256, so
+        unlike ``iter_bytes`` nothing is verified. Raises NotFound at once when there
+        is no such object."""
+        ...
+
     def exists(self, key: str) -> bool: ...
 
     def close(self) -> None:
