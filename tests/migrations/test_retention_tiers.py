@@ -26,9 +26,9 @@ def test_old_rules_and_assignments_survive_and_the_tables_match_the_models(engin
     from alembic.runtime.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    upgrade(engine, "0010")
+    upgrade(engine, "0012")  # the revision before 0013 in the chain
     record = make_record()
-    SqlRecordRepository(engine).add(record)  # the 0010 shape of records is today's
+    SqlRecordRepository(engine).add(record)  # the 0012 shape of records is today's
     with engine.begin() as conn:
         conn.execute(
             sa.text(
