@@ -8,6 +8,7 @@ skipped with the reason otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -114,9 +115,13 @@ def embedded_settings(data_dir: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
 
 
+_INDICES_TO_DROP: list[str] = []  # Elasticsearch indices made by the running test
+
+
 def production_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
     require_env(ES_ENV, S3_ENV)
     tag = uuid.uuid4().hex[:12]
+    _INDICES_TO_DROP.append(f"records-{tag}")
     return Settings(  # type: ignore[call-arg]
         _env_file=None,
         data_dir=data_dir,
@@ -132,6 +137,19 @@ def production_settings(data_dir: Path, database_url: str, **overrides: object) 
         elasticsearch_index=f"records-{tag}",
         **overrides,
     )
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_indices() -> Iterator[None]:
+    """Delete the Elasticsearch indices a test made (and their generations, ``records-<tag>*``):
+    a node holds at most 1000 shards, fewer than the suite's tests that make an index."""
+    yield
+    url = os.environ.get(ES_ENV)
+    while _INDICES_TO_DROP:
+        index = _INDICES_TO_DROP.pop()
+        if url:
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.delete(f"{url}/{index}*", params={"ignore_unavailable": "true"}, timeout=30)
 
 
 @pytest.fixture(params=STACKS)
