@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     backup_s3_ca_file: Path | None = None
     pg_bin_dir: Path | None = None
 
+    # The code of this archive (mã lưu trữ): prefixes a dossier's arcFileCode (Circular
+    # 05/2025); empty: arcFileCode is null.
+    archive_code: str = Field(default="", max_length=40)
+
     # GraphQL surface.
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_json_bytes: int = Field(default=1024 * 1024, ge=1024)  # body of a JSON POST

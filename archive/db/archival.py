@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from archive.db.archival_tables import DossierRow, FondsRow
+from archive.db.jobs import new_index_job_row
 from archive.db.scope import scope_clause
 from archive.db.tables import PageRow, RecordRow
 from archive.db.timestamps import as_utc
@@ -240,11 +241,7 @@ class SqlArchivalStore:
                 if record_id not in found:
                     continue
                 ordinal += 1
-                session.execute(
-                    sa.update(RecordRow)
-                    .where(col(RecordRow.id) == record_id)
-                    .values(dossier_id=dossier_id, doc_ordinal=ordinal, updated_at=now)
-                )
+                _set_place(session, record_id, dossier_id, ordinal, now)
                 placed.append(record_id)
             session.commit()
             return placed
@@ -258,14 +255,51 @@ class SqlArchivalStore:
                     )
                 )
             )
-            if ids:
-                session.execute(
-                    sa.update(RecordRow)
-                    .where(col(RecordRow.id).in_(ids))
-                    .values(dossier_id=None, doc_ordinal=None, updated_at=now)
-                )
+            for record_id in ids:
+                _set_place(session, record_id, None, None, now)
             session.commit()
             return ids
+
+    def reorder(self, dossier_id: str, record_ids: Sequence[str], *, now: datetime) -> None:
+        with Session(self._engine) as session:
+            _lock_dossier(session, dossier_id)
+            members = set(session.exec(select(RecordRow.id).where(RecordRow.dossier_id == dossier_id)))
+            if set(record_ids) != members or len(record_ids) != len(members):
+                raise MetadataInvalid(
+                    "recordIds", "name every document of the dossier once, in the new order"
+                )
+            # Two passes: the unique (dossier, ordinal) would refuse a swap made in place.
+            session.execute(
+                sa.update(RecordRow)
+                .where(col(RecordRow.dossier_id) == dossier_id)
+                .values(doc_ordinal=-col(RecordRow.doc_ordinal))
+            )
+            for ordinal, record_id in enumerate(record_ids, start=1):
+                session.execute(
+                    sa.update(RecordRow)
+                    .where(col(RecordRow.id) == record_id)
+                    .values(doc_ordinal=ordinal, updated_at=now)
+                )
+            session.commit()
+
+
+def _set_place(
+    session: Session, record_id: str, dossier_id: str | None, ordinal: int | None, now: datetime
+) -> None:
+    """Move one record and queue its re-index in the same transaction (the outbox): search
+    filters on a record's dossier, so the index must follow even when it is down now. The
+    row version moves on so the re-index is not refused as stale."""
+    session.execute(
+        sa.update(RecordRow)
+        .where(col(RecordRow.id) == record_id)
+        .values(
+            dossier_id=dossier_id,
+            doc_ordinal=ordinal,
+            updated_at=now,
+            row_version=col(RecordRow.row_version) + 1,
+        )
+    )
+    session.add(new_index_job_row(record_id, now))
 
 
 def _lock_dossier(session: Session, dossier_id: str) -> None:

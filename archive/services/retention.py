@@ -302,6 +302,13 @@ def assign_dossier(
     return _recompute_ids(services, found)
 
 
+def recompute(services: Services, record_ids: Sequence[str]) -> tuple[str, ...]:
+    """Recompute and re-seal records whose dossier changed (closed, reopened, moved); returns
+    the ids whose assignment changed. RetentionConflict, saving nothing, when a new date would
+    fall before an Object Lock already set. Blocking."""
+    return _recompute_ids(services, record_ids)
+
+
 def _recompute_ids(services: Services, record_ids: Sequence[str]) -> tuple[str, ...]:
     rules = services.retention.rules()
     changed = [(s, assign(rules, s.facts)) for s in services.retention.states(record_ids)]
