@@ -229,7 +229,7 @@ class SqlArchivalStore:
 
     def place(self, dossier_id: str, record_ids: Sequence[str], *, now: datetime) -> list[str]:
         with Session(self._engine) as session:
-            _lock_dossier(session, dossier_id)
+            fonds_id = _lock_dossier(session, dossier_id).fonds_id
             wanted = list(dict.fromkeys(record_ids))
             found = set(session.exec(select(RecordRow.id).where(col(RecordRow.id).in_(wanted))))
             last = session.exec(
@@ -241,7 +241,7 @@ class SqlArchivalStore:
                 if record_id not in found:
                     continue
                 ordinal += 1
-                _set_place(session, record_id, dossier_id, ordinal, now)
+                _set_place(session, record_id, dossier_id, ordinal, now, fonds_id=fonds_id)
                 placed.append(record_id)
             session.commit()
             return placed
@@ -284,25 +284,31 @@ class SqlArchivalStore:
 
 
 def _set_place(
-    session: Session, record_id: str, dossier_id: str | None, ordinal: int | None, now: datetime
+    session: Session,
+    record_id: str,
+    dossier_id: str | None,
+    ordinal: int | None,
+    now: datetime,
+    *,
+    fonds_id: str | None = None,
 ) -> None:
     """Move one record and queue its re-index in the same transaction (the outbox): search
     filters on a record's dossier, so the index must follow even when it is down now. The
-    row version moves on so the re-index is not refused as stale."""
-    session.execute(
-        sa.update(RecordRow)
-        .where(col(RecordRow.id) == record_id)
-        .values(
-            dossier_id=dossier_id,
-            doc_ordinal=ordinal,
-            updated_at=now,
-            row_version=col(RecordRow.row_version) + 1,
-        )
-    )
+    row version moves on so the re-index is not refused as stale. A placed record joins its
+    dossier's fonds; one taken out stays in the fonds it was in."""
+    values: dict[str, object] = {
+        "dossier_id": dossier_id,
+        "doc_ordinal": ordinal,
+        "updated_at": now,
+        "row_version": col(RecordRow.row_version) + 1,
+    }
+    if fonds_id is not None:
+        values["fonds_id"] = fonds_id
+    session.execute(sa.update(RecordRow).where(col(RecordRow.id) == record_id).values(values))
     session.add(new_index_job_row(record_id, now))
 
 
-def _lock_dossier(session: Session, dossier_id: str) -> None:
+def _lock_dossier(session: Session, dossier_id: str) -> DossierRow:
     """Serialise ordinal assignment in one dossier (see ``archive.db.locking``)."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
@@ -310,6 +316,7 @@ def _lock_dossier(session: Session, dossier_id: str) -> None:
     row = session.get(DossierRow, dossier_id, with_for_update=True, populate_existing=True)
     if row is None:
         raise MetadataInvalid("dossier", f"dossier {dossier_id} does not exist")
+    return row
 
 
 def _fonds_values(f: Fonds) -> dict[str, object]:
