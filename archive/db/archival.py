@@ -231,7 +231,7 @@ class SqlArchivalStore:
         with Session(self._engine) as session:
             fonds_id = _lock_dossier(session, dossier_id).fonds_id
             wanted = list(dict.fromkeys(record_ids))
-            found = set(session.exec(select(RecordRow.id).where(col(RecordRow.id).in_(wanted))))
+            found = _lock_records(session, col(RecordRow.id).in_(wanted))
             last = session.exec(
                 select(sa.func.max(RecordRow.doc_ordinal)).where(RecordRow.dossier_id == dossier_id)
             ).one()
@@ -263,7 +263,9 @@ class SqlArchivalStore:
     def reorder(self, dossier_id: str, record_ids: Sequence[str], *, now: datetime) -> None:
         with Session(self._engine) as session:
             _lock_dossier(session, dossier_id)
-            members = set(session.exec(select(RecordRow.id).where(RecordRow.dossier_id == dossier_id)))
+            # Locking the members makes a concurrent move out of the dossier wait for the
+            # renumbering (or the renumbering see it gone), never write over its new ordinal.
+            members = _lock_records(session, col(RecordRow.dossier_id) == dossier_id)
             if set(record_ids) != members or len(record_ids) != len(members):
                 raise MetadataInvalid(
                     "recordIds", "name every document of the dossier once, in the new order"
@@ -277,10 +279,17 @@ class SqlArchivalStore:
             for ordinal, record_id in enumerate(record_ids, start=1):
                 session.execute(
                     sa.update(RecordRow)
-                    .where(col(RecordRow.id) == record_id)
+                    .where(col(RecordRow.id) == record_id, col(RecordRow.dossier_id) == dossier_id)
                     .values(doc_ordinal=ordinal, updated_at=now)
                 )
             session.commit()
+
+
+def _lock_records(session: Session, where: ColumnElement[bool]) -> set[str]:
+    """The ids of the records matching ``where``, row-locked in id order: two placements of
+    the same records in opposite orders then queue instead of deadlocking."""
+    query = select(RecordRow.id).where(where).order_by(col(RecordRow.id)).with_for_update()
+    return set(session.exec(query))
 
 
 def _set_place(
