@@ -717,7 +717,7 @@ class ArchivalMutations:
         return Dossier.from_domain(created)
 
     @strawberry.mutation(
-        description="Change a dossier's description (refused as STALE_WRITE when it changed since rowVersion)."
+        description="Change a dossier's description (STALE_WRITE when it changed since rowVersion)."
     )
     async def update_dossier(
         self,

@@ -347,6 +347,9 @@ class SearchFacets:
     issuing_agency: list[FacetCount] = strawberry.field(description="By issuing agency code.")
     document_type: list[FacetCount] = strawberry.field(description="By document type.")
     year: list[FacetCount] = strawberry.field(description="By year of issue.")
+    dossier: list[FacetCount] = strawberry.field(
+        description="By dossier (its UUID); records in no dossier are not counted."
+    )
 
     @classmethod
     def from_domain(cls, facets: Facets) -> SearchFacets:
@@ -357,6 +360,7 @@ class SearchFacets:
             issuing_agency=buckets(facets.agencies),
             document_type=buckets(facets.document_types),
             year=buckets(facets.years),
+            dossier=buckets(facets.dossiers),
         )
 
 

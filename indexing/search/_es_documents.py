@@ -35,6 +35,8 @@ def source(doc: IndexDocument) -> dict[str, Any]:
         "grants": list(doc.grants),
         "signed": doc.signed,
         "signature_valid": doc.signature_valid,
+        "fonds_id": doc.fonds_id,
+        "dossier_id": doc.dossier_id,
         "meta_exact": meta,
         "meta_folded": [fold(m) for m in meta],
         "pages": [{"number": p.number, "exact": nfc(p.text), "folded": fold(nfc(p.text))} for p in pages],

@@ -28,6 +28,7 @@ SORT: list[JSON] = [
 ]
 
 _TEXT = {"type": "text", "analyzer": "words"}
+ADDED_FIELDS = ("fonds_id", "dossier_id")  # mapped after the first release: see ensure_ready
 _KEYWORD = {"type": "keyword"}
 MAPPINGS: JSON = {
     "dynamic": "strict",
@@ -47,6 +48,8 @@ MAPPINGS: JSON = {
         "grants": _KEYWORD,
         "signed": {"type": "boolean"},
         "signature_valid": {"type": "boolean"},
+        "fonds_id": _KEYWORD,
+        "dossier_id": _KEYWORD,
         "deleted": {"type": "boolean"},  # a tombstone while a rebuild runs (see _es_documents)
         "meta_exact": _TEXT,
         "meta_folded": _TEXT,
@@ -232,6 +235,10 @@ def filter_queries(flt: SearchFilter) -> list[JSON]:
         out.append({"term": {"signed": flt.signed}})
     if flt.signature_valid is not None:
         out.append({"term": {"signature_valid": flt.signature_valid}})
+    if flt.fonds_ids:
+        out.append({"terms": {"fonds_id": list(flt.fonds_ids)}})
+    if flt.dossier_ids:
+        out.append({"terms": {"dossier_id": list(flt.dossier_ids)}})
     return out
 
 
@@ -241,4 +248,5 @@ def _aggregations() -> JSON:
         "agencies": {"terms": {"field": "issuing_agency_code", "size": FACET_SIZE}},
         "document_types": {"terms": {"field": "document_type", "size": FACET_SIZE}},
         "years": {"terms": {"field": "year", "size": FACET_SIZE, "order": {"_key": "desc"}}},
+        "dossiers": {"terms": {"field": "dossier_id", "size": FACET_SIZE}},
     }

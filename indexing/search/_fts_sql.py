@@ -36,7 +36,9 @@ CREATE TABLE IF NOT EXISTS docs (
     classification INTEGER NOT NULL,
     is_public INTEGER NOT NULL,
     signed INTEGER,
-    signature_valid INTEGER
+    signature_valid INTEGER,
+    fonds_id TEXT,
+    dossier_id TEXT
 );
 CREATE INDEX IF NOT EXISTS docs_number ON docs (document_number_key);
 CREATE TABLE IF NOT EXISTS grants (
@@ -49,6 +51,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
     page UNINDEXED, exact, folded, tokenize = 'unicode61 remove_diacritics 0'
 );
 """
+
+
+# Columns added after the first release: an index file made before them gets them on start-up
+# (empty until `archive reindex` fills them).
+ADDED_COLUMNS = {"fonds_id": "TEXT", "dossier_id": "TEXT"}
 
 
 @dataclass
@@ -140,6 +147,10 @@ def filter_sql(flt: SearchFilter) -> Sql:
         parts.append(Sql("d.signed = ?", [int(flt.signed)]))
     if flt.signature_valid is not None:
         parts.append(Sql("d.signature_valid = ?", [int(flt.signature_valid)]))
+    if flt.fonds_ids:
+        parts.append(Sql(f"d.fonds_id IN ({_marks(flt.fonds_ids)})", [*flt.fonds_ids]))
+    if flt.dossier_ids:
+        parts.append(Sql(f"d.dossier_id IN ({_marks(flt.dossier_ids)})", [*flt.dossier_ids]))
     return Sql(" AND ".join(p.text for p in parts) or "1", [x for p in parts for x in p.params])
 
 

@@ -97,6 +97,11 @@ class ElasticsearchIndex:
                 template={"settings": q.settings(self._replicas), "mappings": q.MAPPINGS},
             )
             if await self._client.indices.exists_alias(name=self._alias):
+                # Fields added since the index was made (additive, so allowed in place; empty
+                # until `archive reindex` fills them).
+                await self._client.indices.put_mapping(
+                    index=self._alias, properties={k: q.MAPPINGS["properties"][k] for k in q.ADDED_FIELDS}
+                )
                 return
             try:
                 await self._client.indices.create(index=self._generation(1), aliases={self._alias: {}})
@@ -366,4 +371,5 @@ def _facets(aggregations: dict[str, Any]) -> Facets:
         agencies=buckets("agencies"),
         document_types=buckets("document_types"),
         years=buckets("years"),
+        dossiers=buckets("dossiers"),
     )

@@ -143,6 +143,10 @@ def _create_schema(db: sqlite3.Connection) -> None:
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         _switch_to_wal(db)
     db.executescript(q.SCHEMA)
+    present = {str(row[1]) for row in db.execute("PRAGMA table_info(docs)")}
+    for column, kind in q.ADDED_COLUMNS.items():
+        if column not in present:
+            db.execute(f"ALTER TABLE docs ADD COLUMN {column} {kind}")
 
 
 def _switch_to_wal(db: sqlite3.Connection, attempts: int = 50) -> None:
@@ -179,7 +183,8 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
     cursor = db.execute(
         "INSERT INTO docs (record_id, row_version, document_number_key, document_type,"
         " agency_code, issuing_agency_code, issue_date, year, direction, classification,"
-        " is_public, signed, signature_valid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " is_public, signed, signature_valid, fonds_id, dossier_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             doc.record_id,
             doc.row_version,
@@ -194,6 +199,8 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
             int(doc.is_public),
             _tristate(doc.signed),
             _tristate(doc.signature_valid),
+            doc.fonds_id,
+            doc.dossier_id,
         ),
     )
     key = cursor.lastrowid
@@ -318,7 +325,7 @@ def _page(
 def _facets(db: sqlite3.Connection, base: q.Sql) -> Facets:
     def buckets(column: str, order: str) -> tuple[FacetBucket, ...]:
         sql = (
-            f"SELECT {column}, COUNT(*) FROM ({base.text}) GROUP BY 1"  # noqa: S608
+            f"SELECT {column}, COUNT(*) FROM ({base.text}) WHERE {column} IS NOT NULL GROUP BY 1"  # noqa: S608
             f" ORDER BY {order} LIMIT {FACET_SIZE}"
         )
         return tuple(FacetBucket(str(v), int(n)) for v, n in db.execute(sql, base.params))
@@ -327,6 +334,7 @@ def _facets(db: sqlite3.Connection, base: q.Sql) -> Facets:
         agencies=buckets("issuing_agency_code", "2 DESC, 1 ASC"),
         document_types=buckets("document_type", "2 DESC, 1 ASC"),
         years=buckets("year", "1 DESC"),
+        dossiers=buckets("dossier_id", "2 DESC, 1 ASC"),
     )
 
 

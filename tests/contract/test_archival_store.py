@@ -104,7 +104,7 @@ def test_reorder_names_every_member_once(engine: Engine) -> None:
     store.place(d, ids, now=NOW)
     store.reorder(d, [ids[2], ids[0], ids[1]], now=NOW)
     assert store.member_ids(d) == [ids[2], ids[0], ids[1]]
-    assert sorted(o for _, o in places(engine)[d]) == [1, 2, 3]
+    assert sorted(o or 0 for _, o in places(engine)[d]) == [1, 2, 3]
     with pytest.raises(MetadataInvalid):
         store.reorder(d, ids[:2], now=NOW)
     with pytest.raises(MetadataInvalid):
@@ -153,6 +153,6 @@ def test_ordinals_stay_unique_and_complete_under_concurrent_writers(engine: Engi
         assert None not in ordinals and len(set(ordinals)) == len(ordinals)
     for dossier_id in (first, second):
         store.reorder(dossier_id, store.member_ids(dossier_id), now=NOW)
-        assert sorted(o for _, o in places(engine).get(dossier_id, [])) == list(
+        assert sorted(o or 0 for _, o in places(engine).get(dossier_id, [])) == list(
             range(1, len(places(engine).get(dossier_id, [])) + 1)
         )
