@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from archive.cli_access import apikey_app, audit_app
+from archive.cli_archival import register as register_archival
 from archive.cli_backup import register as register_backup
 from archive.cli_identity import ApiKeyOption
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
@@ -32,6 +33,7 @@ app.add_typer(audit_app, name="audit")
 retention_app = typer.Typer(help="Retention schedule and disposition.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 register_backup(app)  # backup, backup verify, restore
+register_archival(app)  # fonds list|create, dossiers list|show|close
 
 
 def _settings() -> Settings:
