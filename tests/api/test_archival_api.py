@@ -12,14 +12,18 @@ import dataclasses
 from typing import Any
 
 from archive.api.context import Context
-from archive.api.schema import build_schema
+from archive.api.schema import build_schema, schema_sdl
 from archive.api.types import to_global_id
 from archive.domain.access import Principal, Role
+from archive.domain.ports import AuditFilter
 from archive.domain.records import Classification, Record, TextStatus
+from archive.services.audit import ClientInfo
+from archive.services.audit import query as audit_query
 from archive.services.container import Services
 from tests.retention.scenario import ADMIN, RM_A, RM_B, call
 from tests.support.access import make_record
 
+SCHEMA_SDL = schema_sdl()
 READER_A = Principal(subject="reader-a", roles=frozenset({Role.READER}), agencies=frozenset({"A"}))
 READER_B = Principal(subject="reader-b", roles=frozenset({Role.READER}), agencies=frozenset({"B"}))
 ARCHIVIST = Principal(
@@ -236,3 +240,29 @@ async def test_updates_are_optimistic_and_codes_are_checked(services: Services) 
 
 def _gid(record_id: str) -> str:
     return str(to_global_id("Record", record_id))
+
+
+async def test_the_audit_names_the_dossier_and_only_the_records_an_auditor_reads(services: Services) -> None:
+    d = (await a_dossier(services))["id"]
+    plain = make_record(agency="A")
+    secret = make_record(agency="A", classification=Classification.SECRET)
+    await stored(services, plain, secret)
+    await ok(services, ADMIN, PLACE, d=d, ids=[plain.id, secret.id])
+    dossier_id = (await ok(services, ADMIN, DOSSIER, d=d))["dossier"]["dossierId"]
+
+    async def placed_ids(principal: Principal) -> list[Any]:
+        return [
+            (e.target, e.details["ids"], e.details["count"]) for e in await _placements(services, principal)
+        ]
+
+    cleared = dataclasses.replace(ARCHIVIST, subject="archivist-2")
+    ordinary = dataclasses.replace(ARCHIVIST, subject="archivist-3", clearance=Classification.ORDINARY)
+    assert await placed_ids(cleared) == [(dossier_id, f"{plain.id},{secret.id}", 2)]
+    assert await placed_ids(ordinary) == [(dossier_id, plain.id, 1)]
+    # The legacy mutations still answer, marked deprecated in the schema.
+    assert "upsertDossier(" in SCHEMA_SDL and "Use createDossier" in SCHEMA_SDL
+
+
+async def _placements(services: Services, principal: Principal) -> list[Any]:
+    page = await audit_query(services, principal, ClientInfo(), AuditFilter(action="dossier.place"), first=10)
+    return list(page.entries)
