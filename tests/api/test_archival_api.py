@@ -58,6 +58,8 @@ RECORD = """query($id: ID!) { record(id: $id) { recordId docCode dossier { fileC
 DOSSIERS = """query($f: DossierFilter, $first: Int!, $after: String) {
   dossiers(filter: $f, first: $first, after: $after) {
   edges { cursor node { fileCode } } pageInfo { hasNextPage endCursor } } }"""
+FONDS_WITH_DOSSIERS = """{ fondsList { totalCount edges { node { code
+  dossiers(first: 5) { edges { node { fileCode } } } } } } }"""
 UPDATE = """mutation($d: String!, $v: Int!, $title: String) {
   updateDossier(id: $d, rowVersion: $v, changes: {title: $title}) { title rowVersion } }"""
 
@@ -217,6 +219,11 @@ async def test_dossiers_page_and_filter(services: Services) -> None:
     assert [e["node"]["fileCode"] for e in rest["edges"]] == ["A.2025.02-HS"]
     assert (await ok(services, ARCHIVIST, DOSSIERS, f={"year": 1999}, first=2))["dossiers"]["edges"] == []
     assert (await ok(services, READER_B, DOSSIERS, first=10))["dossiers"]["edges"] == []
+    by_fonds = await ok(services, READER_A, FONDS_WITH_DOSSIERS)
+    assert by_fonds["fondsList"]["totalCount"] == 1
+    (fonds,) = [e["node"] for e in by_fonds["fondsList"]["edges"]]
+    assert fonds["code"] == "A-PHONG" and len(fonds["dossiers"]["edges"]) == 3
+    assert (await ok(services, READER_B, "{ fondsList { totalCount } }"))["fondsList"]["totalCount"] == 0
 
 
 async def test_updates_are_optimistic_and_codes_are_checked(services: Services) -> None:
