@@ -226,6 +226,15 @@ def _composed(draft: Dossier, agency_identifier: str) -> str:
     return da.compose_file_code(agency_identifier, draft.year, draft.file_number.strip())
 
 
+def _recomposed(current: Dossier, wanted: Dossier) -> str:
+    """The file code after its year or number changed, keeping its agency identifier; refused
+    when the code was given whole (nothing says which part is the year)."""
+    suffix = f".{current.year}.{current.file_number}"
+    if current.year is None or not current.file_code.endswith(suffix):
+        raise MetadataInvalid("file_code", "this file code was given whole: give the new fileCode too")
+    return _composed(wanted, current.file_code.removesuffix(suffix))
+
+
 def update_dossier(
     services: Services,
     principal: Principal,
@@ -241,6 +250,8 @@ def update_dossier(
     if current.status is DossierStatus.TRANSFERRED:
         raise MetadataInvalid("status", "a transferred dossier is no longer described here")
     wanted = dataclasses.replace(current, **changes, updated_at=services.clock())
+    if {"year", "file_number"} & set(changes) and "file_code" not in changes:
+        wanted = dataclasses.replace(wanted, file_code=_recomposed(current, wanted))
     if not can_describe(principal, dossier_facts(wanted)):
         raise Forbidden("your clearance does not cover that classification")
     stored = services.archival.save_dossier(da.validate_dossier(wanted), expected_version=expected_version)

@@ -60,6 +60,8 @@ DOSSIERS = """query($f: DossierFilter, $first: Int!, $after: String) {
   edges { cursor node { fileCode } } pageInfo { hasNextPage endCursor } } }"""
 FONDS_WITH_DOSSIERS = """{ fondsList { totalCount edges { node { code
   dossiers(first: 5) { edges { node { fileCode } } } } } } }"""
+RENUMBER = """mutation($d: String!, $v: Int!) {
+  updateDossier(id: $d, rowVersion: $v, changes: {fileNumber: "05-HS"}) { fileCode } }"""
 UPDATE = """mutation($d: String!, $v: Int!, $title: String) {
   updateDossier(id: $d, rowVersion: $v, changes: {title: $title}) { title rowVersion } }"""
 
@@ -232,6 +234,14 @@ async def test_updates_are_optimistic_and_codes_are_checked(services: Services) 
     updated = (await ok(services, RM_A, UPDATE, d=d, v=version, title="Hồ sơ mới"))["updateDossier"]
     assert updated == {"title": "Hồ sơ mới", "rowVersion": version + 1}
     assert (await call(services, RM_A, UPDATE, d=d, v=version, title="Cũ"))[1] == ["STALE_WRITE"]
+    renumbered = await ok(
+        services,
+        RM_A,
+        RENUMBER,
+        d=d,
+        v=version + 1,
+    )
+    assert renumbered["updateDossier"] == {"fileCode": "A.2025.05-HS"}
     bad, errors = await call(
         services,
         RM_A,
