@@ -23,6 +23,7 @@ from archive.api.context import Context
 from archive.api.download import content_disposition
 from archive.api.download import serve as serve_download
 from archive.api.errors import with_code
+from archive.api.exports import ExportRoutes
 from archive.api.gate import GraphQLGate
 from archive.api.hardening import hardening_extensions
 from archive.api.observer import OperationObserver
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/download/{token}", download, methods=["GET"]),
+            *ExportRoutes(lambda: ref["services"], refusals=refusals).routes(),
             *operations.routes(),
         ],
         middleware=[Middleware(RequestObserver, metrics=lambda: _metrics_of(ref))],

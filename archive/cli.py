@@ -1,5 +1,5 @@
 """The ``archive`` command: serve, migrate, worker, import, jobs, reindex, samples, apikey,
-audit, retention, fixity, reconcile, backup, restore."""
+audit, retention, fixity, reconcile, backup, restore, export."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from rich.table import Table
 from archive.cli_access import apikey_app, audit_app
 from archive.cli_archival import register as register_archival
 from archive.cli_backup import register as register_backup
+from archive.cli_destruction import register as register_destruction
+from archive.cli_exports import exports_app
 from archive.cli_identity import ApiKeyOption
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
 from archive.domain.jobs import JobStatus
@@ -32,8 +34,10 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(audit_app, name="audit")
 retention_app = typer.Typer(help="Retention schedule and disposition.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
+register_destruction(retention_app)  # note, seat, unseat, vote, attach, council, deadlines
 register_backup(app)  # backup, backup verify, restore
 register_archival(app)  # fonds list|create, dossiers list|show|close
+app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
 
 
 def _settings() -> Settings:
@@ -61,6 +65,7 @@ def serve(
     mode = "production" if settings.is_production else "development (GraphiQL on)"
     problem(f"archive {mode} on http://{host}:{port}/graphql, data in {settings.data_dir}")
     problem(f"archive {settings.describe_two_person_rule()}")
+    problem(f"archive {settings.describe_quorum()}")
     configure_logging(settings)
     uvicorn.run(
         "archive.app:create_served_app",
@@ -103,6 +108,7 @@ def worker(
 
     settings = _settings()
     problem(f"archive worker {settings.describe_two_person_rule()}")
+    problem(f"archive worker {settings.describe_quorum()}")
     raise typer.Exit(run_workers(settings, processes=processes, once=once))
 
 
@@ -307,6 +313,27 @@ def retention_load(
         line(f"{len(change.upserted)} rules loaded, {len(change.recomputed)} records recomputed")
 
 
+@retention_app.command("recompute")
+def retention_recompute(api_key: ApiKeyOption = None, as_json: JsonOption = False) -> None:
+    """Recompute every record's disposal date under the schedule as it stands and extend the
+    Object Lock of those that changed (run it once after upgrading to revision 0013)."""
+    from archive.domain.errors import ArchiveError
+    from archive.factory import build_services
+    from archive.services.retention import recompute
+
+    services = build_services(_settings())
+    try:
+        change = recompute(services, _operator(services, api_key))
+    except ArchiveError as exc:
+        raise fail(exc.code, exc.message, as_json=as_json) from exc
+    finally:
+        asyncio.run(services.close())
+    if as_json:
+        print_json(dataclasses.asdict(change))
+    else:
+        line(f"{len(change.recomputed)} records recomputed")
+
+
 @retention_app.command("rules")
 def retention_rules(api_key: ApiKeyOption = None, as_json: JsonOption = False) -> None:
     """List the retention schedule."""
@@ -321,12 +348,14 @@ def retention_rules(api_key: ApiKeyOption = None, as_json: JsonOption = False) -
     if as_json:
         print_json({"rules": rules})
         return
-    table = Table("code", "title", "period", "trigger", "document types", "agencies")
+    table = Table("schedule", "code", "title", "tier", "period", "trigger", "document types", "agencies")
     for rule in rules:
         period = "permanent" if rule.period_years is None else f"{rule.period_years} years"
         table.add_row(
+            rule.schedule,
             rule.code,
             rule.title,
+            rule.maintenance,
             period,
             rule.trigger.value,
             ", ".join(rule.document_types),
@@ -339,17 +368,33 @@ def retention_rules(api_key: ApiKeyOption = None, as_json: JsonOption = False) -
 def retention_plan(
     export: Annotated[Path | None, typer.Option(help="Also write the batch here (.csv or .json).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many records (1 to 10000).")] = 1000,
+    note: Annotated[
+        Path | None, typer.Option(help="A UTF-8 text file: the explanatory note (bản thuyết minh).")
+    ] = None,
+    duplicates: Annotated[
+        bool, typer.Option(help="Also propose redundant duplicates of records kept.")
+    ] = True,
+    dossier: Annotated[str | None, typer.Option(help="Propose this whole dossier (its id) instead.")] = None,
     api_key: ApiKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Propose a disposition batch: records past their disposal date, under no hold."""
+    """Propose a disposition batch: records past their disposal date and redundant duplicates,
+    under no hold; they are then under review for destruction."""
     from archive.domain.errors import ArchiveError
     from archive.factory import build_services
     from archive.services.disposition import plan, render
 
+    text = "" if note is None else note.read_text(encoding="utf-8")
     services = build_services(_settings())
     try:
-        batch = plan(services, _operator(services, api_key), limit=limit)
+        batch = plan(
+            services,
+            _operator(services, api_key),
+            limit=limit,
+            note=text,
+            duplicates=duplicates,
+            dossier_id=dossier,
+        )
     except ArchiveError as exc:
         raise fail(exc.code, exc.message, as_json=as_json) from exc
     finally:
@@ -371,17 +416,26 @@ def retention_plan(
 def retention_approve(
     batch_id: Annotated[str, typer.Argument(help="The proposed batch.")],
     decision: Annotated[str, typer.Option(help="Reference of the destruction decision.")],
+    decided_on: Annotated[
+        str | None, typer.Option(help="The decision's date, YYYY-MM-DD (default today).")
+    ] = None,
     api_key: ApiKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Approve a proposed batch under a decision reference."""
+    """Approve a proposed batch under the destruction decision, once its council reached its quorum."""
+    from datetime import date
+
     from archive.domain.errors import ArchiveError
     from archive.factory import build_services
     from archive.services.disposition import approve
 
+    try:
+        day = None if decided_on is None else date.fromisoformat(decided_on)
+    except ValueError as exc:
+        raise fail("VALIDATION", "decided_on: a date as YYYY-MM-DD", as_json=as_json) from exc
     services = build_services(_settings())
     try:
-        approve(services, _operator(services, api_key), batch_id, decision_ref=decision)
+        approve(services, _operator(services, api_key), batch_id, decision_ref=decision, decided_on=day)
     except ArchiveError as exc:
         raise fail(exc.code, exc.message, as_json=as_json) from exc
     finally:

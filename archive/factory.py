@@ -32,6 +32,7 @@ from archive.db.vitals import SqlVitals
 from archive.domain.backup import BackupTarget
 from archive.domain.codes import code_lists
 from archive.domain.ports import BlobStore, OcrBacklog, SearchIndex
+from archive.exports import ListingFiles
 from archive.observability.metrics import Metrics
 from archive.services.container import Services
 from archive.services.links import DownloadLinks
@@ -200,6 +201,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         snapshots=SqlDatabaseSnapshot(engine, bin_dir=settings.pg_bin_dir),
         schema=SqlSchemaRevisions(engine),
         vitals=SqlVitals(engine),
+        renderer=ListingFiles(),
         dispose=engine.dispose,
     )
 

@@ -28,7 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from archive.domain.access import Principal, ReadScope
 from archive.domain.audit import DetailValue, Outcome
 from archive.domain.errors import ArchiveError, DuplicateRecord, Forbidden, MetadataInvalid
-from archive.domain.records import Classification, Direction, RecordMetadata, Urgency
+from archive.domain.records import LANGUAGE_VIETNAMESE, Classification, Direction, RecordMetadata, Urgency
 from archive.samples import SampleDocument, random_document, render_pdf
 from archive.services import audit
 from archive.services.container import Services
@@ -41,7 +41,8 @@ FIELDS = (
     "file", "document_type", "number", "notation", "issuing_agency_code", "issuing_agency_name",
     "issue_date", "subject", "signer_name", "signer_position", "direction", "issue_place",
     "recipients", "urgency", "classification", "language", "arrival_number", "arrival_date",
-    "due_date", "is_public", "retention_code", "agency_code",
+    "due_date", "is_public", "retention_code", "agency_code", "type_name", "mode", "keyword",
+    "infor_sign", "autograph", "format", "process", "description", "issued_amount",
 )  # fmt: skip
 
 
@@ -193,13 +194,40 @@ def parse_row(row: Mapping[str, str]) -> RecordMetadata:
         recipients=tuple(r.strip() for r in get("recipients").split(";") if r.strip()),
         urgency=_urgency(get("urgency")),
         classification=_classification(get("classification")),
-        language=get("language") or "vi",
+        languages=_list(get("language")) or (LANGUAGE_VIETNAMESE,),
         arrival_number=get("arrival_number") or None,
         arrival_date=_date("arrival_date", get("arrival_date")),
         due_date=_date("due_date", get("due_date")),
-        is_public=get("is_public").lower() in ("1", "true", "yes", "x"),
+        is_public=_flag(get("is_public")),
         retention_code=get("retention_code") or None,
+        type_name=get("type_name") or None,
+        mode=get("mode") or None,
+        keyword=get("keyword"),
+        infor_sign=get("infor_sign"),
+        autograph=get("autograph"),
+        physical_format=get("format") or None,
+        process=_flag(get("process")),
+        description=get("description"),
+        issued_amount=_count("issued_amount", get("issued_amount")),
     )
+
+
+def _list(value: str) -> tuple[str, ...]:
+    """A multi-valued cell: ``01;02`` (a JSON manifest's list arrives joined the same way)."""
+    return tuple(v.strip() for v in value.split(";") if v.strip())
+
+
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "x")
+
+
+def _count(name: str, value: str) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise MetadataInvalid(name, f"'{value}' is not a whole number") from exc
 
 
 def _missing(name: str) -> date:

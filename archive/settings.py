@@ -16,6 +16,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive.auth.claims import parse_role_map
+from archive.domain.council import MAJORITY, NO_QUORUM, Quorum, parse_quorum
+from archive.domain.errors import MetadataInvalid
 from archive.domain.ports import RetentionMode
 
 _DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development
@@ -52,6 +54,11 @@ class Settings(BaseSettings):
     # planner). Unset: on in production, off in development, where one person plays
     # every role on a local machine. Set it to false in production only deliberately.
     retention_separate_approver: bool | None = None
+    # Disposition: the appraisal council's quorum (Circular 06/2025), see
+    # archive.domain.council.parse_quorum: "3" approvals, a share "2/3" or "0.5",
+    # "majority", or "0" for no council. Unset: majority in production, no council in
+    # development (like the two-person rule).
+    destruction_quorum: str | None = None
 
     # Search index: "sqlite" (FTS5 in data_dir) or "elasticsearch".
     search_backend: str = Field(default="sqlite", pattern="^(sqlite|elasticsearch)$")
@@ -205,6 +212,32 @@ class Settings(BaseSettings):
     @property
     def resolved_log_format(self) -> str:
         return self.log_format or ("json" if self.is_production else "text")
+
+    @property
+    def quorum(self) -> Quorum:
+        """The appraisal council's quorum in force (the effective setting)."""
+        if self.destruction_quorum is not None:
+            return parse_quorum(self.destruction_quorum)
+        return MAJORITY if self.is_production else NO_QUORUM
+
+    def describe_quorum(self) -> str:
+        """The start-up line that says which council quorum is in force, and why."""
+        source = (
+            "ARCHIVE_DESTRUCTION_QUORUM"
+            if self.destruction_quorum is not None
+            else f"{self.mode.value} default"
+        )
+        return f"destruction council quorum {self.quorum.describe()} ({source})"
+
+    @field_validator("destruction_quorum")
+    @classmethod
+    def _quorum_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_quorum(value)
+            except MetadataInvalid as exc:
+                raise ValueError(exc.message) from exc
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -3,7 +3,8 @@
 Runs the suites (all by default), writes ``<out>/<suite>.json``, redraws
 ``<out>/summary.png`` and ``bench/README.md`` from every result in ``<out>``, and
 prints a summary. A suite that cannot run here (no Elasticsearch) is skipped
-with its reason; a suite that crashes is reported and makes the exit code 1.
+with its reason; a suite that crashes, or a gated suite (``GATE = True``, the
+relevance floors) with a figure below its target, makes the exit code 1.
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from pathlib import Path
 from bench import report
 from bench.harness import Context, Result, environment, write_result
 
-SUITES = ("ocr", "textlayer", "scaling", "search", "graphql", "memory", "text_extractors", "ocr_threads")
+SUITES = (
+    "ocr",
+    "textlayer",
+    "scaling",
+    "search",
+    "graphql",
+    "memory",
+    "text_extractors",
+    "ocr_threads",
+    "relevance",
+)
 DEFAULT_OUT = Path(__file__).parent / "results"
 
 
@@ -58,6 +69,9 @@ def _run_suite(name: str, quick: bool, out: Path) -> bool:
         except Exception:
             traceback.print_exc()
             result, ok = Result(name, skipped="crashed: " + traceback.format_exc(limit=1).strip()), False
+    if getattr(module, "GATE", False) and any(r["met"] is False for r in result.ratios):
+        print(f"   {name}: a figure is below its floor (see the notes)", file=sys.stderr, flush=True)
+        ok = False
     seconds = time.perf_counter() - started
     env = environment(result.figures.pop("_elasticsearch_server", None))
     path = write_result(out, result, quick=quick, seconds=seconds, env=env)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from archive.db.repository import SqlRecordRepository
 from archive.db.tables import RecordRow
-from archive.domain.records import Classification, Direction, Page, TextSource
+from archive.domain.records import Classification, Direction, Page, TextSource, type_code_of
 from archive.domain.search import IndexDocument
 from archive.domain.text import normalize_document_number
 from archive.samples import _WORDS
@@ -58,7 +58,8 @@ def _record(rng: random.Random, index: int, now: datetime) -> Synthetic:
         "issue_place": "Hà Giang", "subject": subject, "signer_name": "Nguyễn Văn An",
         "signer_position": "Chủ tịch", "recipients": "[]", "urgency": "NORMAL",
         "classification": int(Classification.ORDINARY), "direction": Direction.OUTGOING.value,
-        "language": "vi", "page_count": 1, "is_public": index % 3 == 0,
+        "language": '["01"]', "type_name": type_code_of(doc_type), "page_count": 1,
+        "is_public": index % 3 == 0,
         "storage_key": f"records/{record_id[:2]}/{record_id}", "sha256": f"{index:064x}",
         "size": 1000, "media_type": "application/pdf", "original_filename": f"{index}.pdf",
         "text_status": "extracted", "created_at": now, "updated_at": now, "row_version": 1,

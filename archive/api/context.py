@@ -26,7 +26,7 @@ class Context:
 
     def __post_init__(self) -> None:
         if self.loaders is None:
-            self.loaders = Loaders.for_request(self.services)
+            self.loaders = Loaders.for_request(self.services, self.principal)
 
     @property
     def load(self) -> Loaders:

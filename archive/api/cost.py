@@ -48,6 +48,9 @@ PRICES: Mapping[str, int] = {
     "Record.download": 10,  # signs a link and appends to the audit chain
     "Record.processing": 2,
     "Record.signatureStatus": 2,
+    "Record.retention": 2,
+    "Record.holds": 5,  # every hold naming the record, each counted
+    "Record.destructionReview": 2,  # one batched query per page of records
 }
 """Cost per node of the heavy fields, on top of their selection; any other field costs 1."""
 

@@ -15,9 +15,14 @@ from archive.domain.search import SearchFilter
 FILTER_VALUES_MAX = 50  # values per filter list: more is a scan, not a filter
 
 
-@strawberry.input(description="Official metadata of a document (Decree 30/2020/NĐ-CP, Appendix VI).")
+@strawberry.input(
+    description=(
+        "Official metadata of a document: Decree 30/2020/NĐ-CP, Appendix VI, and the document fields of "
+        "Circular 05/2025/TT-BNV. Coded fields take the code or its Vietnamese label (diacritics and "
+        "case optional); an unknown value is refused naming the field and listing the allowed ones."
+    )
+)
 class RecordMetadataInput:
-    document_type: str = strawberry.field(description="Loại văn bản, e.g. Quyết định.")
     number: str = strawberry.field(description="Số, e.g. 123.")
     notation: str = strawberry.field(description="Ký hiệu, e.g. QĐ-UBND.")
     issuing_agency_code: str = strawberry.field(description="Code of the issuing agency.")
@@ -27,6 +32,20 @@ class RecordMetadataInput:
     signer_name: str = strawberry.field(description="Full name of the signer.")
     signer_position: str = strawberry.field(description="Position of the signer.")
     direction: domain.Direction = strawberry.field(description="Incoming or outgoing.")
+    document_type: str = strawberry.field(
+        default="",
+        description=(
+            "Loại văn bản as free text, e.g. Quyết định: what retention rules and search match on. "
+            "Defaults to the label of typeName; give one of the two."
+        ),
+    )
+    type_name: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Tên loại văn bản (Circular 05), code 01-32 or its name, e.g. 02 or Quyết định. Defaults to "
+            "the code documentType names, or 32 (Khác) when it names none."
+        ),
+    )
     issue_place: str = strawberry.field(default="", description="Địa danh.")
     recipients: list[str] = strawberry.field(
         default_factory=list, description="Nơi nhận: at most 200 entries of at most 300 characters."
@@ -35,15 +54,47 @@ class RecordMetadataInput:
     classification: domain.Classification = strawberry.field(
         default=domain.Classification.ORDINARY, description="Độ mật."
     )
-    language: str = strawberry.field(default="vi", description="Language code.")
+    language: list[str] = strawberry.field(
+        default_factory=lambda: [domain.LANGUAGE_VIETNAMESE],
+        description="Ngôn ngữ: one or more codes 01-11 (01 Tiếng Việt ... 11 Khác), names, or vi, en, fr...",
+    )
     page_count: int | None = strawberry.field(
         default=None, description="Pages (1 to 100000); counted from the file if absent."
     )
     arrival_number: str | None = strawberry.field(default=None, description="Số đến (incoming only).")
     arrival_date: date | None = strawberry.field(default=None, description="Ngày đến (incoming only).")
     due_date: date | None = strawberry.field(default=None, description="Hạn xử lý.")
-    is_public: bool = strawberry.field(default=False, description="Publish to anonymous callers.")
-    retention_code: str | None = strawberry.field(default=None, description="Explicit retention rule code.")
+    is_public: bool = strawberry.field(
+        default=False, description="Publish to anonymous callers. Mode 01 sets it; other modes refuse it."
+    )
+    mode: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Chế độ sử dụng: 01 public (sets isPublic; ORDINARY only), 02 conditional use (not public, "
+            "ORDINARY; other agencies' archivists read it only with a grant), 03 secret (classification "
+            "CONFIDENTIAL or above). Absent: 01 if isPublic, 03 if classified, else not stated."
+        ),
+    )
+    retention_code: str | None = strawberry.field(
+        default=None,
+        description=(
+            "A retention rule's code, or a retention code 01-06 to keep it at least that long "
+            "(07: the schedule rule decides)."
+        ),
+    )
+    keyword: str = strawberry.field(default="", description="Từ khóa, at most 100 characters; searchable.")
+    infor_sign: str = strawberry.field(default="", description="Ký hiệu thông tin, at most 30 characters.")
+    autograph: str = strawberry.field(default="", description="Bút tích, at most 2000 characters.")
+    physical_format: str | None = strawberry.field(
+        default=None, name="format", description="Tình trạng vật lý: 01 Tốt, 02 Bình thường, 03 Hư hỏng."
+    )
+    process: bool = strawberry.field(
+        default=False, description="Whether a processing-flow file (quy trình xử lý) is attached."
+    )
+    description: str = strawberry.field(default="", description="Ghi chú, at most 500 characters.")
+    issued_amount: int | None = strawberry.field(
+        default=None, description="Số bản: copies issued, 1 to 100000."
+    )
     agency_code: str | None = strawberry.field(
         default=None, description="Owning agency in the archive; defaults to the issuing agency."
     )
@@ -64,13 +115,22 @@ class RecordMetadataInput:
             recipients=tuple(self.recipients),
             urgency=self.urgency,
             classification=self.classification,
-            language=self.language,
+            languages=tuple(self.language),
             page_count=self.page_count,
             arrival_number=self.arrival_number,
             arrival_date=self.arrival_date,
             due_date=self.due_date,
             is_public=self.is_public,
             retention_code=self.retention_code,
+            type_name=self.type_name,
+            mode=self.mode,
+            keyword=self.keyword,
+            infor_sign=self.infor_sign,
+            autograph=self.autograph,
+            physical_format=self.physical_format,
+            process=self.process,
+            description=self.description,
+            issued_amount=self.issued_amount,
         )
 
 

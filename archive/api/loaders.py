@@ -6,13 +6,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from archive.domain.access import Principal
+from archive.domain.disposition import DestructionReview
+from archive.domain.holds import LegalHold
 from archive.domain.jobs import Job
 from archive.domain.processing import ExtractionReport
+from archive.domain.retention import RecordRetention
 from archive.domain.signatures import SignatureReport, SignatureSummary
+from archive.services import destruction, holds, retention
 from archive.services.container import Services
 
 T = TypeVar("T")
@@ -35,9 +41,13 @@ class Loaders:
     signatures: DataLoader[str, list[SignatureReport]]
     summaries: DataLoader[str, SignatureSummary | None]
     thumbnails: DataLoader[str, dict[int, bytes]]
+    retention: DataLoader[str, RecordRetention | None]  # None: the caller may not read the record
+    holds: DataLoader[str, list[LegalHold] | None]  # None: the caller may not manage the record
+    reviews: DataLoader[str, DestructionReview | None]  # unfiltered: see services.destruction
 
     @classmethod
-    def for_request(cls, services: Services) -> Loaders:
+    def for_request(cls, services: Services, principal: Principal) -> Loaders:
+        """The loaders of one caller: retention and holds are decided by its rights."""
         results = services.results
         return cls(
             jobs=_loader(services.jobs.for_records, None),
@@ -45,4 +55,7 @@ class Loaders:
             signatures=_loader(results.signatures_of, []),
             summaries=_loader(results.signature_summaries, None),
             thumbnails=_loader(results.thumbnails_of, {}),
+            retention=_loader(lambda ids: retention.of_records(services, principal, ids), None),
+            holds=_loader(lambda ids: holds.naming(services, principal, ids), None),
+            reviews=_loader(partial(destruction.reviews, services), None),
         )

@@ -18,12 +18,13 @@ from typing import Annotated
 import strawberry
 
 from archive.api.context import Context
+from archive.api.council import BatchPaper, CouncilMember, CouncilTally
 from archive.api.types import from_global_id
 from archive.domain import disposition as dd
 from archive.domain import holds as dh
 from archive.domain import retention as dr
 from archive.domain.records import Classification
-from archive.services import disposition, holds, retention
+from archive.services import destruction, disposition, holds, retention
 
 Info = strawberry.Info[Context, None]
 
@@ -50,7 +51,16 @@ class RetentionRule:
     trigger: dr.Trigger = strawberry.field(description="What the period counts from.")
     document_types: list[str] = strawberry.field(description="Document types it matches; empty: any.")
     agencies: list[str] = strawberry.field(description="Owning agency codes it matches; empty: any.")
-    description: str = strawberry.field(description="Notes, e.g. the legal basis.")
+    description: str = strawberry.field(description="Notes.")
+    schedule: str = strawberry.field(
+        description="The named schedule it belongs to, e.g. TT10-2022 (default: rules from before schedules)."
+    )
+    legal_basis: str = strawberry.field(
+        description="Its legal basis: circular and item, e.g. Thông tư 10/2022/TT-BNV, mục 1.5."
+    )
+    maintenance: str = strawberry.field(
+        description="Its tier: the retention code of its period (01 permanent ... 06 10 years, 07 other)."
+    )
 
     @classmethod
     def from_domain(cls, rule: dr.RetentionRule) -> RetentionRule:
@@ -63,6 +73,9 @@ class RetentionRule:
             document_types=list(rule.document_types),
             agencies=list(rule.agencies),
             description=rule.description,
+            schedule=rule.schedule,
+            legal_basis=rule.legal_basis,
+            maintenance=rule.maintenance,
         )
 
 
@@ -80,7 +93,14 @@ class RetentionRuleInput:
     agencies: list[str] = strawberry.field(
         default_factory=list, description="Owning agency codes; empty: any."
     )
-    description: str = strawberry.field(default="", description="Notes, e.g. the legal basis.")
+    description: str = strawberry.field(default="", description="Notes.")
+    schedule: str = strawberry.field(
+        default=dr.DEFAULT_SCHEDULE,
+        description="The schedule it belongs to; a rule's code never moves to another schedule.",
+    )
+    legal_basis: str = strawberry.field(
+        default="", description="Its legal basis: circular and item (at most 300 characters)."
+    )
 
     def to_domain(self) -> dr.RetentionRule:
         return dr.RetentionRule(
@@ -91,6 +111,8 @@ class RetentionRuleInput:
             document_types=tuple(self.document_types),
             agencies=tuple(self.agencies),
             description=self.description,
+            schedule=self.schedule,
+            legal_basis=self.legal_basis,
         )
 
 
@@ -175,12 +197,16 @@ class DispositionItem:
     document_type: str = strawberry.field(description="Document type.")
     agency_code: str = strawberry.field(description="Owning agency.")
     rule_code: str | None = strawberry.field(description="The retention rule that made it due.")
+    dossier_id: str | None = strawberry.field(description="The dossier it was in when the batch was planned.")
     disposal_date: date = strawberry.field(description="The day it became eligible for destruction.")
     note: str | None = strawberry.field(description="Why it was skipped, or the last error.")
+    reason: dd.DisposalReason = strawberry.field(description="Retention expired, or a redundant duplicate.")
+    duplicate_of: str | None = strawberry.field(description="For a duplicate, the id of the copy kept.")
 
 
 @strawberry.type(description="A set of records proposed, approved or executed for destruction.")
 class DispositionBatch:
+    _batch: strawberry.Private[dd.DispositionBatch]
     id: str = strawberry.field(description="The batch's id.")
     status: dd.BatchStatus = strawberry.field(description="Proposed, approved or executed.")
     planned_by: str = strawberry.field(description="Who proposed it.")
@@ -190,10 +216,35 @@ class DispositionBatch:
     decision_ref: str | None = strawberry.field(description="Reference of the destruction decision.")
     executed_at: datetime | None = strawberry.field(description="When its purge finished.")
     items: list[DispositionItem] = strawberry.field(description="Its records.")
+    explanatory_note: str = strawberry.field(description="Bản thuyết minh: why these records may go.")
+    decided_on: date | None = strawberry.field(
+        description="The destruction decision's date, once approved: the 15-day clock starts."
+    )
+    minutes_due: date | None = strawberry.field(description="The last day for the destruction minutes.")
+    council: list[CouncilMember] = strawberry.field(
+        description="The appraisal council (Hội đồng xác định giá trị tài liệu) and its votes."
+    )
+    papers: list[BatchPaper] = strawberry.field(
+        description="Its council minutes, decision and destruction minutes, each kept as a record."
+    )
+
+    @strawberry.field(description="The council's votes against the quorum in force.")
+    def council_tally(self, info: Info) -> CouncilTally:
+        return CouncilTally.from_domain(destruction.council_tally(info.context.services, self._batch))
+
+    @strawberry.field(description="Decided, no destruction minutes, and past the 15 days.")
+    def minutes_overdue(self, info: Info) -> bool:
+        return self._batch.minutes_overdue(info.context.services.clock().date())
 
     @classmethod
     def from_domain(cls, batch: dd.DispositionBatch) -> DispositionBatch:
         return cls(
+            _batch=batch,
+            explanatory_note=batch.explanatory_note,
+            decided_on=batch.decided_on,
+            minutes_due=batch.minutes_due,
+            council=[CouncilMember.from_domain(m) for m in batch.council],
+            papers=[BatchPaper.from_domain(p) for p in batch.papers],
             id=batch.id,
             status=batch.status,
             planned_by=batch.planned_by,
@@ -212,6 +263,9 @@ class DispositionBatch:
                     rule_code=i.rule_code,
                     disposal_date=i.disposal_date,
                     note=i.note,
+                    reason=i.reason,
+                    duplicate_of=i.duplicate_of,
+                    dossier_id=i.dossier_id,
                 )
                 for i in batch.items
             ],
@@ -467,8 +521,9 @@ class RetentionMutations:
 
     @strawberry.mutation(
         description=(
-            "Propose a batch of the records the caller may manage that are past their disposal date "
-            "and under no hold; null when there is none."
+            "Propose a batch of the records the caller may manage that are past their disposal date, and of "
+            "redundant duplicates (same bytes, or the same document, kept twice in one agency), all under no "
+            "hold; null when there is none. Its records are then under review for destruction (Xem xét hủy)."
         )
     )
     async def plan_disposition(
@@ -477,15 +532,36 @@ class RetentionMutations:
         limit: Annotated[
             int, strawberry.argument(description="At most this many records (1 to 10000).")
         ] = 1000,
+        explanatory_note: Annotated[
+            str, strawberry.argument(description="Bản thuyết minh: why these records may go.")
+        ] = "",
+        duplicates: Annotated[
+            bool, strawberry.argument(description="Also propose redundant duplicates of records kept.")
+        ] = True,
+        dossier_id: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Propose this whole dossier instead: all its documents, or DISPOSITION_REFUSED."
+            ),
+        ] = None,
     ) -> DispositionBatch | None:
         ctx = info.context
-        batch = await asyncio.to_thread(disposition.plan, ctx.services, ctx.principal, limit=limit)
+        batch = await asyncio.to_thread(
+            disposition.plan,
+            ctx.services,
+            ctx.principal,
+            limit=limit,
+            note=explanatory_note,
+            duplicates=duplicates,
+            dossier_id=dossier_id,
+        )
         return None if batch is None else DispositionBatch.from_domain(batch)
 
     @strawberry.mutation(
         description=(
-            "Approve a proposed batch under the destruction decision's reference: the approver must be "
-            "able to manage every record of it and, with the two-person rule on, not be its planner."
+            "Approve a proposed batch under the destruction decision's reference and date: the approver "
+            "must be able to manage every record of it, the appraisal council must have reached its "
+            "quorum and, with the two-person rule on, the approver must not be its planner."
         )
     )
     async def approve_disposition(
@@ -493,10 +569,18 @@ class RetentionMutations:
         info: Info,
         batch_id: Annotated[str, strawberry.argument(description="The proposed batch.")],
         decision_ref: Annotated[str, strawberry.argument(description="The decision's reference.")],
+        decided_on: Annotated[
+            date | None, strawberry.argument(description="The decision's date (default today).")
+        ] = None,
     ) -> DispositionBatch:
         ctx = info.context
         batch = await asyncio.to_thread(
-            disposition.approve, ctx.services, ctx.principal, batch_id, decision_ref=decision_ref
+            disposition.approve,
+            ctx.services,
+            ctx.principal,
+            batch_id,
+            decision_ref=decision_ref,
+            decided_on=decided_on,
         )
         return DispositionBatch.from_domain(batch)
 

@@ -11,16 +11,21 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from archive.api.context import Context
+from archive.api.council import DestructionReview
 from archive.api.signatures import Signature, SignatureStatus, Thumbnail
 from archive.domain import records as domain
+from archive.domain.access import Readable
 from archive.domain.jobs import Job
 from archive.domain.processing import ExtractionReport, extraction_error, job_error
+from archive.domain.retention import RecordRetention as DomainRetention
 from archive.domain.search import FacetBucket, Facets
+from archive.services.destruction import review_shown
 from archive.services.download import issue_link
 from archive.services.search import get_record
 
 if TYPE_CHECKING:
     from archive.api.archival import Dossier, Fonds
+    from archive.api.retention import LegalHold
 
 strawberry.enum(domain.Urgency, description="Độ khẩn: how fast the document must be handled.")
 strawberry.enum(domain.Direction, description="Incoming (văn bản đến) or outgoing (văn bản đi).")
@@ -119,6 +124,51 @@ class Processing:
         )
 
 
+@strawberry.type(
+    description=(
+        "How long the archive keeps a record and why: the governing period under the retention schedules "
+        "(Circular 10/2022/TT-BNV and sector circulars), counted from the year the work was completed."
+    )
+)
+class RecordRetention:
+    rule: str | None = strawberry.field(
+        description=(
+            "The code of the schedule rule that governs it; null when a retention code declared on the "
+            "record or its dossier keeps it longer than any rule, or when no rule applies (kept permanently)."
+        )
+    )
+    schedule: str | None = strawberry.field(description="The schedule that rule belongs to, e.g. TT10-2022.")
+    code: str = strawberry.field(
+        description=(
+            "The retention code (maintenance, Circular 05/2025/TT-BNV) of the governing period: "
+            "01 permanent, 02 70 years, 03 50, 04 30, 05 20, 06 10, 07 another period the rule gives."
+        )
+    )
+    legal_basis: str = strawberry.field(
+        description=(
+            "The rule's legal basis (circular and item); empty when none is recorded or no rule governs."
+        )
+    )
+    disposal_date: date | None = strawberry.field(
+        description=(
+            "The first day it may be destroyed: 1 January of the year after completion plus the period. "
+            "Null when it is kept permanently or its clock has not started (its dossier is still open)."
+        )
+    )
+    permanent: bool = strawberry.field(description="Kept forever: never proposed for destruction.")
+
+    @classmethod
+    def from_domain(cls, found: DomainRetention) -> RecordRetention:
+        return cls(
+            rule=found.rule_code,
+            schedule=found.schedule,
+            code=found.maintenance,
+            legal_basis=found.legal_basis,
+            disposal_date=found.disposal_date,
+            permanent=found.permanent,
+        )
+
+
 @strawberry.type(description="An archived record: official metadata (Decree 30/2020) and its file.")
 class Record(Node):
     _record: strawberry.Private[domain.Record]
@@ -192,9 +242,11 @@ class Record(Node):
     def direction(self) -> domain.Direction:
         return self._record.metadata.direction
 
-    @strawberry.field(description="Language code, e.g. vi.")
-    def language(self) -> str:
-        return self._record.metadata.language
+    @strawberry.field(
+        description="Ngôn ngữ: language codes 01-11 (01 Tiếng Việt, 02 Tiếng Anh, ... 11 Khác)."
+    )
+    def language(self) -> list[str]:
+        return list(self._record.metadata.languages)
 
     @strawberry.field(description="Number of pages.")
     def page_count(self) -> int | None:
@@ -215,6 +267,60 @@ class Record(Node):
     @strawberry.field(description="Whether anyone, even anonymous callers, may read it.")
     def is_public(self) -> bool:
         return self._record.metadata.is_public
+
+    @strawberry.field(
+        description="Tên loại văn bản (Circular 05/2025): document-type code 01-32; documentType is its text."
+    )
+    def type_name(self) -> str:
+        m = self._record.metadata
+        return m.type_name or domain.type_code_of(m.document_type)
+
+    @strawberry.field(
+        description=(
+            "Chế độ sử dụng: 01 public, 02 conditional use (other agencies' archivists read it only "
+            "with a grant), 03 secret (classified); null when not stated (an ORDINARY record that is not "
+            "public, deposited without a mode: read as before Circular 05)."
+        )
+    )
+    def mode(self) -> str | None:
+        return self._record.metadata.mode
+
+    @strawberry.field(
+        description=(
+            "Mức độ tin cậy, from how the text was obtained: 01 every page from a text layer, "
+            "02 every page OCR'd, 03 both; null while the text is not extracted (or could not be)."
+        )
+    )
+    def confidence_level(self) -> str | None:
+        return self._record.confidence_level
+
+    @strawberry.field(description="Từ khóa (searchable with the other metadata).")
+    def keyword(self) -> str:
+        return self._record.metadata.keyword
+
+    @strawberry.field(description="Ký hiệu thông tin.")
+    def infor_sign(self) -> str:
+        return self._record.metadata.infor_sign
+
+    @strawberry.field(description="Bút tích: handwritten notes of a leader on the document.")
+    def autograph(self) -> str:
+        return self._record.metadata.autograph
+
+    @strawberry.field(name="format", description="Tình trạng vật lý: 01 Tốt, 02 Bình thường, 03 Hư hỏng.")
+    def physical_format(self) -> str | None:
+        return self._record.metadata.physical_format
+
+    @strawberry.field(description="Whether a processing-flow file (quy trình xử lý) is attached.")
+    def process(self) -> bool:
+        return self._record.metadata.process
+
+    @strawberry.field(description="Ghi chú.")
+    def description(self) -> str:
+        return self._record.metadata.description
+
+    @strawberry.field(description="Số bản: copies issued.")
+    def issued_amount(self) -> int | None:
+        return self._record.metadata.issued_amount
 
     @strawberry.field(description="The stored file.")
     def file(self) -> StoredFile:
@@ -317,6 +423,44 @@ class Record(Node):
             Thumbnail(page=page, data_url="data:image/png;base64," + base64.b64encode(png).decode("ascii"))
             for page, png in sorted(found.items())
         ]
+
+    @strawberry.field(
+        description=(
+            "Its retention: rule, retention code, legal basis and disposal date. Shown to whoever may "
+            "read the record."
+        )
+    )
+    async def retention(self, info: strawberry.Info[Context, None]) -> RecordRetention | None:
+        found = await info.context.load.retention.load(self._record.id)
+        return None if found is None else RecordRetention.from_domain(found)
+
+    @strawberry.field(
+        description=(
+            "The legal holds naming it, released ones too, newest first. Only for those who manage its "
+            "retention (a records manager of its agency, or an admin, cleared for it); null for anyone else."
+        )
+    )
+    async def holds(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[LegalHold, strawberry.lazy("archive.api.retention")]] | None:
+        from archive.api.retention import LegalHold  # the retention slice imports this module
+
+        found = await info.context.load.holds.load(self._record.id)
+        return None if found is None else [LegalHold.from_domain(h) for h in found]
+
+    @strawberry.field(
+        description=(
+            "Its place on the way to destruction (Xem xét hủy), null when it is in no open disposition "
+            "batch. Whoever may read the record sees the status; the batch, the reason and the copy "
+            "kept are shown only to those who may manage its retention."
+        )
+    )
+    async def destruction_review(self, info: strawberry.Info[Context, None]) -> DestructionReview | None:
+        review = await info.context.load.reviews.load(self._record.id)
+        record = self._record
+        facts = Readable(record.agency_code, record.classification, record.is_public, record.grants)
+        shown = review_shown(info.context.principal, facts, review)
+        return None if shown is None else DestructionReview.from_service(shown)
 
     @strawberry.field(description="A short-lived link to the original bytes. Every call is audited.")
     async def download(self, info: strawberry.Info[Context, None]) -> DownloadLink:

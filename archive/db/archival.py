@@ -390,6 +390,8 @@ def _dossier_values(d: Dossier) -> dict[str, object]:
         "is_public": d.is_public,
         "year": d.year,
         "file_number": d.file_number,
+        "compiler": d.compiler,
+        "heading": d.heading,
         "created_at": d.created_at,
         "updated_at": d.updated_at,
     }
@@ -421,6 +423,8 @@ def _to_dossier(row: DossierRow) -> Dossier:
         is_public=row.is_public,
         year=row.year,
         file_number=row.file_number,
+        compiler=row.compiler,
+        heading=row.heading,
         created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at),
         row_version=row.row_version,

@@ -61,6 +61,8 @@ class DossierRow(SQLModel, table=True):
     is_public: bool = False
     year: int | None = None
     file_number: str = Field(default="", max_length=40)
+    compiler: str = Field(default="", max_length=300)  # đơn vị/người lập hồ sơ (Decree 30, App. V)
+    heading: str = Field(default="", max_length=300)  # đề mục the dossier list groups it under
     created_at: datetime = Field(sa_type=_TZ)
     updated_at: datetime = Field(sa_type=_TZ)
     row_version: int = 1

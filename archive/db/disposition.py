@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from archive.db import destruction
+from archive.db.destruction_tables import BatchPaperRow, CouncilSeatRow
 from archive.db.holds import active_hold_exists
 from archive.db.locking import lock_record
 from archive.db.retention_tables import (
@@ -22,12 +24,21 @@ from archive.db.scope import manage_clause, scope_from_json, scope_to_json
 from archive.db.tables import JobRow, RecordRow
 from archive.db.timestamps import as_utc
 from archive.domain.access import ManageScope, Readable
-from archive.domain.disposition import BatchItem, BatchStatus, DispositionBatch, ItemState, Tombstone
+from archive.domain.council import CouncilMember, Vote
+from archive.domain.disposition import (
+    BatchItem,
+    BatchStatus,
+    DestructionReview,
+    DisposalReason,
+    DispositionBatch,
+    ItemState,
+    Paper,
+    Tombstone,
+)
 from archive.domain.errors import DispositionRefused, NotFound
 from archive.domain.records import Classification
 
-_OPEN = [BatchStatus.PROPOSED.value, BatchStatus.APPROVED.value]
-_FINAL = [ItemState.DONE.value, ItemState.SKIPPED.value]
+_OPEN = destruction.OPEN
 
 
 class SqlDispositionStore:
@@ -38,17 +49,11 @@ class SqlDispositionStore:
 
     # -- planning -------------------------------------------------------------------
 
-    def candidates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
+    def candidates(
+        self, today: date, scope: ManageScope, *, limit: int, among: Sequence[str] | None = None
+    ) -> list[BatchItem]:
         """Records due on or before ``today`` that ``scope`` manages, under no active hold
-        and in no open batch."""
-        in_open_batch = (
-            select(DispositionItemRow.record_id)
-            .join(DispositionBatchRow, col(DispositionBatchRow.id) == col(DispositionItemRow.batch_id))
-            .where(
-                col(DispositionBatchRow.status).in_(_OPEN),
-                col(DispositionItemRow.state).not_in(_FINAL),
-            )
-        )
+        and in no open batch (and, with ``among``, one of those ids)."""
         query = (
             select(RecordRow, RecordRetentionRow)
             .join(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id))
@@ -56,13 +61,22 @@ class SqlDispositionStore:
                 col(RecordRetentionRow.disposal_date) <= today,
                 manage_clause(scope),
                 ~active_hold_exists(RecordRow.id),
-                col(RecordRow.id).not_in(in_open_batch),
+                col(RecordRow.id).not_in(destruction.open_items()),
+                col(RecordRow.id).not_in(destruction.kept_for_open_items()),
+                sa.true() if among is None else col(RecordRow.id).in_(list(among)),
             )
             .order_by(col(RecordRetentionRow.disposal_date), col(RecordRow.id))
             .limit(limit)
         )
         with Session(self._engine) as session:
             return [_candidate(r, a) for r, a in session.exec(query).all()]
+
+    def duplicates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
+        """Redundant copies ``scope`` manages (see ``archive.db.destruction``), kept
+        permanently, under no hold and in no open batch, each naming the copy kept."""
+        with Session(self._engine) as session:
+            pairs = destruction.duplicate_pairs(session, scope, limit=limit)
+            return [destruction.duplicate_item(r, kept, rule, today) for r, kept, rule in pairs]
 
     def create(self, batch: DispositionBatch) -> None:
         with Session(self._engine) as session:
@@ -74,6 +88,7 @@ class SqlDispositionStore:
                     planned_at=batch.planned_at,
                     cutoff=batch.cutoff,
                     planner_scope=None if batch.planner_scope is None else scope_to_json(batch.planner_scope),
+                    explanatory_note=batch.explanatory_note,
                 )
             )
             session.flush()
@@ -83,24 +98,27 @@ class SqlDispositionStore:
     def get(self, batch_id: str) -> DispositionBatch | None:
         with Session(self._engine) as session:
             row = session.get(DispositionBatchRow, batch_id)
-            return None if row is None else _to_batch(row, _items(session, batch_id))
+            return None if row is None else _to_batch(session, row)
 
     def listing(self, status: BatchStatus | None = None, *, limit: int = 100) -> list[DispositionBatch]:
         query = select(DispositionBatchRow).order_by(col(DispositionBatchRow.planned_at).desc()).limit(limit)
         if status is not None:
             query = query.where(DispositionBatchRow.status == status.value)
         with Session(self._engine) as session:
-            return [_to_batch(r, _items(session, r.id)) for r in session.exec(query).all()]
+            return [_to_batch(session, r) for r in session.exec(query).all()]
 
     def approve(
-        self, batch_id: str, *, approver: str, scope: ManageScope, decision_ref: str, now: datetime
+        self,
+        batch_id: str,
+        *,
+        approver: str,
+        scope: ManageScope,
+        decision_ref: str,
+        now: datetime,
+        decided_on: date | None = None,
     ) -> None:
         with Session(self._engine) as session:
-            row = session.get(DispositionBatchRow, batch_id, with_for_update=True)
-            if row is None:
-                raise NotFound(f"disposition batch {batch_id} does not exist")
-            if row.status != BatchStatus.PROPOSED.value:
-                raise DispositionRefused(f"batch {batch_id} is {row.status}, not proposed")
+            row = _proposed(session, batch_id)
             row.status, row.approved_by, row.approved_at, row.decision_ref = (
                 BatchStatus.APPROVED.value,
                 approver,
@@ -108,8 +126,75 @@ class SqlDispositionStore:
                 decision_ref,
             )
             row.approver_scope = scope_to_json(scope)
+            row.decided_on = decided_on or now.date()
             session.add(row)
             session.commit()
+
+    # -- the council, the note and the papers ----------------------------------------
+
+    def set_note(self, batch_id: str, note: str) -> None:
+        """Replace the explanatory note of a proposed batch."""
+        with Session(self._engine) as session:
+            row = _proposed(session, batch_id)
+            row.explanatory_note = note
+            session.add(row)
+            session.commit()
+
+    def seat(self, batch_id: str, member: CouncilMember) -> None:
+        """Seat a member on a proposed batch's council (again: name and role are updated,
+        the vote kept)."""
+        with Session(self._engine) as session:
+            _proposed(session, batch_id)
+            seat = session.get(CouncilSeatRow, (batch_id, member.subject))
+            if seat is None:
+                session.add(destruction.seat_row(batch_id, member))
+            else:
+                seat.name, seat.role = member.name, member.role
+                session.add(seat)
+            session.commit()
+
+    def unseat(self, batch_id: str, subject: str) -> bool:
+        """Take a member (and its vote) off a proposed batch's council; False if not seated."""
+        with Session(self._engine) as session:
+            _proposed(session, batch_id)
+            seat = session.get(CouncilSeatRow, (batch_id, subject))
+            if seat is None:
+                return False
+            session.delete(seat)
+            session.commit()
+            return True
+
+    def vote(self, batch_id: str, subject: str, vote: Vote, note: str, *, now: datetime) -> None:
+        """Record (or change) a member's vote on a proposed batch."""
+        with Session(self._engine) as session:
+            _proposed(session, batch_id)
+            seat = session.get(CouncilSeatRow, (batch_id, subject))
+            if seat is None:
+                raise DispositionRefused("only a member of the batch's council may vote")
+            destruction.cast_vote(seat, vote, note, now)
+            session.add(seat)
+            session.commit()
+
+    def attach(self, batch_id: str, paper: Paper) -> None:
+        """Link a deposited paper to the batch; a kind is attached once (DispositionRefused)."""
+        with Session(self._engine) as session:
+            row = session.get(DispositionBatchRow, batch_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"disposition batch {batch_id} does not exist")
+            if session.get(BatchPaperRow, (batch_id, paper.kind.value)) is not None:
+                raise DispositionRefused(f"the batch already has its {paper.kind.value.replace('_', ' ')}")
+            session.add(destruction.paper_row(batch_id, paper))
+            session.commit()
+
+    def dossier_reviews(self, dossier_id: str) -> list[DestructionReview]:
+        """The records planned from the dossier that sit in an open batch."""
+        with Session(self._engine) as session:
+            return destruction.dossier_reviews_of(session, dossier_id)
+
+    def reviews(self, record_ids: Sequence[str]) -> dict[str, DestructionReview]:
+        """Which of ``record_ids`` are in an open batch, and where they stand."""
+        with Session(self._engine) as session:
+            return destruction.reviews_of(session, record_ids)
 
     # -- the purge ------------------------------------------------------------------
 
@@ -124,7 +209,7 @@ class SqlDispositionStore:
                 return ItemState(item.state)
             batch = session.get(DispositionBatchRow, batch_id)
             assert batch is not None
-            reason = _skip_reason(session, record, record_id, today) or _out_of_scope(batch, record)
+            reason = _skip_reason(session, record, item, today) or _out_of_scope(batch, record)
             item.state = (ItemState.SKIPPED if reason else ItemState.STARTED).value
             item.note, item.updated_at = reason, now
             session.add(item)
@@ -209,12 +294,18 @@ class SqlDispositionStore:
             return [_to_tombstone(r) for r in session.exec(query).all()]
 
 
-def _skip_reason(session: Session, record: RecordRow | None, record_id: str, today: date) -> str | None:
+def _skip_reason(
+    session: Session, record: RecordRow | None, item: DispositionItemRow, today: date
+) -> str | None:
     if record is None:
         return "the record no longer exists"
-    if session.exec(select(active_hold_exists(record_id))).one():
+    if session.exec(select(active_hold_exists(item.record_id))).one():
         return "under legal hold"
-    retention = session.get(RecordRetentionRow, record_id)
+    if item.reason == DisposalReason.DUPLICATE.value:
+        # A redundant copy goes only while the copy kept is still there.
+        kept = None if item.duplicate_of is None else session.get(RecordRow, item.duplicate_of)
+        return None if kept is not None else "no longer a duplicate: the copy kept is gone"
+    retention = session.get(RecordRetentionRow, item.record_id)
     if retention is None or retention.disposal_date is None or retention.disposal_date > today:
         return "no longer due: its disposal date moved"
     return None
@@ -247,6 +338,7 @@ def _candidate(record: RecordRow, retention: RecordRetentionRow) -> BatchItem:
         disposal_date=retention.disposal_date,
         sha256=record.sha256,
         storage_key=record.storage_key,
+        dossier_id=record.dossier_id,
     )
 
 
@@ -266,6 +358,9 @@ def _item_row(item: BatchItem, now: datetime) -> DispositionItemRow:
         version_ids=json.dumps(list(item.version_ids)),
         note=item.note,
         updated_at=now,
+        reason=item.reason.value,
+        duplicate_of=item.duplicate_of,
+        dossier_id=item.dossier_id,
     )
 
 
@@ -290,12 +385,26 @@ def _items(session: Session, batch_id: str) -> list[BatchItem]:
             storage_key=r.storage_key,
             version_ids=tuple(json.loads(r.version_ids)),
             note=r.note,
+            reason=DisposalReason(r.reason),
+            duplicate_of=r.duplicate_of,
+            dossier_id=r.dossier_id,
         )
         for r in session.exec(query).all()
     ]
 
 
-def _to_batch(row: DispositionBatchRow, items: list[BatchItem]) -> DispositionBatch:
+def _proposed(session: Session, batch_id: str) -> DispositionBatchRow:
+    """The batch's row, locked, or NotFound / DispositionRefused when it is not proposed."""
+    row = session.get(DispositionBatchRow, batch_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"disposition batch {batch_id} does not exist")
+    if row.status != BatchStatus.PROPOSED.value:
+        raise DispositionRefused(f"batch {batch_id} is {row.status}, not proposed")
+    return row
+
+
+def _to_batch(session: Session, row: DispositionBatchRow) -> DispositionBatch:
+    items = _items(session, row.id)
     return DispositionBatch(
         id=row.id,
         status=BatchStatus(row.status),
@@ -309,6 +418,10 @@ def _to_batch(row: DispositionBatchRow, items: list[BatchItem]) -> DispositionBa
         items=tuple(items),
         planner_scope=scope_from_json(row.planner_scope),
         approver_scope=scope_from_json(row.approver_scope),
+        explanatory_note=row.explanatory_note,
+        decided_on=row.decided_on,
+        council=destruction.council_of(session, row.id),
+        papers=destruction.papers_of(session, row.id),
     )
 
 

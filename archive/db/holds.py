@@ -127,6 +127,27 @@ class SqlHoldStore:
         with Session(self._engine) as session:
             return set(session.exec(query).all())
 
+    def naming(self, record_ids: Sequence[str], scope: ManageScope) -> dict[str, list[LegalHold]]:
+        """The holds, released or not, that name each of ``record_ids`` that ``scope``
+        manages (newest first), each counted like ``get``; other ids are left out."""
+        if not record_ids:
+            return {}
+        query = (
+            select(RecordRow.id, LegalHoldRow)
+            .join(HoldRecordRow, col(HoldRecordRow.record_id) == col(RecordRow.id))
+            .join(LegalHoldRow, col(LegalHoldRow.id) == col(HoldRecordRow.hold_id))
+            .where(col(RecordRow.id).in_(list(record_ids)), manage_clause(scope))
+            .order_by(col(LegalHoldRow.created_at).desc(), col(LegalHoldRow.id))
+        )
+        found: dict[str, list[LegalHold]] = {}
+        with Session(self._engine) as session:
+            counts: dict[str, int] = {}
+            for record_id, row in session.exec(query).all():
+                if row.id not in counts:
+                    counts[row.id] = _count(session, row.id, scope)
+                found.setdefault(record_id, []).append(_to_hold(row, counts[row.id]))
+        return found
+
 
 def active_hold_exists(record_id: str) -> ColumnElement[bool]:
     """SQL: an unreleased hold names ``record_id``. Used inside the purge's locked start."""

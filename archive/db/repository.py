@@ -28,6 +28,8 @@ from archive.domain.records import (
     TextSource,
     TextStatus,
     Urgency,
+    derive_confidence_level,
+    type_code_of,
 )
 from archive.domain.text import normalize_document_number
 
@@ -105,6 +107,7 @@ class SqlRecordRepository:
             session.exec(sa.delete(PageRow).where(col(PageRow.record_id) == record_id))
             session.add_all(_page_rows(record_id, pages))
             row.text_status = status.value
+            row.confidence_level = derive_confidence_level(tuple(pages), status)
             row.page_count = row.page_count or (len(pages) or None)
             row.row_version += 1
             row.updated_at = datetime.now(UTC)
@@ -179,13 +182,23 @@ def _to_row(record: Record) -> RecordRow:
         urgency=m.urgency.name,
         classification=int(m.classification),
         direction=m.direction.value,
-        language=m.language,
+        language=json.dumps(list(m.languages)),
         page_count=m.page_count,
         arrival_number=m.arrival_number,
         arrival_date=m.arrival_date,
         due_date=m.due_date,
         is_public=m.is_public,
         retention_code=m.retention_code,
+        type_name=m.type_name or type_code_of(m.document_type),
+        mode=m.mode,
+        keyword=m.keyword,
+        infor_sign=m.infor_sign,
+        autograph=m.autograph,
+        physical_format=m.physical_format,
+        process=m.process,
+        description=m.description,
+        issued_amount=m.issued_amount,
+        confidence_level=record.confidence_level,
         fonds_id=record.fonds_id or default_fonds_id(record.agency_code),
         dossier_id=record.dossier_id,
         doc_ordinal=record.doc_ordinal,
@@ -253,13 +266,22 @@ def _to_record(row: RecordRow, pages: tuple[Page, ...], grants: tuple[str, ...])
         urgency=Urgency[row.urgency],
         classification=Classification(row.classification),
         direction=Direction(row.direction),
-        language=row.language,
+        languages=tuple(json.loads(row.language)),
         page_count=row.page_count,
         arrival_number=row.arrival_number,
         arrival_date=row.arrival_date,
         due_date=row.due_date,
         is_public=row.is_public,
         retention_code=row.retention_code,
+        type_name=row.type_name,
+        mode=row.mode,
+        keyword=row.keyword,
+        infor_sign=row.infor_sign,
+        autograph=row.autograph,
+        physical_format=row.physical_format,
+        process=row.process,
+        description=row.description,
+        issued_amount=row.issued_amount,
     )
     stored = StoredFile(
         storage_key=row.storage_key,
@@ -280,6 +302,7 @@ def _to_record(row: RecordRow, pages: tuple[Page, ...], grants: tuple[str, ...])
         row_version=row.row_version,
         grants=grants,
         pages=pages,
+        confidence_level=row.confidence_level,
         fonds_id=row.fonds_id,
         dossier_id=row.dossier_id,
         doc_ordinal=row.doc_ordinal,

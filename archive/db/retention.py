@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -126,11 +127,17 @@ class SqlRetentionStore:
             return [_to_state(r, a, d) for r, a, d in session.exec(query).all()]
 
     def uncomputed_ids(self, limit: int = 1000) -> list[str]:
-        """Records that have no assignment row yet (deposited, not sealed)."""
+        """Records that have no assignment yet (deposited, not sealed), or one computed
+        before the tiers and the count from the year of completion (migration 0013)."""
         query = (
             select(RecordRow.id)
             .join(RecordRetentionRow, col(RecordRetentionRow.record_id) == col(RecordRow.id), isouter=True)
-            .where(col(RecordRetentionRow.record_id).is_(None))
+            .where(
+                sa.or_(
+                    col(RecordRetentionRow.record_id).is_(None),
+                    col(RecordRetentionRow.maintenance).is_(None),  # counted before migration 0013
+                )
+            )
             .order_by(col(RecordRow.id))
             .limit(limit)
         )
@@ -172,7 +179,10 @@ class SqlRetentionStore:
                 .join(RecordRow, col(RecordRow.dossier_id) == col(DossierRow.id))
                 .where(RecordRow.id == record_id)
             ).first()
-            return Assignment(rule_code=row.rule_code, disposal_date=row.disposal_date), dossier
+            assignment = Assignment(
+                rule_code=row.rule_code, disposal_date=row.disposal_date, maintenance=row.maintenance
+            )
+            return assignment, dossier
 
     def manageable(self, record_ids: Sequence[str], scope: ManageScope) -> set[str]:
         """Which of ``record_ids`` exist and ``scope`` manages, in one query."""
@@ -201,9 +211,10 @@ def _save(session: Session, assignments: Mapping[str, Assignment], now: datetime
         row = session.get(RecordRetentionRow, record_id) or RecordRetentionRow(
             record_id=record_id, computed_at=now
         )
-        row.rule_code, row.disposal_date, row.computed_at = (
+        row.rule_code, row.disposal_date, row.maintenance, row.computed_at = (
             assignment.rule_code,
             assignment.disposal_date,
+            assignment.maintenance,
             now,
         )
         session.add(row)
@@ -218,6 +229,8 @@ def _to_rule(row: RetentionRuleRow) -> RetentionRule:
         document_types=tuple(json.loads(row.document_types)),
         agencies=tuple(json.loads(row.agencies)),
         description=row.description,
+        schedule=row.schedule,
+        legal_basis=row.legal_basis,
     )
 
 
@@ -230,6 +243,8 @@ def _to_row(rule: RetentionRule, now: datetime) -> RetentionRuleRow:
         document_types=json.dumps(list(rule.document_types), ensure_ascii=False),
         agencies=json.dumps(list(rule.agencies), ensure_ascii=False),
         description=rule.description,
+        schedule=rule.schedule,
+        legal_basis=rule.legal_basis,
         updated_at=now,
     )
 
@@ -244,10 +259,16 @@ def _to_state(
         issue_date=record.issue_date,
         retention_code=record.retention_code,
         dossier_closed_on=None if dossier is None else dossier.closed_on,
+        in_dossier=dossier is not None,
+        dossier_maintenance=None if dossier is None else dossier.maintenance,
     )
     current = None
     if retention is not None:
-        current = Assignment(rule_code=retention.rule_code, disposal_date=retention.disposal_date)
+        current = Assignment(
+            rule_code=retention.rule_code,
+            disposal_date=retention.disposal_date,
+            maintenance=retention.maintenance,
+        )
     return RetentionState(
         facts=facts,
         current=current,

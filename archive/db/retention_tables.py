@@ -23,6 +23,8 @@ class RetentionRuleRow(SQLModel, table=True):
     document_types: str = Field(default="[]", sa_type=sa.Text)  # JSON list
     agencies: str = Field(default="[]", sa_type=sa.Text)  # JSON list
     description: str = Field(default="", sa_type=sa.Text)
+    schedule: str = Field(default="default", max_length=60)  # the named schedule it belongs to
+    legal_basis: str = Field(default="", max_length=300)  # circular and item
     updated_at: datetime = Field(sa_type=_TZ)
 
 
@@ -34,6 +36,7 @@ class RecordRetentionRow(SQLModel, table=True):
     record_id: str = Field(primary_key=True, max_length=36, foreign_key="records.id", ondelete="CASCADE")
     rule_code: str | None = Field(default=None, max_length=40, index=True)
     disposal_date: date | None = Field(default=None, index=True)
+    maintenance: str | None = Field(default=None, max_length=2)  # tier code; null: computed before 0013
     computed_at: datetime = Field(sa_type=_TZ)
 
 
@@ -81,6 +84,9 @@ class DispositionBatchRow(SQLModel, table=True):
     # The ManageScope (JSON) of the planner and of the approver: the purge re-checks both.
     planner_scope: str | None = Field(default=None, sa_type=sa.Text)
     approver_scope: str | None = Field(default=None, sa_type=sa.Text)
+    # Circular 06/2025: the explanatory note, and the decision's date (the minutes' clock).
+    explanatory_note: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    decided_on: date | None = None
 
 
 class DispositionItemRow(SQLModel, table=True):
@@ -103,6 +109,9 @@ class DispositionItemRow(SQLModel, table=True):
     version_ids: str = Field(default="[]", sa_type=sa.Text)  # JSON list, taken when the purge starts
     note: str | None = Field(default=None, sa_type=sa.Text)
     updated_at: datetime = Field(sa_type=_TZ)
+    reason: str = Field(default="expired", max_length=20, sa_column_kwargs={"server_default": "expired"})
+    duplicate_of: str | None = Field(default=None, max_length=36, index=True)  # the copy kept
+    dossier_id: str | None = Field(default=None, max_length=36, index=True)  # its dossier, at planning
 
 
 class TombstoneRow(SQLModel, table=True):

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from archive.db.tables import GrantRow, RecordRow
 from archive.domain.access import ManageScope, ReadScope
-from archive.domain.records import Classification
+from archive.domain.records import MODE_CONDITIONAL, Classification
 
 
 def scope_clause(scope: ReadScope) -> ColumnElement[bool]:
@@ -19,9 +19,11 @@ def scope_clause(scope: ReadScope) -> ColumnElement[bool]:
     if scope.public_only:
         return public
     cleared = col(RecordRow.classification) <= int(scope.max_classification)
-    if scope.all_agencies:
+    if scope.all_agencies and scope.all_conditional:
         return sa.or_(public, cleared)
     reach: list[ColumnElement[bool]] = []
+    if scope.all_agencies:  # every agency's records, except conditional-use ones (mode 02)
+        reach.append(col(RecordRow.mode).is_distinct_from(MODE_CONDITIONAL))
     if scope.agencies:
         reach.append(col(RecordRow.agency_code).in_(sorted(scope.agencies)))
     if scope.grantee_keys:

@@ -53,13 +53,24 @@ class RecordRow(SQLModel, table=True):
     urgency: str = Field(max_length=20)
     classification: int = Field(index=True)
     direction: str = Field(max_length=10)
-    language: str = Field(default="vi", max_length=10)
+    language: str = Field(default='["01"]', sa_type=sa.Text)  # JSON list of language codes (01-11)
     page_count: int | None = None
     arrival_number: str | None = Field(default=None, max_length=30)
     arrival_date: date | None = None
     due_date: date | None = None
     is_public: bool = Field(default=False, index=True)
     retention_code: str | None = Field(default=None, max_length=40)
+    # Circular 05/2025 document fields; codes from archive/domain/codelists
+    type_name: str = Field(default="32", max_length=2)  # document type code; document_type is its text
+    mode: str | None = Field(default=None, max_length=2)  # NULL: not stated (see validate_metadata)
+    keyword: str = Field(default="", max_length=100)
+    infor_sign: str = Field(default="", max_length=30)
+    autograph: str = Field(default="", sa_type=sa.Text)
+    physical_format: str | None = Field(default=None, max_length=2)
+    process: bool = False
+    description: str = Field(default="", sa_type=sa.Text)
+    issued_amount: int | None = None
+    confidence_level: str | None = Field(default=None, max_length=2)  # derived in set_pages
     # place in the archive: its fonds, and its dossier and ordinal there
     fonds_id: str = Field(max_length=36, foreign_key="fonds.id", index=True)
     dossier_id: str | None = Field(default=None, max_length=36, foreign_key="dossiers.id", index=True)

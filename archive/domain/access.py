@@ -9,9 +9,10 @@ property-based test checks that all three agree.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from archive.domain.records import Classification
+from archive.domain.records import Classification, Record
 
 
 class Role(enum.Enum):
@@ -46,6 +47,12 @@ class Principal:
     def reads_across_agencies(self) -> bool:
         return bool(self.roles & {Role.ARCHIVIST, Role.ADMIN})
 
+    @property
+    def reads_conditional_across_agencies(self) -> bool:
+        """Admins: they may grant any record to anyone (``can_write``), so withholding
+        conditional-use records from them would only make them grant themselves."""
+        return Role.ADMIN in self.roles
+
 
 ANONYMOUS = Principal(subject="anonymous", anonymous=True)
 
@@ -78,6 +85,12 @@ class Readable:
     classification: Classification
     is_public: bool
     grants: tuple[str, ...] = ()
+    conditional: bool = False  # mode 02, sử dụng có điều kiện (Circular 05/2025)
+
+    @classmethod
+    def of(cls, record: Record) -> Readable:
+        m = record.metadata
+        return cls(record.agency_code, m.classification, m.is_public, record.grants, m.is_conditional)
 
 
 def can_read(principal: Principal, record: Readable) -> bool:
@@ -87,15 +100,24 @@ def can_read(principal: Principal, record: Readable) -> bool:
     least the record's classification and the record belongs to one of the
     caller's agencies, is granted to the caller or one of its agencies, or the
     caller reads across agencies (archivist, admin).
+
+    A record of mode 02 (conditional use, Circular 05/2025) is never public and is
+    read across agencies only with a grant: its own agency reads it as any of its
+    records, a grantee reads it (the grant records the approved request; the
+    owning agency's clerks or an admin give it), an admin reads it, and an
+    archivist of another agency reads it only once granted. Clearance still applies.
     """
     if record.is_public:
         return True
     if principal.anonymous or principal.clearance < record.classification:
         return False
+    across = (
+        principal.reads_conditional_across_agencies if record.conditional else principal.reads_across_agencies
+    )
     return (
         record.agency_code in principal.agencies
         or bool(principal.grantee_keys.intersection(record.grants))
-        or principal.reads_across_agencies
+        or across
     )
 
 
@@ -150,10 +172,12 @@ def can_classify(principal: Principal, classification: Classification) -> bool:
 
 def may_deposit(principal: Principal) -> bool:
     """Whether the caller may deposit for some agency at all: checked before an
-    upload's body is read, so a reader cannot make the server parse 200 MiB."""
-    if principal.anonymous:
+    upload's body is read, so a reader cannot make the server parse 200 MiB. A records
+    manager of an agency may send one too: the papers of a disposition batch
+    (``can_attach_paper``), never an ordinary deposit (``can_write``)."""
+    if principal.anonymous or (not principal.agencies and Role.ADMIN not in principal.roles):
         return False
-    return Role.ADMIN in principal.roles or (Role.CLERK in principal.roles and bool(principal.agencies))
+    return bool(principal.roles & {Role.ADMIN, Role.CLERK, Role.RECORDS_MANAGER})
 
 
 # -- retention, holds, disposition, tombstones -------------------------------------------------
@@ -233,6 +257,58 @@ def can_approve_disposition(principal: Principal, *, planner: str, two_person: b
     return not two_person or principal.subject != planner
 
 
+# -- destruction under Circular 06/2025: review, council, papers ----------------------------
+#
+# A batch's council, note and papers belong to the people who may manage EVERY record of
+# it; its council members must be able to see every record they judge. So nobody learns
+# of another agency's classified record by sitting on, seating or voting in a council.
+
+
+def can_sit_on_council(principal: Principal, record: Readable) -> bool:
+    """Whether the caller may judge this record on an appraisal council: someone who could
+    manage it, or an archivist (the archive's appraisers read across agencies) cleared
+    for its classification. Anyone else never sees the batch, so never votes on it."""
+    if can_manage(principal, record):
+        return True
+    return (
+        not principal.anonymous
+        and Role.ARCHIVIST in principal.roles
+        and principal.clearance >= record.classification
+    )
+
+
+def can_convene_council(principal: Principal, records: Iterable[Readable]) -> bool:
+    """Whether the caller may seat or unseat council members, write the explanatory note,
+    and attach the council's minutes or the decision: a records manager (or admin) who may
+    manage every record of the batch."""
+    return manages_retention(principal) and all(can_manage(principal, r) for r in records)
+
+
+def can_vote(principal: Principal, members: Iterable[str], records: Iterable[Readable]) -> bool:
+    """Whether the caller may cast (or change) a vote: it holds a seat on the council, by
+    its subject, and may sit in judgement of every record of the batch as it is now."""
+    if principal.anonymous or principal.subject not in set(members):
+        return False
+    return all(can_sit_on_council(principal, r) for r in records)
+
+
+def can_attach_paper(principal: Principal, records: Iterable[Readable], agency_code: str) -> bool:
+    """Whether the caller may deposit a paper of the batch (minutes, decision) as a record of
+    ``agency_code``: it convenes the council, and manages that agency's records (an admin
+    any agency's). The paper is a record of that agency, kept under WORM like any other."""
+    if not can_convene_council(principal, records):
+        return False
+    return Role.ADMIN in principal.roles or agency_code in principal.agencies
+
+
+def can_see_review_details(principal: Principal, record: Readable) -> bool:
+    """What ``Record.destructionReview`` shows beyond the bare status: the batch, the
+    disposal reason and the kept copy of a duplicate are for those who may manage the
+    record. A reader sees only that the record is under review: the reason
+    "duplicate" would tell it that a copy exists, which it may not be allowed to read."""
+    return can_manage(principal, record)
+
+
 def can_read_tombstone(principal: Principal, record: Readable) -> bool:
     """What remains of a destroyed record: readable by those who could manage it,
     and by archivists cleared for its classification."""
@@ -292,7 +368,9 @@ class AuditScope:
         auditor = can_read_audit(principal)
         return cls(
             nothing=not auditor,
-            everything=auditor and principal.clearance == Classification.TOP_SECRET,
+            # Only an auditor who reads every record: a TOP_SECRET archivist still may not
+            # read other agencies' conditional-use records, nor learn of their entries.
+            everything=auditor and ReadScope.for_principal(principal).reads_everything,
             records=ReadScope.for_principal(principal),
             tombstones=ManageScope.for_principal(principal),
             archivist_clearance=principal.clearance if Role.ARCHIVIST in principal.roles else None,
@@ -338,8 +416,9 @@ class ReadScope:
 
     A record matches when ``is_public`` is true, or when all of these hold:
     ``not public_only``; ``classification <= max_classification``; and
-    ``all_agencies`` or ``agency_code in agencies`` or ``grants`` shares a key
-    with ``grantee_keys``.
+    ``agency_code in agencies`` or ``grants`` shares a key with ``grantee_keys``
+    or ``all_agencies`` and (``all_conditional`` or the record is not
+    ``conditional``, i.e. of mode 02).
     """
 
     public_only: bool
@@ -347,6 +426,7 @@ class ReadScope:
     all_agencies: bool
     agencies: frozenset[str]
     grantee_keys: frozenset[str]
+    all_conditional: bool = False  # all_agencies reaches conditional-use records too (admins)
 
     @classmethod
     def for_principal(cls, principal: Principal) -> ReadScope:
@@ -356,6 +436,17 @@ class ReadScope:
             all_agencies=principal.reads_across_agencies,
             agencies=principal.agencies,
             grantee_keys=principal.grantee_keys,
+            all_conditional=principal.reads_across_agencies and principal.reads_conditional_across_agencies,
+        )
+
+    @property
+    def reads_everything(self) -> bool:
+        """Whether the scope allows every record there is."""
+        return (
+            not self.public_only
+            and self.max_classification == Classification.TOP_SECRET
+            and self.all_agencies
+            and self.all_conditional
         )
 
     def allows(self, record: Readable) -> bool:
@@ -365,7 +456,7 @@ class ReadScope:
         if self.public_only or record.classification > self.max_classification:
             return False
         return (
-            self.all_agencies
+            (self.all_agencies and (self.all_conditional or not record.conditional))
             or record.agency_code in self.agencies
             or bool(self.grantee_keys.intersection(record.grants))
         )
@@ -377,5 +468,6 @@ UNRESTRICTED = ReadScope(
     all_agencies=True,
     agencies=frozenset(),
     grantee_keys=frozenset(),
+    all_conditional=True,
 )
 """For system work (worker, reindex, reconcile), never for a caller."""

@@ -116,6 +116,9 @@ class Dossier:
     is_public: bool = False
     year: int | None = None  # year the dossier was formed (part of file_code)
     file_number: str = ""  # số và ký hiệu hồ sơ (part of file_code)
+    # Decree 30/2020/NĐ-CP, Appendix V (the dossier list), beside TT05's fields:
+    compiler: str = ""  # đơn vị/người lập hồ sơ: the unit or person that compiles it
+    heading: str = ""  # đề mục: the heading of the classification scheme it is listed under
     created_at: datetime | None = None
     updated_at: datetime | None = None
     row_version: int = 1
@@ -233,7 +236,12 @@ def validate_dossier(dossier: Dossier) -> Dossier:
         raise MetadataInvalid("number_of_paper", "must not be negative")
     if dossier.start_date and dossier.end_date and dossier.start_date > dossier.end_date:
         raise MetadataInvalid("end_date", "is before the start date")
-    for name, value in (("keyword", dossier.keyword), ("infor_sign", dossier.infor_sign)):
+    for name, value in (
+        ("keyword", dossier.keyword),
+        ("infor_sign", dossier.infor_sign),
+        ("compiler", dossier.compiler),
+        ("heading", dossier.heading),
+    ):
         if len(value) > SHORT_TEXT_MAX:
             raise MetadataInvalid(name, f"at most {SHORT_TEXT_MAX} characters")
     if len(dossier.paper_file_code) > FILE_CODE_MAX:
@@ -262,6 +270,8 @@ def validate_dossier(dossier: Dossier) -> Dossier:
         ),
         keyword=nfc(dossier.keyword),
         infor_sign=nfc(dossier.infor_sign),
+        compiler=nfc(dossier.compiler),
+        heading=nfc(dossier.heading),
         paper_file_code=nfc(dossier.paper_file_code),
         description=nfc(dossier.description),
     )

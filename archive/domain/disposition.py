@@ -12,16 +12,31 @@ the same end state::
 STARTED is taken under a row lock on the record, with the hold check in the
 same transaction: a hold that commits first wins, and a hold placed after a
 purge has started is refused.
+
+Circular 06/2025/TT-BNV adds to this: every item carries its disposal reason
+(retention expired, or a redundant duplicate of a copy the archive keeps); a
+record in an open batch is "under review for destruction" (Xem xét hủy); the
+batch carries its explanatory note (bản thuyết minh), its appraisal council
+(``archive.domain.council``) and its papers, each kept as a record of the
+agency: the council's minutes, the destruction decision and the destruction
+minutes, the last due within ``MINUTES_DAYS`` days of the decision.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from archive.domain.access import ManageScope, Readable
+from archive.domain.council import CouncilMember
 from archive.domain.records import Classification
+
+MINUTES_DAYS = 15
+"""Circular 06/2025: the destruction minutes within 15 days of the destruction decision
+(counted here in calendar days, the decision's day being day 0)."""
+
+NOTE_MAX = 20_000  # the explanatory note: a few pages of text
 
 
 class BatchStatus(enum.Enum):
@@ -49,6 +64,50 @@ class ItemState(enum.Enum):
     def purging(self) -> bool:
         """The purge has begun and must run to its end."""
         return self in (ItemState.STARTED, ItemState.UNINDEXED, ItemState.BLOBS_DELETED, ItemState.TOMBSTONED)
+
+
+class DisposalReason(enum.Enum):
+    """Why a record is proposed for destruction."""
+
+    EXPIRED = "expired"  # its retention period is over
+    DUPLICATE = "duplicate"  # a redundant copy of a record the archive keeps
+
+
+class ReviewStatus(enum.Enum):
+    """Where a record stands on its way to destruction, as shown on the record."""
+
+    UNDER_REVIEW = "under_review"  # Xem xét hủy: in a proposed batch
+    DESTRUCTION_APPROVED = "destruction_approved"  # in an approved batch, not yet destroyed
+
+
+class PaperKind(enum.Enum):
+    """The papers a batch keeps as records of the agency."""
+
+    COUNCIL_MINUTES = "council_minutes"  # Biên bản họp Hội đồng xác định giá trị tài liệu
+    DECISION = "decision"  # Quyết định hủy tài liệu
+    DESTRUCTION_MINUTES = "destruction_minutes"  # Biên bản hủy tài liệu
+
+    @property
+    def document_type(self) -> str:
+        """The type the paper is deposited under (Circular 05/2025 type names)."""
+        return "Quyết định" if self is PaperKind.DECISION else "Biên bản"
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """A paper of the batch, deposited as a record of ``agency_code``."""
+
+    kind: PaperKind
+    record_id: str
+    agency_code: str
+    classification: int
+    issued_on: date
+    attached_by: str
+    attached_at: datetime
+
+    @property
+    def readable(self) -> Readable:
+        return Readable(self.agency_code, Classification(self.classification), is_public=False)
 
 
 PURGE_ORDER: tuple[ItemState, ...] = (
@@ -83,6 +142,9 @@ class BatchItem:
     storage_key: str
     version_ids: tuple[str, ...] = ()
     note: str | None = None  # why it was skipped, or the last error
+    reason: DisposalReason = DisposalReason.EXPIRED
+    duplicate_of: str | None = None  # the copy kept, for a DUPLICATE
+    dossier_id: str | None = None  # the dossier it was in when planned
 
     @property
     def readable(self) -> Readable:
@@ -106,6 +168,40 @@ class DispositionBatch:
     items: tuple[BatchItem, ...] = ()
     planner_scope: ManageScope | None = None  # what the planner could manage, at planning
     approver_scope: ManageScope | None = None  # what the approver could manage, at approval
+    explanatory_note: str = ""  # bản thuyết minh
+    decided_on: date | None = None  # the destruction decision's date: the minutes' clock
+    council: tuple[CouncilMember, ...] = ()
+    papers: tuple[Paper, ...] = ()
+
+    def paper(self, kind: PaperKind) -> Paper | None:
+        return next((p for p in self.papers if p.kind is kind), None)
+
+    @property
+    def minutes_due(self) -> date | None:
+        """The last day for the destruction minutes; None before a decision."""
+        return None if self.decided_on is None else self.decided_on + timedelta(days=MINUTES_DAYS)
+
+    def minutes_overdue(self, today: date) -> bool:
+        """Decided, no destruction minutes yet, and past the deadline."""
+        due = self.minutes_due
+        return due is not None and self.paper(PaperKind.DESTRUCTION_MINUTES) is None and today > due
+
+
+@dataclass(frozen=True, slots=True)
+class DestructionReview:
+    """A record's place in an open batch (what ``Record.destructionReview`` shows)."""
+
+    record_id: str
+    status: ReviewStatus
+    batch_id: str
+    reason: DisposalReason
+    duplicate_of: str | None
+    agency_code: str
+    classification: int
+
+    @property
+    def readable(self) -> Readable:
+        return Readable(self.agency_code, Classification(self.classification), is_public=False)
 
 
 @dataclass(frozen=True, slots=True)

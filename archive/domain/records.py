@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from archive.domain import codes
 from archive.domain.errors import MetadataInvalid
 
 SUBJECT_MAX = 500
@@ -15,6 +16,21 @@ RECIPIENTS_MAX = 200  # a circular to every commune of a province stays well und
 RECIPIENT_MAX_LENGTH = 300
 PAGE_COUNT_MAX = 100_000
 FILENAME_MAX = 255
+LANGUAGES_MAX = 20  # the list has 11 codes; more values is a mistake or an attack
+ISSUED_AMOUNT_MAX = 100_000  # số bản: copies issued; a circular to every commune stays far below
+
+# The codes of Circular 05/2025 that carry a rule, not just a label. The lists
+# themselves are data (archive/domain/codelists); tests/unit/test_records_tt05.py
+# pins these codes to their labels there, so a correction of a file cannot
+# silently change what a code means here.
+MODE_PUBLIC = "01"  # Công khai
+MODE_CONDITIONAL = "02"  # Sử dụng có điều kiện
+MODE_SECRET = "03"  # noqa: S105 - Mật, an access mode, not a password
+TYPE_OTHER = "32"  # Khác: a document type the list does not name
+LANGUAGE_VIETNAMESE = "01"  # Tiếng Việt
+CONFIDENCE_TEXT_LAYER = "01"  # Gốc điện tử: every page read from a text layer
+CONFIDENCE_OCR = "02"  # Số hóa: every page OCR'd
+CONFIDENCE_MIXED = "03"  # Hỗn hợp
 
 
 class Urgency(enum.Enum):
@@ -94,13 +110,29 @@ class RecordMetadata:
     recipients: tuple[str, ...] = ()
     urgency: Urgency = Urgency.NORMAL
     classification: Classification = Classification.ORDINARY
-    language: str = "vi"
+    languages: tuple[str, ...] = (LANGUAGE_VIETNAMESE,)  # codes 01-11 (input: codes, labels, "vi")
     page_count: int | None = None
     arrival_number: str | None = None
     arrival_date: date | None = None
     due_date: date | None = None
     is_public: bool = False
     retention_code: str | None = None
+    # Circular 05/2025/TT-BNV document fields (and Decree 30's số bản and ghi chú).
+    # Coded fields hold the depositor's value until ``validate_metadata`` turns it into a code.
+    type_name: str | None = None  # tên loại văn bản, code 01-32; derived from document_type if absent
+    mode: str | None = None  # chế độ sử dụng 01-03; see ``_reconcile_mode`` for how it meets is_public
+    keyword: str = ""  # từ khóa
+    infor_sign: str = ""  # ký hiệu thông tin
+    autograph: str = ""  # bút tích
+    physical_format: str | None = None  # tình trạng vật lý 01-03
+    process: bool = False  # a processing-flow file is attached
+    description: str = ""  # ghi chú
+    issued_amount: int | None = None  # số bản
+
+    @property
+    def is_conditional(self) -> bool:
+        """Mode 02 (sử dụng có điều kiện): read across agencies only with a grant (``can_read``)."""
+        return self.mode == MODE_CONDITIONAL
 
     @property
     def document_number(self) -> str:
@@ -115,11 +147,11 @@ class RecordMetadata:
             if isinstance(value, str):
                 changes[f.name] = nfc(value)
         changes["recipients"] = tuple(nfc(r) for r in self.recipients if nfc(r))
+        changes["languages"] = tuple(nfc(v) for v in self.languages)
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
 
-_REQUIRED_TEXT = (
-    "document_type",
+_REQUIRED_TEXT = (  # document_type too, unless type_name names it (see _coded)
     "number",
     "issuing_agency_code",
     "issuing_agency_name",
@@ -136,9 +168,13 @@ _MAX_LENGTH = {
     "issue_place": 100,
     "signer_name": 120,
     "signer_position": 200,
-    "language": 10,
     "arrival_number": 30,
     "retention_code": 40,
+    # Circular 05/2025 keeps the lengths of Circular 02/2019's document fields.
+    "keyword": 100,
+    "infor_sign": 30,
+    "autograph": 2000,
+    "description": 500,
 }
 
 
@@ -169,7 +205,90 @@ def validate_metadata(metadata: RecordMetadata, *, today: date) -> RecordMetadat
     _check_recipients(m.recipients)
     if m.is_public and m.classification is not Classification.ORDINARY:
         raise MetadataInvalid("is_public", "a classified document cannot be public")
-    return m
+    if m.issued_amount is not None and not 1 <= m.issued_amount <= ISSUED_AMOUNT_MAX:
+        raise MetadataInvalid("issued_amount", f"must be between 1 and {ISSUED_AMOUNT_MAX}")
+    return _reconcile_mode(_coded(m))
+
+
+def _coded(m: RecordMetadata) -> RecordMetadata:
+    """The coded fields as codes; each refusal names the field and lists the allowed values.
+
+    ``type_name`` and ``document_type`` describe one thing twice: the code is what
+    Circular 05 exchanges, the text what retention rules and search match on (and it may
+    say more, e.g. "Quyết định cá biệt"). Given a code only, the text is its label;
+    given the text only, the code is the one it names, or 32 (Khác) keeping the text.
+    """
+    lists = codes.code_lists()
+    types = lists[codes.DOCUMENT_TYPE]
+    if m.type_name:
+        type_code = types.parse(m.type_name, field_name="type_name")
+        document_type = m.document_type or types.label(type_code)
+    elif m.document_type:
+        type_code, document_type = type_code_of(m.document_type), m.document_type
+    else:
+        raise MetadataInvalid("document_type", "is required (or give type_name)")
+    if not 1 <= len(m.languages) <= LANGUAGES_MAX:
+        raise MetadataInvalid("language", f"takes 1 to {LANGUAGES_MAX} language codes")
+    return dataclasses.replace(
+        m,
+        type_name=type_code,
+        document_type=document_type,
+        languages=lists[codes.LANGUAGE].parse_many(m.languages, field_name="language"),
+        mode=lists[codes.MODE].parse(m.mode, field_name="mode") if m.mode else None,
+        physical_format=(
+            lists[codes.PHYSICAL_FORMAT].parse(m.physical_format, field_name="physical_format")
+            if m.physical_format
+            else None
+        ),
+    )
+
+
+def type_code_of(document_type: str) -> str:
+    """The document-type code a free-text type names, or 32 (Khác) when it names none."""
+    try:
+        return codes.code_lists()[codes.DOCUMENT_TYPE].parse(document_type, field_name="document_type")
+    except MetadataInvalid:
+        return TYPE_OTHER
+
+
+def _reconcile_mode(m: RecordMetadata) -> RecordMetadata:
+    """Mode, ``is_public`` and classification must tell one story.
+
+    * 01 (public): the record is public (``is_public`` is set) and ORDINARY.
+    * 02 (conditional use): not public and ORDINARY; ``can_read`` lets other agencies'
+      archivists read it only through a grant.
+    * 03 (secret): classified Mật (CONFIDENTIAL) or above, never public.
+
+    Without a mode, it is derived where the facts decide it: public gives 01, a
+    classification gives 03. An ORDINARY record that is not public keeps no mode
+    ("not stated"): it is read as before Circular 05 (its agency, grantees,
+    archivists, admins), because nothing says its use is conditional.
+    """
+    classified = m.classification is not Classification.ORDINARY
+    if m.mode is None:
+        derived = MODE_PUBLIC if m.is_public else MODE_SECRET if classified else None
+        return dataclasses.replace(m, mode=derived)
+    if m.mode == MODE_SECRET and not classified:
+        raise MetadataInvalid("mode", "03 (Mật) needs a classification of Mật (CONFIDENTIAL) or above")
+    if m.mode != MODE_SECRET and classified:
+        raise MetadataInvalid("mode", f"a document classified {m.classification.label} has mode 03 (Mật)")
+    if m.mode != MODE_PUBLIC and m.is_public:
+        raise MetadataInvalid("is_public", f"a document of mode {m.mode} is not public; mode 01 is")
+    return dataclasses.replace(m, is_public=m.mode == MODE_PUBLIC)
+
+
+def derive_confidence_level(pages: tuple[Page, ...] | list[Page], status: TextStatus) -> str | None:
+    """Mức độ tin cậy, from how the text was obtained: 01 when every page came from a
+    text layer, 02 when every page was OCR'd, 03 when both; None while the text is not
+    (or could not be) obtained, or when the document has no page of text."""
+    if status not in (TextStatus.EXTRACTED, TextStatus.OCR_DONE) or not pages:
+        return None
+    sources = {p.source for p in pages}
+    if sources == {TextSource.TEXT_LAYER}:
+        return CONFIDENCE_TEXT_LAYER
+    if sources == {TextSource.OCR}:
+        return CONFIDENCE_OCR
+    return CONFIDENCE_MIXED
 
 
 def _check_recipients(recipients: tuple[str, ...]) -> None:
@@ -274,6 +393,11 @@ class Record:
     fonds_id: str | None = None
     dossier_id: str | None = None
     doc_ordinal: int | None = None
+    confidence_level: str | None = None  # derived from the pages' sources when the text is set
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.metadata.is_conditional
 
     @property
     def classification(self) -> Classification:

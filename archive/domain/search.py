@@ -106,3 +106,5 @@ class IndexDocument:
     signature_valid: bool | None = None
     fonds_id: str | None = None  # its place in the archive: search filters and facets on it
     dossier_id: str | None = None
+    conditional: bool = False  # mode 02: archivists of other agencies need a grant (ReadScope)
+    keyword: str = ""  # từ khóa: searched with the other metadata

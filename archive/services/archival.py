@@ -357,7 +357,7 @@ def _move(
         expected_version=current.row_version if expected_version is None else expected_version,
     )
     try:
-        retention.recompute(services, member_ids)
+        retention.recompute_records(services, member_ids)
     except RetentionConflict:
         services.archival.save_dossier(current, expected_version=moved.row_version)
         raise
@@ -379,7 +379,7 @@ def place_records(
     allowed = _placeable(services, principal, dossier, record_ids)
     placed = services.archival.place(dossier.id, allowed, now=services.clock()) if allowed else []
     refused = [r for r in dict.fromkeys(record_ids) if r not in placed]
-    retention.recompute(services, placed)
+    retention.recompute_records(services, placed)
     _audit(services, principal, "dossier.place", dossier.id, {**_ids(placed), "refused": len(refused)})
     return Placement(dossier=dossier, placed=tuple(placed), refused=tuple(refused))
 
@@ -414,7 +414,7 @@ def remove_records(
     )
     removed = services.archival.unplace(sorted(managed), now=services.clock()) if managed else []
     refused = [r for r in dict.fromkeys(record_ids) if r not in removed]
-    retention.recompute(services, removed)
+    retention.recompute_records(services, removed)
     _audit(services, principal, "dossier.remove", dossier.id, {**_ids(removed), "refused": len(refused)})
     return Placement(dossier=dossier, placed=tuple(removed), refused=tuple(refused))
 

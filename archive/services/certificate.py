@@ -30,7 +30,13 @@ def certificate_data(batch: DispositionBatch, tombstones: Sequence[Tombstone]) -
         "approved_at": None if batch.approved_at is None else batch.approved_at.isoformat(),
         "executed_at": None if batch.executed_at is None else batch.executed_at.isoformat(),
         "cutoff": batch.cutoff.isoformat(),
-        "destroyed": [_tombstone(t) for t in tombstones],
+        "decided_on": None if batch.decided_on is None else batch.decided_on.isoformat(),
+        "explanatory_note": batch.explanatory_note,
+        "council": [
+            {"subject": m.subject, "name": m.name, "role": m.role, "vote": m.vote and m.vote.value}
+            for m in batch.council
+        ],
+        "destroyed": [_tombstone(t, _reasons(batch)) for t in tombstones],
         "skipped": [
             {"record_id": i.record_id, "document_number": i.document_number, "reason": i.note}
             for i in batch.items
@@ -68,6 +74,7 @@ def render_pdf(data: dict[str, Any]) -> bytes:
         ("Quyết định / Decision", "decision_ref"),
         ("Người lập / Planned by", "planned_by"),
         ("Người duyệt / Approved by", "approved_by"),
+        ("Ngày quyết định / Decided on", "decided_on"),
         ("Thời điểm duyệt / Approved at", "approved_at"),
         ("Thời điểm hủy / Executed at", "executed_at"),
     ):
@@ -79,14 +86,17 @@ def render_pdf(data: dict[str, Any]) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
+    for seat in data.get("council", []):
+        vote = {"approve": "đồng ý", "reject": "không đồng ý"}.get(seat["vote"] or "", "chưa biểu quyết")
+        pdf.cell(0, 6, f"Hội đồng: {seat['name']} ({seat['role']}): {vote}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     _table(pdf, data["destroyed"])
     return bytes(pdf.output())
 
 
 def _table(pdf: FPDF, rows: list[dict[str, Any]]) -> None:
-    widths = (45, 40, 30, 25, 25, 112)
-    headers = ("Số, ký hiệu", "Loại văn bản", "Cơ quan", "Quy tắc", "Hạn hủy", "SHA-256")
+    widths = (45, 35, 25, 25, 25, 20, 102)
+    headers = ("Số, ký hiệu", "Loại văn bản", "Cơ quan", "Quy tắc", "Hạn hủy", "Lý do", "SHA-256")
     pdf.set_font("viet", size=8)
     for width, header in zip(widths, headers, strict=True):
         pdf.cell(width, 6, header, border=1)
@@ -98,6 +108,7 @@ def _table(pdf: FPDF, rows: list[dict[str, Any]]) -> None:
             row["agency_code"],
             row["rule_code"] or "",
             row["disposal_date"],
+            "trùng thừa" if row["reason"] == "duplicate" else "hết hạn",
             row["sha256"],
         )
         for width, value in zip(widths, values, strict=True):
@@ -105,8 +116,15 @@ def _table(pdf: FPDF, rows: list[dict[str, Any]]) -> None:
         pdf.ln()
 
 
-def _tombstone(t: Tombstone) -> dict[str, Any]:
+def _reasons(batch: DispositionBatch) -> dict[str, tuple[str, str | None]]:
+    return {i.record_id: (i.reason.value, i.duplicate_of) for i in batch.items}
+
+
+def _tombstone(t: Tombstone, reasons: dict[str, tuple[str, str | None]]) -> dict[str, Any]:
+    reason, kept = reasons.get(t.record_id, ("expired", None))
     return {
+        "reason": reason,  # expired, or a duplicate of the record kept
+        "duplicate_of": kept,
         "record_id": t.record_id,
         "document_number": t.document_number,
         "document_type": t.document_type,

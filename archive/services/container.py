@@ -23,6 +23,7 @@ from archive.domain.ports import (
     FixityStore,
     HoldStore,
     JobQueue,
+    ListingRenderer,
     OcrBacklog,
     RecordRepository,
     RetentionStore,
@@ -68,6 +69,7 @@ class Services:
     snapshots: DatabaseSnapshot  # backup and restore of the database as a whole
     schema: SchemaRevisions  # readiness: is the database at the code's migration head
     vitals: VitalsSource  # the metrics' gauges of shared state, read at scrape time
+    renderer: ListingRenderer  # the dossier list and tables of contents as PDF, XLSX, CSV
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections

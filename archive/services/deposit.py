@@ -116,8 +116,41 @@ def deposit(
         DuplicateRecord: the agency holds the same bytes in a record the depositor may read.
     """
     owner = agency_code or metadata.issuing_agency_code
+    return _deposit(
+        services, principal, source, filename, metadata, owner, client, allowed=can_write(principal, owner)
+    )
+
+
+def deposit_authorised(
+    services: Services,
+    principal: Principal,
+    source: BinaryIO,
+    *,
+    filename: str,
+    metadata: RecordMetadata,
+    agency_code: str,
+    client: str = "",
+) -> Record:
+    """Archive a document for a use case whose own rule already allowed the caller to
+    deposit it for ``agency_code`` (a disposition batch's papers: ``can_attach_paper``).
+    Everything else is ``deposit``'s: the clearance check, validation, the duplicate
+    check, one transaction, the audit entry. Blocking."""
+    return _deposit(services, principal, source, filename, metadata, agency_code, client, allowed=True)
+
+
+def _deposit(
+    services: Services,
+    principal: Principal,
+    source: BinaryIO,
+    filename: str,
+    metadata: RecordMetadata,
+    owner: str,
+    client: str,
+    *,
+    allowed: bool,
+) -> Record:
     try:
-        _check(principal, owner, metadata)
+        _check(principal, owner, metadata, allowed=allowed)
         record = _archive(services, principal, source, filename, metadata, owner)
     except Forbidden as exc:
         _audit(services, principal, f"agency:{owner}", Outcome.DENIED, {"code": exc.code}, client)
@@ -136,8 +169,8 @@ def deposit(
     return record
 
 
-def _check(principal: Principal, owner: str, metadata: RecordMetadata) -> None:
-    if not can_write(principal, owner):
+def _check(principal: Principal, owner: str, metadata: RecordMetadata, *, allowed: bool) -> None:
+    if not allowed:
         raise Forbidden(f"you may not deposit for agency {owner}")
     if not can_classify(principal, metadata.classification):
         raise Forbidden("you may not deposit a record classified above your clearance")

@@ -30,24 +30,32 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from archive.domain.access import (
     ManageScope,
     Principal,
     Readable,
+    ReadScope,
     can_approve_disposition,
+    can_manage,
     can_read_tombstone,
 )
+from archive.domain.archival import Dossier
+from archive.domain.council import clean_text, tally
 from archive.domain.disposition import (
+    NOTE_MAX,
     BatchItem,
     BatchStatus,
+    DisposalReason,
     DispositionBatch,
     ItemState,
     Tombstone,
     next_state,
 )
 from archive.domain.errors import DispositionRefused, MetadataInvalid, NotFound, ObjectLocked
+from archive.domain.listing import spreadsheet_safe  # one neutraliser for every spreadsheet export
 from archive.domain.records import Classification
 from archive.services import audit
 from archive.services.certificate import write_certificate
@@ -78,16 +86,34 @@ class RunReport:
 # -- plan, approve, look ------------------------------------------------------------------
 
 
-def plan(services: Services, principal: Principal, *, limit: int = 1000) -> DispositionBatch | None:
-    """Propose a batch of the records the caller may manage that are due today or earlier
-    and under no hold; None when there is none. Blocking."""
+def plan(
+    services: Services,
+    principal: Principal,
+    *,
+    limit: int = 1000,
+    note: str = "",
+    duplicates: bool = True,
+    dossier_id: str | None = None,
+) -> DispositionBatch | None:
+    """Propose a batch of the records the caller may manage that are due today or earlier,
+    and (``duplicates``) of redundant copies of records the archive keeps, all under no
+    hold; None when there is none. Every item carries its disposal reason; the batch
+    carries ``note``, its explanatory note. Its records are then under review for
+    destruction until the batch is executed. With ``dossier_id``: the whole dossier, every
+    document of it, or DispositionRefused (see ``_dossier_items``). Blocking."""
     require_manager(principal)
     if not 1 <= limit <= PLAN_LIMIT_MAX:
         raise MetadataInvalid("limit", f"must be between 1 and {PLAN_LIMIT_MAX}")
+    note = clean_text(note, "explanatory_note", NOTE_MAX, required=False)
     _compute_missing(services)
     today = services.clock().date()
     scope = ManageScope.for_principal(principal)
-    candidates = services.disposition.candidates(today, scope, limit=limit)
+    if dossier_id is not None:
+        candidates = _dossier_items(services, principal, dossier_id, today, scope)
+    else:
+        candidates = services.disposition.candidates(today, scope, limit=limit)
+    if dossier_id is None and duplicates and len(candidates) < limit:
+        candidates += _duplicates(services, today, scope, candidates, limit - len(candidates))
     if not candidates:
         return None
     batch_id = str(uuid.uuid4())
@@ -99,25 +125,72 @@ def plan(services: Services, principal: Principal, *, limit: int = 1000) -> Disp
         cutoff=today,
         items=tuple(dataclasses.replace(i, batch_id=batch_id) for i in candidates),
         planner_scope=scope,
+        explanatory_note=note,
     )
     services.disposition.create(batch)
+    redundant = sum(1 for i in candidates if i.reason is DisposalReason.DUPLICATE)
     audit.append(
         services,
         actor=principal.subject,
         action="disposition.plan",
         target=batch_id,
-        details={"records": len(candidates), "cutoff": today.isoformat()},
+        details={"records": len(candidates), "duplicates": redundant, "cutoff": today.isoformat()},
     )
     return get(services, principal, batch_id)
 
 
-def approve(
-    services: Services, principal: Principal, batch_id: str, *, decision_ref: str
-) -> DispositionBatch:
-    """Approve a proposed batch under a decision reference. Blocking.
+def _dossier_items(
+    services: Services, principal: Principal, dossier_id: str, today: date, scope: ManageScope
+) -> list[BatchItem]:
+    """Every document of the dossier, for a planner who may manage the dossier. A dossier is
+    destroyed whole (Circular 06/2025): refused unless each of its documents is due, under no
+    hold, in no open batch and the planner's to manage. The refusal never says which or how
+    many, so it tells nothing about documents the planner may not see."""
+    dossier = services.archival.dossier(dossier_id, ReadScope.for_principal(principal))
+    if dossier is None or not can_manage(principal, _dossier_facts(dossier)):
+        raise NotFound(f"dossier {dossier_id} does not exist")
+    members = services.archival.member_ids(dossier_id)
+    if not members:
+        raise DispositionRefused("the dossier holds no documents")
+    found = services.disposition.candidates(today, scope, limit=len(members), among=members)
+    if len(found) != len(members):
+        raise DispositionRefused(
+            "a dossier is destroyed whole: every document in it must be due, under no hold, "
+            "in no open batch and yours to manage"
+        )
+    return found
 
-    Refused unless the approver may manage every record of the batch and, with
-    the two-person rule on, is not its planner.
+
+def _dossier_facts(dossier: Dossier) -> Readable:
+    return Readable(dossier.agency_code, dossier.classification, dossier.is_public)
+
+
+def _duplicates(
+    services: Services, today: date, scope: ManageScope, expired: list[BatchItem], limit: int
+) -> list[BatchItem]:
+    """Redundant copies, leaving out any whose kept copy this batch would destroy."""
+    going = {i.record_id for i in expired}
+    found = services.disposition.duplicates(today, scope, limit=limit)
+    going |= {i.record_id for i in found}
+    return [i for i in found if i.duplicate_of not in going]
+
+
+def approve(
+    services: Services,
+    principal: Principal,
+    batch_id: str,
+    *,
+    decision_ref: str,
+    decided_on: date | None = None,
+) -> DispositionBatch:
+    """Approve a proposed batch under the destruction decision (its reference, and its date:
+    ``decided_on``, default today, starts the 15-day clock of the destruction minutes).
+    Blocking.
+
+    Refused unless the approver may manage every record of the batch, the appraisal
+    council has reached the configured quorum (``Settings.quorum``; with the two-person
+    rule on, someone other than the planner approved) and, with the two-person rule on,
+    the approver is not its planner.
     """
     require_manager(principal)
     ref = decision_ref.strip()
@@ -132,15 +205,30 @@ def approve(
     scope = ManageScope.for_principal(principal)
     if not all(scope.allows(i.readable) for i in batch.items):
         raise DispositionRefused("the batch holds records you may not manage")
+    votes = tally(batch.council, services.settings.quorum, planner=batch.planned_by, two_person=two_person)
+    if not votes.reached:
+        raise DispositionRefused(
+            f"the appraisal council has not reached its quorum: {votes.approvals} approvals of "
+            f"{votes.members} members, {votes.required} needed"
+            + (", one of them not the planner" if two_person else "")
+        )
+    now = services.clock()
+    if decided_on is not None and decided_on > now.date():
+        raise MetadataInvalid("decided_on", "the decision's date cannot be in the future")
     services.disposition.approve(
-        batch_id, approver=principal.subject, scope=scope, decision_ref=ref, now=services.clock()
+        batch_id, approver=principal.subject, scope=scope, decision_ref=ref, now=now, decided_on=decided_on
     )
     audit.append(
         services,
         actor=principal.subject,
         action="disposition.approve",
         target=batch_id,
-        details={"decision_ref": ref, "records": len(batch.items)},
+        details={
+            "decision_ref": ref,
+            "records": len(batch.items),
+            "approvals": votes.approvals,
+            "members": votes.members,
+        },
     )
     return get(services, principal, batch_id)
 
@@ -193,11 +281,18 @@ def render(batch: DispositionBatch, fmt: str) -> str:
             "disposal_date": i.disposal_date.isoformat(),
             "sha256": i.sha256,
             "state": i.state.value,
+            "reason": i.reason.value,
+            "duplicate_of": i.duplicate_of or "",
         }
         for i in batch.items
     ]
     if fmt == "json":
-        head = {"batch_id": batch.id, "status": batch.status.value, "cutoff": batch.cutoff.isoformat()}
+        head = {
+            "batch_id": batch.id,
+            "status": batch.status.value,
+            "cutoff": batch.cutoff.isoformat(),
+            "explanatory_note": batch.explanatory_note,
+        }
         return json.dumps({**head, "records": rows}, ensure_ascii=False, indent=2)
     if fmt != "csv":
         raise MetadataInvalid("format", "must be csv or json")
@@ -208,15 +303,6 @@ def render(batch: DispositionBatch, fmt: str) -> str:
     return out.getvalue()
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet shows as text: one starting like a formula gets a leading ``'``
-    (OWASP's advice for CSV injection)."""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
-
-
 def _stored(services: Services, principal: Principal, batch_id: str) -> DispositionBatch:
     batch = services.disposition.get(batch_id)
     if batch is None or _seen_by(batch, principal) is None:
@@ -225,10 +311,16 @@ def _stored(services: Services, principal: Principal, batch_id: str) -> Disposit
 
 
 def _seen_by(batch: DispositionBatch, principal: Principal) -> DispositionBatch | None:
-    """The batch with only the items the caller may manage; None when that leaves none."""
+    """The batch with only the items (and papers) the caller may manage; None when that
+    leaves no item. The explanatory note, written about every record of the batch, is
+    shown only to who may manage them all: to anyone else it is empty."""
     scope = ManageScope.for_principal(principal)
     items = tuple(i for i in batch.items if scope.allows(i.readable))
-    return dataclasses.replace(batch, items=items) if items else None
+    if not items:
+        return None
+    papers = tuple(p for p in batch.papers if scope.allows(p.readable))
+    note = batch.explanatory_note if len(items) == len(batch.items) else ""
+    return dataclasses.replace(batch, items=items, papers=papers, explanatory_note=note)
 
 
 # -- run ------------------------------------------------------------------------------------

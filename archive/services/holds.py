@@ -34,6 +34,18 @@ def listing(services: Services, principal: Principal, *, active_only: bool = Fal
     return services.holds.listing(ManageScope.for_principal(principal), active_only=active_only)
 
 
+def naming(services: Services, principal: Principal, record_ids: Sequence[str]) -> dict[str, list[LegalHold]]:
+    """The holds naming each record the caller may manage (``can_manage``, compiled into
+    the query), released ones too, newest first; records it may not manage are left out
+    (the API shows null: whether a record is held is for who manages it). Blocking."""
+    scope = ManageScope.for_principal(principal)
+    if scope.nothing:
+        return {}
+    manageable = services.retention.manageable(record_ids, scope)
+    found = services.holds.naming(sorted(manageable), scope)
+    return {record_id: found.get(record_id, []) for record_id in manageable}
+
+
 def place_hold(
     services: Services,
     principal: Principal,

@@ -32,6 +32,8 @@ def index_document(
         signature_valid=signature_valid,
         fonds_id=record.fonds_id,
         dossier_id=record.dossier_id,
+        conditional=m.is_conditional,
+        keyword=m.keyword,
     )
 
 

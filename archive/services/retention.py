@@ -6,11 +6,13 @@ act -> audit here, with the rules of ``archive.domain.access``: the retention
 surface is for records managers and admins (``manages_retention``); a records
 manager changes only rules confined to its own agencies (``can_change_rule``)
 and puts in dossiers only records it may manage (``can_manage``), the others
-behaving exactly like ids that do not exist.
+behaving exactly like ids that do not exist. What a reader is told about a record's
+retention (``of_records``, behind ``Record.retention``) follows ``can_read`` instead.
 
 Sealing puts Object Lock retention until the disposal date on the record's
 object version (the configured mode, governance by default), and a legal hold
-instead when the record is kept permanently or an active legal hold names it.
+instead when the record has no disposal date (kept permanently, or its clock has
+not started) or an active legal hold names it.
 It is idempotent: sealing twice changes nothing.
 """
 
@@ -29,6 +31,7 @@ from archive.domain.access import (
     ManageScope,
     Principal,
     Readable,
+    ReadScope,
     can_change_rule,
     can_describe,
     manages_retention,
@@ -39,10 +42,12 @@ from archive.domain.records import Classification
 from archive.domain.retention import (
     Assignment,
     Dossier,
+    RecordRetention,
     RetentionRule,
     RetentionState,
     Schedule,
     assign,
+    describe,
     lock_until,
     parse_schedule,
     validate_dossier,
@@ -74,6 +79,28 @@ def rules(services: Services, principal: Principal) -> list[RetentionRule]:
     """The schedule (records managers and admins). Blocking."""
     require_manager(principal)
     return services.retention.rules()
+
+
+def of_records(
+    services: Services, principal: Principal, record_ids: Sequence[str]
+) -> dict[str, RecordRetention]:
+    """The retention of each record the caller may read (``can_read``, compiled into the
+    query); the others are left out, exactly like ids that do not exist. Blocking.
+
+    A record not sealed yet, or last computed before the tiers (migration 0013), is
+    told what computing it now gives: planning a disposition computes exactly that.
+    """
+    readable = services.records.get_many(record_ids, ReadScope.for_principal(principal), with_pages=False)
+    if not readable:
+        return {}
+    rules = {r.code: r for r in services.retention.rules()}
+    found: dict[str, RecordRetention] = {}
+    for state in services.retention.states(sorted(readable)):
+        current = state.current
+        if current is None or current.maintenance is None:
+            current = assign(rules.values(), state.facts)
+        found[state.facts.record_id] = describe(current, rules)
+    return found
 
 
 # -- computing and sealing --------------------------------------------------------------
@@ -109,7 +136,7 @@ def apply_lock(services: Services, state: RetentionState, assignment: Assignment
             if current is not None and current.mode is RetentionMode.COMPLIANCE:
                 mode = RetentionMode.COMPLIANCE  # never loosen what compliance set
             services.blobs.set_retention(key, version, Retention(mode=mode, until=until))
-    want_hold = assignment.permanent or held
+    want_hold = assignment.undated or held
     if services.blobs.get_legal_hold(key, version) != want_hold:
         services.blobs.set_legal_hold(key, version, want_hold)
 
@@ -136,6 +163,7 @@ def change_rules(
     missing = [c for c in deletes if c not in current]
     if missing:
         raise NotFound(f"no retention rule {', '.join(missing)}")
+    _check_schedule(upserts, current)
     _check_rule_scope(principal, [current[c] for c in deletes])
     _check_rule_scope(principal, [*upserts, *(current[r.code] for r in upserts if r.code in current)])
     new = dict(current)
@@ -155,6 +183,41 @@ def change_rules(
     _audit_change(services, result, upserts, principal.subject)
     _reseal(services, changed)
     return result
+
+
+def _check_schedule(upserts: Iterable[RetentionRule], current: dict[str, RetentionRule]) -> None:
+    """Rule codes are unique across schedules: a rule never moves from one to another
+    by being loaded with another schedule's file."""
+    for rule in upserts:
+        owner = current.get(rule.code)
+        if owner is not None and owner.schedule != rule.schedule:
+            raise MetadataInvalid(
+                "code",
+                f"rule {rule.code} belongs to schedule {owner.schedule}, not {rule.schedule}: "
+                "rule codes are unique across schedules",
+            )
+
+
+def recompute(services: Services, principal: Principal) -> RuleChange:
+    """Recompute every record under the schedule as it stands and re-seal the changed
+    ones (after an upgrade that changed how periods count). Blocking.
+
+    It changes no rule, so it needs only the retention surface; like a rule change it
+    is refused (RetentionConflict, changing nothing) rather than shorten a lock.
+    """
+    require_manager(principal)
+    changed = _recomputed(services, services.retention.rules())
+    _refuse_earlier_than_lock(services, changed)
+    services.retention.save({s.facts.record_id: a for s, a in changed}, now=services.clock())
+    audit.append(
+        services,
+        actor=principal.subject,
+        action="retention.recompute",
+        target="schedule",
+        details={"recomputed": len(changed)},
+    )
+    _reseal(services, changed)
+    return RuleChange(upserted=(), deleted=(), recomputed=tuple(s.facts.record_id for s, _ in changed))
 
 
 def _check_rule_scope(principal: Principal, touched: Iterable[RetentionRule]) -> None:
@@ -185,7 +248,10 @@ def _refuse_earlier_than_lock(
     for state, new in changed:
         if new.disposal_date is None:
             continue
-        current = services.blobs.get_retention(state.storage_key, state.version_id)
+        try:
+            current = services.blobs.get_retention(state.storage_key, state.version_id)
+        except NotFound:
+            continue  # no object, so no lock to shorten: `archive reconcile` reports it, as _reseal does
         if current is not None and current.until > lock_until(new.disposal_date):
             blocked.append(state.facts.record_id)
     if blocked:
@@ -222,6 +288,8 @@ def _audit_change(
                 "trigger": rule.trigger.value,
                 "document_types": json.dumps(list(rule.document_types), ensure_ascii=False),
                 "agencies": json.dumps(list(rule.agencies)),
+                "schedule": rule.schedule,
+                "legal_basis": rule.legal_basis,
                 "recomputed": len(change.recomputed),
             },
         )
@@ -302,10 +370,11 @@ def assign_dossier(
     return _recompute_ids(services, found)
 
 
-def recompute(services: Services, record_ids: Sequence[str]) -> tuple[str, ...]:
-    """Recompute and re-seal records whose dossier changed (closed, reopened, moved); returns
-    the ids whose assignment changed. RetentionConflict, saving nothing, when a new date would
-    fall before an Object Lock already set. Blocking."""
+def recompute_records(services: Services, record_ids: Sequence[str]) -> tuple[str, ...]:
+    """Recompute and re-seal records whose dossier closed, reopened or changed its retention
+    code (their clock or declared tier moved): system work for the dossier use cases, which
+    check the caller first. RetentionConflict, changing nothing, rather than shorten a lock.
+    Returns the ids whose assignment changed. Blocking."""
     return _recompute_ids(services, record_ids)
 
 

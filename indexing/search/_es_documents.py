@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from archive.domain.search import IndexDocument
-from archive.domain.text import fold, nfc, normalize_document_number
+from archive.domain.text import fold, normalize_document_number
+from indexing.search._fields import fields
+from indexing.search._terms import tokenized
 
 DELETED_VERSION = 2**62
 """External version of a delete in a generation being built: above any row version."""
 
 
 def source(doc: IndexDocument) -> dict[str, Any]:
-    """The stored document: keyword fields for filters and facets, text twice."""
-    meta = [
-        nfc(f)
-        for f in (doc.subject, doc.document_number, doc.signer_name, doc.issuing_agency_name)
-        if f.strip()
-    ]
-    pages = [p for p in doc.pages if p.text.strip()]
+    """The stored document: keyword fields for filters and facets, each field's text
+    (``_fields``: ``meta_*`` is the title, ``low_*`` the low-weight texts) twice, as
+    words (``_terms.tokenized``); each page's text as written, for highlights, too."""
+    split = fields(doc)
     return {
         "record_id": doc.record_id,
         "row_version": doc.row_version,
@@ -32,14 +31,20 @@ def source(doc: IndexDocument) -> dict[str, Any]:
         "direction": doc.direction.value,
         "classification": int(doc.classification),
         "is_public": doc.is_public,
+        "conditional": doc.conditional,
         "grants": list(doc.grants),
         "signed": doc.signed,
         "signature_valid": doc.signature_valid,
         "fonds_id": doc.fonds_id,
         "dossier_id": doc.dossier_id,
-        "meta_exact": meta,
-        "meta_folded": [fold(m) for m in meta],
-        "pages": [{"number": p.number, "exact": nfc(p.text), "folded": fold(nfc(p.text))} for p in pages],
+        "meta_exact": [tokenized(t) for t in split.title],
+        "meta_folded": [tokenized(fold(t)) for t in split.title],
+        "low_exact": [tokenized(t) for t in split.low],
+        "low_folded": [tokenized(fold(t)) for t in split.low],
+        "pages": [
+            {"number": n, "text": t, "exact": tokenized(t), "folded": tokenized(fold(t))}
+            for n, t in split.body
+        ],
     }
 
 

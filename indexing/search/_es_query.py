@@ -3,9 +3,13 @@
 Text is indexed twice, like the FTS5 adapter does: ``*_exact`` as written and
 ``*_folded`` after ``archive.domain.text.fold`` (folded here, not by the engine: the
 Elasticsearch distribution the tests run has no ``asciifolding``, and one folding
-function for both adapters keeps their answers identical). Both use the standard
-tokenizer plus lowercase. Metadata sits in one multi-valued field (``meta_*``),
-pages in ``nested`` objects so a highlight knows its page.
+function for both adapters keeps their answers identical). Both hold the text as
+``_terms.tokenized`` words (a run of letters and digits; anything else, underscores,
+hyphens, slashes and dots included, separates, as FTS5's unicode61 does), and the
+queries are sent as the same words: the standard tokenizer (the distribution we run
+has no other) then only splits on the spaces, and both engines see the same tokens.
+The fields of ``_fields`` are ``meta_*`` (title), ``low_*`` (agency, signer, header
+block) and ``pages``, nested objects so a highlight knows its page.
 """
 
 from __future__ import annotations
@@ -14,8 +18,17 @@ from typing import Any
 
 from archive.domain.access import ReadScope
 from archive.domain.search import SearchFilter, SearchRequest
-from indexing.search._highlight import CLOSE, OPEN
-from indexing.search._scoring import HIGHLIGHT_PAGES, NUMBER_WEIGHT, SPELLINGS, Spelling
+from indexing.search._scoring import (
+    BODY,
+    HIGHLIGHT_PAGES,
+    LOW,
+    NUMBER_WEIGHT,
+    TITLE,
+    Scored,
+    Spelling,
+    scored,
+    spellings,
+)
 from indexing.search._terms import CompiledQuery, Needle
 
 JSON = dict[str, Any]
@@ -28,7 +41,7 @@ SORT: list[JSON] = [
 ]
 
 _TEXT = {"type": "text", "analyzer": "words"}
-ADDED_FIELDS = ("fonds_id", "dossier_id")  # mapped after the first release: see ensure_ready
+_STORED = {"type": "text", "index": False}
 _KEYWORD = {"type": "keyword"}
 MAPPINGS: JSON = {
     "dynamic": "strict",
@@ -45,6 +58,7 @@ MAPPINGS: JSON = {
         "direction": _KEYWORD,
         "classification": {"type": "byte"},
         "is_public": {"type": "boolean"},
+        "conditional": {"type": "boolean"},  # mode 02; absent in documents written before it: false
         "grants": _KEYWORD,
         "signed": {"type": "boolean"},
         "signature_valid": {"type": "boolean"},
@@ -53,9 +67,11 @@ MAPPINGS: JSON = {
         "deleted": {"type": "boolean"},  # a tombstone while a rebuild runs (see _es_documents)
         "meta_exact": _TEXT,
         "meta_folded": _TEXT,
+        "low_exact": _TEXT,
+        "low_folded": _TEXT,
         "pages": {
             "type": "nested",
-            "properties": {"number": {"type": "integer"}, "exact": _TEXT, "folded": _TEXT},
+            "properties": {"number": {"type": "integer"}, "text": _STORED, "exact": _TEXT, "folded": _TEXT},
         },
     },
 }
@@ -100,7 +116,7 @@ def _query(request: SearchRequest, query: CompiledQuery) -> JSON:
     if query.excluded:
         clauses["must_not"] = [_needle(n) for n in query.excluded]
     if request.with_highlights and query.text_needles:
-        should.append(_highlighted_pages(query.text_needles))
+        should.append(_highlighted_pages(scored(query)))
     if should:
         clauses["should"] = should
     return {"bool": clauses}
@@ -121,25 +137,32 @@ def _needle(needle: Needle) -> JSON:
     """Where one term matches: the folded text anywhere, or the normalised number."""
     if needle.number_key is not None:
         return {"term": {"document_number_key": needle.number_key}}
-    pages = {"nested": {"path": "pages", "query": _phrase("pages.folded", needle.folded_text)}}
+    pages = {"nested": {"path": "pages", "query": _phrase("pages.folded", needle.folded)}}
     return {
         "bool": {
-            "should": [_phrase("meta_folded", needle.folded_text), pages],
+            "should": [
+                _phrase("meta_folded", needle.folded),
+                _phrase("low_folded", needle.folded),
+                pages,
+            ],
             "minimum_should_match": 1,
         }
     }
 
 
 def _scores(query: CompiledQuery) -> list[JSON]:
-    """``_scoring``'s model: per needle and spelling, its weight once for the metadata
-    and once per page that hold it; the number weight when a number term matches."""
+    """``_scoring``'s model: per scored phrase and spelling, its weight once per field
+    holding it (the pages count as one field); the number weight for a number term."""
     scores: list[JSON] = []
-    for needle in query.text_needles:
-        for spelling in SPELLINGS:
-            scores.append(_counted(f"meta_{spelling.column}", needle, spelling))
-        per_page = [_counted(f"pages.{s.column}", needle, s) for s in SPELLINGS]
+    for item in scored(query):
+        for spelling in spellings(item):
+            scores.append(_counted(f"meta_{spelling.column}", item, spelling, TITLE.weight))
+            scores.append(_counted(f"low_{spelling.column}", item, spelling, LOW.weight))
+        per_page = [_counted(f"pages.{s.column}", item, s, BODY.weight) for s in spellings(item)]
+        # max: a page with the exact spelling also has the folded one, so the best page
+        # is "folded anywhere + exact anywhere", as on FTS5.
         scores.append(
-            {"nested": {"path": "pages", "query": {"bool": {"should": per_page}}, "score_mode": "sum"}}
+            {"nested": {"path": "pages", "query": {"bool": {"should": per_page}}, "score_mode": "max"}}
         )
     if query.number_keys:
         numbers = {"terms": {"document_number_key": list(query.number_keys)}}
@@ -147,30 +170,23 @@ def _scores(query: CompiledQuery) -> list[JSON]:
     return scores
 
 
-def _counted(field: str, needle: Needle, spelling: Spelling) -> JSON:
+def _counted(field: str, item: Scored, spelling: Spelling, weight: float) -> JSON:
     """A fixed weight when the phrase occurs in ``field``: constant, so no BM25 statistic."""
-    phrase = _phrase(field, spelling.text(needle))
-    return {"constant_score": {"filter": phrase, "boost": spelling.weight}}
+    phrase = _phrase(field, spelling.words(item.needle))
+    return {"constant_score": {"filter": phrase, "boost": item.weight * spelling.weight * weight}}
 
 
 def _phrase(field: str, text: str) -> JSON:
     return {"match_phrase": {field: {"query": text}}}
 
 
-def _highlighted_pages(needles: tuple[Needle, ...]) -> JSON:
-    """A zero-weight clause whose inner hits carry the best pages and their snippets:
-    the pages holding the most needles, then page order (``_scoring``)."""
-    highlight = {
-        # The unified highlighter cuts at sentences, and folded text is lower case, so
-        # it finds no sentence ends and drops matches; the plain one cuts by size.
-        "type": "plain",
-        "pre_tags": [OPEN],
-        "post_tags": [CLOSE],
-        "number_of_fragments": 1,
-        "fragment_size": 160,
-    }
+def _highlighted_pages(phrases: tuple[Scored, ...]) -> JSON:
+    """A zero-weight clause whose inner hits carry the best pages and their text: the
+    pages with the highest weight of scored phrases, then page order (``_scoring``);
+    ``_highlight`` cuts the window."""
     found = [
-        {"constant_score": {"filter": _phrase("pages.folded", n.folded_text), "boost": 1.0}} for n in needles
+        {"constant_score": {"filter": _phrase("pages.folded", p.needle.folded), "boost": p.weight}}
+        for p in phrases
     ]
     return {
         "nested": {
@@ -182,8 +198,7 @@ def _highlighted_pages(needles: tuple[Needle, ...]) -> JSON:
                 "name": "pages",
                 "size": HIGHLIGHT_PAGES,
                 "sort": [{"_score": {"order": "desc"}}, {"pages.number": {"order": "asc"}}],
-                "_source": {"includes": ["pages.number", "pages.exact"]},
-                "highlight": {"fields": {"pages.folded": highlight}},
+                "_source": {"includes": ["pages.number", "pages.text"]},
             },
         }
     }
@@ -195,8 +210,10 @@ def scope_query(scope: ReadScope) -> JSON:
     if scope.public_only:
         return public
     reach: list[JSON] = []
-    if scope.all_agencies:
+    if scope.all_agencies and scope.all_conditional:
         reach.append({"match_all": {}})
+    elif scope.all_agencies:  # every agency's records except conditional-use ones (mode 02)
+        reach.append({"bool": {"must_not": [{"term": {"conditional": True}}]}})
     if scope.agencies:
         reach.append({"terms": {"agency_code": sorted(scope.agencies)}})
     if scope.grantee_keys:

@@ -2,10 +2,12 @@
 """SQL for the FTS5 adapter: the schema, and a SearchRequest compiled to SQL.
 
 ``docs`` holds one row per record (access and filter fields), ``grants`` its
-grantee keys, and the FTS5 table ``texts`` one row per page (page >= 1) and per
-metadata field (page 0), each in two columns: ``exact`` (the text as written;
-unicode61 lower-cases it) and ``folded`` (``archive.domain.text.fold``). A text row's
-rowid is ``doc_key << 20 | slot``, so a record's rows are one rowid range.
+grantee keys, and the FTS5 table ``texts`` one row per text of the record's fields
+(``_fields``): each body page under its number (>= 1), each title text under page 0,
+each low-weight text (agency, signer, header block) under page -1; each in two
+columns: ``exact`` (the text as written; unicode61 lower-cases it) and ``folded``
+(``archive.domain.text.fold``). A text row's rowid is ``doc_key << 20 | slot``, so a
+record's rows are one rowid range.
 """
 
 from __future__ import annotations
@@ -16,7 +18,17 @@ from typing import Any
 
 from archive.domain.access import ReadScope
 from archive.domain.search import SearchFilter, SearchRequest
-from indexing.search._scoring import HIGHLIGHT_PAGES, NUMBER_WEIGHT, SPELLINGS, Spelling
+from indexing.search._scoring import (
+    BODY,
+    HIGHLIGHT_PAGES,
+    LOW,
+    NUMBER_WEIGHT,
+    TITLE,
+    Scored,
+    Spelling,
+    scored,
+    spellings,
+)
 from indexing.search._terms import CompiledQuery, Needle
 
 SLOT_BITS = 20
@@ -37,6 +49,7 @@ CREATE TABLE IF NOT EXISTS docs (
     is_public INTEGER NOT NULL,
     signed INTEGER,
     signature_valid INTEGER,
+    conditional INTEGER NOT NULL DEFAULT 0,
     fonds_id TEXT,
     dossier_id TEXT
 );
@@ -52,10 +65,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
 );
 """
 
-
-# Columns added after the first release: an index file made before them gets them on start-up
-# (empty until `archive reindex` fills them).
-ADDED_COLUMNS = {"fonds_id": "TEXT", "dossier_id": "TEXT"}
+ADDED_COLUMNS = {"conditional": "INTEGER NOT NULL DEFAULT 0", "fonds_id": "TEXT", "dossier_id": "TEXT"}
+"""Columns of ``docs`` newer than some index files: added in place when missing."""
 
 
 @dataclass
@@ -104,8 +115,8 @@ def scope_sql(scope: ReadScope) -> Sql:
     if scope.public_only:
         return Sql("d.is_public = 1")
     reach: list[Sql] = []
-    if scope.all_agencies:
-        reach.append(Sql("1"))
+    if scope.all_agencies:  # conditional-use records (mode 02) only for all_conditional
+        reach.append(Sql("1" if scope.all_conditional else "d.conditional = 0"))
     if scope.agencies:
         reach.append(Sql(f"d.agency_code IN ({_marks(scope.agencies)})", sorted(scope.agencies)))
     if scope.grantee_keys:
@@ -172,13 +183,13 @@ def base(request: SearchRequest, query: CompiledQuery) -> Sql:
     return Sql(f"SELECT d.* FROM docs d WHERE {w.text}", w.params)
 
 
-def scored(request: SearchRequest, query: CompiledQuery) -> Sql:
+def scored_records(request: SearchRequest, query: CompiledQuery) -> Sql:
     """The request's records with ``score``, as ``_scoring`` defines it: a fixed weight
-    per (needle, spelling, unit) found, plus one for a document-number match."""
+    per (scored phrase, spelling, field) found, plus one for a document-number match."""
     w = where(request, query)
     if query.match_all:
         return Sql(f"SELECT d.*, 0.0 AS score FROM docs d WHERE {w.text}", w.params)
-    parts = [_unit_weights(n, s) for n in query.text_needles for s in SPELLINGS]
+    parts = [_field_weights(p, s) for p in scored(query) for s in spellings(p)]
     if query.number_keys:
         keys = query.number_keys
         parts.append(
@@ -198,29 +209,38 @@ def scored(request: SearchRequest, query: CompiledQuery) -> Sql:
     )
 
 
-def _unit_weights(needle: Needle, spelling: Spelling) -> Sql:
-    """``spelling.weight`` once per unit (the metadata rows, page 0, are one unit) holding
-    ``needle``: a count within the record only, never a statistic of the collection."""
+def _field_weights(phrase_: Scored, spelling: Spelling) -> Sql:
+    """The phrase's weight once per field (page > 0: body, 0: title, -1: low) holding
+    it: a fact about the record only, never a statistic of the collection."""
     return Sql(
-        f"SELECT doc_key, ? AS s FROM (SELECT DISTINCT rowid >> {SLOT_BITS} AS doc_key, page"
+        "SELECT doc_key, ? * CASE f WHEN 1 THEN ? WHEN 0 THEN ? ELSE ? END AS s FROM"
+        f" (SELECT DISTINCT rowid >> {SLOT_BITS} AS doc_key, MIN(MAX(page, -1), 1) AS f"
         " FROM texts WHERE texts MATCH ?)",
-        [spelling.weight, phrase(spelling.column, spelling.words(needle))],
+        [
+            phrase_.weight * spelling.weight,
+            BODY.weight,
+            TITLE.weight,
+            LOW.weight,
+            phrase(spelling.column, spelling.words(phrase_.needle)),
+        ],
     )
 
 
 def best_pages(query: CompiledQuery, doc_key: int) -> Sql:
-    """rowids of the record's pages to highlight: most needles found (folded), then page order."""
+    """rowids of the record's pages to highlight: the highest weight of scored phrases
+    found (folded), then page order."""
     low, high = doc_key << SLOT_BITS, ((doc_key + 1) << SLOT_BITS) - 1
     parts = [
         Sql(
-            "SELECT rowid, page FROM texts WHERE texts MATCH ? AND rowid BETWEEN ? AND ? AND page > 0",
-            [phrase("folded", n.folded), low, high],
+            "SELECT rowid, page, ? AS w FROM texts WHERE texts MATCH ? AND rowid BETWEEN ? AND ?"
+            " AND page > 0",
+            [p.weight, phrase("folded", p.needle.folded), low, high],
         )
-        for n in query.text_needles
+        for p in scored(query)
     ]
     union = " UNION ALL ".join(p.text for p in parts)
     return Sql(
-        f"SELECT rowid FROM ({union}) GROUP BY rowid ORDER BY COUNT(*) DESC, MIN(page) ASC LIMIT ?",
+        f"SELECT rowid FROM ({union}) GROUP BY rowid ORDER BY SUM(w) DESC, MIN(page) ASC LIMIT ?",
         [*(x for p in parts for x in p.params), HIGHLIGHT_PAGES],
     )
 

@@ -1,56 +1,99 @@
-"""Highlights: engine snippets of the folded text, shown in the original text.
+"""Highlights: the best window of a page, cut and marked here, the same for both engines.
 
-Both engines match on folded text, so their highlighters mark positions in the
-folded copy ("chu ky so"). Folding keeps one character for one character in
-practice, so we find the fragment in the folded page, map it back to the page
-as written ("chữ ký số"), HTML-escape it and wrap the matches in ``<mark>``.
+The engines only choose the pages (``_scoring``: the pages holding the highest weight
+of scored phrases). The window is chosen in Python, on the page as written: the
+``SNIPPET_WORDS`` words holding the highest weight of distinct scored phrases (the
+whole run typed, then neighbour pairs, then single words), earliest first. A window
+never cuts a matched phrase: one that straddles an edge widens the window. Each word
+of a match is wrapped in ``<mark>``, with its original diacritics; the rest is
+HTML-escaped, and an ellipsis says the page goes on.
+
+Matching is on folded words (``_terms.words`` of ``fold``), as the engines match.
+Folding keeps one character for one character in practice; ``_fold_with_offsets``
+maps back anyway.
 """
 
 from __future__ import annotations
 
 import html
+import re
+from dataclasses import dataclass
 
 from archive.domain.text import fold
+from indexing.search._scoring import Scored
 
-OPEN = "\ue000"
-"""Start-of-match marker the engines put in snippets (a private-use character)."""
-CLOSE = "\ue001"
-"""End-of-match marker."""
+SNIPPET_WORDS = 24
+"""Words in a highlight window, at least (a longer matched phrase widens it)."""
+LEAD_WORDS = 4
+"""Words shown before the first match of a window, when the page has them."""
 ELLIPSIS = "…"
+_WORD = re.compile(r"[^\W_]+")  # as ``_terms.words``
 
 
-def render(marked: str, original: str) -> str:
-    """Turn a marked snippet of ``fold(original)`` into escaped HTML of ``original``."""
-    plain, spans = _strip_marks(marked)
+@dataclass(frozen=True, slots=True)
+class _Match:
+    first: int  # word index
+    last: int  # exclusive
+    weight: float
+    key: str
+
+
+def snippet(original: str, phrases: tuple[Scored, ...]) -> str:
+    """The best window of ``original`` for ``phrases`` as marked-up HTML; "" if none occurs."""
     folded, origin = _fold_with_offsets(original)
-    start = folded.find(plain) if plain else -1
-    if start < 0:
-        # The fragment is not in our folding of the page; show it as the engine gave it.
-        return _to_html(plain, spans, (0, len(plain)))
-    end = start + len(plain)
-    lo, hi = origin[start], origin[end]
-    mapped = [(origin[start + a] - lo, origin[start + b] - lo) for a, b in spans]
-    body = _to_html(original[lo:hi], mapped, (0, hi - lo))
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(folded)]
+    keys = [folded[a:b] for a, b in spans]
+    matches = _matches(keys, phrases)
+    if not matches:
+        return ""
+    first, last = _best_window(matches, len(keys))
+    marked = {i for m in matches if first <= m.first and m.last <= last for i in range(m.first, m.last)}
+    lo, hi = origin[spans[first][0]], origin[spans[last - 1][1]]
+    while hi < len(original) and not (original[hi].isspace() or original[hi].isalnum()):
+        hi += 1  # the punctuation that ends the last word
+    pieces, cursor = [], lo
+    for index in sorted(marked):
+        start, end = origin[spans[index][0]], origin[spans[index][1]]
+        word = html.escape(original[start:end], quote=False)
+        pieces += [html.escape(original[cursor:start], quote=False), f"<mark>{word}</mark>"]
+        cursor = end
+    pieces.append(html.escape(original[cursor:hi], quote=False))
     prefix = ELLIPSIS if original[:lo].strip() else ""
     suffix = ELLIPSIS if original[hi:].strip() else ""
-    return f"{prefix}{body}{suffix}"
+    return f"{prefix}{''.join(pieces)}{suffix}"
 
 
-def _strip_marks(marked: str) -> tuple[str, list[tuple[int, int]]]:
-    """The text without markers, and the [start, end) of each marked run in it."""
-    out: list[str] = []
-    spans: list[tuple[int, int]] = []
-    length, opened = 0, -1
-    for char in marked:
-        if char == OPEN:
-            opened = length
-        elif char == CLOSE and opened >= 0:
-            spans.append((opened, length))
-            opened = -1
-        else:
-            out.append(char)
-            length += 1
-    return "".join(out), spans
+def _matches(keys: list[str], phrases: tuple[Scored, ...]) -> list[_Match]:
+    found = []
+    for item in phrases:
+        words = item.needle.folded.split()
+        size = len(words)
+        for i in range(len(keys) - size + 1):
+            if keys[i : i + size] == words:
+                found.append(_Match(i, i + size, item.weight, item.needle.folded))
+    return found
+
+
+def _best_window(matches: list[_Match], length: int) -> tuple[int, int]:
+    """[first, last) word indices: the window with the most weight, widened so that no
+    match straddles its edges."""
+    size = max(SNIPPET_WORDS, max(m.last - m.first for m in matches) + LEAD_WORDS)
+    best: tuple[float, int, int] | None = None
+    for match in matches:
+        start = max(0, min(match.first - LEAD_WORDS, length - size))
+        inside = {m.key: m.weight for m in matches if start <= m.first and m.last <= start + size}
+        rank = (sum(inside.values()), -start, start)
+        if best is None or rank > best:
+            best = rank
+    assert best is not None
+    first, last = best[2], min(length, best[2] + size)
+    widened = True
+    while widened:  # over any phrase an edge cuts, until none does
+        widened = False
+        for m in matches:
+            if m.first < first < m.last or m.first < last < m.last:
+                first, last, widened = min(first, m.first), max(last, m.last), True
+    return first, last
 
 
 def _fold_with_offsets(original: str) -> tuple[str, list[int]]:
@@ -63,16 +106,3 @@ def _fold_with_offsets(original: str) -> tuple[str, list[int]]:
         origin.extend([index] * len(folded))
     origin.append(len(original))
     return "".join(parts), origin
-
-
-def _to_html(text: str, spans: list[tuple[int, int]], window: tuple[int, int]) -> str:
-    pieces: list[str] = []
-    cursor = window[0]
-    for start, end in sorted(spans):
-        if start < cursor:
-            continue
-        pieces.append(html.escape(text[cursor:start], quote=False))
-        pieces.append(f"<mark>{html.escape(text[start:end], quote=False)}</mark>")
-        cursor = end
-    pieces.append(html.escape(text[cursor : window[1]], quote=False))
-    return "".join(pieces)

@@ -10,7 +10,9 @@ index and the query cannot disagree about what ``đ`` or ``ữ`` becomes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from archive.domain.query import ParsedQuery, Term
 from archive.domain.text import fold, nfc, normalize_document_number
@@ -59,6 +61,26 @@ class CompiledQuery:
         return tuple(seen.values())
 
     @property
+    def proximity(self) -> tuple[tuple[Needle, bool], ...]:
+        """Phrases made of the query's neighbouring terms, each with True when it is a
+        clause's whole run of three terms or more, False for a pair of neighbours.
+
+        Typed without quotes, "co nghia la ban" is four words; a record where they
+        stand together, as written, is what the archivist remembers: the pairs
+        ("co nghia", "nghia la", "la ban") and the whole run score on top of the words.
+        """
+        seen: dict[str, tuple[Needle, bool]] = {}
+        for clause in self.clauses:
+            run = [n for n in clause if n.number_key is None]
+            for left, right in pairwise(run):
+                pair = joined((left, right))
+                seen.setdefault(pair.exact, (pair, False))
+            if len(run) >= 3:
+                whole = joined(run)
+                seen[whole.exact] = (whole, True)
+        return tuple(seen.values())
+
+    @property
     def number_keys(self) -> tuple[str, ...]:
         keys = {n.number_key for c in self.clauses for n in c if n.number_key is not None}
         return tuple(sorted(keys))
@@ -67,6 +89,23 @@ class CompiledQuery:
 def words(text: str) -> tuple[str, ...]:
     """The words of ``text`` as the engines tokenise it (letters and digits)."""
     return tuple(_WORD.findall(text))
+
+
+def joined(needles: Sequence[Needle]) -> Needle:
+    """One phrase of ``needles`` side by side, in order."""
+    return Needle(
+        exact=" ".join(n.exact for n in needles),
+        folded=" ".join(n.folded for n in needles),
+        text=" ".join(n.text for n in needles),
+        folded_text=" ".join(n.folded_text for n in needles),
+    )
+
+
+def tokenized(text: str) -> str:
+    """``text`` as its words separated by single spaces: what Elasticsearch indexes, so
+    its standard tokenizer, which keeps ``TẬP_TIN`` or ``a.b`` whole, cuts where
+    FTS5's unicode61 and ``words`` cut."""
+    return " ".join(words(text))
 
 
 def needle(term: Term) -> Needle | None:

@@ -52,7 +52,8 @@ from archive.domain.search import (
 )
 from indexing.search import _es_query as q
 from indexing.search._es_documents import bulk_actions, delete_actions, upsert_actions
-from indexing.search._highlight import render
+from indexing.search._highlight import snippet
+from indexing.search._scoring import Scored, scored
 from indexing.search._terms import compile_query
 
 BATCH_SIZE = 500
@@ -97,11 +98,9 @@ class ElasticsearchIndex:
                 template={"settings": q.settings(self._replicas), "mappings": q.MAPPINGS},
             )
             if await self._client.indices.exists_alias(name=self._alias):
-                # Fields added since the index was made (additive, so allowed in place; empty
-                # until `archive reindex` fills them).
-                await self._client.indices.put_mapping(
-                    index=self._alias, properties={k: q.MAPPINGS["properties"][k] for k in q.ADDED_FIELDS}
-                )
+                # A generation made by an older release lacks the fields added since
+                # (mappings only grow, so adding them is always accepted).
+                await self._client.indices.put_mapping(index=self._alias, properties=q.MAPPINGS["properties"])
                 return
             try:
                 await self._client.indices.create(index=self._generation(1), aliases={self._alias: {}})
@@ -134,7 +133,7 @@ class ElasticsearchIndex:
         query = compile_query(request.query)
         with _translated():
             response = await self._client.search(index=self._alias, body=q.search_body(request, query, after))
-        return _result(response.body, request)
+        return _result(response.body, request, scored(query))
 
     async def get_versions(self) -> AsyncIterator[tuple[str, int]]:
         after: list[Any] | None = None
@@ -331,34 +330,36 @@ def _check_sort_key(after: SortKey | None) -> list[Any] | None:
     return [float(score), issued, record_id]
 
 
-def _result(body: dict[str, Any], request: SearchRequest) -> SearchResult:
+def _result(body: dict[str, Any], request: SearchRequest, phrases: tuple[Scored, ...]) -> SearchResult:
     hits = body["hits"]["hits"]
     return SearchResult(
-        hits=tuple(_hit(h) for h in hits[: request.first]),
+        hits=tuple(_hit(h, phrases) for h in hits[: request.first]),
         total=int(body["hits"]["total"]["value"]),
         facets=_facets(body.get("aggregations", {})),
         has_next=len(hits) > request.first,
     )
 
 
-def _hit(hit: dict[str, Any]) -> SearchHit:
+def _hit(hit: dict[str, Any], phrases: tuple[Scored, ...]) -> SearchHit:
     score, issued, record_id = hit["sort"]
     return SearchHit(
         record_id=str(record_id),
         score=float(score),
         sort_key=(float(score), int(issued), str(record_id)),
-        highlights=_highlights(hit),
+        highlights=_highlights(hit, phrases),
     )
 
 
-def _highlights(hit: dict[str, Any]) -> tuple[Highlight, ...]:
+def _highlights(hit: dict[str, Any], phrases: tuple[Scored, ...]) -> tuple[Highlight, ...]:
+    """The best pages the engine chose (inner hits), each cut to its best window."""
     inner = hit.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
     found = []
     for page in inner:
-        fragments = page.get("highlight", {}).get("pages.folded", [])
-        if fragments:
-            original = page["_source"]["exact"]
-            found.append(Highlight(int(page["_source"]["number"]), render(fragments[0], original)))
+        # A page indexed by an earlier release has no text as written: no highlight
+        # until `archive reindex`.
+        marked = snippet(page["_source"].get("text", ""), phrases)
+        if marked:
+            found.append(Highlight(int(page["_source"]["number"]), marked))
     return tuple(sorted(found, key=lambda h: h.page))
 
 

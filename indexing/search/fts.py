@@ -37,15 +37,16 @@ from archive.domain.search import (
     SearchResult,
     SortKey,
 )
-from archive.domain.text import fold, nfc, normalize_document_number
+from archive.domain.text import fold, normalize_document_number
 from indexing.search import _fts_sql as q
-from indexing.search._highlight import CLOSE, OPEN, render
+from indexing.search._fields import fields
+from indexing.search._highlight import snippet
+from indexing.search._scoring import scored
 from indexing.search._terms import CompiledQuery, compile_query
 
 T = TypeVar("T")
 BATCH_SIZE = 500
 FACET_SIZE = 50
-SNIPPET_TOKENS = 24
 BUSY_SECONDS = 30
 """How long a search or schema change waits for the write lock."""
 WRITE_WAIT_SECONDS = 3600
@@ -143,10 +144,21 @@ def _create_schema(db: sqlite3.Connection) -> None:
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         _switch_to_wal(db)
     db.executescript(q.SCHEMA)
+    _add_columns(db)
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Columns an index file written by an older release lacks. Two processes starting
+    together may both try: the loser finds the column there, which is what it wanted."""
     present = {str(row[1]) for row in db.execute("PRAGMA table_info(docs)")}
-    for column, kind in q.ADDED_COLUMNS.items():
-        if column not in present:
-            db.execute(f"ALTER TABLE docs ADD COLUMN {column} {kind}")
+    for name, definition in q.ADDED_COLUMNS.items():
+        if name in present:
+            continue
+        try:
+            db.execute(f"ALTER TABLE docs ADD COLUMN {name} {definition}")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):
+                raise
 
 
 def _switch_to_wal(db: sqlite3.Connection, attempts: int = 50) -> None:
@@ -183,8 +195,8 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
     cursor = db.execute(
         "INSERT INTO docs (record_id, row_version, document_number_key, document_type,"
         " agency_code, issuing_agency_code, issue_date, year, direction, classification,"
-        " is_public, signed, signature_valid, fonds_id, dossier_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " is_public, signed, signature_valid, conditional, fonds_id, dossier_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             doc.record_id,
             doc.row_version,
@@ -199,6 +211,7 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
             int(doc.is_public),
             _tristate(doc.signed),
             _tristate(doc.signature_valid),
+            int(doc.conditional),
             doc.fonds_id,
             doc.dossier_id,
         ),
@@ -216,10 +229,10 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
 
 
 def _texts(doc: IndexDocument) -> Iterator[tuple[int, tuple[int, str]]]:
-    """(slot, (page, text)): metadata fields as page 0, then every page."""
-    fields = (doc.subject, doc.document_number, doc.signer_name, doc.issuing_agency_name)
-    rows = [(0, nfc(f)) for f in fields if f.strip()]
-    rows += [(p.number, nfc(p.text)) for p in doc.pages if p.text.strip()]
+    """(slot, (page, text)): title texts as page 0, low-weight ones as page -1, then
+    every body page under its number (see ``_fts_sql``)."""
+    split = fields(doc)
+    rows = [(0, t) for t in split.title] + [(-1, t) for t in split.low] + list(split.body)
     return enumerate(rows)
 
 
@@ -308,7 +321,7 @@ def _page(
     query: CompiledQuery,
     after: tuple[float, str, str] | None,
 ) -> list[tuple[int, str, str, float]]:
-    s = q.scored(request, query)
+    s = q.scored_records(request, query)
     where, params = "1", list[Any]()
     if after is not None:
         score, issued, record_id = after
@@ -341,25 +354,20 @@ def _facets(db: sqlite3.Connection, base: q.Sql) -> Facets:
 def _highlights(
     db: sqlite3.Connection, query: CompiledQuery, keys: list[int]
 ) -> dict[int, tuple[Highlight, ...]]:
-    needles = query.text_needles
-    if not needles or not keys:
+    """The best pages of each hit (``_fts_sql.best_pages``), each cut to its best window."""
+    if not query.text_needles or not keys:
         return {}
-    expression = " OR ".join(q.phrase("folded", n.folded) for n in needles)
+    phrases = scored(query)
     found: dict[int, tuple[Highlight, ...]] = {}
     for key in keys:
         best = q.best_pages(query, key)
         rowids = [int(r[0]) for r in db.execute(best.text, best.params)]
         rows = db.execute(
-            f"SELECT page, exact, snippet(texts, 2, '{OPEN}', '{CLOSE}', '', {SNIPPET_TOKENS})"  # noqa: S608
-            f" FROM texts WHERE texts MATCH ? AND rowid IN ({', '.join('?' for _ in rowids)})",
-            (expression, *rowids),
+            f"SELECT page, exact FROM texts WHERE rowid IN ({', '.join('?' for _ in rowids)})",  # noqa: S608
+            rowids,
         ).fetchall()
-        found[key] = tuple(
-            sorted(
-                (Highlight(int(p), render(marked, exact)) for p, exact, marked in rows),
-                key=_page_number,
-            )
-        )
+        marks = [Highlight(int(page), snippet(text, phrases)) for page, text in rows]
+        found[key] = tuple(sorted((h for h in marks if h.snippet), key=_page_number))
     return found
 
 

@@ -82,3 +82,34 @@ def test_a_manifest_cannot_reach_outside_the_folder(data_dir: Path, tmp_path: Pa
     assert result.exit_code == 1
     assert "inside the import folder" in result.output
     assert count_records(data_dir) == 0
+
+
+def test_a_manifest_carries_the_document_fields_of_circular_05(data_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "tt05"
+    write_samples(folder, count=2, seed=11)
+    with (folder / "manifest.csv").open(encoding="utf-8") as handle:
+        rows: list[dict[str, object]] = list(csv.DictReader(handle))
+    rows[0].update(
+        document_type="", type_name="Tờ trình", language=["vi", "en"], mode="02", keyword="ngân sách",
+        infor_sign="TT-1", autograph="Đồng ý", format="02", process=True, description="Bản sao",
+        issued_amount=4, is_public=False,
+    )  # fmt: skip
+    rows[1].update(mode="bí mật")
+    (folder / "manifest.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(app, ["import", str(folder), "--manifest", str(folder / "manifest.json")])
+    assert result.exit_code == 1  # the second row's mode is not a known one
+    assert "mode" in result.output and "bí mật" in result.output and "03 (Mật)" in result.output
+
+    engine = create_db_engine(f"sqlite:///{data_dir / 'archive.db'}")
+    try:
+        [record] = SqlRecordRepository(engine).iter_all()
+    finally:
+        engine.dispose()
+    m = record.metadata
+    assert (m.type_name, m.document_type, m.languages, m.mode, m.is_public) == (
+        "15", "Tờ trình", ("01", "02"), "02", False,
+    )  # fmt: skip
+    assert (m.keyword, m.infor_sign, m.autograph, m.physical_format, m.process) == (
+        "ngân sách", "TT-1", "Đồng ý", "02", True,
+    )  # fmt: skip
+    assert (m.description, m.issued_amount) == ("Bản sao", 4)

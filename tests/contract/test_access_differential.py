@@ -25,14 +25,22 @@ SUBJECTS = ["u1", "u2", "u3"]
 GRANTEES = ["agency:A", "agency:B", "user:u1", "user:u2"]
 
 classifications = st.sampled_from(list(Classification))
+
+
+def _record(agency: str, level: Classification, public: bool, grants: set[str], mode: str | None) -> Record:
+    record = make_record(agency=agency, classification=level, public=public, grants=tuple(sorted(grants)))
+    return replace(record, metadata=replace(record.metadata, mode=mode))
+
+
+# Modes are drawn freely, also against the classification and public flag (a deposit
+# refuses those mixes; the rule and its compiled forms must agree on them anyway).
 records = st.builds(
-    lambda agency, level, public, grants: make_record(
-        agency=agency, classification=level, public=public, grants=tuple(sorted(grants))
-    ),
+    _record,
     st.sampled_from(AGENCIES),
     classifications,
     st.booleans(),
     st.sets(st.sampled_from(GRANTEES), max_size=2),
+    st.sampled_from([None, "01", "02", "02", "03"]),
 )
 principals = st.one_of(
     st.just(ANONYMOUS),
@@ -49,8 +57,7 @@ principals = st.one_of(
 
 
 def readable(record: Record) -> Readable:
-    m = record.metadata
-    return Readable(record.agency_code, m.classification, m.is_public, record.grants)
+    return Readable.of(record)
 
 
 @settings(

@@ -94,6 +94,16 @@ def make_record(
             due_date=date(2024, 4, 1),
             is_public=public,
             retention_code="QD-70",
+            languages=("01", "02"),
+            type_name="02",
+            mode="03" if classification else "01" if public else "02",
+            keyword="chữ ký số",
+            infor_sign="TT-1",
+            autograph="Đồng ý",
+            physical_format="02",
+            process=True,
+            description="Bản chính",
+            issued_amount=5,
         ),
         file=StoredFile(
             storage_key=f"records/{record_id[:2]}/{record_id}",
@@ -110,6 +120,7 @@ def make_record(
             Page(1, "Trang một chữ ký số", TextSource.TEXT_LAYER),
             Page(2, "Trang hai", TextSource.OCR, 91.5),
         ),
+        confidence_level="03",
     )
 
 
@@ -201,6 +212,9 @@ def test_set_pages_replaces_text_and_bumps_row_version(repo: SqlRecordRepository
     assert updated.row_version == record.row_version + 1
     assert updated.pages == (Page(1, "mới", TextSource.OCR, 88.0),)
     assert updated.text_status is TextStatus.OCR_DONE
+    assert updated.confidence_level == "02"  # every page OCR'd now (it was mixed)
+    waiting = repo.set_pages(record.id, [Page(1, "x", TextSource.TEXT_LAYER)], TextStatus.PENDING_OCR)
+    assert waiting.confidence_level is None  # some pages still wait for OCR
 
 
 def test_iter_all_visits_every_record_once_across_batches(repo: SqlRecordRepository) -> None:

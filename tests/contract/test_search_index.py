@@ -94,6 +94,8 @@ def make_doc(
     grants: Sequence[str] = (),
     signed: bool | None = None,
     signature_valid: bool | None = None,
+    conditional: bool = False,
+    keyword: str = "",
     fonds: str | None = None,
     dossier: str | None = None,
 ) -> IndexDocument:
@@ -116,6 +118,8 @@ def make_doc(
         pages=tuple(Page(i + 1, t, TextSource.TEXT_LAYER) for i, t in enumerate(pages)),
         signed=signed,
         signature_valid=signature_valid,
+        conditional=conditional,
+        keyword=keyword,
         fonds_id=fonds,
         dossier_id=dossier,
     )
@@ -180,9 +184,10 @@ async def test_exact_diacritics_rank_above_folded_matches(indexes: IndexFactory)
     assert set(ids(await search(index, "chu ky so"))) == {"exact", "folded"}
 
 
-async def test_scores_count_units_with_fixed_weights(indexes: IndexFactory) -> None:
-    """``indexing.search._scoring``: 1 per unit (metadata, or a page) holding the folded
-    term, 2 more where it is spelled exactly, 10 for a number; nothing from other records."""
+async def test_scores_count_fields_with_fixed_weights(indexes: IndexFactory) -> None:
+    """``indexing.search._scoring``: per field holding the phrase (title 3, pages 1 however
+    many), 1 for the folded spelling and 5 more for the exact one, 10 for a number;
+    nothing from other records."""
     index = await indexes()
     await load(
         index,
@@ -192,10 +197,55 @@ async def test_scores_count_units_with_fixed_weights(indexes: IndexFactory) -> N
         make_doc("other", "chữ ký số " * 30),
     )
     scores = {h.record_id: h.score for h in (await search(index, '"chữ ký số"')).hits}
-    assert scores == {"a": (1 + 2) + (1 + 2) + 1, "other": 1 + 2}
+    assert scores == {"a": (1 + 5) * 3 + (1 + 5) * 1, "other": (1 + 5) * 1}
     assert (await search(index, "123/QĐ-UBND")).hits[0].score == 10
     [hit] = (await search(index, '"chu ky so" 123/QĐ-UBND')).hits
-    assert hit.score == 1 + (1 + 2) + (1 + 2) + 10
+    assert hit.score == 1 * 3 + 1 * 1 + 10  # typed without diacritics: no exact bonus
+
+
+async def test_unquoted_words_standing_together_rank_first(indexes: IndexFactory) -> None:
+    """A remembered phrase typed without quotes or diacritics: the record where its
+    syllables stand together, as typed, outranks records that hold some of them side by
+    side, even in their subject, and those outrank records that hold them apart
+    (``_scoring``: neighbour pairs and the whole run)."""
+    index = await indexes()
+    await load(
+        index,
+        make_doc("apart", "bạn là người có ý nghĩa", "nghĩa là thế"),
+        make_doc("title", "là bạn", subject="Có nghĩa là gì, bạn"),
+        make_doc("pairs", "có nghĩa và là bạn"),
+        make_doc("together", "điều đó có nghĩa là bạn đã đồng ý"),
+    )
+    assert ids(await search(index, "co nghia la ban")) == ["together", "title", "pairs", "apart"]
+    assert ids(await search(index, "có nghĩa là bạn"))[0] == "together"
+
+
+async def test_header_block_and_agency_weigh_less_than_the_text(indexes: IndexFactory) -> None:
+    """Words every document prints (the national motto, the place-and-date line, the
+    agency) count less than the same words in the text (``_fields``)."""
+    index = await indexes()
+    header = (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nSơn La, ngày 5 tháng 3 năm 2024\n"
+    )
+    await load(
+        index,
+        make_doc("motto", header + "Về việc giao đất", issuing_name="Ủy ban nhân dân tỉnh Phú Thọ"),
+        make_doc("text", "Giải thích ý nghĩa của đất thô và đất la"),
+    )
+    assert ids(await search(index, "nghia")) == ["text", "motto"]
+    assert ids(await search(index, "tho")) == ["text", "motto"]
+    assert ids(await search(index, "la")) == ["text", "motto"]
+    assert ids(await search(index, "tu do hanh phuc")) == ["motto"]  # still found
+
+
+async def test_both_engines_cut_words_alike(indexes: IndexFactory) -> None:
+    """Underscores, hyphens, slashes and dots separate words on both engines (the
+    standard tokenizer of Elasticsearch would keep ``TẬP_TIN`` and ``1.5`` whole)."""
+    index = await indexes()
+    await load(index, make_doc("a", "Mở TẬP_TIN Kiểu_dáng_1 phiên bản 1.5.2 theo mẫu số 03/NĐ-CP.v2"))
+    for query in ("tap tin", "kieu dang 1", "1 5 2", '"nđ cp v2"', "TẬP", "03"):
+        assert ids(await search(index, query)) == ["a"], query
+    assert ids(await search(index, "tập_tin")) == ["a"]
 
 
 async def test_highlights_come_from_the_pages_holding_most_terms(indexes: IndexFactory) -> None:
@@ -281,6 +331,27 @@ async def test_highlights_carry_page_numbers_and_escape_html(indexes: IndexFacto
     assert "<mark>chữ</mark> <mark>ký</mark> <mark>số</mark>" in highlight.snippet
     assert "&lt;b&gt;" in highlight.snippet and "&amp;" in highlight.snippet
     assert "<b>" not in highlight.snippet
+
+
+async def test_highlights_show_the_phrase_and_never_cut_it(indexes: IndexFactory) -> None:
+    """The window holds the words typed together, not the first scattered ones, and a
+    matched phrase longer than a window widens it rather than being cut."""
+    index = await indexes()
+    scattered = "Bạn có biết là " + "nội dung chung " * 20 + "nghĩa vụ. "
+    long_phrase = " ".join(f"từ{i}" for i in range(30))
+    await load(
+        index, make_doc("a", scattered + "Điều đó có nghĩa là bạn đồng ý. Hết."), make_doc("b", long_phrase)
+    )
+    [hit] = (await search(index, "co nghia la ban")).hits
+    [highlight] = hit.highlights
+    assert (
+        "<mark>có</mark> <mark>nghĩa</mark> <mark>là</mark> <mark>bạn</mark> đồng ý. Hết."
+        in highlight.snippet
+    )
+    assert highlight.snippet.startswith("…")
+    [hit] = (await search(index, f'"{long_phrase}"')).hits
+    [highlight] = hit.highlights
+    assert highlight.snippet == " ".join(f"<mark>từ{i}</mark>" for i in range(30))
 
 
 # --- filters and facets -----------------------------------------------------------------
@@ -390,6 +461,9 @@ SCOPE_DOCS = [
     make_doc("b-to-user", "ngân sách", agency="B", grants=("user:u1",), issuing="X"),
     make_doc("b-to-agency-a", "ngân sách", agency="B", grants=("agency:A",), issuing="Y"),
     make_doc("c-top", "ngân sách", agency="C", classification=Classification.TOP_SECRET, dossier="D-C"),
+    # mode 02: other agencies' archivists read it only with a grant
+    make_doc("c-conditional", "ngân sách", agency="C", conditional=True, document_type="Kế hoạch"),
+    make_doc("c-conditional-granted", "ngân sách", agency="C", conditional=True, grants=("user:u2",)),
 ]
 
 
@@ -403,6 +477,10 @@ SCOPES = {
     "member-of-a-cleared": _scope(subject="u9", agencies=frozenset({"A"}), clearance=Classification.SECRET),
     "granted-user": _scope(subject="u1"),
     "archivist": _scope(subject="u2", roles=frozenset({Role.ARCHIVIST}), clearance=Classification.SECRET),
+    "archivist-top": _scope(
+        subject="u3", roles=frozenset({Role.ARCHIVIST}), clearance=Classification.TOP_SECRET
+    ),
+    "member-of-c": _scope(subject="u4", agencies=frozenset({"C"})),
 }
 
 
@@ -425,7 +503,7 @@ async def test_scope_hides_unreadable_records_from_hits_counts_and_facets(
 
 
 def _readable(doc: IndexDocument) -> Readable:
-    return Readable(doc.agency_code, doc.classification, doc.is_public, doc.grants)
+    return Readable(doc.agency_code, doc.classification, doc.is_public, doc.grants, doc.conditional)
 
 
 def _facet_counts(result: object) -> object:

@@ -3,7 +3,9 @@
 Hypothesis draws a corpus the caller may read and queries over its words, runs every
 query page by page as that caller, then indexes hidden records (another agency's,
 or its own agency's above its clearance, or granted to it but above its clearance)
-made of the same words and numbers, and runs everything again. Hits, their order,
+made of the same words and numbers, and runs everything again. The queries include
+runs of unquoted words (scored by proximity too) and the records the header block
+(scored in the low field). Hits, their order,
 scores, totals, facets, highlights, cursors and ``has_next`` must be identical, byte
 for byte. Runs on every SearchIndex adapter (FTS5, and Elasticsearch when it is set).
 """
@@ -27,7 +29,9 @@ from tests.contract.test_search_index import ADAPTERS, IndexFactory, load, make_
 
 CALLER = Principal(subject="u1", agencies=frozenset({"A"}))
 SCOPE = ReadScope.for_principal(CALLER)
-WORDS = ["chữ", "ký", "số", "chu", "ky", "so", "văn", "bản", "đất", "đai", "thuế", "Quyết", "định"]
+WORDS = ["chữ", "ký", "số", "chu", "ky", "so", "văn", "bản", "đất", "đai", "thuế", "Quyết", "định", "nghĩa"]
+HEADER = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nHà Nội, ngày 2 tháng 1 năm 2023\n"
+"""The header block every document prints: its words score in the low field."""
 NUMBERS = ["12/QĐ-UBND", "7/CV-A", "12/qd-ubnd"]
 PAGE_SIZE = 3
 
@@ -62,7 +66,9 @@ HIDDEN = [
 def documents(prefix: str, shapes: list[Shape]) -> st.SearchStrategy[list[IndexDocument]]:
     one = st.tuples(
         st.sampled_from(shapes),
-        st.lists(texts, min_size=1, max_size=3),
+        st.tuples(st.sampled_from(["", HEADER]), st.lists(texts, min_size=1, max_size=3)).map(
+            lambda h: [h[0] + h[1][0], *h[1][1:]]
+        ),
         texts,
         issued,
         st.sampled_from(NUMBERS),
@@ -96,6 +102,8 @@ queries = st.one_of(
     st.sampled_from(WORDS),
     st.sampled_from(NUMBERS),
     st.tuples(st.sampled_from(WORDS), st.sampled_from(WORDS)).map(" ".join),
+    # runs of unquoted words: their neighbour pairs and the whole run score (proximity)
+    st.lists(st.sampled_from(WORDS), min_size=3, max_size=4).map(" ".join),
     st.tuples(st.sampled_from(WORDS), st.sampled_from(WORDS)).map(lambda p: f'"{p[0]} {p[1]}"'),
     st.tuples(st.sampled_from(WORDS), st.sampled_from(WORDS)).map(lambda p: f"{p[0]} OR {p[1]}"),
     st.tuples(st.sampled_from(WORDS), st.sampled_from(WORDS)).map(lambda p: f"{p[0]} -{p[1]}"),
@@ -157,4 +165,4 @@ async def test_hidden_records_change_nothing_a_caller_sees(
 
 
 def _readable(doc: IndexDocument) -> Readable:
-    return Readable(doc.agency_code, doc.classification, doc.is_public, doc.grants)
+    return Readable(doc.agency_code, doc.classification, doc.is_public, doc.grants, doc.conditional)

@@ -18,7 +18,7 @@ from tests.retention.support import Clock, start_of
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(start_of(date(2025, 1, 10)))
+    return Clock(start_of(date(2024, 12, 20)))  # 50 days later it is 2025-02-08
 
 
 @pytest.fixture

@@ -67,12 +67,12 @@ async def test_a_destroyed_record_is_a_tombstone_for_managers_and_nothing_for_ot
     embedded: Services, clock: Clock
 ) -> None:
     await run(embedded, MANAGER, RULE)
-    record = await archived(embedded, "7", issued=date(2015, 1, 2))
+    record = await archived(embedded, "7", issued=date(2013, 1, 2))  # 10 years: due 2024-01-01
     planned = await run(embedded, MANAGER, PLAN)
     assert planned.errors is None
     batch = planned.data["planDisposition"]
     assert batch["items"] == [
-        {"recordId": record.id, "state": "PENDING", "ruleCode": "CV-10", "disposalDate": "2025-01-02"}
+        {"recordId": record.id, "state": "PENDING", "ruleCode": "CV-10", "disposalDate": "2024-01-01"}
     ]
     approved = await run(embedded, CHIEF, APPROVE, id=batch["id"])
     assert approved.data == {

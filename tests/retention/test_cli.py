@@ -35,7 +35,7 @@ def test_load_plan_approve_and_dry_run(data_dir: Path, tmp_path: Path) -> None:
 
     loaded = runner.invoke(app, ["retention", "load", str(EXAMPLE)])
     assert loaded.exit_code == 0, loaded.output
-    assert "7 rules loaded, 2 records recomputed" in loaded.output
+    assert "8 rules loaded, 2 records recomputed" in loaded.output
     bad = tmp_path / "bad.toml"
     bad.write_text('[[rules]]\ncode = "A"\ntitle = "a"\n', encoding="utf-8")
     refused = runner.invoke(app, ["retention", "load", str(bad)])
@@ -72,8 +72,9 @@ def test_the_same_commands_with_json(data_dir: Path, tmp_path: Path) -> None:
         return json.loads(result.stdout)
 
     loaded = document("retention", "load", str(EXAMPLE))
-    assert len(loaded["upserted"]) == 7 and len(loaded["recomputed"]) == 1
-    assert len(document("retention", "rules")["rules"]) == 7
+    assert len(loaded["upserted"]) == 8 and len(loaded["recomputed"]) == 1
+    assert len(document("retention", "rules")["rules"]) == 8
+    assert document("retention", "recompute")["recomputed"] == []  # the load computed everything
     batch = document("retention", "plan")["batch"]
     assert batch["status"] == "proposed" and [i["record_id"] for i in batch["items"]] == [due]
     refused = document("retention", "approve", "no-such-batch", "--decision", "QĐ 5", code=1)

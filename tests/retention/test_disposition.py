@@ -23,7 +23,7 @@ from tests.retention.support import APPROVER, CHIEF, PLANNER, RM, Clock, archive
 from tests.support.db import engine_of
 
 CV_10 = RetentionRule("CV-10", "Công văn", 10, document_types=("Công văn",))
-ISSUED = date(2015, 3, 1)  # due on 2025-03-01; the clock starts on 2025-01-10
+ISSUED = date(2014, 3, 1)  # due on 2025-01-01 (the year after, plus 10); the clock starts on 2024-12-20
 
 
 async def schedule(services: Services) -> None:

@@ -11,7 +11,7 @@ import pytest
 from archive.domain.errors import RetentionConflict
 from archive.domain.holds import RecordSelector
 from archive.domain.ports import RetentionMode
-from archive.domain.retention import Dossier, RetentionRule, Trigger, lock_until
+from archive.domain.retention import Assignment, Dossier, RetentionRule, Trigger, lock_until
 from archive.services import audit, holds, retention
 from archive.services.container import Services
 from tests.retention.support import RM, Clock, archived
@@ -30,14 +30,14 @@ async def test_sealing_locks_until_the_disposal_date_or_holds_permanent_records(
     dated = await archived(embedded, "1", issued=date(2020, 6, 1))
     forever = await archived(embedded, "2", issued=date(2020, 6, 1), document_type="Quyết định")
     assert lock_of(embedded, dated.file.storage_key) == (
-        (RetentionMode.GOVERNANCE, lock_until(date(2030, 6, 1))),
+        (RetentionMode.GOVERNANCE, lock_until(date(2031, 1, 1))),
         False,
     )
     assert lock_of(embedded, forever.file.storage_key) == (None, True)  # no rule: kept permanently
     await asyncio.to_thread(retention.seal, embedded, dated.id)  # idempotent
     assert lock_of(embedded, dated.file.storage_key)[0] == (
         RetentionMode.GOVERNANCE,
-        lock_until(date(2030, 6, 1)),
+        lock_until(date(2031, 1, 1)),
     )
 
 
@@ -47,7 +47,7 @@ async def test_a_rule_change_recomputes_reseals_and_is_audited(embedded: Service
     change = await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[qd])
     assert change.recomputed == (forever.id,)
     assert lock_of(embedded, forever.file.storage_key) == (
-        (RetentionMode.GOVERNANCE, lock_until(date(2040, 6, 1))),
+        (RetentionMode.GOVERNANCE, lock_until(date(2041, 1, 1))),
         False,  # no longer permanent: the legal hold is released
     )
     entry = audit.find(embedded, action="retention.rule_upsert", target="QD-20")
@@ -56,7 +56,7 @@ async def test_a_rule_change_recomputes_reseals_and_is_audited(embedded: Service
     await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[longer])
     assert lock_of(embedded, forever.file.storage_key)[0] == (
         RetentionMode.GOVERNANCE,
-        lock_until(date(2050, 6, 1)),
+        lock_until(date(2051, 1, 1)),
     )
 
 
@@ -70,7 +70,7 @@ async def test_a_disposal_date_never_moves_before_the_object_lock(embedded: Serv
     assert "Object Lock" in caught.value.message
     assert [r.period_years for r in embedded.retention.rules()] == [10]  # nothing changed
     assignment = embedded.retention.assignment(record.id)
-    assert assignment is not None and assignment[0].disposal_date == date(2030, 6, 1)
+    assert assignment is not None and assignment[0].disposal_date == date(2031, 1, 1)
     # Deleting the rule makes the record permanent: later, so allowed, and held.
     await asyncio.to_thread(retention.change_rules, embedded, RM, deletes=["CV-10"])
     assert lock_of(embedded, record.file.storage_key)[1] is True
@@ -91,7 +91,8 @@ async def test_dossier_close_starts_the_clock(embedded: Services) -> None:
     )
     assert changed == (record.id,)
     assignment = embedded.retention.assignment(record.id)
-    assert assignment is not None and assignment[0].disposal_date == date(2029, 12, 31)
+    # closed in 2024, 5 years: from 1 January 2030
+    assert assignment is not None and assignment[0].disposal_date == date(2030, 1, 1)
     assert lock_of(embedded, record.file.storage_key)[1] is False
 
 
@@ -127,8 +128,11 @@ async def test_holds_mirror_on_the_object_until_none_is_left(embedded: Services)
 async def test_loading_the_example_schedule(embedded: Services, clock: Clock) -> None:
     record = await archived(embedded, "1", issued=date(2020, 6, 1), document_type="Giấy mời")
     change = await asyncio.to_thread(retention.load_schedule, embedded, RM, EXAMPLE)
-    assert len(change.upserted) == 7 and change.recomputed == (record.id,)
+    assert len(change.upserted) == 8 and change.recomputed == (record.id,)
     assignment = embedded.retention.assignment(record.id)
-    assert assignment is not None and assignment[0].disposal_date == date(2025, 6, 1)
-    periods = {r.code: r.period_years for r in embedded.retention.rules()}
-    assert {None, 70, 50, 20, 10, 5} == set(periods.values())
+    assert assignment is not None and assignment[0] == Assignment("TT10-12.9", date(2026, 1, 1), "07")
+    rules = embedded.retention.rules()
+    assert {None, 70, 50, 30, 20, 10, 5} == {r.period_years for r in rules}
+    assert {r.maintenance for r in rules} == {"01", "02", "03", "04", "05", "06", "07"}
+    assert {r.schedule for r in rules} == {"TT10-2022"}
+    assert all(r.legal_basis.startswith("Thông tư 10/2022/TT-BNV, mục ") for r in rules)

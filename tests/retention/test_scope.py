@@ -86,6 +86,8 @@ async def test_approval_needs_a_manager_of_every_record_and_the_purge_rechecks(s
 async def test_in_production_the_planner_may_not_approve_unless_turned_off(services: Services) -> None:
     services.settings.mode = Mode.PRODUCTION
     services.settings.retention_separate_approver = None
+    # The two-person rule alone: no council here (tests/retention/test_council.py has one).
+    services.settings.destruction_quorum = "0"
     assert services.settings.two_person_rule
     assert "two-person rule on (production default)" in services.settings.describe_two_person_rule()
     assert (await call(services, ADMIN, CATCH_ALL))[1] == []

@@ -90,3 +90,12 @@ def test_doc_code_is_the_file_code_and_a_seven_digit_ordinal() -> None:
     assert doc_code("H12.2026.01-VP", 12) == "H12.2026.01-VP.0000012"
     with pytest.raises(MetadataInvalid):
         check_ordinal(10_000_000)
+
+
+def test_the_compiler_and_heading_are_normalised_and_bounded() -> None:
+    decomposed = "Va\u0306n pho\u0300ng "  # NFD, as some keyboards send it
+    d = validate_dossier(dataclasses.replace(DOSSIER, compiler=decomposed, heading=" I. Tổng hợp"))
+    assert (d.compiler, d.heading) == ("Văn phòng", "I. Tổng hợp")
+    with pytest.raises(MetadataInvalid) as caught:
+        validate_dossier(dataclasses.replace(DOSSIER, heading="x" * 301))
+    assert caught.value.field == "heading"

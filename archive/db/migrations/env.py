@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 # Imported for their side effect: they register the tables on SQLModel.metadata.
 import archive.db.access_tables
 import archive.db.archival_tables
+import archive.db.destruction_tables
 import archive.db.heartbeat_tables
 import archive.db.result_tables
 import archive.db.retention_tables

@@ -17,6 +17,7 @@ FixityStore        SQLite table                PostgreSQL
 ProcessingResults  SQLite tables               PostgreSQL
 OcrBacklog         SQLite tables               PostgreSQL
 VitalsSource       SQLite tables               PostgreSQL
+ListingRenderer    PDF (fpdf2), XLSX, CSV      the same (``archive.exports``)
 DatabaseSnapshot   SQLite online backup        ``pg_dump``/``pg_restore``
 SchemaRevisions    Alembic                     Alembic
 =================  ==========================  ==================================
@@ -38,6 +39,7 @@ from archive.domain.ports.archival import ArchivalStore
 from archive.domain.ports.audit import AuditFilter, AuditLog
 from archive.domain.ports.blobs import BlobStore, Retention, RetentionMode
 from archive.domain.ports.database import DatabaseSnapshot, SchemaRevisions
+from archive.domain.ports.exports import ListingRenderer
 from archive.domain.ports.fixity import FixityStore
 from archive.domain.ports.jobs import JobQueue, OcrBacklog
 from archive.domain.ports.records import RecordRepository
@@ -56,6 +58,7 @@ __all__ = [
     "FixityStore",
     "HoldStore",
     "JobQueue",
+    "ListingRenderer",
     "OcrBacklog",
     "RecordRepository",
     "Retention",

@@ -13,7 +13,16 @@ from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
 from archive.domain.access import ManageScope
-from archive.domain.disposition import BatchItem, BatchStatus, DispositionBatch, ItemState, Tombstone
+from archive.domain.council import CouncilMember, Vote
+from archive.domain.disposition import (
+    BatchItem,
+    BatchStatus,
+    DestructionReview,
+    DispositionBatch,
+    ItemState,
+    Paper,
+    Tombstone,
+)
 from archive.domain.holds import LegalHold, RecordSelector
 from archive.domain.retention import Assignment, Dossier, RetentionRule, RetentionState
 
@@ -42,7 +51,8 @@ class RetentionStore(Protocol):
         ...
 
     def uncomputed_ids(self, limit: int = 1000) -> list[str]:
-        """Records that have no assignment yet (deposited, not sealed)."""
+        """Records that have no assignment yet (deposited, not sealed), or one computed before
+        the tiers (``Assignment.maintenance`` None): disposition recomputes them before planning."""
         ...
 
     def save(self, assignments: Mapping[str, Assignment], *, now: datetime) -> None: ...
@@ -100,18 +110,32 @@ class HoldStore(Protocol):
         """Which of ``record_ids`` at least one unreleased hold names."""
         ...
 
+    def naming(self, record_ids: Sequence[str], scope: ManageScope) -> dict[str, list[LegalHold]]:
+        """The holds (released ones too, newest first) naming each of ``record_ids`` that
+        ``scope`` manages, counted like ``get``; ids it does not manage, or that no hold
+        names, are left out."""
+        ...
+
 
 @runtime_checkable
 class DispositionStore(Protocol):
     """Batches, their items' purge states, and tombstones."""
 
-    def candidates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
+    def candidates(
+        self, today: date, scope: ManageScope, *, limit: int, among: Sequence[str] | None = None
+    ) -> list[BatchItem]:
         """Records due on or before ``today`` that ``scope`` manages, under no active hold
-        and in no open batch."""
+        and in no open batch (and, with ``among``, one of those ids)."""
+        ...
+
+    def duplicates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
+        """Redundant copies ``scope`` manages (same agency, same bytes or same document, a
+        kept copy at most as classified), kept permanently (any other copy is locked until
+        it is due), under no hold, in no open batch; ``today`` is their item's date."""
         ...
 
     def create(self, batch: DispositionBatch) -> None:
-        """Store a proposed batch, its items and its planner's scope."""
+        """Store a proposed batch, its items, its explanatory note and its planner's scope."""
         ...
 
     def get(self, batch_id: str) -> DispositionBatch | None: ...
@@ -119,9 +143,45 @@ class DispositionStore(Protocol):
     def listing(self, status: BatchStatus | None = None, *, limit: int = 100) -> list[DispositionBatch]: ...
 
     def approve(
-        self, batch_id: str, *, approver: str, scope: ManageScope, decision_ref: str, now: datetime
+        self,
+        batch_id: str,
+        *,
+        approver: str,
+        scope: ManageScope,
+        decision_ref: str,
+        now: datetime,
+        decided_on: date | None = None,
     ) -> None:
-        """PROPOSED -> APPROVED, keeping the approver's scope; DispositionRefused otherwise."""
+        """PROPOSED -> APPROVED, keeping the approver's scope and the decision's date (default:
+        ``now``'s); DispositionRefused otherwise."""
+        ...
+
+    def set_note(self, batch_id: str, note: str) -> None:
+        """Replace a proposed batch's explanatory note."""
+        ...
+
+    def seat(self, batch_id: str, member: CouncilMember) -> None:
+        """Seat a member on a proposed batch's council (or update its name and role)."""
+        ...
+
+    def unseat(self, batch_id: str, subject: str) -> bool:
+        """Take a member and its vote off a proposed batch's council; False if not seated."""
+        ...
+
+    def vote(self, batch_id: str, subject: str, vote: Vote, note: str, *, now: datetime) -> None:
+        """Record or change a seated member's vote on a proposed batch."""
+        ...
+
+    def attach(self, batch_id: str, paper: Paper) -> None:
+        """Link a deposited paper to the batch, once per kind (DispositionRefused after)."""
+        ...
+
+    def dossier_reviews(self, dossier_id: str) -> list[DestructionReview]:
+        """The records planned from the dossier that sit in an open batch."""
+        ...
+
+    def reviews(self, record_ids: Sequence[str]) -> dict[str, DestructionReview]:
+        """Which of ``record_ids`` sit in an open batch, and where they stand."""
         ...
 
     def start(self, batch_id: str, record_id: str, *, today: date, now: datetime) -> ItemState:
