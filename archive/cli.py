@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from archive.cli_access import apikey_app, audit_app
+from archive.cli_archival import register as register_archival
 from archive.cli_backup import register as register_backup
 from archive.cli_destruction import register as register_destruction
 from archive.cli_exports import exports_app
@@ -37,6 +38,7 @@ retention_app = typer.Typer(help="Retention schedule and disposition.", no_args_
 app.add_typer(retention_app, name="retention")
 register_destruction(retention_app)  # note, seat, unseat, vote, attach, council, deadlines
 register_backup(app)  # backup, backup verify, restore
+register_archival(app)  # fonds list|create, dossiers list|show|close
 app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
 
 

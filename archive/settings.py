@@ -162,6 +162,9 @@ class Settings(BaseSettings):
     rate_limit_cost_per_minute: int = Field(default=0, ge=0, le=100_000_000)
     rate_limit_anonymous_cost_per_minute: int | None = Field(default=None, ge=0, le=100_000_000)
     rate_limit_burst: int = Field(default=0, ge=0, le=100_000_000)
+    # The code of this archive (mã lưu trữ): prefixes a dossier's arcFileCode (Circular
+    # 05/2025); empty: arcFileCode is null.
+    archive_code: str = Field(default="", max_length=40)
 
     # GraphQL surface.
     max_page_size: int = Field(default=100, ge=1, le=1000)

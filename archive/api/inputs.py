@@ -7,7 +7,7 @@ from datetime import date
 
 import strawberry
 
-import archive.api.types  # noqa: F401 - registers the domain enums with strawberry
+import archive.api.types  # registers the domain enums with strawberry; from_global_id
 from archive.domain import records as domain
 from archive.domain.errors import InvalidQuery
 from archive.domain.search import SearchFilter
@@ -152,6 +152,12 @@ class SearchFilterInput:
     signature_valid: bool | None = strawberry.field(
         default=None, description="Only with all signatures valid (true) or not (false)."
     )
+    fonds_ids: list[str] = strawberry.field(
+        default_factory=list, description="Only records of these fonds (Relay ids or UUIDs)."
+    )
+    dossier_ids: list[str] = strawberry.field(
+        default_factory=list, description="Only records placed in these dossiers (Relay ids or UUIDs)."
+    )
 
     def to_domain(self) -> SearchFilter:
         """The domain filter; InvalidQuery when a list is longer than FILTER_VALUES_MAX."""
@@ -159,6 +165,8 @@ class SearchFilterInput:
             "issuingAgencyCodes": self.issuing_agency_codes,
             "documentTypes": self.document_types,
             "classifications": self.classifications,
+            "fondsIds": self.fonds_ids,
+            "dossierIds": self.dossier_ids,
         }
         for name, values in lists.items():
             if len(values) > FILTER_VALUES_MAX:
@@ -172,4 +180,12 @@ class SearchFilterInput:
             classifications=tuple(self.classifications),
             signed=self.signed,
             signature_valid=self.signature_valid,
+            fonds_ids=tuple(_raw_id(v, "Fonds") for v in self.fonds_ids),
+            dossier_ids=tuple(_raw_id(v, "Dossier") for v in self.dossier_ids),
         )
+
+
+def _raw_id(value: str, type_name: str) -> str:
+    """The UUID behind a Relay id of ``type_name``, or the value as given."""
+    parsed = archive.api.types.from_global_id(value)
+    return parsed[1] if parsed is not None and parsed[0] == type_name else value

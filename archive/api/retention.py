@@ -407,7 +407,10 @@ class RetentionMutations:
         change = await asyncio.to_thread(retention.change_rules, ctx.services, ctx.principal, deletes=[code])
         return RuleChangeResult(codes=list(change.deleted), recomputed=len(change.recomputed))
 
-    @strawberry.mutation(description="Create or update a dossier; closing it starts its records' retention.")
+    @strawberry.mutation(
+        description="Create or update a dossier; closing it starts its records' retention.",
+        deprecation_reason="Use createDossier, updateDossier and closeDossier; removed in 0.3.",
+    )
     async def upsert_dossier(
         self,
         info: Info,
@@ -432,7 +435,8 @@ class RetentionMutations:
         description=(
             "Put records in a dossier (or out of any, with a null code); ids the caller may not manage "
             "are ignored like ids that do not exist."
-        )
+        ),
+        deprecation_reason="Use placeRecords, moveRecord and removeRecords; removed in 0.3.",
     )
     async def assign_dossier(
         self,

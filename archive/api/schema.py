@@ -12,6 +12,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from archive.api.access import AccessMutations, AccessQueries
+from archive.api.archival import ArchivalMutations, ArchivalQueries
 from archive.api.destruction import DestructionMutations, DestructionQueries
 from archive.api.errors import ErrorCodes
 from archive.api.hardening import ExtensionFactory
@@ -44,9 +45,12 @@ def build_schema(
 ) -> strawberry.Schema:
     """The GraphQL schema. ``extensions`` come from the app factory (limits, caches);
     ``production`` drops the "did you mean" suggestions that map the schema for a stranger."""
-    query = merge_types("Query", (RecordQueries, AccessQueries, RetentionQueries, DestructionQueries))
+    query = merge_types(
+        "Query", (RecordQueries, AccessQueries, RetentionQueries, DestructionQueries, ArchivalQueries)
+    )
     mutation = merge_types(
-        "Mutation", (RecordMutations, AccessMutations, RetentionMutations, DestructionMutations)
+        "Mutation",
+        (RecordMutations, AccessMutations, RetentionMutations, DestructionMutations, ArchivalMutations),
     )
     return ArchiveSchema(
         query=query,

@@ -24,6 +24,7 @@ from archive.services.download import issue_link
 from archive.services.search import get_record
 
 if TYPE_CHECKING:
+    from archive.api.archival import Dossier, Fonds
     from archive.api.retention import LegalHold
 
 strawberry.enum(domain.Urgency, description="Độ khẩn: how fast the document must be handled.")
@@ -357,6 +358,44 @@ class Record(Node):
     def row_version(self) -> int:
         return self._record.row_version
 
+    @strawberry.field(
+        description="The dossier it is placed in; null when none or when the caller may not read the dossier."
+    )
+    async def dossier(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Dossier, strawberry.lazy("archive.api.archival")] | None:
+        # Imported here: archive.api.archival lists Records, so a top-level import would be a cycle.
+        from archive.api.archival import record_dossier
+
+        return await record_dossier(info, self._record)
+
+    @strawberry.field(
+        description=(
+            "Mã định danh văn bản: the dossier's fileCode + its ordinal on 7 digits; null outside a dossier "
+            "or when the caller may not read the dossier."
+        )
+    )
+    async def doc_code(self, info: strawberry.Info[Context, None]) -> str | None:
+        from archive.api.archival import record_doc_code
+
+        return await record_doc_code(info, self._record)
+
+    @strawberry.field(
+        description="Its place in the dossier (1 = first); null outside a dossier or unreadable one."
+    )
+    async def doc_ordinal(self, info: strawberry.Info[Context, None]) -> int | None:
+        from archive.api.archival import record_dossier
+
+        return None if await record_dossier(info, self._record) is None else self._record.doc_ordinal
+
+    @strawberry.field(description="The fonds it belongs to; null when the caller may not read the fonds.")
+    async def fonds(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Fonds, strawberry.lazy("archive.api.archival")] | None:
+        from archive.api.archival import record_fonds
+
+        return await record_fonds(info, self._record)
+
     @strawberry.field(description="Background processing: pending, running, done or failed.")
     async def processing(self, info: strawberry.Info[Context, None]) -> Processing | None:
         loaders = info.context.load
@@ -452,6 +491,9 @@ class SearchFacets:
     issuing_agency: list[FacetCount] = strawberry.field(description="By issuing agency code.")
     document_type: list[FacetCount] = strawberry.field(description="By document type.")
     year: list[FacetCount] = strawberry.field(description="By year of issue.")
+    dossier: list[FacetCount] = strawberry.field(
+        description="By dossier (its UUID); records in no dossier are not counted."
+    )
 
     @classmethod
     def from_domain(cls, facets: Facets) -> SearchFacets:
@@ -462,6 +504,7 @@ class SearchFacets:
             issuing_agency=buckets(facets.agencies),
             document_type=buckets(facets.document_types),
             year=buckets(facets.years),
+            dossier=buckets(facets.dossiers),
         )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from archive.db.archival_tables import DossierRow, FondsRow
+from archive.db.jobs import new_index_job_row
 from archive.db.scope import scope_clause
 from archive.db.tables import PageRow, RecordRow
 from archive.db.timestamps import as_utc
@@ -228,9 +229,9 @@ class SqlArchivalStore:
 
     def place(self, dossier_id: str, record_ids: Sequence[str], *, now: datetime) -> list[str]:
         with Session(self._engine) as session:
-            _lock_dossier(session, dossier_id)
+            fonds_id = _lock_dossier(session, dossier_id).fonds_id
             wanted = list(dict.fromkeys(record_ids))
-            found = set(session.exec(select(RecordRow.id).where(col(RecordRow.id).in_(wanted))))
+            found = _lock_records(session, col(RecordRow.id).in_(wanted))
             last = session.exec(
                 select(sa.func.max(RecordRow.doc_ordinal)).where(RecordRow.dossier_id == dossier_id)
             ).one()
@@ -240,11 +241,7 @@ class SqlArchivalStore:
                 if record_id not in found:
                     continue
                 ordinal += 1
-                session.execute(
-                    sa.update(RecordRow)
-                    .where(col(RecordRow.id) == record_id)
-                    .values(dossier_id=dossier_id, doc_ordinal=ordinal, updated_at=now)
-                )
+                _set_place(session, record_id, dossier_id, ordinal, now, fonds_id=fonds_id)
                 placed.append(record_id)
             session.commit()
             return placed
@@ -258,17 +255,69 @@ class SqlArchivalStore:
                     )
                 )
             )
-            if ids:
-                session.execute(
-                    sa.update(RecordRow)
-                    .where(col(RecordRow.id).in_(ids))
-                    .values(dossier_id=None, doc_ordinal=None, updated_at=now)
-                )
+            for record_id in ids:
+                _set_place(session, record_id, None, None, now)
             session.commit()
             return ids
 
+    def reorder(self, dossier_id: str, record_ids: Sequence[str], *, now: datetime) -> None:
+        with Session(self._engine) as session:
+            _lock_dossier(session, dossier_id)
+            # Locking the members makes a concurrent move out of the dossier wait for the
+            # renumbering (or the renumbering see it gone), never write over its new ordinal.
+            members = _lock_records(session, col(RecordRow.dossier_id) == dossier_id)
+            if set(record_ids) != members or len(record_ids) != len(members):
+                raise MetadataInvalid(
+                    "recordIds", "name every document of the dossier once, in the new order"
+                )
+            # Two passes: the unique (dossier, ordinal) would refuse a swap made in place.
+            session.execute(
+                sa.update(RecordRow)
+                .where(col(RecordRow.dossier_id) == dossier_id)
+                .values(doc_ordinal=-col(RecordRow.doc_ordinal))
+            )
+            for ordinal, record_id in enumerate(record_ids, start=1):
+                session.execute(
+                    sa.update(RecordRow)
+                    .where(col(RecordRow.id) == record_id, col(RecordRow.dossier_id) == dossier_id)
+                    .values(doc_ordinal=ordinal, updated_at=now)
+                )
+            session.commit()
 
-def _lock_dossier(session: Session, dossier_id: str) -> None:
+
+def _lock_records(session: Session, where: ColumnElement[bool]) -> set[str]:
+    """The ids of the records matching ``where``, row-locked in id order: two placements of
+    the same records in opposite orders then queue instead of deadlocking."""
+    query = select(RecordRow.id).where(where).order_by(col(RecordRow.id)).with_for_update()
+    return set(session.exec(query))
+
+
+def _set_place(
+    session: Session,
+    record_id: str,
+    dossier_id: str | None,
+    ordinal: int | None,
+    now: datetime,
+    *,
+    fonds_id: str | None = None,
+) -> None:
+    """Move one record and queue its re-index in the same transaction (the outbox): search
+    filters on a record's dossier, so the index must follow even when it is down now. The
+    row version moves on so the re-index is not refused as stale. A placed record joins its
+    dossier's fonds; one taken out stays in the fonds it was in."""
+    values: dict[str, object] = {
+        "dossier_id": dossier_id,
+        "doc_ordinal": ordinal,
+        "updated_at": now,
+        "row_version": col(RecordRow.row_version) + 1,
+    }
+    if fonds_id is not None:
+        values["fonds_id"] = fonds_id
+    session.execute(sa.update(RecordRow).where(col(RecordRow.id) == record_id).values(values))
+    session.add(new_index_job_row(record_id, now))
+
+
+def _lock_dossier(session: Session, dossier_id: str) -> DossierRow:
     """Serialise ordinal assignment in one dossier (see ``archive.db.locking``)."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
@@ -276,6 +325,7 @@ def _lock_dossier(session: Session, dossier_id: str) -> None:
     row = session.get(DossierRow, dossier_id, with_for_update=True, populate_existing=True)
     if row is None:
         raise MetadataInvalid("dossier", f"dossier {dossier_id} does not exist")
+    return row
 
 
 def _fonds_values(f: Fonds) -> dict[str, object]:

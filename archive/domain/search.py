@@ -25,6 +25,8 @@ class SearchFilter:
     classifications: tuple[Classification, ...] = ()
     signed: bool | None = None
     signature_valid: bool | None = None
+    fonds_ids: tuple[str, ...] = ()  # records of these fonds
+    dossier_ids: tuple[str, ...] = ()  # records placed in these dossiers
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,7 @@ class Facets:
     agencies: tuple[FacetBucket, ...] = ()
     document_types: tuple[FacetBucket, ...] = ()
     years: tuple[FacetBucket, ...] = ()
+    dossiers: tuple[FacetBucket, ...] = ()  # by dossier id; records in no dossier are not counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,5 +104,7 @@ class IndexDocument:
     pages: tuple[Page, ...] = field(default=())
     signed: bool | None = None
     signature_valid: bool | None = None
+    fonds_id: str | None = None  # its place in the archive: search filters and facets on it
+    dossier_id: str | None = None
     conditional: bool = False  # mode 02: archivists of other agencies need a grant (ReadScope)
     keyword: str = ""  # từ khóa: searched with the other metadata

@@ -30,6 +30,8 @@ def index_document(
         pages=record.pages,
         signed=signed,
         signature_valid=signature_valid,
+        fonds_id=record.fonds_id,
+        dossier_id=record.dossier_id,
         conditional=m.is_conditional,
         keyword=m.keyword,
     )

@@ -248,7 +248,10 @@ def _refuse_earlier_than_lock(
     for state, new in changed:
         if new.disposal_date is None:
             continue
-        current = services.blobs.get_retention(state.storage_key, state.version_id)
+        try:
+            current = services.blobs.get_retention(state.storage_key, state.version_id)
+        except NotFound:
+            continue  # no object, so no lock to shorten: `archive reconcile` reports it, as _reseal does
         if current is not None and current.until > lock_until(new.disposal_date):
             blocked.append(state.facts.record_id)
     if blocked:

@@ -35,6 +35,8 @@ def source(doc: IndexDocument) -> dict[str, Any]:
         "grants": list(doc.grants),
         "signed": doc.signed,
         "signature_valid": doc.signature_valid,
+        "fonds_id": doc.fonds_id,
+        "dossier_id": doc.dossier_id,
         "meta_exact": [tokenized(t) for t in split.title],
         "meta_folded": [tokenized(fold(t)) for t in split.title],
         "low_exact": [tokenized(t) for t in split.low],

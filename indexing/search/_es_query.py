@@ -62,6 +62,8 @@ MAPPINGS: JSON = {
         "grants": _KEYWORD,
         "signed": {"type": "boolean"},
         "signature_valid": {"type": "boolean"},
+        "fonds_id": _KEYWORD,
+        "dossier_id": _KEYWORD,
         "deleted": {"type": "boolean"},  # a tombstone while a rebuild runs (see _es_documents)
         "meta_exact": _TEXT,
         "meta_folded": _TEXT,
@@ -250,6 +252,10 @@ def filter_queries(flt: SearchFilter) -> list[JSON]:
         out.append({"term": {"signed": flt.signed}})
     if flt.signature_valid is not None:
         out.append({"term": {"signature_valid": flt.signature_valid}})
+    if flt.fonds_ids:
+        out.append({"terms": {"fonds_id": list(flt.fonds_ids)}})
+    if flt.dossier_ids:
+        out.append({"terms": {"dossier_id": list(flt.dossier_ids)}})
     return out
 
 
@@ -259,4 +265,5 @@ def _aggregations() -> JSON:
         "agencies": {"terms": {"field": "issuing_agency_code", "size": FACET_SIZE}},
         "document_types": {"terms": {"field": "document_type", "size": FACET_SIZE}},
         "years": {"terms": {"field": "year", "size": FACET_SIZE, "order": {"_key": "desc"}}},
+        "dossiers": {"terms": {"field": "dossier_id", "size": FACET_SIZE}},
     }

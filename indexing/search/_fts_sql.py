@@ -49,7 +49,9 @@ CREATE TABLE IF NOT EXISTS docs (
     is_public INTEGER NOT NULL,
     signed INTEGER,
     signature_valid INTEGER,
-    conditional INTEGER NOT NULL DEFAULT 0
+    conditional INTEGER NOT NULL DEFAULT 0,
+    fonds_id TEXT,
+    dossier_id TEXT
 );
 CREATE INDEX IF NOT EXISTS docs_number ON docs (document_number_key);
 CREATE TABLE IF NOT EXISTS grants (
@@ -63,7 +65,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
 );
 """
 
-ADDED_COLUMNS = {"conditional": "INTEGER NOT NULL DEFAULT 0"}
+ADDED_COLUMNS = {"conditional": "INTEGER NOT NULL DEFAULT 0", "fonds_id": "TEXT", "dossier_id": "TEXT"}
 """Columns of ``docs`` newer than some index files: added in place when missing."""
 
 
@@ -156,6 +158,10 @@ def filter_sql(flt: SearchFilter) -> Sql:
         parts.append(Sql("d.signed = ?", [int(flt.signed)]))
     if flt.signature_valid is not None:
         parts.append(Sql("d.signature_valid = ?", [int(flt.signature_valid)]))
+    if flt.fonds_ids:
+        parts.append(Sql(f"d.fonds_id IN ({_marks(flt.fonds_ids)})", [*flt.fonds_ids]))
+    if flt.dossier_ids:
+        parts.append(Sql(f"d.dossier_id IN ({_marks(flt.dossier_ids)})", [*flt.dossier_ids]))
     return Sql(" AND ".join(p.text for p in parts) or "1", [x for p in parts for x in p.params])
 
 

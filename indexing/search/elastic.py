@@ -372,4 +372,5 @@ def _facets(aggregations: dict[str, Any]) -> Facets:
         agencies=buckets("agencies"),
         document_types=buckets("document_types"),
         years=buckets("years"),
+        dossiers=buckets("dossiers"),
     )

@@ -195,8 +195,8 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
     cursor = db.execute(
         "INSERT INTO docs (record_id, row_version, document_number_key, document_type,"
         " agency_code, issuing_agency_code, issue_date, year, direction, classification,"
-        " is_public, signed, signature_valid, conditional)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " is_public, signed, signature_valid, conditional, fonds_id, dossier_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             doc.record_id,
             doc.row_version,
@@ -212,6 +212,8 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
             _tristate(doc.signed),
             _tristate(doc.signature_valid),
             int(doc.conditional),
+            doc.fonds_id,
+            doc.dossier_id,
         ),
     )
     key = cursor.lastrowid
@@ -336,7 +338,7 @@ def _page(
 def _facets(db: sqlite3.Connection, base: q.Sql) -> Facets:
     def buckets(column: str, order: str) -> tuple[FacetBucket, ...]:
         sql = (
-            f"SELECT {column}, COUNT(*) FROM ({base.text}) GROUP BY 1"  # noqa: S608
+            f"SELECT {column}, COUNT(*) FROM ({base.text}) WHERE {column} IS NOT NULL GROUP BY 1"  # noqa: S608
             f" ORDER BY {order} LIMIT {FACET_SIZE}"
         )
         return tuple(FacetBucket(str(v), int(n)) for v, n in db.execute(sql, base.params))
@@ -345,6 +347,7 @@ def _facets(db: sqlite3.Connection, base: q.Sql) -> Facets:
         agencies=buckets("issuing_agency_code", "2 DESC, 1 ASC"),
         document_types=buckets("document_type", "2 DESC, 1 ASC"),
         years=buckets("year", "1 DESC"),
+        dossiers=buckets("dossier_id", "2 DESC, 1 ASC"),
     )
 
 

@@ -96,6 +96,8 @@ def make_doc(
     signature_valid: bool | None = None,
     conditional: bool = False,
     keyword: str = "",
+    fonds: str | None = None,
+    dossier: str | None = None,
 ) -> IndexDocument:
     """An IndexDocument with sensible defaults; each positional string is one page."""
     return IndexDocument(
@@ -118,6 +120,8 @@ def make_doc(
         signature_valid=signature_valid,
         conditional=conditional,
         keyword=keyword,
+        fonds_id=fonds,
+        dossier_id=dossier,
     )
 
 
@@ -353,7 +357,15 @@ async def test_highlights_show_the_phrase_and_never_cut_it(indexes: IndexFactory
 # --- filters and facets -----------------------------------------------------------------
 
 FILTER_DOCS = [
-    make_doc("hn-qd", "kế hoạch", issuing="HN", document_type="Quyết định", issued=date(2023, 5, 2)),
+    make_doc(
+        "hn-qd",
+        "kế hoạch",
+        issuing="HN",
+        document_type="Quyết định",
+        issued=date(2023, 5, 2),
+        fonds="F-HN",
+        dossier="D-1",
+    ),
     make_doc(
         "hn-cv",
         "kế hoạch",
@@ -363,6 +375,8 @@ FILTER_DOCS = [
         direction=Direction.INCOMING,
         signed=True,
         signature_valid=True,
+        fonds="F-HN",
+        dossier="D-1",
     ),
     make_doc(
         "dn-cv",
@@ -373,8 +387,12 @@ FILTER_DOCS = [
         classification=Classification.CONFIDENTIAL,
         signed=True,
         signature_valid=False,
+        fonds="F-DN",
+        dossier="D-2",
     ),
-    make_doc("dn-tb", "kế hoạch", issuing="DN", document_type="Thông báo", issued=date(2025, 2, 1)),
+    make_doc(
+        "dn-tb", "kế hoạch", issuing="DN", document_type="Thông báo", issued=date(2025, 2, 1), fonds="F-DN"
+    ),
 ]
 
 
@@ -393,6 +411,9 @@ FILTER_DOCS = [
         (SearchFilter(signed=True), {"hn-cv", "dn-cv"}),
         (SearchFilter(signature_valid=False), {"dn-cv"}),
         (SearchFilter(agency_codes=("DN",), document_types=("Công văn",)), {"dn-cv"}),
+        (SearchFilter(fonds_ids=("F-DN",)), {"dn-cv", "dn-tb"}),
+        (SearchFilter(dossier_ids=("D-1",)), {"hn-qd", "hn-cv"}),
+        (SearchFilter(dossier_ids=("D-1", "D-2"), fonds_ids=("F-DN",)), {"dn-cv"}),
     ],
 )
 async def test_filters(indexes: IndexFactory, search_filter: SearchFilter, expected: set[str]) -> None:
@@ -415,6 +436,7 @@ async def test_facets_count_every_match_not_just_the_page(indexes: IndexFactory)
     assert agencies == {"HN": 2, "DN": 2}
     assert types == {"Quyết định": 1, "Công văn": 2, "Thông báo": 1}
     assert years == {"2023": 1, "2024": 2, "2025": 1}
+    assert {b.value: b.count for b in result.facets.dossiers} == {"D-1": 2, "D-2": 1}  # dn-tb: in none
     filtered = await search(index, "kế hoạch", filter=SearchFilter(agency_codes=("DN",)))
     assert {b.value: b.count for b in filtered.facets.document_types} == {
         "Công văn": 1,
@@ -425,19 +447,20 @@ async def test_facets_count_every_match_not_just_the_page(indexes: IndexFactory)
 # --- access scope -----------------------------------------------------------------------
 
 SCOPE_DOCS = [
-    make_doc("public", "ngân sách", agency="A", public=True),
-    make_doc("a-plain", "ngân sách", agency="A", document_type="Công văn"),
+    make_doc("public", "ngân sách", agency="A", public=True, dossier="D-A"),
+    make_doc("a-plain", "ngân sách", agency="A", document_type="Công văn", dossier="D-A"),
     make_doc(
         "a-secret",
         "ngân sách",
         agency="A",
         classification=Classification.SECRET,
         issued=date(2022, 1, 1),
+        dossier="D-A",
     ),
     make_doc("b-plain", "ngân sách", agency="B", document_type="Tờ trình", issued=date(2021, 1, 1)),
     make_doc("b-to-user", "ngân sách", agency="B", grants=("user:u1",), issuing="X"),
     make_doc("b-to-agency-a", "ngân sách", agency="B", grants=("agency:A",), issuing="Y"),
-    make_doc("c-top", "ngân sách", agency="C", classification=Classification.TOP_SECRET),
+    make_doc("c-top", "ngân sách", agency="C", classification=Classification.TOP_SECRET, dossier="D-C"),
     # mode 02: other agencies' archivists read it only with a grant
     make_doc("c-conditional", "ngân sách", agency="C", conditional=True, document_type="Kế hoạch"),
     make_doc("c-conditional-granted", "ngân sách", agency="C", conditional=True, grants=("user:u2",)),
@@ -486,7 +509,8 @@ def _readable(doc: IndexDocument) -> Readable:
 def _facet_counts(result: object) -> object:
     facets = result.facets  # type: ignore[attr-defined]
     return [
-        sorted((b.value, b.count) for b in f) for f in (facets.agencies, facets.document_types, facets.years)
+        sorted((b.value, b.count) for b in f)
+        for f in (facets.agencies, facets.document_types, facets.years, facets.dossiers)
     ]
 
 

@@ -92,6 +92,8 @@ def _document(
         classification=shape.classification,
         public=shape.public,
         grants=shape.grants,
+        # Hidden and visible records share dossiers, so the dossier facet is tested too.
+        dossier=f"D-{len(pages) % 2}",
     )
 
 

@@ -68,9 +68,15 @@ class ArchivalStore(Protocol):
 
     def place(self, dossier_id: str, record_ids: Sequence[str], *, now: datetime) -> list[str]:
         """Append records to a dossier (taking them out of any other), in the given order,
-        after its last ordinal; returns the ids that exist. Safe under concurrent callers."""
+        after its last ordinal; returns the ids that exist. Safe under concurrent callers. Each
+        moved record gets a re-index job in the same transaction (search filters on it)."""
         ...
 
     def unplace(self, record_ids: Sequence[str], *, now: datetime) -> list[str]:
         """Take records out of their dossier; returns the ids that were in one."""
+        ...
+
+    def reorder(self, dossier_id: str, record_ids: Sequence[str], *, now: datetime) -> None:
+        """Renumber a dossier's members 1..n in the order of ``record_ids``, which must name
+        every member once (MetadataInvalid otherwise), with the dossier row locked."""
         ...
