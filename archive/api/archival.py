@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import enum
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -25,6 +25,9 @@ from archive.domain.errors import InvalidQuery
 from archive.domain.records import Classification
 from archive.services import archival
 from archive.services.search import get_record
+
+if TYPE_CHECKING:
+    from archive.api.destruction import DossierDestructionReview
 
 Info = strawberry.Info[Context, None]
 
@@ -304,6 +307,28 @@ class Dossier(Node):
             archival.get_fonds, ctx.services, ctx.principal, self._dossier.fonds_id
         )
         return None if found is None else Fonds.from_domain(found)
+
+    @strawberry.field(
+        description=(
+            "Its review for destruction (Xem xét hủy, Circular 06/2025) over the documents the caller "
+            "may read; null when none of them is in an open disposition batch."
+        )
+    )
+    async def destruction_review(
+        self, info: Info
+    ) -> Annotated[DossierDestructionReview, strawberry.lazy("archive.api.destruction")] | None:
+        from archive.api.destruction import DossierDestructionReview  # it imports the retention slice
+        from archive.services import destruction
+
+        ctx = info.context
+        found = await asyncio.to_thread(
+            destruction.dossier_review, ctx.services, ctx.principal, self._dossier.id
+        )
+        if found is None:
+            return None
+        return DossierDestructionReview(
+            status=found.status, records=found.records, batch_ids=list(found.batch_ids)
+        )
 
     @strawberry.field(description="Its documents the caller may read, in ordinal order.")
     async def documents(
@@ -741,8 +766,9 @@ class ArchivalMutations:
 
     @strawberry.mutation(
         description=(
-            "Close an open dossier today: its documents' retention starts counting. Refused with the "
-            "required fields it lacks, or the ids of documents still being processed."
+            "Close an open dossier: its documents' retention starts counting from the year after "
+            "closedOn. Refused with the required fields it lacks, the ids of documents still being "
+            "processed, or a closedOn in the future or before its last document."
         )
     )
     async def close_dossier(
@@ -750,8 +776,26 @@ class ArchivalMutations:
         info: Info,
         id: Annotated[str, strawberry.argument(description="Relay id or UUID.")],
         row_version: Annotated[int | None, strawberry.argument(description="Expected rowVersion.")] = None,
+        closed_on: Annotated[
+            date | None,
+            strawberry.argument(
+                description=(
+                    "When its work was completed (default today), e.g. for a paper dossier described "
+                    "years later."
+                )
+            ),
+        ] = None,
     ) -> Dossier:
-        return await _lifecycle(info, archival.close_dossier, id, row_version)
+        ctx = info.context
+        closed = await asyncio.to_thread(
+            archival.close_dossier,
+            ctx.services,
+            ctx.principal,
+            raw_id(id, "Dossier"),
+            expected_version=row_version,
+            closed_on=closed_on,
+        )
+        return Dossier.from_domain(closed)
 
     @strawberry.mutation(description="Reopen a closed dossier that is still with the agency.")
     async def reopen_dossier(

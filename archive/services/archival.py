@@ -22,6 +22,7 @@ import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from archive.domain import archival as da
@@ -263,12 +264,20 @@ def update_dossier(
 
 
 def close_dossier(
-    services: Services, principal: Principal, dossier_id: str, *, expected_version: int | None = None
+    services: Services,
+    principal: Principal,
+    dossier_id: str,
+    *,
+    expected_version: int | None = None,
+    closed_on: date | None = None,
 ) -> Dossier:
-    """Close an open dossier today: its members' retention starts counting. Blocking.
+    """Close an open dossier (today, or on the day its work was completed when that was
+    earlier, e.g. a paper dossier described years later): its members' retention starts
+    counting from that year. Blocking.
 
     Refused (MetadataInvalid, nothing changed) with the list of required fields it still
-    lacks (``missing_for_close``), or with the ids of members still being processed.
+    lacks (``missing_for_close``), with the ids of members still being processed, or when
+    ``closed_on`` is in the future or before its last document.
     """
     current = _describable(services, principal, dossier_id)
     da.check_transition(current.status, DossierStatus.CLOSED)
@@ -276,14 +285,21 @@ def close_dossier(
     waiting = [m.record_id for m in members if m.processing]
     if waiting:
         raise MetadataInvalid("documents", f"still being processed: {', '.join(waiting)}")
-    missing = da.missing_for_close(current, da.figures(current, members))
+    figures = da.figures(current, members)
+    missing = da.missing_for_close(current, figures)
     if missing:
         raise MetadataInvalid("dossier", f"required before closing: {', '.join(missing)}")
+    today = services.clock().date()
+    closed_on = closed_on or today
+    if closed_on > today:
+        raise MetadataInvalid("closed_on", "is in the future")
+    if figures.end_date is not None and closed_on < figures.end_date:
+        raise MetadataInvalid("closed_on", f"is before its last document ({figures.end_date.isoformat()})")
     closed = _move(
         services,
         current,
         DossierStatus.CLOSED,
-        closed_on=services.clock().date(),
+        closed_on=closed_on,
         expected_version=expected_version,
         member_ids=[m.record_id for m in members],
     )
