@@ -469,7 +469,7 @@ async def test_an_expired_record_and_its_kept_copy_are_never_both_proposed(servi
         agency_code="A",
     )
     await asyncio.to_thread(seal, services, newer.id)
-    permanent = {newer.id: Assignment("KEEP", None)}  # the newer copy itself is not due
+    permanent = {newer.id: Assignment("KEEP", None, "01")}  # the newer copy itself is not due
     await asyncio.to_thread(services.retention.save, permanent, now=services.clock())
     batch = await asyncio.to_thread(disposition.plan, services, ADMIN)
     assert batch is not None and [(i.record_id, i.reason) for i in batch.items] == [
