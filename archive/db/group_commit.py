@@ -45,7 +45,7 @@ class GroupCommit(Generic[Item, Out]):
 
     def __init__(self, write: BatchWriter[Item, Out], *, max_batch: int = 256) -> None:
         self._write = write
-        self._max_batch = max_batch
+        self.max_batch = max_batch  # 1 turns grouping off (the benchmark's side-by-side)
         self._queue: list[_Pending[Item, Out]] = []
         self._queue_lock = threading.Lock()
         self._writer = threading.Lock()
@@ -66,7 +66,7 @@ class GroupCommit(Generic[Item, Out]):
 
     def _lead(self) -> None:
         with self._queue_lock:
-            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
         try:
             outs = self._write([p.item for p in batch])
         except BaseException as error:  # nothing of the batch was stored: every caller hears it
