@@ -64,7 +64,7 @@ def _engine(ctx: Context, settings: Settings, engine: str, result: Result) -> No
         "non-public": [str(s.row["id"]) for s in batch if not s.row["is_public"]],
     }
     with serve(settings, ctx.workdir / f"server-{engine}", factory="bench.graphql_app:create") as server:
-        asyncio.run(_measure(server.url, ids, ctx.size(60, 1_000), ctx.size(3, 5), engine, result))
+        asyncio.run(_measure(server.url, ids, ctx.size(60, 300), ctx.size(3, 5), engine, result))
 
 
 async def _measure(
