@@ -19,6 +19,7 @@ the worker already runs one process per core, so tesseract runs single-threaded
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import unicodedata
@@ -48,6 +49,7 @@ class OcrFailed(Exception):
     """Tesseract could not read the page (or could not start)."""
 
 
+@functools.cache
 def in_memory_available() -> bool:
     """Whether tesserocr (libtesseract in process) is installed."""
     return importlib.util.find_spec("tesserocr") is not None
