@@ -1,7 +1,7 @@
 """Peak memory: the worker on a long document against a short one, and the API during
 a large upload against the API idle.
 
-Worker: a 1,000-page (300 with --quick) and a 10-page text PDF, each drained by one
+Worker: a 1,000-page (200 with --quick) and a 10-page text PDF, each drained by one
 spawned worker, three times.
 The worker's peak is its own VmHWM; the extraction sandbox's is sampled from /proc
 while it runs (``ru_maxrss`` of an exec'd child carries its parent's high-water
@@ -9,7 +9,7 @@ mark over the exec, so the app's ``peak_memory_mb`` over-reports; both are shown
 Target ≤ 1.5 for each.
 
 API: ``archive serve`` in its own process receives a multipart upload of 500 MB
-(50 MB with --quick) streamed from a generator, three times, each to a fresh server;
+(30 MB with --quick) streamed from a generator, three times, each to a fresh server;
 RSS is sampled from /proc. Target ≤ 1.5.
 """
 
@@ -47,7 +47,7 @@ def run(ctx: Context) -> Result:
 
 
 def _worker(ctx: Context, result: Result) -> None:
-    small, large = 10, ctx.size(300, 1000)
+    small, large = 10, ctx.size(200, 1000)
     runs: dict[int, list[dict[str, float]]] = {small: [], large: []}
     for index in range(ctx.size(3, 3)):
         for pages in (small, large):
@@ -89,7 +89,7 @@ def _worker(ctx: Context, result: Result) -> None:
 
 
 def _upload(ctx: Context, result: Result) -> None:
-    size = ctx.size(50, 500) * 1024 * 1024
+    size = ctx.size(30, 500) * 1024 * 1024
     idle, peak = [], []
     for index in range(3):  # a fresh server each time: an upload leaves the next "idle" warmer
         settings = embedded_settings(ctx.workdir / f"api{index}", max_upload_bytes=2 * size)
