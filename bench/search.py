@@ -55,7 +55,7 @@ def run(ctx: Context) -> Result:
             "ARCHIVE_TEST_ELASTICSEARCH_URL is not set: start Elasticsearch (scripts/services start)"
         )
         return result
-    sizes = ctx.size((2_000, 10_000), (10_000, 200_000))
+    sizes = ctx.size((1_000, 5_000), (10_000, 200_000))
     requests = ctx.size(20, 100)
     with metadata_database() as database_url:
         settings = embedded_settings(
