@@ -15,7 +15,7 @@ NAME = "scaling"
 
 def run(ctx: Context) -> Result:
     result = Result(NAME)
-    count, pages = ctx.size((6, 30), (24, 120))
+    count, pages = ctx.size((4, 20), (24, 120))
     corpus = write_corpus(ctx.workdir / "docs", count=count, pages=pages, kind="text")
     template = embedded_settings(ctx.workdir / "template")
     deposit_corpus(template, corpus)
