@@ -131,7 +131,8 @@ def _environment(results: list[dict[str, Any]]) -> str:
     sizes = "quick" if any(r["quick"] for r in results) else "full"
     return (
         f"Sizes: {sizes}. Machine: {env['cpu']}, {env['cores']} cores, {env['ram_gb']} GB, load "
-        f"{env['load_average']} as {results[0]['suite']} ended; Python {env['python']}; {env['tesseract']}; {env['pdftotext']}; "
+        f"{env['load_average']} as {results[0]['suite']} ended; Python {env['python']}; "
+        f"{env['tesseract']}; {env['pdftotext']}; "
         f"Elasticsearch server {', '.join(sorted(servers)) or 'n/a'}. Libraries: {libs}."
     )
 
