@@ -240,7 +240,11 @@ def proc_status_mb(pid: int | str, field_name: str) -> float:
 def child_pids(pid: int) -> list[int]:
     """The live children of ``pid`` (every thread's), from /proc."""
     found: list[int] = []
-    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").glob("*/children"))
+    except (FileNotFoundError, ProcessLookupError):
+        return found  # it exited while we looked
+    for children in tasks:
         try:
             found += [int(c) for c in children.read_text().split()]
         except (FileNotFoundError, ProcessLookupError):
