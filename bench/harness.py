@@ -51,8 +51,8 @@ class Result:
     def ratio(
         self,
         name: str,
-        values: Sequence[float],
-        baselines: Sequence[float],
+        values: Sequence[float] | float,
+        baselines: Sequence[float] | float,
         target: float | None,
         better: Better,
     ) -> float:
@@ -60,8 +60,13 @@ class Result:
         against ``target`` (None: reported, not judged) and return their median.
 
         The verdict is the median; min and max show the spread. Fewer than
-        ``MIN_REPEATS`` pairs is a bug in the suite, not a figure.
+        ``MIN_REPEATS`` pairs is a bug in the suite, not a figure. Two bare numbers
+        are for a deterministic figure only (a relevance score, a byte count: the same
+        on every run), recorded as exact; never for a timing.
         """
+        if isinstance(values, int | float) and isinstance(baselines, int | float):
+            return self._exact(name, float(values), float(baselines), target, better)
+        assert not isinstance(values, int | float) and not isinstance(baselines, int | float)
         if len(values) != len(baselines) or len(values) < MIN_REPEATS:
             raise ValueError(
                 f"{name}: need {MIN_REPEATS}+ paired repeats, got {len(values)}/{len(baselines)}"
@@ -81,6 +86,24 @@ class Result:
                 "met": met,
                 "value": _round(statistics.median(values)),
                 "baseline": _round(statistics.median(baselines)),
+            }
+        )
+        return r
+
+    def _exact(self, name: str, value: float, baseline: float, target: float | None, better: Better) -> float:
+        r = value / baseline if baseline else float("inf")
+        met = None if target is None else (r >= target if better == "higher" else r <= target)
+        self.ratios.append(
+            {
+                "name": name,
+                "ratio": round(r, 3),
+                "exact": True,
+                "repeats": 1,
+                "target": target,
+                "better": better,
+                "met": met,
+                "value": _round(value),
+                "baseline": _round(baseline),
             }
         )
         return r

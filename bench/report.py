@@ -83,6 +83,8 @@ def table(results: list[dict[str, Any]]) -> str:
 
 
 def _spread(r: dict[str, Any]) -> str:
+    if r.get("exact"):
+        return "exact"
     if "min" not in r:
         return "one run"
     return f"{r['min']}–{r['max']}"
@@ -90,7 +92,9 @@ def _spread(r: dict[str, Any]) -> str:
 
 def _load_note(results: list[dict[str, Any]]) -> str:
     loaded = [f"{r['suite']} ({r['load_before'][0]})" for r in results if r.get("loaded")]
-    single = sorted({r["suite"] for r in results for x in r["ratios"] if "min" not in x})
+    single = sorted(
+        {r["suite"] for r in results for x in r["ratios"] if "min" not in x and not x.get("exact")}
+    )
     parts = []
     if loaded:
         parts.append(

@@ -41,3 +41,9 @@ def test_a_ratio_is_the_median_of_paired_repeats_with_its_spread() -> None:
 def test_a_ratio_of_fewer_than_three_repeats_is_refused() -> None:
     with pytest.raises(ValueError, match="3\\+ paired repeats"):
         Result("s").ratio("r", [1.0, 2.0], [1.0, 1.0], None, "lower")
+
+
+def test_a_deterministic_figure_is_recorded_as_exact() -> None:
+    result = Result("s")
+    assert result.ratio("ndcg floor", 0.9, 1.0, 0.8, "higher") == 0.9
+    assert result.ratios[0]["exact"] is True and result.ratios[0]["repeats"] == 1
