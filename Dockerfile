@@ -3,11 +3,12 @@ FROM python:3.11-slim
 
 # tesseract with Vietnamese data for OCR, poppler for PDF rendering, DejaVu for samples
 # and certificates, the PostgreSQL client tools for archive backup/restore (pg_dump must be at
-# least the server's major version).
+# least the server's major version). libtesseract-dev, libleptonica-dev, pkg-config and g++
+# build tesserocr (OCR in memory) against that same tesseract.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils fonts-dejavu-core \
-        postgresql-client \
+        postgresql-client libtesseract-dev libleptonica-dev pkg-config g++ \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -15,7 +16,7 @@ COPY pyproject.toml README.md ./
 COPY archive ./archive
 COPY indexing ./indexing
 COPY storage ./storage
-RUN pip install --no-cache-dir .
+RUN PIP_NO_BINARY=tesserocr pip install --no-cache-dir .
 
 # tesseract's OpenMP threads make OCR several times slower; one process per core instead.
 ENV OMP_THREAD_LIMIT=1 \

@@ -63,10 +63,12 @@ async def _main(settings: Settings, once: bool) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+    # The extraction zygote imports and loads tesseract's languages (~1-2 s) while this
+    # process builds its services and claims its first jobs, not after.
+    await asyncio.to_thread(warm_up)
     services = await _started(settings, None if once else stop)
     if services is None:
         return 0  # stopped while waiting for the services to come up
-    await asyncio.to_thread(warm_up)  # the extraction zygote imports while we wait for jobs
     name = worker_name()
     try:
         if once:

@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 
 from bench import report
-from bench.harness import Context, Result, environment, write_result
+from bench.harness import Context, Result, environment, load_before, write_result
 
 SUITES = (
     "ocr",
@@ -61,6 +61,7 @@ def _run_suite(name: str, quick: bool, out: Path) -> bool:
     """Run one suite and write its JSON; False when it crashed."""
     print(f"== {name}{' (quick)' if quick else ''}", file=sys.stderr, flush=True)
     module = importlib.import_module(f"bench.{name}")
+    before = load_before()
     started = time.perf_counter()
     ok = True
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as scratch:
@@ -74,7 +75,7 @@ def _run_suite(name: str, quick: bool, out: Path) -> bool:
         ok = False
     seconds = time.perf_counter() - started
     env = environment(result.figures.pop("_elasticsearch_server", None))
-    path = write_result(out, result, quick=quick, seconds=seconds, env=env)
+    path = write_result(out, result, quick=quick, seconds=seconds, env=env, before=before)
     print(f"   {seconds:.0f} s → {path}", file=sys.stderr, flush=True)
     return ok
 

@@ -1,10 +1,14 @@
-"""The API with one extra route for the graphql suite's baseline: ``GET /plain/{id}``,
-the same record fetched the same way, as plain starlette JSON. Run by uvicorn in
-the suite's server process: ``bench.graphql_app:create``."""
+"""The API with extra routes for the graphql suite. ``GET /plain/{id}`` is the
+baseline: the same record fetched the same way, the same audit entry appended
+when it is not public (as ``record(id)`` does), answered as plain starlette JSON.
+``PUT /bench/audit-batch/{n}`` sets the audit log's group-commit batch limit (1:
+one append per transaction, as before group commit), and ``GET /bench/audit-stats``
+tells how many entries each commit carried. Run by uvicorn in the suite's server
+process: ``bench.graphql_app:create``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -12,8 +16,10 @@ from starlette.responses import JSONResponse, Response
 
 from archive.api.types import to_global_id
 from archive.app import DEV_ADMIN, create_app
+from archive.db.audit import SqlAuditLog
 from archive.domain.records import Record
 from archive.factory import build_services
+from archive.services.audit import ClientInfo, audit
 from archive.services.search import get_record
 from archive.settings import Settings
 
@@ -56,7 +62,23 @@ def create() -> Starlette:
         record = await get_record(services, DEV_ADMIN, request.path_params["id"])
         if record is None:
             return JSONResponse({"data": {"record": None}})
+        if not record.metadata.is_public:
+            client = ClientInfo(
+                request.client.host if request.client else "", request.headers.get("user-agent", "")
+            )
+            await audit(services, DEV_ADMIN, client, "record.read", record.id)
         return JSONResponse(payload(record))
 
+    group = cast(SqlAuditLog, services.audit).group_commit
+
+    async def audit_batch(request: Request) -> Response:
+        group.max_batch = int(request.path_params["n"])
+        return JSONResponse({"max_batch": group.max_batch})
+
+    async def audit_stats(request: Request) -> Response:
+        return JSONResponse({"batches": group.batches, "entries": group.items})
+
     app.add_route("/plain/{id}", plain, methods=["GET"])
+    app.add_route("/bench/audit-batch/{n:int}", audit_batch, methods=["PUT"])
+    app.add_route("/bench/audit-stats", audit_stats, methods=["GET"])
     return app

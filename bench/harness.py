@@ -48,14 +48,57 @@ class Result:
     notes: list[str] = field(default_factory=list)
     skipped: str | None = None
 
-    def ratio(self, name: str, value: float, baseline: float, target: float | None, better: Better) -> float:
-        """Record ``value / baseline`` against ``target`` (None: reported, not judged); returns it."""
+    def ratio(
+        self,
+        name: str,
+        values: Sequence[float] | float,
+        baselines: Sequence[float] | float,
+        target: float | None,
+        better: Better,
+    ) -> float:
+        """Record ``values[i] / baselines[i]``, one ratio per repeat measured side by side,
+        against ``target`` (None: reported, not judged) and return their median.
+
+        The verdict is the median; min and max show the spread. Fewer than
+        ``MIN_REPEATS`` pairs is a bug in the suite, not a figure. Two bare numbers
+        are for a deterministic figure only (a relevance score, a byte count: the same
+        on every run), recorded as exact; never for a timing.
+        """
+        if isinstance(values, int | float) and isinstance(baselines, int | float):
+            return self._exact(name, float(values), float(baselines), target, better)
+        assert not isinstance(values, int | float) and not isinstance(baselines, int | float)
+        if len(values) != len(baselines) or len(values) < MIN_REPEATS:
+            raise ValueError(
+                f"{name}: need {MIN_REPEATS}+ paired repeats, got {len(values)}/{len(baselines)}"
+            )
+        ratios = [v / b if b else float("inf") for v, b in zip(values, baselines, strict=True)]
+        r = statistics.median(ratios)
+        met = None if target is None else (r >= target if better == "higher" else r <= target)
+        self.ratios.append(
+            {
+                "name": name,
+                "ratio": round(r, 3),
+                "min": round(min(ratios), 3),
+                "max": round(max(ratios), 3),
+                "repeats": len(ratios),
+                "target": target,
+                "better": better,
+                "met": met,
+                "value": _round(statistics.median(values)),
+                "baseline": _round(statistics.median(baselines)),
+            }
+        )
+        return r
+
+    def _exact(self, name: str, value: float, baseline: float, target: float | None, better: Better) -> float:
         r = value / baseline if baseline else float("inf")
         met = None if target is None else (r >= target if better == "higher" else r <= target)
         self.ratios.append(
             {
                 "name": name,
                 "ratio": round(r, 3),
+                "exact": True,
+                "repeats": 1,
                 "target": target,
                 "better": better,
                 "met": met,
@@ -64,6 +107,9 @@ class Result:
             }
         )
         return r
+
+
+MIN_REPEATS = 3
 
 
 def _round(value: float) -> float:
@@ -81,11 +127,12 @@ def percentile(samples: Sequence[float], q: float) -> float:
 
 
 def summarize(samples: Sequence[float]) -> dict[str, float]:
-    """Count, median (= p50), p95, min and max, in the samples' unit."""
+    """Count, median (= p50), p95, p99, min and max, in the samples' unit."""
     return {
         "n": len(samples),
         "p50": round(statistics.median(samples), 6),
         "p95": round(percentile(samples, 95), 6),
+        "p99": round(percentile(samples, 99), 6),
         "min": round(min(samples), 6),
         "max": round(max(samples), 6),
     }
@@ -138,13 +185,23 @@ _LIBRARIES = (
     "pdfplumber",
     "pypdfium2",
     "pytesseract",
+    "tesserocr",
     "pillow",
     "pyhanko",
 )
 
 
+LOADED = 1.0  # a 1-minute load average above this before a suite starts flags its figures
+
+
+def load_before() -> dict[str, Any]:
+    """The load average as a suite starts, and whether it is too high to trust a ratio alone."""
+    one, five, fifteen = os.getloadavg()
+    return {"load_average": [round(one, 2), round(five, 2), round(fifteen, 2)], "loaded": one > LOADED}
+
+
 def environment(elasticsearch_server: str | None = None) -> dict[str, Any]:
-    """Library versions, tools, Python, CPU, cores, RAM and load, for the results."""
+    """Library versions, tools, Python, CPU, cores, RAM and load (as it ends), for the results."""
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -206,7 +263,11 @@ def proc_status_mb(pid: int | str, field_name: str) -> float:
 def child_pids(pid: int) -> list[int]:
     """The live children of ``pid`` (every thread's), from /proc."""
     found: list[int] = []
-    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").glob("*/children"))
+    except (FileNotFoundError, ProcessLookupError):
+        return found  # it exited while we looked
+    for children in tasks:
         try:
             found += [int(c) for c in children.read_text().split()]
         except (FileNotFoundError, ProcessLookupError):
@@ -262,14 +323,24 @@ def _is_zygote(pid: int) -> bool:
 # --- results -----------------------------------------------------------------------
 
 
-def write_result(out: Path, result: Result, *, quick: bool, seconds: float, env: dict[str, Any]) -> Path:
-    """``out/<suite>.json``: the result, how it was run, and on what."""
+def write_result(
+    out: Path,
+    result: Result,
+    *,
+    quick: bool,
+    seconds: float,
+    env: dict[str, Any],
+    before: dict[str, Any],
+) -> Path:
+    """``out/<suite>.json``: the result, how it was run (the load as it started), and on what."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{result.suite}.json"
     body = {
         "suite": result.suite,
         "quick": quick,
         "seconds": round(seconds, 1),
+        "load_before": before["load_average"],
+        "loaded": before["loaded"],
         "skipped": result.skipped,
         "ratios": result.ratios,
         "figures": result.figures,

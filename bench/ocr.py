@@ -1,118 +1,251 @@
-"""OCR through the whole pipeline against raw tesseract on the same page images.
+"""OCR through the whole pipeline against ``pdftoppm`` + ``tesseract`` on the same PDFs.
 
-Throughput: scanned PDFs deposited, then 2 worker processes drain the queue
-(sandboxed extraction, OCR, thumbnails, page rows, FTS index), against the
-``tesseract`` CLI on the pages the pipeline renders, 2 at a time, same languages,
-same TSV output, ``OMP_THREAD_LIMIT=1``. Target ≥ 0.9.
+Both sides start from the PDF and do the same work: render every page at 300 dpi
+and OCR it (``vie+eng``, TSV, ``OMP_THREAD_LIMIT=1``), 2 at a time. The baseline
+is one shell job per PDF (``pdftoppm -r 300`` then ``tesseract`` on each page),
+two jobs at a time.
 
-Latency: one single-page scan, deposit to indexed in one worker, against one
-tesseract run on its page. Target ≤ 1.1.
+- **As a user sees it** (target ≥ 0.95): ``archive import DIR`` then
+  ``archive worker --processes 2 --once``, both as the CLI runs them, the clock
+  started before the import reads its first byte and stopped when the worker
+  exits with the queue empty: worker start-up is inside the figure.
+- **Long-running workers** (target ≥ 1.0): ``archive worker --processes 2`` started
+  and warmed once; each repeat deposits the corpus (in process, as the API does)
+  and waits until every job is done.
+- **Single-page latency** (target ≤ 1.1): on those running workers, one one-page
+  scan deposited and waited for, against one ``pdftoppm`` + ``tesseract``.
 
-The thread-count study (``bench.ocr_threads``) runs as its own suite.
+Each figure is paired with its baseline run right before it, repeated, and
+reported as the median ratio with min–max. The workers poll every 0.1 s
+(``ARCHIVE_WORKER_POLL_SECONDS``; the default is 1 s, which a latency-sensitive
+deployment would lower likewise); the poll is inside the figure.
 """
 
 from __future__ import annotations
 
-import io
+import asyncio
+import contextlib
+import os
+import resource
+import shlex
 import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
-from PIL import Image
-
-from bench.corpus import page_images, write_corpus
-from bench.harness import Context, Result, run_commands, single_thread_env, timed
-from bench.stack import copy_data_dir, deposit_corpus, drain_with_processes, embedded_settings, failed_jobs
+from archive.domain.jobs import JobStatus
+from archive.factory import build_services
+from archive.settings import Settings
+from bench.corpus import Corpus, write_corpus
+from bench.harness import Context, Result, run_commands, single_thread_env
+from bench.stack import deposit_corpus, embedded_settings, failed_jobs, settings_env
 
 NAME = "ocr"
 LANG = "vie+eng"
 PROCESSES = 2
+POLL_SECONDS = 0.1
 
 
 def tesseract_command(image: str) -> list[str]:
-    """What pytesseract's ``image_to_data`` runs: TSV to stdout, default page segmentation."""
+    """What the extractor asks of tesseract: TSV to stdout, default page segmentation."""
     return ["tesseract", image, "stdout", "-l", LANG, "tsv"]
+
+
+def baseline_command(pdf: Path, scratch: Path) -> list[str]:
+    """Render one PDF at 300 dpi with pdftoppm, then tesseract each page: the CLI way.
+
+    Greyscale, as the pipeline renders for OCR: a colour render costs tesseract
+    about 1.7× the CPU on these scans, which would flatter the pipeline."""
+    prefix = shlex.quote(str(scratch / pdf.stem))
+    ocr = " ".join(tesseract_command('"$page"'))
+    render = f"pdftoppm -r 300 -gray {shlex.quote(str(pdf))} {prefix}"
+    script = f"{render} && for page in {prefix}-*.pgm; do {ocr} >/dev/null; done"
+    return ["sh", "-c", script]
+
+
+def baseline_seconds(corpus: Corpus, scratch: Path, processes: int) -> float:
+    scratch.mkdir(parents=True, exist_ok=True)
+    commands = [baseline_command(f, scratch) for f in corpus.files]
+    return run_commands(commands, processes, single_thread_env())
 
 
 def run(ctx: Context) -> Result:
     result = Result(NAME)
-    _throughput(ctx, result)
-    _latency(ctx, result)
+    repeats = ctx.size(3, 5)
+    documents, pages = ctx.size((2, 1), (4, 3))
+    _as_a_user_sees_it(ctx, result, repeats, documents, pages)
+    _long_running(ctx, result, repeats, documents, pages)
     return result
 
 
-def _throughput(ctx: Context, result: Result) -> None:
-    documents, pages = ctx.size((2, 2), (8, 3))
-    corpus = write_corpus(ctx.workdir / "scans", count=documents, pages=pages, kind="scanned")
-    template = embedded_settings(ctx.workdir / "template")
-    deposit_corpus(template, corpus)
-    images = [str(p) for f in corpus.files for p in page_images(f, ctx.workdir / "images")]
-    cli = run_commands([tesseract_command(i) for i in images], PROCESSES, single_thread_env())
-    settings = copy_data_dir(template, ctx.workdir / "run")
-    drained = drain_with_processes(settings, PROCESSES)
-    pipeline_ppm = corpus.pages * 60 / drained.seconds
-    cli_ppm = len(images) * 60 / cli
-    result.figures["throughput"] = {
-        "documents": documents,
-        "pages": corpus.pages,
-        "processes": PROCESSES,
-        "pipeline_seconds": round(drained.seconds, 2),
-        "pipeline_pages_per_minute": round(pipeline_ppm, 1),
-        "tesseract_cli_seconds": round(cli, 2),
-        "tesseract_cli_pages_per_minute": round(cli_ppm, 1),
-        "failed_jobs": failed_jobs(settings),
-        "handoff_encode_seconds_per_page": _handoff_encode(images[:2]),
-    }
-    if result.ratio("ocr pages/min, pipeline ÷ tesseract CLI", pipeline_ppm, cli_ppm, 0.9, "higher") < 0.9:
-        result.notes.append(_throughput_note(drained.seconds - cli, documents))
+def _cli(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
 
 
-def _handoff_encode(images: list[str]) -> dict[str, float]:
-    """What pytesseract's temporary image costs per page: PNG (its default) against BMP."""
-    found: dict[str, list[float]] = {"PNG": [], "BMP": []}
-    for path in images:
-        with Image.open(path) as image:
-            image.load()
-            for fmt, times in found.items():
-                times.append(timed(lambda fmt=fmt, image=image: image.save(io.BytesIO(), fmt)))
-    return {fmt: round(statistics.median(times), 3) for fmt, times in found.items()}
+def _env(settings: Settings) -> dict[str, str]:
+    return {**os.environ, **settings_env(settings), "PYTHONPATH": str(Path(__file__).parents[1])}
 
 
-def _throughput_note(extra: float, documents: int) -> str:
-    return (
-        f"The pipeline spent {extra:.1f} s more than raw tesseract on {documents} documents. Per page the "
-        "pipeline also renders the PDF page at 300 dpi (~0.1 s; the baseline reads images rendered before "
-        "the clock starts) and hands it to tesseract as PNM (PNG took 1-2 s a page on noisy scans: see "
-        "handoff_encode_seconds_per_page). Per document it inspects the deposit, writes the blob, the "
-        "rows and the index, and scales a preview from the render. The sandbox is forked from a "
-        "pre-started zygote (~0.02 s a document instead of ~0.2 s for a fresh interpreter); the worker "
-        "starts it as it starts, but a worker started for this measurement still waits for those imports "
-        "with its first document: a long-running worker pays that once. What would close more of the "
-        "gap: running tesseract on the render in memory (tesserocr) instead of through a file, and "
-        "skipping the deposit-time inspection's second open of the PDF."
-    )
+def _children_cpu() -> float:
+    """CPU seconds of every waited-for child process (and the ones they waited for) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-def _latency(ctx: Context, result: Result) -> None:
-    repeats = ctx.size(2, 5)
-    pipeline, cli = [], []
+def _as_a_user_sees_it(ctx: Context, result: Result, repeats: int, documents: int, pages: int) -> None:
+    pipeline, baseline, import_only, cpu, base_cpu = [], [], [], [], []
     for index in range(repeats):
-        folder = ctx.workdir / f"latency{index}"
-        corpus = write_corpus(folder, count=1, pages=1, kind="scanned", seed=50 + index)
+        folder = ctx.workdir / f"cold{index}"
+        corpus = write_corpus(folder / "scans", count=documents, pages=pages, kind="scanned", seed=10 + index)
+        cpu_before = _children_cpu()
+        baseline.append(baseline_seconds(corpus, folder / "baseline", PROCESSES))
+        base_cpu.append(_children_cpu() - cpu_before)
         settings = embedded_settings(folder / "data")
-        deposited = deposit_corpus(settings, corpus)
-        pipeline.append(deposited + drain_with_processes(settings, 1).seconds)
-        image = page_images(corpus.files[0], folder / "images")[0]
-        cli.append(run_commands([tesseract_command(str(image))], 1, single_thread_env()))
-    p50, base = statistics.median(pipeline), statistics.median(cli)
-    result.figures["single_page_latency"] = {
-        "repeats": repeats,
-        "pipeline_seconds": [round(s, 3) for s in pipeline],
-        "tesseract_cli_seconds": [round(s, 3) for s in cli],
-        "note": "pipeline = deposit + one worker draining the job (worker start-up excluded)",
+        prepare(settings)  # the archive exists before the clock starts, as it does for a user
+        env = _env(settings)
+        cpu_before = _children_cpu()
+        started = time.perf_counter()
+        subprocess.run(
+            [_cli("archive"), "import", str(corpus.directory)], env=env, check=True, capture_output=True
+        )
+        import_only.append(time.perf_counter() - started)
+        worker = [_cli("archive"), "worker", "--processes", str(PROCESSES), "--once"]
+        subprocess.run(worker, env=env, check=True, capture_output=True)
+        pipeline.append(time.perf_counter() - started)
+        cpu.append(_children_cpu() - cpu_before)
+        if failed_jobs(settings):
+            raise RuntimeError("an OCR job did not end done: the figure would be meaningless")
+    ppm = [documents * pages * 60 / s for s in pipeline]
+    base_ppm = [documents * pages * 60 / s for s in baseline]
+    result.figures["as_a_user_sees_it"] = {
+        "documents": documents,
+        "pages": documents * pages,
+        "pipeline_seconds": [round(s, 2) for s in pipeline],
+        "of_which_archive_import_seconds": [round(s, 2) for s in import_only],
+        "pdftoppm_tesseract_seconds": [round(s, 2) for s in baseline],
+        "pipeline_cpu_seconds": [round(s, 2) for s in cpu],
+        "pdftoppm_tesseract_cpu_seconds": [round(s, 2) for s in base_cpu],
+        "clock": "from before `archive import` reads the first byte to `archive worker --once` exiting",
     }
-    if result.ratio("single-page latency, pipeline ÷ tesseract", p50, base, 1.1, "lower") > 1.1:
+    name = "OCR pages/min, archive import → indexed (2 workers started for it) ÷ pdftoppm + tesseract"
+    if result.ratio(name, ppm, base_ppm, 0.95, "higher") < 0.95:
+        m = statistics.median
         result.notes.append(
-            f"One page took {p50:.2f} s deposit-to-indexed against {base:.2f} s of tesseract. The fixed "
-            "costs are the zygote's imports (~0.2-0.4 s, paid once per worker process and here inside the "
-            "figure, since each measurement starts a worker), rendering the page at 300 dpi "
-            "(~0.1 s), the preview, the deposit's own PDF inspection and the job's DB round trips."
+            f"`archive import` + `archive worker --processes 2 --once` took {m(pipeline):.1f} s "
+            f"({m(cpu):.1f} CPU-s) against {m(baseline):.1f} s ({m(base_cpu):.1f} CPU-s) for pdftoppm + "
+            f"tesseract on {documents * pages} pages (medians); `archive import` alone took "
+            f"{m(import_only):.1f} s of it. The rest of the gap is start-up, paid by each command: "
+            "interpreters that import the whole app (the import, the worker supervisor, each worker "
+            "and its extraction zygote, which also loads vie+eng once), then the first claims. With "
+            "workers already running the same pages beat the baseline (see the long-running ratio): "
+            "what would close this one is `archive import` handing its jobs to running workers or "
+            "starting them while it deposits, and a lighter import path for the CLI."
+        )
+
+
+def prepare(settings: Settings) -> None:
+    """An empty archive: migrated, its index created."""
+    services = build_services(settings, migrate=True)
+    try:
+        asyncio.run(services.index.ensure_ready())
+    finally:
+        asyncio.run(services.close())
+
+
+@contextlib.contextmanager
+def running_workers(settings: Settings, processes: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``archive worker --processes N`` as deployed (long-running), until the block ends."""
+    command = [_cli("archive"), "worker", "--processes", str(processes)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=_env(settings), stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
+
+
+def wait_done(settings: Settings, expected: int, timeout: float = 600) -> None:
+    """Poll the queue until ``expected`` jobs are done (every 20 ms)."""
+    services = build_services(settings, migrate=False)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            counts = services.jobs.counts()
+            if counts.get(JobStatus.FAILED, 0):
+                raise RuntimeError("an OCR job failed: the figure would be meaningless")
+            if counts.get(JobStatus.DONE, 0) >= expected:
+                return
+            time.sleep(0.02)
+        raise RuntimeError("the workers did not finish in time")
+    finally:
+        asyncio.run(services.close())
+
+
+def _long_running(ctx: Context, result: Result, repeats: int, documents: int, pages: int) -> None:
+    folder = ctx.workdir / "warm"
+    settings = embedded_settings(folder / "data", worker_poll_seconds=POLL_SECONDS)
+    done = 0
+    deposit_corpus(settings, write_corpus(folder / "warmup", count=1, pages=1, kind="scanned", seed=99))
+    with running_workers(settings, PROCESSES, folder / "worker.log"):
+        wait_done(settings, done := done + 1)  # the workers are up and warm: a deployment's steady state
+        throughput, base_tp, latency, base_lat = [], [], [], []
+        for index in range(repeats):
+            corpus = write_corpus(
+                folder / f"scans{index}", count=documents, pages=pages, kind="scanned", seed=30 + index
+            )
+            base_tp.append(baseline_seconds(corpus, folder / f"base{index}", PROCESSES))
+            started = time.perf_counter()
+            deposit_corpus(settings, corpus)
+            wait_done(settings, done := done + documents)
+            throughput.append(time.perf_counter() - started)
+            one = write_corpus(folder / f"one{index}", count=1, pages=1, kind="scanned", seed=60 + index)
+            base_lat.append(baseline_seconds(one, folder / f"base-one{index}", 1))
+            started = time.perf_counter()
+            deposit_corpus(settings, one)
+            wait_done(settings, done := done + 1)
+            latency.append(time.perf_counter() - started)
+    _report_long_running(result, documents * pages, throughput, base_tp, latency, base_lat)
+
+
+def _report_long_running(
+    result: Result,
+    pages: int,
+    throughput: list[float],
+    base_tp: list[float],
+    latency: list[float],
+    base_lat: list[float],
+) -> None:
+    result.figures["long_running"] = {
+        "pages": pages,
+        "pipeline_seconds": [round(s, 2) for s in throughput],
+        "pdftoppm_tesseract_seconds": [round(s, 2) for s in base_tp],
+        "single_page_seconds": [round(s, 3) for s in latency],
+        "single_page_pdftoppm_tesseract_seconds": [round(s, 3) for s in base_lat],
+        "worker_poll_seconds": POLL_SECONDS,
+        "clock": "from the first deposit's first byte until the last job is done (polled every 20 ms)",
+    }
+    ppm = [pages * 60 / s for s in throughput]
+    base_ppm = [pages * 60 / s for s in base_tp]
+    name = "OCR pages/min, deposit → indexed (long-running workers) ÷ pdftoppm + tesseract"
+    if result.ratio(name, ppm, base_ppm, 1.0, "higher") < 1.0:
+        result.notes.append(
+            f"With workers already running, {pages} pages took {statistics.median(throughput):.2f} s "
+            f"against {statistics.median(base_tp):.2f} s (medians). Per document the pipeline also "
+            "inspects the deposit, writes the blob, the rows and the index, and scales a preview; "
+            "the job is found by a poll (up to 0.1 s)."
+        )
+    if (
+        result.ratio(
+            "single-page latency, deposit → indexed ÷ pdftoppm + tesseract", latency, base_lat, 1.1, "lower"
+        )
+        > 1.1
+    ):
+        result.notes.append(
+            f"One page took {statistics.median(latency):.2f} s deposit-to-indexed against "
+            f"{statistics.median(base_lat):.2f} s of pdftoppm + tesseract (medians). Beyond the OCR: the "
+            "deposit (hash, blob, rows), the poll that finds the job (≤ 0.1 s), the fork of the sandbox, "
+            "the preview, the page rows and the index write."
         )

@@ -5,7 +5,8 @@ The GraphQL side is ``archive serve`` in its own process (PostgreSQL when
 ARCHIVE_TEST_POSTGRES_URL is set, else SQLite, for the rows that hydrate the hits),
 asked over HTTP with httpx for 20 hits with highlights and facets. The baseline
 sends the very body the adapter compiles (``indexing.search._es_query``) with the
-official client. Target: p50 ratio ≤ 1.5. Latency growth from the small corpus to
+official client, in 3 rounds (median and min–max of the per-round ratios). Target:
+p50 ratio ≤ 1.3; p99 reported. Latency growth from the small corpus to
 the large one is reported for both. Skipped when ARCHIVE_TEST_ELASTICSEARCH_URL is unset.
 """
 
@@ -13,14 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import statistics
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 from elasticsearch import AsyncElasticsearch
 
 from archive.app import DEV_ADMIN
@@ -33,11 +32,13 @@ from archive.settings import Settings
 from bench import synthetic
 from bench.harness import Context, Result, summarize
 from bench.server import serve
-from bench.stack import embedded_settings
+from bench.stack import embedded_settings, metadata_database
 from indexing.search import _es_query
 from indexing.search._terms import compile_query
 
 NAME = "search"
+ROUNDS = 3
+TARGET = 1.3
 QUERIES = ("chu ky so", "văn bản điện tử", '"công tác văn thư" -đất')
 GRAPHQL = """query($q: String!) { search(query: $q, first: 20) {
   totalCount
@@ -54,9 +55,9 @@ def run(ctx: Context) -> Result:
             "ARCHIVE_TEST_ELASTICSEARCH_URL is not set: start Elasticsearch (scripts/services start)"
         )
         return result
-    sizes = ctx.size((2_000, 10_000), (10_000, 200_000))
-    requests = ctx.size(30, 100)
-    with _database() as database_url:
+    sizes = ctx.size((1_000, 5_000), (10_000, 200_000))
+    requests = ctx.size(20, 100)
+    with metadata_database() as database_url:
         settings = embedded_settings(
             ctx.workdir / "data",
             database_url=database_url,
@@ -110,16 +111,20 @@ async def _load(services: Services, es: AsyncElasticsearch, alias: str, start: i
 
 
 async def _latencies(url: str, es: AsyncElasticsearch, alias: str, requests: int) -> dict[str, Any]:
-    graphql, direct = [], []
+    """``ROUNDS`` rounds of ``requests`` queries, GraphQL and direct interleaved one by one."""
+    rounds = []
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         for warm in QUERIES:  # caches and connections on both sides
             await _graphql(client, warm)
             await _direct(es, alias, warm)
-        for index in range(requests):
-            q = QUERIES[index % len(QUERIES)]
-            graphql.append(await _timed(_graphql(client, q)))
-            direct.append(await _timed(_direct(es, alias, q)))
-    return {"graphql_seconds": summarize(graphql), "elasticsearch_seconds": summarize(direct)}
+        for _ in range(ROUNDS):
+            graphql, direct = [], []
+            for index in range(requests):
+                q = QUERIES[index % len(QUERIES)]
+                graphql.append(await _timed(_graphql(client, q)))
+                direct.append(await _timed(_direct(es, alias, q)))
+            rounds.append({"graphql_seconds": summarize(graphql), "elasticsearch_seconds": summarize(direct)})
+    return {"rounds": rounds}
 
 
 async def _timed(call: Any) -> float:
@@ -144,45 +149,35 @@ async def _direct(es: AsyncElasticsearch, alias: str, q: str) -> None:
 def _report(result: Result, by_size: dict[int, dict[str, Any]], sizes: tuple[int, int]) -> None:
     small, large = sizes
     result.figures["by_size"] = {str(k): v for k, v in by_size.items()}
+
+    def per_round(size: int, side: str, stat: str) -> list[float]:
+        return [r[f"{side}_seconds"][stat] for r in by_size[size]["rounds"]]
+
     for size in sizes:
-        g, e = by_size[size]["graphql_seconds"], by_size[size]["elasticsearch_seconds"]
-        result.ratio(f"search p50 at {size:,}, GraphQL ÷ Elasticsearch", g["p50"], e["p50"], 1.5, "lower")
-        result.ratio(f"search p95 at {size:,}, GraphQL ÷ Elasticsearch", g["p95"], e["p95"], None, "lower")
-    for side in ("graphql_seconds", "elasticsearch_seconds"):
+        for stat, target in (("p50", TARGET), ("p99", None)):
+            result.ratio(
+                f"search {stat} at {size:,}, GraphQL ÷ Elasticsearch",
+                per_round(size, "graphql", stat),
+                per_round(size, "elasticsearch", stat),
+                target,
+                "lower",
+            )
+    for side in ("graphql", "elasticsearch"):
         result.ratio(
-            f"{side.split('_')[0]} p50 growth, {large:,} ÷ {small:,} records",
-            by_size[large][side]["p50"],
-            by_size[small][side]["p50"],
+            f"{side} p50 growth, {large:,} ÷ {small:,} records",
+            per_round(large, side, "p50"),
+            per_round(small, side, "p50"),
             None,
             "lower",
         )
     if any(r["met"] is False for r in result.ratios):
-        g, e = by_size[small]["graphql_seconds"]["p50"], by_size[small]["elasticsearch_seconds"]["p50"]
+        g = statistics.median(per_round(small, "graphql", "p50"))
+        e = statistics.median(per_round(small, "elasticsearch", "p50"))
         result.notes.append(
-            f"GraphQL adds a roughly fixed {1000 * (g - e):.0f} ms (p50 at {small:,}): the HTTP hop, "
-            "strawberry's execution of ~20 hits × their fields, highlight and cursor building, and the "
-            "hydration of the hits from the metadata database. The engine alone answers in "
-            f"{1000 * e:.0f} ms "
-            "on a small index, so the fixed cost dominates the ratio there and fades as the index grows."
+            f"GraphQL adds a roughly fixed {1000 * (g - e):.0f} ms (median p50 at {small:,}): the HTTP hop, "
+            "strawberry's execution of ~20 hits × their fields, highlight and cursor building, the "
+            "hydration of the hits from the metadata database, and the audit entry of a search that "
+            f"returned non-public records. The engine alone answers in {1000 * e:.0f} ms on a small "
+            "index, so the fixed cost dominates the ratio there and fades as the index grows. Not "
+            "profiled further in this round (issue 16)."
         )
-
-
-@contextmanager
-def _database() -> Iterator[str]:
-    """A fresh PostgreSQL database when the test server is there (dropped after), else
-    "" for SQLite in the data dir."""
-    admin_url = os.environ.get("ARCHIVE_TEST_POSTGRES_URL")
-    if not admin_url:
-        yield ""
-        return
-    url = sa.engine.make_url(admin_url)
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -5,13 +5,18 @@ timed from the moment they are all ready until the queue is empty."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import shutil
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 from archive.factory import build_services
 from archive.importer import parse_row, read_manifest
@@ -138,3 +143,24 @@ def failed_jobs(settings: Settings) -> int:
     finally:
         asyncio.run(services.close())
     return sum(n for status, n in counts.items() if status is not JobStatus.DONE)
+
+
+@contextlib.contextmanager
+def metadata_database() -> Iterator[str]:
+    """A fresh PostgreSQL database when the test server is there (dropped after), else
+    "" for SQLite in the data dir."""
+    admin_url = os.environ.get("ARCHIVE_TEST_POSTGRES_URL")
+    if not admin_url:
+        yield ""
+        return
+    url = sa.engine.make_url(admin_url)
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

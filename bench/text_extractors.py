@@ -157,13 +157,17 @@ def run(ctx: Context) -> Result:
     docs = corpus(ctx.workdir, long_pages=ctx.size(30, 150), count=ctx.size(10, 40))
     for _, extractor in EXTRACTORS.items():  # warm up: imports, font caches
         extractor(docs[1][0])
-    rows = []
-    for name, extractor in EXTRACTORS.items():
-        row = measure(name, extractor, docs)
+    rows, speed = [], {name: [] for name in EXTRACTORS}
+    for _ in range(ctx.size(3, 5)):  # rounds: each extractor once per round, side by side
+        rows = []
+        for name, extractor in EXTRACTORS.items():
+            row = measure(name, extractor, docs)
+            speed[name].append(float(row["pages_per_second"]))  # type: ignore[arg-type]
+            rows.append(row)
+    for row, extractor in zip(rows, EXTRACTORS.values(), strict=True):
         row["hyphens"] = hyphen_check(extractor, ctx.workdir)
-        rows.append(row)
+        row["pages_per_second_by_round"] = speed[str(row["extractor"])]
     result.figures["extractors"] = rows
-    speed = {str(r["extractor"]): float(r["pages_per_second"]) for r in rows}  # type: ignore[arg-type]
     for name in ("pypdfium2", "pdfplumber"):
         result.ratio(
             f"{name} pages/s ÷ pdftotext -layout", speed[name], speed["pdftotext -layout"], None, "higher"

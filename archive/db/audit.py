@@ -1,6 +1,9 @@
 """The audit chain on SQL: appends one at a time, reads in ``seq`` order, lists per caller.
 
-Appends are serialised on the one ``audit_head`` row. PostgreSQL locks it with
+Appends are serialised on the one ``audit_head`` row, and appends that queue up
+behind it in one process are written together (group commit: one transaction and
+one extension of the chain for the whole queue; each caller returns once its
+entry is committed). PostgreSQL locks it with
 ``SELECT ... FOR UPDATE``. SQLite has no row locks, so the append starts with a
 write to the head row: that takes the database's write lock at once, before the
 head is read (a read first could see a head another writer is about to move).
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
@@ -24,6 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from archive.db.access_tables import AuditHeadRow, AuditRow, AuditSubjectRow
+from archive.db.group_commit import GroupCommit
 from archive.db.retention_tables import TombstoneRow
 from archive.db.scope import scope_clause
 from archive.db.tables import RecordRow
@@ -45,12 +50,44 @@ _HEAD_ID = 1
 BROKEN_MAC = "broken"  # carried on from a head whose MAC did not match (never a valid MAC)
 
 
+@dataclass(frozen=True, slots=True)
+class _Append:
+    """One append waiting for its batch."""
+
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    outcome: Outcome
+    client: str
+    details: Mapping[str, DetailValue] | None
+    records: tuple[str, ...]
+
+    def entry_after(self, prev: AuditEntry | None) -> AuditEntry:
+        return chain_append(
+            prev,
+            at=self.at,
+            actor=self.actor,
+            action=self.action,
+            target=self.target,
+            outcome=self.outcome,
+            client=self.client,
+            details=self.details,
+        )
+
+
 class SqlAuditLog:
     """The append-only audit log in the metadata database."""
 
     def __init__(self, engine: Engine, *, key: bytes | None = None) -> None:
         self._engine = engine
         self._key = key
+        self._group: GroupCommit[_Append, AuditEntry] = GroupCommit(self._write_batch)
+
+    @property
+    def group_commit(self) -> GroupCommit[_Append, AuditEntry]:
+        """The batching of appends (its counters say how many entries each commit carried)."""
+        return self._group
 
     @property
     def keyed(self) -> bool:
@@ -69,32 +106,47 @@ class SqlAuditLog:
         details: Mapping[str, DetailValue] | None = None,
         records: Iterable[str] = (),
     ) -> AuditEntry:
-        """Seal and store the next entry of the chain, in its own transaction.
+        """Seal and store the next entry of the chain; returns once it is committed.
 
-        ``records`` names records the entry is about beyond those ``record_subjects``
-        finds in its action, target and ``ids`` detail.
+        Appends that arrive while another is being written are written with the next
+        batch, in one transaction (``GroupCommit``). ``records`` names records the
+        entry is about beyond those ``record_subjects`` finds in its action, target
+        and ``ids`` detail.
         """
+        request = _Append(at, actor, action, target, outcome, client, details, tuple(records))
+        return self._group.submit(request)
+
+    def _write_batch(self, requests: Sequence[_Append]) -> list[AuditEntry | Exception]:
+        """Extend the chain by every request in order, under one head lock and one commit.
+
+        A request the chain refuses (a naive timestamp, a detail of the wrong type) is
+        answered with its error and leaves the chain as it was; the others go on.
+        """
+        written: list[AuditEntry | Exception] = []
         with Session(self._engine) as session:
             head = self._lock_head(session)
             prev = None if head.seq == 0 else _head_entry(head)
-            entry = chain_append(
-                prev,
-                at=at,
-                actor=actor,
-                action=action,
-                target=target,
-                outcome=outcome,
-                client=client,
-                details=details,
+            for request in requests:
+                try:
+                    entry = request.entry_after(prev)
+                except (ValueError, TypeError) as refused:
+                    written.append(refused)
+                    continue
+                session.add(audit_row(entry))
+                head.mac = self._next_mac(head, entry)
+                head.seq, head.hash = entry.seq, entry.hash
+                written.append(entry)
+                prev = entry
+            session.flush()  # the entries' rows first: their subjects refer to them
+            session.add_all(
+                row
+                for request, entry in zip(requests, written, strict=True)
+                if isinstance(entry, AuditEntry)
+                for row in subject_rows(entry, request.records)
             )
-            session.add(audit_row(entry))
-            session.flush()  # the entry's row first: its subjects refer to it
-            session.add_all(subject_rows(entry, records))
-            head.mac = self._next_mac(head, entry)
-            head.seq, head.hash = entry.seq, entry.hash
             session.add(head)
             session.commit()
-            return entry
+        return written
 
     def _next_mac(self, head: AuditHeadRow, entry: AuditEntry) -> str | None:
         """The MAC of the head after ``entry``: only a head that was sealed (or the genesis)

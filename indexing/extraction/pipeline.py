@@ -15,10 +15,11 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from archive.domain.records import Page, TextSource, TextStatus
-from indexing.extraction.images import iter_image_frames, render_page
+from indexing.extraction.images import POINTS_PER_INCH, iter_image_frames, render_page, render_scale
 from indexing.extraction.inspection import PDF, sniff_media_type
 from indexing.extraction.limits import ExtractionLimits, LimitHit
 from indexing.extraction.ocr import ocr_image
+from indexing.extraction.prefetch import ahead
 from indexing.extraction.textlayer import read_page_text
 from indexing.extraction.thumbnails import image_thumbnail, page_thumbnail
 
@@ -84,38 +85,69 @@ def _pdf_events(path: Path, limits: ExtractionLimits) -> Iterator[Event]:
         count = len(document)
         yield PageCount(count)
         pages: list[Page] = []
-        for index in range(min(count, limits.max_pages)):
+        # PDFium reads and renders page n+1 in a thread while tesseract reads page n.
+        for prepared in ahead(_prepared_pages(document, count, limits)):
             _check_cpu(limits)
-            page = document[index]
             try:
-                wants_thumbnail = limits.thumbnails and index < limits.thumbnail_pages
-                result, preview = _pdf_page(page, index + 1, limits, thumbnail=wants_thumbnail)
-                pages.append(result)
-                yield result
-                if wants_thumbnail:
-                    yield Thumbnail(index + 1, preview or page_thumbnail(page, width=limits.thumbnail_width))
+                result, preview = _pdf_page(prepared, limits)
             finally:
-                page.close()
+                if prepared.image is not None:
+                    prepared.image.close()
+            pages.append(result)
+            yield result
+            if preview is not None:
+                yield Thumbnail(result.number, preview)
         yield Finished(_status(pages, limits), _cap(count, limits))
     finally:
         document.close()
 
 
-def _pdf_page(
-    page: pdfium.PdfPage, number: int, limits: ExtractionLimits, *, thumbnail: bool
-) -> tuple[Page, bytes | None]:
-    """The page's text and, for an OCR'd page that wants one, its preview: scaling
-    down the page already rendered for OCR is cheaper than rendering it again."""
-    text = read_page_text(page)
-    if has_text_layer(text) or not limits.ocr:
-        return Page(number, text, TextSource.TEXT_LAYER), None
-    image = render_page(page, dpi=limits.dpi, max_pixels=limits.max_image_pixels)
-    try:
-        ocr_text, confidence = ocr_image(image, limits.ocr_lang)
-        preview = image_thumbnail(image, width=limits.thumbnail_width) if thumbnail else None
-    finally:
-        image.close()
-    return Page(number, ocr_text, TextSource.OCR, confidence), preview
+@dataclass(frozen=True, slots=True)
+class _PreparedPage:
+    """What PDFium made of one page: its text layer, and its render when it needs OCR."""
+
+    number: int
+    text: str
+    image: Image.Image | None
+    dpi: int  # of ``image``: lowered for a page too large for the pixel limit
+    preview: bytes | None  # a text page's thumbnail (an OCR'd one is scaled from ``image``)
+    wants_thumbnail: bool
+
+
+def _prepared_pages(
+    document: pdfium.PdfDocument, count: int, limits: ExtractionLimits
+) -> Iterator[_PreparedPage]:
+    """Every PDFium call on the document's pages, one page at a time (in ``ahead``'s thread)."""
+    for index in range(min(count, limits.max_pages)):
+        page = document[index]
+        try:
+            wants_thumbnail = limits.thumbnails and index < limits.thumbnail_pages
+            text = read_page_text(page)
+            image = preview = None
+            dpi = limits.dpi
+            if has_text_layer(text) or not limits.ocr:
+                if wants_thumbnail:
+                    preview = page_thumbnail(page, width=limits.thumbnail_width)
+            else:
+                image = render_page(page, dpi=limits.dpi, max_pixels=limits.max_image_pixels)
+                dpi = round(
+                    render_scale(page, dpi=limits.dpi, max_pixels=limits.max_image_pixels) * POINTS_PER_INCH
+                )
+            yield _PreparedPage(index + 1, text, image, dpi, preview, wants_thumbnail)
+        finally:
+            page.close()
+
+
+def _pdf_page(prepared: _PreparedPage, limits: ExtractionLimits) -> tuple[Page, bytes | None]:
+    """The page's text and its preview, if it wants one: scaling down the page already
+    rendered for OCR is cheaper than rendering it again."""
+    if prepared.image is None:
+        return Page(prepared.number, prepared.text, TextSource.TEXT_LAYER), prepared.preview
+    ocr_text, confidence = ocr_image(prepared.image, limits.ocr_lang, dpi=prepared.dpi)
+    preview = (
+        image_thumbnail(prepared.image, width=limits.thumbnail_width) if prepared.wants_thumbnail else None
+    )
+    return Page(prepared.number, ocr_text, TextSource.OCR, confidence), preview
 
 
 def _image_events(path: Path, limits: ExtractionLimits) -> Iterator[Event]:

@@ -22,11 +22,11 @@ from types import FrameType
 from typing import IO, Any
 
 import pypdfium2 as pdfium
-import pytesseract
 from PIL import Image
 
 from archive.domain.records import Page, TextSource
 from indexing.extraction.limits import ExtractionLimits
+from indexing.extraction.ocr import OcrFailed
 from indexing.extraction.pipeline import (
     Event,
     Finished,
@@ -99,8 +99,8 @@ def run(path: Path, limits: ExtractionLimits, sink: IO[str]) -> None:
         write({"failed": f"out of memory (limit {limits.memory_mb} MB)", "limit_hit": "memory"})
     except pdfium.PdfiumError as error:
         write({"failed": _pdf_error(error), "limit_hit": None})
-    except pytesseract.TesseractError as error:
-        write({"failed": f"tesseract failed: {error.message}", "limit_hit": None})
+    except OcrFailed as error:
+        write({"failed": f"tesseract failed: {error}", "limit_hit": None})
     except (OSError, ValueError) as error:
         write({"failed": f"unreadable file: {error}", "limit_hit": None})
 

@@ -5,6 +5,7 @@ one chain; an edited row, a cut tail or a chain rewritten whole without the key 
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -47,10 +48,10 @@ def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     }
 
 
-def append(log: SqlAuditLog, n: int) -> None:
+def append(log: SqlAuditLog, n: int, actor: str | None = None) -> None:
     log.append(
         at=datetime.now(UTC),
-        actor=f"user-{n % 3}",
+        actor=actor or f"user-{n % 3}",
         action="record.read",
         target=f"rec-{n}",
         outcome=Outcome.OK,
@@ -66,6 +67,52 @@ def test_concurrent_appends_form_one_chain(log: SqlAuditLog) -> None:
     assert [e.seq for e in entries] == list(range(1, 61))
     assert verify_chain(entries).ok
     assert sorted(e.details["n"] for e in entries) == list(range(60))
+
+
+def _appender_process(database_url: str, name: str, count: int) -> None:
+    """Another process appending from 4 threads (spawned: its own engine and group)."""
+    engine = create_db_engine(database_url)
+    log = SqlAuditLog(engine, key=KEY.encode())
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda n: append(log, n, actor=name), range(count)))
+    engine.dispose()
+
+
+def test_group_commit_loses_no_entry_across_threads_and_processes(
+    log: SqlAuditLog, database_url: str
+) -> None:
+    other = multiprocessing.get_context("spawn").Process(
+        target=_appender_process, args=(database_url, "other", 120)
+    )
+    other.start()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda n: append(log, n, actor="here"), range(160)))
+    other.join(120)
+    assert other.exitcode == 0
+    entries = list(log.entries())
+    assert [e.seq for e in entries] == list(range(1, 281))
+    assert verify_chain(entries, expected_head=log.stored_head().hash).ok
+    for actor, count in (("here", 160), ("other", 120)):
+        assert sorted(e.details["n"] for e in entries if e.actor == actor) == list(range(count))
+    assert log.group_commit.items == 160
+    assert log.group_commit.batches < 160  # appends that queued were written together
+
+
+def test_a_refused_append_in_a_batch_leaves_the_others_stored(log: SqlAuditLog) -> None:
+    def one(n: int) -> str:
+        at = datetime.now() if n % 5 == 0 else datetime.now(UTC)  # naive: refused
+        try:
+            log.append(at=at, actor="a", action="record.read", target=f"rec-{n}", outcome=Outcome.OK)
+        except ValueError:
+            return "refused"
+        return "stored"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(one, range(40)))
+    entries = list(log.entries())
+    assert answers.count("refused") == 8
+    assert sorted(e.target for e in entries) == sorted(f"rec-{n}" for n in range(40) if n % 5)
+    assert verify_chain(entries, expected_head=log.stored_head().hash).ok
 
 
 def test_find_filters_and_pages_newest_first(log: SqlAuditLog) -> None:

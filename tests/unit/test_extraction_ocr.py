@@ -69,3 +69,30 @@ def test_tiff_frames_are_read_one_by_one(tmp_path: Path) -> None:
     assert "Trang 2" not in first
     assert "Trang 2 của văn bản số 123/QĐ-UBND" in second
     assert "cong hoa xa hoi" not in fold(second)
+
+
+def test_the_in_memory_engine_is_loaded_once_and_reads_like_the_cli(scan: Path) -> None:
+    from indexing.extraction import ocr
+
+    if not ocr.in_memory_available():
+        pytest.skip("tesserocr is not installed: the CLI fallback is what runs")
+    document = pdfium.PdfDocument(scan)
+    image = render_page(document[0], dpi=300)
+    document.close()
+
+    first = ocr.engine("vie+eng")
+    in_memory, _ = ocr_image(image, "vie+eng", dpi=300)
+    assert ocr.engine("vie+eng") is first  # kept: vie+eng is not loaded again
+    cli = ocr._text_of(ocr._cli_data(image, "vie+eng"))
+    assert "123/QĐ-UBND" in in_memory
+    assert word_accuracy(cli, in_memory) > 0.95
+
+
+def test_a_colour_and_a_bilevel_page_are_read_in_memory_too(scan: Path) -> None:
+    document = pdfium.PdfDocument(scan)
+    image = render_page(document[0], dpi=300)
+    document.close()
+
+    for mode in ("RGB", "1"):
+        text, _ = ocr_image(image.convert(mode), "vie+eng")
+        assert "chu ky so" in fold(text), mode
