@@ -13,9 +13,12 @@ from itertools import islice
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from archive.db.archival import ensure_default_fonds
 from archive.db.repository import SqlRecordRepository
 from archive.db.tables import RecordRow
+from archive.domain.archival import default_fonds_id
 from archive.domain.records import Classification, Direction, Page, TextSource, type_code_of
 from archive.domain.search import IndexDocument
 from archive.domain.text import normalize_document_number
@@ -59,7 +62,7 @@ def _record(rng: random.Random, index: int, now: datetime) -> Synthetic:
         "signer_position": "Chủ tịch", "recipients": "[]", "urgency": "NORMAL",
         "classification": int(Classification.ORDINARY), "direction": Direction.OUTGOING.value,
         "language": '["01"]', "type_name": type_code_of(doc_type), "page_count": 1,
-        "is_public": index % 3 == 0,
+        "is_public": index % 3 == 0, "fonds_id": default_fonds_id(agency),
         "storage_key": f"records/{record_id[:2]}/{record_id}", "sha256": f"{index:064x}",
         "size": 1000, "media_type": "application/pdf", "original_filename": f"{index}.pdf",
         "text_status": "extracted", "created_at": now, "updated_at": now, "row_version": 1,
@@ -80,7 +83,12 @@ def batches(items: Iterator[Synthetic], size: int) -> Iterator[list[Synthetic]]:
 
 
 def insert_rows(engine: Engine, batch: list[Synthetic]) -> None:
-    """One multi-row INSERT per batch, straight into the records table."""
+    """One multi-row INSERT per batch, straight into the records table (after the default
+    fonds of each agency, which every record belongs to)."""
+    with Session(engine) as session:
+        for agency in sorted({s.row["agency_code"] for s in batch}):
+            ensure_default_fonds(session, str(agency), datetime.now(UTC))
+        session.commit()
     with engine.begin() as connection:
         connection.execute(sa.insert(RecordRow.__table__), [s.row for s in batch])  # type: ignore[arg-type]
 
