@@ -33,11 +33,26 @@ QUERY_MAX_LENGTH = 1000  # characters of a search query; a document number is ab
 CURSOR_MAX_LENGTH = 1000  # the cursors this service issues are far shorter
 
 
-async def _load(info: Info, global_id: str) -> Record | None:
+async def _load(info: Info, global_id: str) -> Node | None:
+    """A record, fonds or dossier by its global id, when the caller may read it (else None,
+    exactly as for an id that names nothing)."""
     parsed = from_global_id(global_id)
-    if parsed is None or parsed[0] != "Record":
+    if parsed is None:
         return None
-    return await _readable(info, parsed[1])
+    kind, raw = parsed
+    if kind == "Record":
+        return await _readable(info, raw)
+    if kind in {"Fonds", "Dossier"}:
+        from archive.api import archival as archival_api  # the archival slice imports this module's types
+        from archive.services import archival
+
+        ctx = info.context
+        if kind == "Fonds":
+            fonds = await asyncio.to_thread(archival.get_fonds, ctx.services, ctx.principal, raw)
+            return None if fonds is None else archival_api.Fonds.from_domain(fonds)
+        dossier = await asyncio.to_thread(archival.get_dossier, ctx.services, ctx.principal, raw)
+        return None if dossier is None else archival_api.Dossier.from_domain(dossier)
+    return None
 
 
 async def _readable(info: Info, record_id: str) -> Record | None:
@@ -63,7 +78,10 @@ class RecordQueries:
         description="A record by id; null when it does not exist or the caller may not read it."
     )
     async def record(self, info: Info, id: GlobalID) -> Record | None:
-        return await _load(info, id)
+        parsed = from_global_id(id)
+        if parsed is None or parsed[0] != "Record":
+            return None
+        return await _readable(info, parsed[1])
 
     @strawberry.field(description="Any object by its Relay global id.")
     async def node(self, info: Info, id: GlobalID) -> Node | None:

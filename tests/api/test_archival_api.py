@@ -283,3 +283,25 @@ async def test_the_audit_names_the_dossier_and_only_the_records_an_auditor_reads
 async def _placements(services: Services, principal: Principal) -> list[Any]:
     page = await audit_query(services, principal, ClientInfo(), AuditFilter(action="dossier.place"), first=10)
     return list(page.entries)
+
+
+NODE = """query($id: ID!) {
+  node(id: $id) { __typename id ... on Dossier { fileCode } ... on Fonds { code } } }"""
+
+
+async def test_node_finds_a_fonds_and_a_dossier_only_for_who_may_read_them(services: Services) -> None:
+    made = await a_dossier(services, mode="02")
+    fonds = (await ok(services, ADMIN, "{ fondsList { edges { node { id code } } } }"))["fondsList"]["edges"]
+    [fonds_id] = [e["node"]["id"] for e in fonds if e["node"]["code"] == "A-PHONG"]
+    seen = (await ok(services, READER_A, NODE, id=made["id"]))["node"]
+    assert seen == {"__typename": "Dossier", "id": made["id"], "fileCode": made["fileCode"]}
+    assert (await ok(services, READER_A, NODE, id=fonds_id))["node"] == {
+        "__typename": "Fonds",
+        "id": fonds_id,
+        "code": "A-PHONG",
+    }
+    # Another agency's reader: exactly what an id naming nothing gives.
+    assert (await ok(services, READER_B, NODE, id=made["id"]))["node"] is None
+    assert (await ok(services, READER_B, NODE, id=fonds_id))["node"] is None
+    missing = to_global_id("Dossier", "00000000-0000-0000-0000-000000000000")
+    assert (await ok(services, READER_A, NODE, id=missing))["node"] is None
