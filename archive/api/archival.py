@@ -324,11 +324,7 @@ class Dossier(Node):
         found = await asyncio.to_thread(
             destruction.dossier_review, ctx.services, ctx.principal, self._dossier.id
         )
-        if found is None:
-            return None
-        return DossierDestructionReview(
-            status=found.status, records=found.records, batch_ids=list(found.batch_ids)
-        )
+        return None if found is None else DossierDestructionReview.from_service(found)
 
     @strawberry.field(description="Its documents the caller may read, in ordinal order.")
     async def documents(

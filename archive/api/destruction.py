@@ -70,6 +70,10 @@ class DossierDestructionReview:
     records: int = strawberry.field(description="How many of its readable documents are in an open batch.")
     batch_ids: list[str] = strawberry.field(description="Their batches (only those the caller may manage).")
 
+    @classmethod
+    def from_service(cls, found: destruction.DossierReviewShown) -> DossierDestructionReview:
+        return cls(status=found.status, records=found.records, batch_ids=list(found.batch_ids))
+
 
 @strawberry.type
 class DestructionQueries:
@@ -84,11 +88,7 @@ class DestructionQueries:
     ) -> DossierDestructionReview | None:
         ctx = info.context
         found = await asyncio.to_thread(destruction.dossier_review, ctx.services, ctx.principal, dossier_id)
-        if found is None:
-            return None
-        return DossierDestructionReview(
-            status=found.status, records=found.records, batch_ids=list(found.batch_ids)
-        )
+        return None if found is None else DossierDestructionReview.from_service(found)
 
     @strawberry.field(
         description=(
