@@ -7,20 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import httpx
-import openpyxl
-import pdfplumber
 import pytest
-from PIL import Image
 
 from archive.domain.archival import Dossier
 from archive.domain.records import Classification, Record
@@ -28,6 +22,7 @@ from archive.services.container import Services
 from archive.settings import Settings
 from tests.support.access import SigningKey, bearer_settings, make_record, put
 from tests.support.dossiers import agency_fonds, dossier, place
+from tests.support.exports import dark_rows, first_page_png, pdf_text, xlsx_table
 from tests.support.graphql import api_client, open_services
 
 AGENCY = "UBND-HG"
@@ -126,38 +121,6 @@ LIST_HEADER = [
     "Đơn vị/người lập hồ sơ",
     "Ghi chú",
 ]
-
-
-def xlsx_table(content: bytes, header_first: str) -> list[list[str]]:
-    """The rows from the header row (the one starting with ``header_first``) down."""
-    sheet: Any = openpyxl.load_workbook(io.BytesIO(content)).active
-    values = [[("" if v is None else str(v)) for v in row] for row in sheet.iter_rows(values_only=True)]
-    start = next(i for i, row in enumerate(values) if row and row[0] == header_first)
-    return values[start:]
-
-
-def pdf_text(content: bytes) -> str:
-    with pdfplumber.open(io.BytesIO(content)) as pdf:
-        return "\n".join(page.extract_text() or "" for page in pdf.pages)
-
-
-def first_page_png(content: bytes, directory: Path) -> Image.Image:
-    """The PDF's first page rendered by poppler's pdftoppm."""
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
-    source = directory / "export.pdf"
-    source.write_bytes(content)
-    command = ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile"]
-    subprocess.run([*command, str(source), str(directory / "page")], check=True, timeout=60)
-    return Image.open(directory / "page.png").convert("L")
-
-
-def dark_rows(image: Image.Image) -> int:
-    """How many pixel rows of the page hold ink (text or rules)."""
-    width, height = image.size
-    pixels = image.load()
-    assert pixels is not None
-    return sum(any(int(pixels[x, y]) < 128 for x in range(0, width, 2)) for y in range(height))  # type: ignore[arg-type]
 
 
 # --- the dossier list ------------------------------------------------------------------------

@@ -13,14 +13,11 @@ import asyncio
 import csv
 import dataclasses
 import io
-import subprocess
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from PIL import Image
 
 from archive.api.types import to_global_id
 from archive.domain.access import UNRESTRICTED
@@ -32,6 +29,7 @@ from archive.services.worker import drain
 from tests.retention.scenario import ADMIN, ADMIN_2, call
 from tests.retention.support import make_pdf
 from tests.retention.support import metadata as paper_metadata
+from tests.support.exports import first_page_png, pdf_text, xlsx_table
 from tests.support.gql import METADATA, deposit, gql
 
 AGENCY = "UBND-HG"
@@ -153,28 +151,10 @@ async def export(client: httpx.AsyncClient, path: str, fmt: str, **params: str) 
     return response.content
 
 
-def xlsx_rows(content: bytes) -> list[tuple[str, ...]]:
-    import openpyxl
-
-    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
-    assert sheet is not None
-    return [tuple("" if c is None else str(c) for c in row) for row in sheet.iter_rows(values_only=True)]
-
-
-def first_page_rendered(content: bytes, tmp_path: Path) -> str:
-    """pdftoppm renders page 1 (it must be a real PDF page with ink); its text, by pdfplumber."""
-    import pdfplumber
-
-    source = tmp_path / f"{uuid.uuid4().hex}.pdf"
-    source.write_bytes(content)
-    subprocess.run(
-        ["pdftoppm", "-f", "1", "-l", "1", "-r", "40", "-png", str(source), str(source)], check=True
-    )
-    [png] = list(tmp_path.glob(f"{source.name}*.png"))
-    with Image.open(png) as image:
-        assert image.convert("L").getextrema()[0] < 128  # something is printed on it
-    with pdfplumber.open(source) as pdf:
-        return pdf.pages[0].extract_text() or ""
+def first_page(content: bytes, tmp_path: Path) -> str:
+    """pdftoppm renders page 1, which must have ink on it; its text, by pdfplumber."""
+    assert first_page_png(content, tmp_path).getextrema()[0] < 128
+    return pdf_text(content, first_page_only=True)
 
 
 async def test_a_closed_dossier_is_listed_reviewed_approved_by_its_council_and_destroyed(
@@ -201,10 +181,10 @@ async def test_a_closed_dossier_is_listed_reviewed_approved_by_its_council_and_d
 
     # The dossier list of the fonds for 2012 (Decree 30, Appendix V) and the table of contents.
     listing = f"/exports/fonds/{fonds['code']}/dossiers"
-    rows = xlsx_rows(await export(client, listing, "xlsx", year="2012"))
+    rows = xlsx_table(await export(client, listing, "xlsx", year="2012"), "Đề mục")
     [row] = [r for r in rows if "07-VP" in r]  # its number and notation (số và ký hiệu hồ sơ)
     assert "Hồ sơ hội nghị cải cách hành chính năm 2012" in row and "10 năm" in row
-    text = first_page_rendered(await export(client, listing, "pdf", year="2012"), tmp_path)
+    text = first_page(await export(client, listing, "pdf", year="2012"), tmp_path)
     assert "07-VP" in text and "cải cách hành chính" in text
     csv_rows = list(
         csv.reader(io.StringIO((await export(client, listing, "csv", year="2012")).decode("utf-8-sig")))
@@ -212,9 +192,9 @@ async def test_a_closed_dossier_is_listed_reviewed_approved_by_its_council_and_d
     assert any("07-VP" in r and "10 năm" in r for r in csv_rows)
     contents = f"/exports/dossiers/{dossier['dossierId']}/contents"
     codes = [f"{dossier['fileCode']}.{i:07d}" for i in range(1, 6)]
-    toc = xlsx_rows(await export(client, contents, "xlsx"))
+    toc = xlsx_table(await export(client, contents, "xlsx"), "STT")
     assert [c for r in toc for c in r if c in codes] == codes
-    assert codes[0] in first_page_rendered(await export(client, contents, "pdf"), tmp_path)
+    assert codes[0] in first_page(await export(client, contents, "pdf"), tmp_path)
     toc_csv = (await export(client, contents, "csv")).decode("utf-8-sig")
     assert all(code in toc_csv for code in codes)
 
