@@ -458,7 +458,7 @@ class Record(Node):
     async def destruction_review(self, info: strawberry.Info[Context, None]) -> DestructionReview | None:
         review = await info.context.load.reviews.load(self._record.id)
         record = self._record
-        facts = Readable(record.agency_code, record.classification, record.is_public, record.grants)
+        facts = Readable.of(record)
         shown = review_shown(info.context.principal, facts, review)
         return None if shown is None else DestructionReview.from_service(shown)
 

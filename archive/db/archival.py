@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from archive.db.archival_tables import DossierRow, FondsRow
 from archive.db.jobs import new_index_job_row
-from archive.db.scope import scope_clause
+from archive.db.scope import dossier_scope_clause, scope_clause
 from archive.db.tables import PageRow, RecordRow
 from archive.db.timestamps import as_utc
 from archive.domain.access import ReadScope
@@ -58,19 +58,6 @@ def ensure_default_fonds(session: Session, agency_code: str, now: datetime) -> s
         statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
     session.execute(statement)
     return fonds_id
-
-
-def dossier_scope_clause(scope: ReadScope) -> ColumnElement[bool]:
-    """``ReadScope`` over ``dossiers``: the record rule on the dossier's own facts (no grants)."""
-    public = col(DossierRow.is_public).is_(True)
-    if scope.public_only:
-        return public
-    cleared = col(DossierRow.classification) <= int(scope.max_classification)
-    if scope.all_agencies:
-        return sa.or_(public, cleared)
-    if not scope.agencies:
-        return public
-    return sa.or_(public, sa.and_(cleared, col(DossierRow.agency_code).in_(sorted(scope.agencies))))
 
 
 class SqlArchivalStore:

@@ -12,6 +12,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from archive.domain.archival import Dossier
 from archive.domain.records import Classification, Record
 
 
@@ -91,6 +92,13 @@ class Readable:
     def of(cls, record: Record) -> Readable:
         m = record.metadata
         return cls(record.agency_code, m.classification, m.is_public, record.grants, m.is_conditional)
+
+    @classmethod
+    def of_dossier(cls, dossier: Dossier) -> Readable:
+        """A dossier is read like a record: its agency, classification, mode; no grants."""
+        return cls(
+            dossier.agency_code, dossier.classification, dossier.is_public, conditional=dossier.is_conditional
+        )
 
 
 def can_read(principal: Principal, record: Readable) -> bool:

@@ -29,7 +29,7 @@ from datetime import date, datetime
 
 from archive.domain import codes
 from archive.domain.errors import MetadataInvalid
-from archive.domain.records import Classification, nfc
+from archive.domain.records import MODE_CONDITIONAL, Classification, nfc
 
 FONDS_CODE_MAX = 40
 FONDS_NAME_MAX = 300
@@ -122,6 +122,12 @@ class Dossier:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     row_version: int = 1
+
+    @property
+    def is_conditional(self) -> bool:
+        """Mode 02 (sử dụng có điều kiện): read across agencies only by those who read every
+        conditional-use record (``can_read``), like a record of that mode."""
+        return self.mode == MODE_CONDITIONAL
 
     @property
     def is_open(self) -> bool:

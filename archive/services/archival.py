@@ -97,13 +97,6 @@ def unit(agency_code: str, classification: Classification = Classification.ORDIN
     return Readable(agency_code=agency_code, classification=classification, is_public=False)
 
 
-def dossier_facts(dossier: Dossier) -> Readable:
-    """A dossier read like a record: its agency, classification and mode."""
-    return Readable(
-        agency_code=dossier.agency_code, classification=dossier.classification, is_public=dossier.is_public
-    )
-
-
 # -- fonds ------------------------------------------------------------------------------------
 
 
@@ -253,7 +246,7 @@ def update_dossier(
     wanted = dataclasses.replace(current, **changes, updated_at=services.clock())
     if {"year", "file_number"} & set(changes) and "file_code" not in changes:
         wanted = dataclasses.replace(wanted, file_code=_recomposed(current, wanted))
-    if not can_describe(principal, dossier_facts(wanted)):
+    if not can_describe(principal, Readable.of_dossier(wanted)):
         raise Forbidden("your clearance does not cover that classification")
     stored = services.archival.save_dossier(da.validate_dossier(wanted), expected_version=expected_version)
     _audit(services, principal, "dossier.update", stored.id, {"fields": ",".join(sorted(changes))})
@@ -480,7 +473,7 @@ def _describable(services: Services, principal: Principal, dossier_id: str) -> D
     found = get_dossier(services, principal, dossier_id)
     if found is None:
         raise NotFound(f"no dossier {dossier_id}")
-    if not can_describe(principal, dossier_facts(found)):
+    if not can_describe(principal, Readable.of_dossier(found)):
         raise Forbidden("this needs the records_manager role for the dossier's agency, or admin")
     return found
 

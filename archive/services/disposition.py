@@ -42,7 +42,6 @@ from archive.domain.access import (
     can_manage,
     can_read_tombstone,
 )
-from archive.domain.archival import Dossier
 from archive.domain.council import clean_text, tally
 from archive.domain.disposition import (
     NOTE_MAX,
@@ -147,7 +146,7 @@ def _dossier_items(
     hold, in no open batch and the planner's to manage. The refusal never says which or how
     many, so it tells nothing about documents the planner may not see."""
     dossier = services.archival.dossier(dossier_id, ReadScope.for_principal(principal))
-    if dossier is None or not can_manage(principal, _dossier_facts(dossier)):
+    if dossier is None or not can_manage(principal, Readable.of_dossier(dossier)):
         raise NotFound(f"dossier {dossier_id} does not exist")
     members = services.archival.member_ids(dossier_id)
     if not members:
@@ -159,10 +158,6 @@ def _dossier_items(
             "in no open batch and yours to manage"
         )
     return found
-
-
-def _dossier_facts(dossier: Dossier) -> Readable:
-    return Readable(dossier.agency_code, dossier.classification, dossier.is_public)
 
 
 def _duplicates(

@@ -214,12 +214,16 @@ async def test_a_reader_of_the_record_but_not_the_dossier_sees_no_dossier(servic
 async def test_dossiers_page_and_filter(services: Services) -> None:
     for n in range(3):
         await a_dossier(services, f"0{n}-HS")
-    page = (await ok(services, ARCHIVIST, DOSSIERS, f={"year": 2025}, first=2))["dossiers"]
+    page = (await ok(services, ADMIN, DOSSIERS, f={"year": 2025}, first=2))["dossiers"]
     assert [e["node"]["fileCode"] for e in page["edges"]] == ["A.2025.00-HS", "A.2025.01-HS"]
     assert page["pageInfo"]["hasNextPage"]
-    rest = (await ok(services, ARCHIVIST, DOSSIERS, first=2, after=page["pageInfo"]["endCursor"]))["dossiers"]
+    rest = (await ok(services, ADMIN, DOSSIERS, first=2, after=page["pageInfo"]["endCursor"]))["dossiers"]
     assert [e["node"]["fileCode"] for e in rest["edges"]] == ["A.2025.02-HS"]
-    assert (await ok(services, ARCHIVIST, DOSSIERS, f={"year": 1999}, first=2))["dossiers"]["edges"] == []
+    assert (await ok(services, ADMIN, DOSSIERS, f={"year": 1999}, first=2))["dossiers"]["edges"] == []
+    # They are conditional-use (mode 02): an archivist of no agency reads them only once granted,
+    # as it would their records (can_read); the list shows nothing of them.
+    hidden = (await ok(services, ARCHIVIST, DOSSIERS, first=10))["dossiers"]
+    assert hidden["edges"] == [] and not hidden["pageInfo"]["hasNextPage"]
     assert (await ok(services, READER_B, DOSSIERS, first=10))["dossiers"]["edges"] == []
     by_fonds = await ok(services, READER_A, FONDS_WITH_DOSSIERS)
     assert by_fonds["fondsList"]["totalCount"] == 1

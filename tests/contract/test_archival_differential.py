@@ -107,11 +107,13 @@ def new_dossier(services: Services, fonds: da.Fonds, level: Classification, publ
 
 
 def facts(dossier: da.Dossier) -> Readable:
-    return Readable(dossier.agency_code, dossier.classification, dossier.is_public)
+    """A non-public ordinary dossier here is of mode 02: read across agencies only by those
+    who read every conditional-use record."""
+    return Readable.of_dossier(dossier)
 
 
 def record_facts(record: Record) -> Readable:
-    return Readable(record.agency_code, record.classification, record.is_public, record.grants)
+    return Readable.of(record)
 
 
 def outcome(services: Services, principal: Principal, dossier_id: str, version: int) -> str:
