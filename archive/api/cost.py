@@ -33,6 +33,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -109,7 +110,23 @@ class _Walk:
         inner = self.selection(node.selection_set, get_named_type(definition.type), child_size)
         own = self.prices.get(f"{parent.name}.{name}", 1)
         times = size if name in LIST_FIELDS else 1
+        if "ids" in definition.args:  # nodes(ids:): one selection per id asked for
+            times = max(1, self._count(node, "ids"))
         return times * (own + inner)
+
+    def _count(self, node: FieldNode, argument_name: str) -> int:
+        """How many values a list argument carries, literal or from the variables."""
+        for argument in node.arguments or ():
+            if argument.name.value != argument_name:
+                continue
+            value = argument.value
+            if isinstance(value, ListValueNode):
+                return len(value.values)
+            if isinstance(value, VariableNode):
+                given = self.variables.get(value.name.value)
+                return len(given) if isinstance(given, list) else 1
+            return 1
+        return 0
 
     def _first(self, node: FieldNode, declared: object) -> int:
         fallback = declared if isinstance(declared, int) else self.default_first

@@ -25,7 +25,7 @@ from archive.api.types import (
 )
 from archive.domain.errors import DuplicateRecord, FileRejected, Forbidden, InvalidQuery, MetadataInvalid
 from archive.services.deposit import deposit
-from archive.services.search import SearchPage, get_record, search
+from archive.services.search import SearchPage, get_record, get_records, search
 
 Info = strawberry.Info[Context, None]
 
@@ -86,6 +86,34 @@ class RecordQueries:
     @strawberry.field(description="Any object by its Relay global id.")
     async def node(self, info: Info, id: GlobalID) -> Node | None:
         return await _load(info, id)
+
+    @strawberry.field(
+        description=(
+            "Several objects by their Relay global ids, in the order asked (at most the maximum page "
+            "size). Each entry is null when its id names nothing or the caller may not read it: the "
+            "two look the same. Records are read in one query; reading a non-public one is audited."
+        )
+    )
+    async def nodes(
+        self, info: Info, ids: Annotated[list[GlobalID], strawberry.argument(description="Global ids.")]
+    ) -> list[Node | None]:
+        limit = info.context.services.settings.max_page_size
+        if len(ids) > limit:
+            raise InvalidQuery(f"at most {limit} ids at a time")
+        parsed = [from_global_id(i) for i in ids]
+        record_ids = [p[1] for p in parsed if p is not None and p[0] == "Record"]
+        records = await get_records(info.context.services, info.context.principal, record_ids) if record_ids else {}
+        for record in records.values():
+            if not record.metadata.is_public:
+                await info.context.audit("record.read", record.id)
+        found: list[Node | None] = []
+        for global_id, p in zip(ids, parsed, strict=True):
+            if p is not None and p[0] == "Record":
+                hit = records.get(p[1])
+                found.append(None if hit is None else Record.from_domain(hit, pages_loaded=False))
+            else:
+                found.append(await _load(info, global_id))
+        return found
 
     @strawberry.field(
         description=(

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from archive.domain.access import Principal, ReadScope
@@ -65,6 +66,14 @@ async def search(
 async def get_record(services: Services, principal: Principal, record_id: str) -> Record | None:
     """The record, or None when it is missing or unreadable: the two look the same."""
     return await asyncio.to_thread(services.records.get, record_id, ReadScope.for_principal(principal))
+
+
+async def get_records(services: Services, principal: Principal, record_ids: Sequence[str]) -> dict[str, Record]:
+    """The readable records among ``record_ids``, by id, in one query (without pages); a
+    missing id and an unreadable one are both simply absent."""
+    return await asyncio.to_thread(
+        services.records.get_many, list(dict.fromkeys(record_ids)), ReadScope.for_principal(principal), with_pages=False
+    )
 
 
 def encode_cursor(key: SortKey) -> str:

@@ -102,7 +102,10 @@ async def test_a_secret_record_of_another_agency_leaves_no_trace(
             (SEARCH, {"q": UNIQUE, "first": 10}),
             (SEARCH, {"q": "văn bản", "first": 10}),
             (SEARCH, {"q": None, "first": 10}),
-            ("query($id: ID!) { node(id: $id) { id } record(id: $id) { id } }", {"id": global_id(secret.id)}),
+            (
+                "query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } record(id: $id) { id } }",
+                {"id": global_id(secret.id)},
+            ),
         ]
 
     with_secret = [await post(http, q, reader, **v) for q, v in queries()]
@@ -122,9 +125,12 @@ async def test_a_secret_record_of_another_agency_leaves_no_trace(
 
     random_id = global_id(str(uuid.uuid4()))
     missing = await post(
-        http, "query($id: ID!) { node(id: $id) { id } record(id: $id) { id } }", reader, id=random_id
+        http,
+        "query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } record(id: $id) { id } }",
+        reader,
+        id=random_id,
     )
-    assert missing == with_secret[3] == {"data": {"node": None, "record": None}}
+    assert missing == with_secret[3] == {"data": {"node": None, "nodes": [None], "record": None}}
 
 
 # --- who is calling -----------------------------------------------------------------------

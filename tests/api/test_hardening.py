@@ -536,6 +536,10 @@ def test_cost_multiplies_nested_connections_and_prices_heavy_fields(tmp_path: Pa
     assert cost("query($n: Int!) { search(first: $n) { edges { node { id } } } }", n=10) == light
     assert cost("{ search { edges { node { id } } } }") == 1 + 20 * 3  # the declared default
     assert cost(COSTLY) > settings.max_query_cost * 20
+    # nodes(ids:) pays its selection once per id asked for, literal or from the variables.
+    one = cost('{ nodes(ids: ["a"]) { id } }')
+    assert cost('{ nodes(ids: ["a", "b", "c"]) { id } }') == 3 * one
+    assert cost("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", ids=["a"] * 50) == 50 * one
 
 
 @pytest.mark.parametrize(
