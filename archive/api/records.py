@@ -102,7 +102,8 @@ class RecordQueries:
             raise InvalidQuery(f"at most {limit} ids at a time")
         parsed = [from_global_id(i) for i in ids]
         record_ids = [p[1] for p in parsed if p is not None and p[0] == "Record"]
-        records = await get_records(info.context.services, info.context.principal, record_ids) if record_ids else {}
+        ctx = info.context
+        records = await get_records(ctx.services, ctx.principal, record_ids) if record_ids else {}
         for record in records.values():
             if not record.metadata.is_public:
                 await info.context.audit("record.read", record.id)

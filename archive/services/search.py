@@ -68,11 +68,16 @@ async def get_record(services: Services, principal: Principal, record_id: str) -
     return await asyncio.to_thread(services.records.get, record_id, ReadScope.for_principal(principal))
 
 
-async def get_records(services: Services, principal: Principal, record_ids: Sequence[str]) -> dict[str, Record]:
+async def get_records(
+    services: Services, principal: Principal, record_ids: Sequence[str]
+) -> dict[str, Record]:
     """The readable records among ``record_ids``, by id, in one query (without pages); a
     missing id and an unreadable one are both simply absent."""
     return await asyncio.to_thread(
-        services.records.get_many, list(dict.fromkeys(record_ids)), ReadScope.for_principal(principal), with_pages=False
+        services.records.get_many,
+        list(dict.fromkeys(record_ids)),
+        ReadScope.for_principal(principal),
+        with_pages=False,
     )
 
 
