@@ -27,7 +27,6 @@ from archive.domain.access import (
     UNRESTRICTED,
     Principal,
     Readable,
-    Role,
     can_describe,
     can_read,
     can_read_dossier,
@@ -37,6 +36,7 @@ from archive.domain.errors import Forbidden, NotFound
 from archive.domain.records import Classification, Record
 from archive.services import archival
 from archive.services.container import Services
+from tests.support import strategies
 from tests.support.access import make_record
 
 AGENCIES = ["A", "B", "C"]
@@ -44,20 +44,7 @@ NOW = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
 
 classifications = st.sampled_from(list(Classification))
 shapes = st.tuples(st.sampled_from(AGENCIES), classifications, st.booleans())
-principals = st.builds(
-    lambda n, roles, agencies, clearance, anonymous: Principal(
-        subject="anonymous" if anonymous else f"p{n}",
-        roles=frozenset() if anonymous else frozenset(roles),
-        agencies=frozenset() if anonymous else frozenset(agencies),
-        clearance=clearance,
-        anonymous=anonymous,
-    ),
-    st.integers(0, 3),
-    st.sets(st.sampled_from(list(Role)), max_size=2),
-    st.sets(st.sampled_from(AGENCIES), max_size=2),
-    classifications,
-    st.booleans(),
-)
+principals = strategies.principals(AGENCIES)
 members = st.lists(
     st.builds(
         lambda level, public, grants: make_record(

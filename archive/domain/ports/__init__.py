@@ -21,6 +21,7 @@ ListingRenderer    PDF (fpdf2), XLSX, CSV      the same (``archive.exports``)
 DatabaseSnapshot   SQLite online backup        ``pg_dump``/``pg_restore``
 SchemaRevisions    Alembic                     Alembic
 TrustedDocumentStore  SQLite table             PostgreSQL
+StatisticsStore    SQLite (GROUP BY)           PostgreSQL
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata
@@ -46,6 +47,7 @@ from archive.domain.ports.jobs import JobQueue, OcrBacklog
 from archive.domain.ports.records import RecordRepository
 from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
 from archive.domain.ports.search import SearchIndex
+from archive.domain.ports.statistics import StatisticsStore
 from archive.domain.ports.trusted_documents import TrustedDocumentStore
 from archive.domain.ports.vitals import Vitals, VitalsSource
 
@@ -68,6 +70,7 @@ __all__ = [
     "RetentionStore",
     "SchemaRevisions",
     "SearchIndex",
+    "StatisticsStore",
     "TrustedDocumentStore",
     "Vitals",
     "VitalsSource",
