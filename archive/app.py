@@ -31,6 +31,7 @@ from archive.api.ide import ide_routes
 from archive.api.ide import page as ide_page
 from archive.api.media import GRAPHQL_RESPONSE, is_request_error, prefers_graphql_response
 from archive.api.observer import OperationObserver
+from archive.api.previews import preview_route
 from archive.api.schema import build_schema
 from archive.domain.errors import Outage
 from archive.domain.heartbeats import WorkerKind
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/download/{token}", download, methods=["GET"]),
+            Route("/previews/{token}", preview_route(lambda: ref["services"]), methods=["GET"]),
             *ExportRoutes(lambda: ref["services"], refusals=refusals).routes(),
             *ide_routes(settings),
             *operations.routes(),

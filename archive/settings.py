@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # Deposits and downloads.
     max_upload_bytes: int = 200 * 1024 * 1024
     download_url_ttl_seconds: int = Field(default=300, ge=5, le=86400)
+    # Thumbnail links: the same link for every request in a window of this length, so
+    # browsers and caches keep the image; a link lives one to two windows.
+    preview_url_ttl_seconds: int = Field(default=600, ge=5, le=86400)
     public_base_url: str = ""  # where clients reach this service; empty: the request's own base URL
 
     # Extraction and OCR, each document in a sandboxed subprocess.

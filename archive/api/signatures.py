@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 
 import strawberry
@@ -76,4 +77,16 @@ class SignatureStatus:
 @strawberry.type(description="A PNG preview of one page.")
 class Thumbnail:
     page: int = strawberry.field(description="Page number, from 1.")
-    data_url: str = strawberry.field(description="The preview as a data: URL (image/png, base64).")
+    url: str = strawberry.field(
+        description=(
+            "A short-lived signed link to the PNG (/previews/…): the same link for every request in "
+            "a window (ARCHIVE_PREVIEW_URL_TTL_SECONDS, 10 minutes by default), cacheable until it "
+            "expires, so browsers and caches keep the image."
+        )
+    )
+    expires_at: datetime = strawberry.field(description="When the link stops working.")
+    _png: strawberry.Private[bytes]
+
+    @strawberry.field(description="The preview inline as a data: URL (image/png, base64); prefer url.")
+    def data_url(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self._png).decode("ascii")

@@ -21,6 +21,7 @@ from archive.domain.retention import RecordRetention as DomainRetention
 from archive.domain.search import FacetBucket, Facets
 from archive.services.destruction import review_shown
 from archive.services.download import issue_link
+from archive.services.previews import preview_links
 from archive.services.search import get_record
 
 if TYPE_CHECKING:
@@ -416,13 +417,15 @@ class Record(Node):
             return SignatureStatus(verified=False, signed=False, all_valid=False)
         return SignatureStatus(verified=True, signed=summary.signed, all_valid=summary.all_valid)
 
-    @strawberry.field(description="PNG previews of the first pages, as data: URLs (empty until extracted).")
+    @strawberry.field(
+        description="PNG previews of the first pages, as signed links or data: URLs (empty until extracted)."
+    )
     async def thumbnails(self, info: strawberry.Info[Context, None]) -> list[Thumbnail]:
-        found = await info.context.load.thumbnails.load(self._record.id)
-        return [
-            Thumbnail(page=page, data_url="data:image/png;base64," + base64.b64encode(png).decode("ascii"))
-            for page, png in sorted(found.items())
-        ]
+        ctx = info.context
+        found = await ctx.load.thumbnails.load(self._record.id)
+        base_url = str(ctx.request.base_url) if ctx.request is not None else ""
+        links = preview_links(ctx.services, self._record, found, base_url)
+        return [Thumbnail(page=k.page, url=k.url, expires_at=k.expires_at, _png=found[k.page]) for k in links]
 
     @strawberry.field(
         description=(
