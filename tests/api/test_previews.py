@@ -31,7 +31,9 @@ async def test_a_thumbnail_link_serves_the_png_and_caches_can_keep_it(services: 
         assert answer.headers["content-type"] == "image/png"
         cache = answer.headers["cache-control"]
         assert cache.startswith("private, max-age=") and "immutable" in cache
-        assert 0 < int(cache.split("max-age=")[1].split(",")[0]) <= 2 * services.settings.preview_url_ttl_seconds
+        assert (
+            0 < int(cache.split("max-age=")[1].split(",")[0]) <= 2 * services.settings.preview_url_ttl_seconds
+        )
         unchanged = await client.get(first["url"], headers={"If-None-Match": answer.headers["etag"]})
         assert unchanged.status_code == 304 and unchanged.content == b""
 
