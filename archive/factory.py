@@ -27,6 +27,7 @@ from archive.db.ocr_backlog import SqlOcrBacklog
 from archive.db.repository import SqlRecordRepository
 from archive.db.results import SqlProcessingResults
 from archive.db.retention import SqlRetentionStore
+from archive.db.saved_searches import SqlSavedSearchStore
 from archive.db.snapshot import SqlDatabaseSnapshot
 from archive.db.statistics import SqlStatisticsStore
 from archive.db.trusted_documents import SqlTrustedDocumentStore
@@ -206,6 +207,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         renderer=ListingFiles(),
         trusted_documents=SqlTrustedDocumentStore(engine),
         statistics=SqlStatisticsStore(engine),
+        saved_searches=SqlSavedSearchStore(engine),
         dispose=engine.dispose,
     )
 

@@ -72,6 +72,37 @@ async def _audit_hits(info: Info, page: SearchPage) -> None:
         await info.context.audit("search.read", "search", details={"ids": ",".join(ids), "count": len(ids)})
 
 
+async def search_connection(info: Info, page: SearchPage) -> SearchConnection:
+    """A page of hits as the API answers it; reading non-public hits is audited."""
+    await _audit_hits(info, page)
+    edges = [
+        SearchEdge(
+            cursor=item.cursor,
+            node=Record.from_domain(item.record, pages_loaded=False),
+            score=item.hit.score,
+            highlights=[Highlight(page=h.page, snippet=h.snippet) for h in item.hit.highlights],
+        )
+        for item in page.items
+    ]
+    return SearchConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.result.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
+        total_count=page.result.total,
+        facets=SearchFacets.from_domain(page.result.facets),
+    )
+
+
+def check_page(info: Info, first: int, after: str | None) -> None:
+    """The paging arguments every search takes, within their limits."""
+    limit = info.context.services.settings.max_page_size
+    if not 1 <= first <= limit:
+        raise InvalidQuery(f"first must be between 1 and {limit}")
+    if after is not None and len(after) > CURSOR_MAX_LENGTH:
+        raise InvalidQuery("the cursor is malformed")
+
+
 @strawberry.type
 class RecordQueries:
     @strawberry.field(
@@ -131,12 +162,9 @@ class RecordQueries:
         after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
     ) -> SearchConnection:
         services = info.context.services
-        if not 1 <= first <= services.settings.max_page_size:
-            raise InvalidQuery(f"first must be between 1 and {services.settings.max_page_size}")
+        check_page(info, first, after)
         if query is not None and len(query) > QUERY_MAX_LENGTH:
             raise InvalidQuery(f"the query is longer than {QUERY_MAX_LENGTH} characters")
-        if after is not None and len(after) > CURSOR_MAX_LENGTH:
-            raise InvalidQuery("the cursor is malformed")
         page = await search(
             services,
             info.context.principal,
@@ -145,24 +173,7 @@ class RecordQueries:
             first=first,
             after=after,
         )
-        await _audit_hits(info, page)
-        edges = [
-            SearchEdge(
-                cursor=item.cursor,
-                node=Record.from_domain(item.record, pages_loaded=False),
-                score=item.hit.score,
-                highlights=[Highlight(page=h.page, snippet=h.snippet) for h in item.hit.highlights],
-            )
-            for item in page.items
-        ]
-        return SearchConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.result.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-            total_count=page.result.total,
-            facets=SearchFacets.from_domain(page.result.facets),
-        )
+        return await search_connection(info, page)
 
 
 @strawberry.type(description="The record was archived; processing continues in the background.")

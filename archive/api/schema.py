@@ -18,6 +18,7 @@ from archive.api.errors import ErrorCodes
 from archive.api.hardening import ExtensionFactory
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
+from archive.api.saved_searches import SavedSearchMutations, SavedSearchQueries
 from archive.api.statistics import StatisticsQueries
 from archive.api.types import Record
 
@@ -55,11 +56,19 @@ def build_schema(
             DestructionQueries,
             ArchivalQueries,
             StatisticsQueries,
+            SavedSearchQueries,
         ),
     )
     mutation = merge_types(
         "Mutation",
-        (RecordMutations, AccessMutations, RetentionMutations, DestructionMutations, ArchivalMutations),
+        (
+            RecordMutations,
+            AccessMutations,
+            RetentionMutations,
+            DestructionMutations,
+            ArchivalMutations,
+            SavedSearchMutations,
+        ),
     )
     return ArchiveSchema(
         query=query,

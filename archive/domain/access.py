@@ -329,6 +329,35 @@ def can_read_tombstone(principal: Principal, record: Readable) -> bool:
     )
 
 
+# -- saved searches ----------------------------------------------------------------------------
+#
+# A saved search is a question, not an answer: whoever runs it gets the records THEY may
+# read (``ReadScope`` of the runner). Who may see, run, share and delete one is all that
+# is decided here.
+
+
+def can_save_search(principal: Principal, shared_with: str | None) -> bool:
+    """Any signed-in caller keeps its own searches; it may share one only with one of its
+    own agencies."""
+    if principal.anonymous:
+        return False
+    return shared_with is None or shared_with in principal.agencies
+
+
+def can_use_saved_search(principal: Principal, owner: str, shared_with: str | None) -> bool:
+    """See and run a saved search: its owner, or a member of the agency it is shared with."""
+    if principal.anonymous:
+        return False
+    return owner == principal.subject or (shared_with is not None and shared_with in principal.agencies)
+
+
+def can_delete_saved_search(principal: Principal, owner: str) -> bool:
+    """Only its owner removes a saved search (an admin too, for a principal who left)."""
+    if principal.anonymous:
+        return False
+    return owner == principal.subject or Role.ADMIN in principal.roles
+
+
 # -- trusted documents (persisted operations) --------------------------------------------------
 
 

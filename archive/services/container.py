@@ -27,6 +27,7 @@ from archive.domain.ports import (
     OcrBacklog,
     RecordRepository,
     RetentionStore,
+    SavedSearchStore,
     SchemaRevisions,
     SearchIndex,
     StatisticsStore,
@@ -74,6 +75,7 @@ class Services:
     renderer: ListingRenderer  # the dossier list and tables of contents as PDF, XLSX, CSV
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
     statistics: StatisticsStore  # counts for archivists, under the read rules
+    saved_searches: SavedSearchStore  # principals' saved searches
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections

@@ -13,6 +13,7 @@ import archive.db.destruction_tables
 import archive.db.heartbeat_tables
 import archive.db.result_tables
 import archive.db.retention_tables
+import archive.db.search_tables
 import archive.db.tables  # noqa: F401
 
 config = context.config

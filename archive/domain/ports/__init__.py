@@ -22,6 +22,7 @@ DatabaseSnapshot   SQLite online backup        ``pg_dump``/``pg_restore``
 SchemaRevisions    Alembic                     Alembic
 TrustedDocumentStore  SQLite table             PostgreSQL
 StatisticsStore    SQLite (GROUP BY)           PostgreSQL
+SavedSearchStore   SQLite table                PostgreSQL
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata
@@ -46,6 +47,7 @@ from archive.domain.ports.fixity import FixityStore
 from archive.domain.ports.jobs import JobQueue, OcrBacklog
 from archive.domain.ports.records import RecordRepository
 from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
+from archive.domain.ports.saved_searches import SavedSearchStore
 from archive.domain.ports.search import SearchIndex
 from archive.domain.ports.statistics import StatisticsStore
 from archive.domain.ports.trusted_documents import TrustedDocumentStore
@@ -68,6 +70,7 @@ __all__ = [
     "Retention",
     "RetentionMode",
     "RetentionStore",
+    "SavedSearchStore",
     "SchemaRevisions",
     "SearchIndex",
     "StatisticsStore",
