@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sized
-from datetime import date
+from datetime import date, datetime
 
 import strawberry
 
 import archive.api.types  # registers the domain enums with strawberry; from_global_id
 from archive.domain import records as domain
 from archive.domain.errors import InvalidQuery
-from archive.domain.search import SearchFilter
+from archive.domain.search import SearchFilter, SearchOrder, SortField
 
 FILTER_VALUES_MAX = 50  # values per filter list: more is a scan, not a filter
 
@@ -159,6 +160,19 @@ class SearchFilterInput:
         default_factory=list, description="Only records placed in these dossiers (Relay ids or UUIDs)."
     )
 
+    updated_since: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "Only records changed at or after this moment (metadata, text, signatures, place): "
+            "with the change feed's time, what a portal re-fetches."
+        ),
+    )
+    signer: str | None = strawberry.field(
+        default=None,
+        description="Only records signed by this person: the whole name, diacritics and case optional.",
+    )
+    urgencies: list[domain.Urgency] = strawberry.field(default_factory=list, description="Độ khẩn levels.")
+
     def to_domain(self) -> SearchFilter:
         """The domain filter; InvalidQuery when a list is longer than FILTER_VALUES_MAX."""
         lists: dict[str, Sized] = {
@@ -167,7 +181,10 @@ class SearchFilterInput:
             "classifications": self.classifications,
             "fondsIds": self.fonds_ids,
             "dossierIds": self.dossier_ids,
+            "urgencies": self.urgencies,
         }
+        if self.signer is not None and len(self.signer) > domain.RECIPIENT_MAX_LENGTH:
+            raise InvalidQuery("filter.signer is too long")
         for name, values in lists.items():
             if len(values) > FILTER_VALUES_MAX:
                 raise InvalidQuery(f"filter.{name} has more than {FILTER_VALUES_MAX} values")
@@ -182,7 +199,52 @@ class SearchFilterInput:
             signature_valid=self.signature_valid,
             fonds_ids=tuple(_raw_id(v, "Fonds") for v in self.fonds_ids),
             dossier_ids=tuple(_raw_id(v, "Dossier") for v in self.dossier_ids),
+            updated_since=self.updated_since,
+            signer=self.signer.strip() or None if self.signer is not None else None,
+            urgencies=tuple(self.urgencies),
         )
+
+
+@strawberry.enum(description="What search results are ordered by.")
+class SearchSortField(enum.Enum):
+    RELEVANCE = "relevance"
+    ISSUE_DATE = "issue_date"
+    ARRIVAL_DATE = "arrival_date"
+    DEPOSITED_AT = "deposited_at"
+    DOCUMENT_NUMBER = "document_number"
+
+
+@strawberry.enum(description="Ascending or descending.")
+class SortDirection(enum.Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.input(
+    description=(
+        "An order for search results. Every order ends with the record id, so paging across equal "
+        "keys neither repeats nor skips; a record without the sorted value (an arrival date) comes "
+        "last either way. A cursor belongs to its order: continuing with another is INVALID_CURSOR."
+    )
+)
+class SearchOrderInput:
+    field: SearchSortField = strawberry.field(
+        default=SearchSortField.RELEVANCE,
+        description=(
+            "RELEVANCE (score, then newest issue date), ISSUE_DATE, ARRIVAL_DATE (ngày đến), "
+            "DEPOSITED_AT (when the archive received it), DOCUMENT_NUMBER (the number as a number, then "
+            "the notation)."
+        ),
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.DESC, description="DESC (the default) or ASC; relevance is always DESC."
+    )
+
+    def to_domain(self) -> SearchOrder:
+        sort_field = SortField(self.field.value)
+        if sort_field is SortField.RELEVANCE:
+            return SearchOrder()
+        return SearchOrder(sort_field, descending=self.direction is SortDirection.DESC)
 
 
 def _raw_id(value: str, type_name: str) -> str:

@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from archive.api.context import Context
-from archive.api.inputs import RecordMetadataInput, SearchFilterInput
+from archive.api.inputs import RecordMetadataInput, SearchFilterInput, SearchOrderInput
 from archive.api.results import ForbiddenError
 from archive.api.types import (
     GlobalID,
@@ -160,6 +160,9 @@ class RecordQueries:
         filter: Annotated[SearchFilterInput | None, strawberry.argument(description="Filters.")] = None,
         first: Annotated[int, strawberry.argument(description="Page size.")] = 20,
         after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
+        order_by: Annotated[
+            SearchOrderInput | None, strawberry.argument(description="The order; relevance by default.")
+        ] = None,
     ) -> SearchConnection:
         services = info.context.services
         check_page(info, first, after)
@@ -172,6 +175,7 @@ class RecordQueries:
             filter=(filter or SearchFilterInput()).to_domain(),
             first=first,
             after=after,
+            order=(order_by or SearchOrderInput()).to_domain(),
         )
         return await search_connection(info, page)
 

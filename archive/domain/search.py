@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import enum
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from archive.domain.access import ReadScope
 from archive.domain.query import ParsedQuery
-from archive.domain.records import Classification, Direction, Page
+from archive.domain.records import Classification, Direction, Page, Urgency
+from archive.domain.text import fold
 
 SortKey = tuple[float | int | str, ...]
 """An adapter's sort values for one hit; the API turns it into an opaque cursor."""
@@ -27,6 +30,48 @@ class SearchFilter:
     signature_valid: bool | None = None
     fonds_ids: tuple[str, ...] = ()  # records of these fonds
     dossier_ids: tuple[str, ...] = ()  # records placed in these dossiers
+    updated_since: datetime | None = None  # changed (metadata, text, signatures, place) at or after
+    signer: str | None = None  # the signer's name, matched whole, diacritics and case folded
+    urgencies: tuple[Urgency, ...] = ()
+
+
+class SortField(enum.Enum):
+    """What search results are ordered by."""
+
+    RELEVANCE = "relevance"  # the score, then the issue date (newest first), then the id
+    ISSUE_DATE = "issue_date"
+    ARRIVAL_DATE = "arrival_date"  # ngày đến of incoming documents; records without one come last
+    DEPOSITED_AT = "deposited_at"  # when the archive received it
+    DOCUMENT_NUMBER = "document_number"  # the number as a number (2 before 10), then the notation
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOrder:
+    """An order and its direction. Every order ends with the record id (ascending), so
+    paging across equal keys neither repeats nor skips a record."""
+
+    field: SortField = SortField.RELEVANCE
+    descending: bool = True
+
+    @property
+    def tag(self) -> str:
+        """Names the order inside a cursor: a cursor of another order is refused."""
+        return f"{self.field.value}:{'desc' if self.descending else 'asc'}"
+
+
+RELEVANCE = SearchOrder()
+
+
+def number_sort_key(number: str) -> int:
+    """The leading digits of a document's number as an integer (0 when it has none), so
+    ``2/QĐ`` sorts before ``10/QĐ``."""
+    digits = re.match(r"\s*(\d{1,15})", number)
+    return int(digits.group(1)) if digits else 0
+
+
+def signer_key(name: str) -> str:
+    """A signer's name as the signer filter compares it: folded, single-spaced."""
+    return " ".join(fold(name).split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +83,7 @@ class SearchRequest:
     filter: SearchFilter = SearchFilter()
     first: int = 20
     after: SortKey | None = None
+    order: SearchOrder = RELEVANCE
     with_facets: bool = True
     with_highlights: bool = True
 
@@ -108,3 +154,8 @@ class IndexDocument:
     dossier_id: str | None = None
     conditional: bool = False  # mode 02: archivists of other agencies need a grant (ReadScope)
     keyword: str = ""  # từ khóa: searched with the other metadata
+    # Orders and filters (issue 15): None in documents indexed before them.
+    arrival_date: date | None = None
+    deposited_at: datetime | None = None
+    updated_at: datetime | None = None
+    urgency: Urgency = Urgency.NORMAL

@@ -34,6 +34,10 @@ def index_document(
         dossier_id=record.dossier_id,
         conditional=m.is_conditional,
         keyword=m.keyword,
+        arrival_date=m.arrival_date,
+        deposited_at=record.created_at,
+        updated_at=record.updated_at,
+        urgency=m.urgency,
     )
 
 

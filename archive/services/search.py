@@ -13,7 +13,15 @@ from archive.domain.access import Principal, ReadScope
 from archive.domain.errors import InvalidCursor
 from archive.domain.query import parse_query
 from archive.domain.records import Record
-from archive.domain.search import SearchFilter, SearchHit, SearchRequest, SearchResult, SortKey
+from archive.domain.search import (
+    RELEVANCE,
+    SearchFilter,
+    SearchHit,
+    SearchOrder,
+    SearchRequest,
+    SearchResult,
+    SortKey,
+)
 from archive.services.container import Services
 
 
@@ -38,6 +46,7 @@ async def search(
     filter: SearchFilter,
     first: int,
     after: str | None,
+    order: SearchOrder = RELEVANCE,
 ) -> SearchPage:
     """One page of hits the principal may read, with records loaded in one query."""
     scope = ReadScope.for_principal(principal)
@@ -47,6 +56,7 @@ async def search(
         filter=filter,
         first=first,
         after=decode_cursor(after),
+        order=order,
     )
     with services.metrics.search_seconds.time():
         result = await services.index.search(request)

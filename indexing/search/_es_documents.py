@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive.domain.search import IndexDocument
+from archive.domain.search import IndexDocument, number_sort_key, signer_key
 from archive.domain.text import fold, normalize_document_number
 from indexing.search._fields import fields
 from indexing.search._terms import tokenized
@@ -37,6 +37,12 @@ def source(doc: IndexDocument) -> dict[str, Any]:
         "signature_valid": doc.signature_valid,
         "fonds_id": doc.fonds_id,
         "dossier_id": doc.dossier_id,
+        "arrival_date": None if doc.arrival_date is None else doc.arrival_date.isoformat(),
+        "deposited_at": None if doc.deposited_at is None else doc.deposited_at.isoformat(),
+        "updated_at": None if doc.updated_at is None else doc.updated_at.isoformat(),
+        "urgency": doc.urgency.value,
+        "signer_key": signer_key(doc.signer_name),
+        "number_sort": number_sort_key(doc.document_number),
         "meta_exact": [tokenized(t) for t in split.title],
         "meta_folded": [tokenized(fold(t)) for t in split.title],
         "low_exact": [tokenized(t) for t in split.low],

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from archive.domain.access import ReadScope
-from archive.domain.search import SearchFilter, SearchRequest
+from archive.domain.search import SearchFilter, SearchOrder, SearchRequest, SortField, signer_key
 from indexing.search._scoring import (
     BODY,
     HIGHLIGHT_PAGES,
@@ -64,6 +64,13 @@ MAPPINGS: JSON = {
         "signature_valid": {"type": "boolean"},
         "fonds_id": _KEYWORD,
         "dossier_id": _KEYWORD,
+        # Orders and filters of issue 15; absent in documents indexed before them (sorted last).
+        "arrival_date": {"type": "date", "format": "strict_date"},
+        "deposited_at": {"type": "date", "format": "strict_date_optional_time"},
+        "updated_at": {"type": "date", "format": "strict_date_optional_time"},
+        "urgency": _KEYWORD,
+        "signer_key": _KEYWORD,
+        "number_sort": {"type": "long"},
         "deleted": {"type": "boolean"},  # a tombstone while a rebuild runs (see _es_documents)
         "meta_exact": _TEXT,
         "meta_folded": _TEXT,
@@ -88,15 +95,35 @@ def settings(replicas: int) -> JSON:
     }
 
 
+def sort_spec(order: SearchOrder) -> list[JSON]:
+    """The engine's sort for ``order``: relevance is ``SORT``; any other order is its
+    field(s) in the asked direction (a record without the field last), then the id."""
+    if order.field is SortField.RELEVANCE:
+        return SORT
+    direction = "desc" if order.descending else "asc"
+    fields = {
+        SortField.ISSUE_DATE: ["issue_date"],
+        SortField.ARRIVAL_DATE: ["arrival_date"],
+        SortField.DEPOSITED_AT: ["deposited_at"],
+        SortField.DOCUMENT_NUMBER: ["number_sort", "document_number_key"],
+    }[order.field]
+    return [
+        *({name: {"order": direction, "missing": "_last"}} for name in fields),
+        {"record_id": {"order": "asc"}},
+    ]
+
+
 def search_body(request: SearchRequest, query: CompiledQuery, after: list[Any] | None) -> JSON:
     """The whole search: hits, total and (optionally) facets under one filtered query."""
     body: JSON = {
         "query": _query(request, query),
-        "sort": SORT,
+        "sort": sort_spec(request.order),
         "size": request.first + 1,
         "track_total_hits": True,
         "_source": False,
     }
+    if request.order.field is not SortField.RELEVANCE:
+        body["track_scores"] = True  # the score is still shown beside a hit sorted otherwise
     if after is not None:
         body["search_after"] = after
     if request.with_facets:
@@ -256,6 +283,12 @@ def filter_queries(flt: SearchFilter) -> list[JSON]:
         out.append({"terms": {"fonds_id": list(flt.fonds_ids)}})
     if flt.dossier_ids:
         out.append({"terms": {"dossier_id": list(flt.dossier_ids)}})
+    if flt.updated_since is not None:
+        out.append({"range": {"updated_at": {"gte": flt.updated_since.isoformat()}}})
+    if flt.signer is not None:
+        out.append({"term": {"signer_key": signer_key(flt.signer)}})
+    if flt.urgencies:
+        out.append({"terms": {"urgency": [u.value for u in flt.urgencies]}})
     return out
 
 

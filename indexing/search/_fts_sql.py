@@ -12,12 +12,13 @@ record's rows are one rowid range.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from archive.domain.access import ReadScope
-from archive.domain.search import SearchFilter, SearchRequest
+from archive.domain.search import SearchFilter, SearchOrder, SearchRequest, SortField, signer_key
 from indexing.search._scoring import (
     BODY,
     HIGHLIGHT_PAGES,
@@ -51,7 +52,13 @@ CREATE TABLE IF NOT EXISTS docs (
     signature_valid INTEGER,
     conditional INTEGER NOT NULL DEFAULT 0,
     fonds_id TEXT,
-    dossier_id TEXT
+    dossier_id TEXT,
+    arrival_date TEXT,
+    deposited_ms INTEGER,
+    updated_ms INTEGER,
+    urgency TEXT,
+    signer_key TEXT,
+    number_sort INTEGER
 );
 CREATE INDEX IF NOT EXISTS docs_number ON docs (document_number_key);
 CREATE TABLE IF NOT EXISTS grants (
@@ -65,7 +72,17 @@ CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
 );
 """
 
-ADDED_COLUMNS = {"conditional": "INTEGER NOT NULL DEFAULT 0", "fonds_id": "TEXT", "dossier_id": "TEXT"}
+ADDED_COLUMNS = {
+    "conditional": "INTEGER NOT NULL DEFAULT 0",
+    "fonds_id": "TEXT",
+    "dossier_id": "TEXT",
+    "arrival_date": "TEXT",
+    "deposited_ms": "INTEGER",
+    "updated_ms": "INTEGER",
+    "urgency": "TEXT",
+    "signer_key": "TEXT",
+    "number_sort": "INTEGER",
+}
 """Columns of ``docs`` newer than some index files: added in place when missing."""
 
 
@@ -162,6 +179,12 @@ def filter_sql(flt: SearchFilter) -> Sql:
         parts.append(Sql(f"d.fonds_id IN ({_marks(flt.fonds_ids)})", [*flt.fonds_ids]))
     if flt.dossier_ids:
         parts.append(Sql(f"d.dossier_id IN ({_marks(flt.dossier_ids)})", [*flt.dossier_ids]))
+    if flt.updated_since is not None:
+        parts.append(Sql("d.updated_ms >= ?", [epoch_ms(flt.updated_since)]))
+    if flt.signer is not None:
+        parts.append(Sql("d.signer_key = ?", [signer_key(flt.signer)]))
+    if flt.urgencies:
+        parts.append(Sql(f"d.urgency IN ({_marks(flt.urgencies)})", [u.value for u in flt.urgencies]))
     return Sql(" AND ".join(p.text for p in parts) or "1", [x for p in parts for x in p.params])
 
 
@@ -243,6 +266,39 @@ def best_pages(query: CompiledQuery, doc_key: int) -> Sql:
         f"SELECT rowid FROM ({union}) GROUP BY rowid ORDER BY SUM(w) DESC, MIN(page) ASC LIMIT ?",
         [*(x for p in parts for x in p.params), HIGHLIGHT_PAGES],
     )
+
+
+def epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def order_parts(order: SearchOrder) -> list[tuple[str, bool]]:
+    """(expression over the scored rows, descending?) for every order but relevance; the
+    record id (ascending) always follows. A record without the value sorts last either way."""
+    desc = order.descending
+    if order.field is SortField.ISSUE_DATE:
+        return [("issue_date", desc)]
+    if order.field is SortField.ARRIVAL_DATE:
+        return [("(arrival_date IS NULL)", False), ("COALESCE(arrival_date, '')", desc)]
+    if order.field is SortField.DEPOSITED_AT:
+        return [("(deposited_ms IS NULL)", False), ("COALESCE(deposited_ms, 0)", desc)]
+    if order.field is SortField.DOCUMENT_NUMBER:
+        return [
+            ("(number_sort IS NULL)", False),
+            ("COALESCE(number_sort, 0)", desc),
+            ("document_number_key", desc),
+        ]
+    raise ValueError(f"no column order for {order.field}")
+
+
+def after_sql(parts: list[tuple[str, bool]], values: Sequence[object]) -> Sql:
+    """Rows strictly after ``values`` (one per part, then the record id) in that order."""
+    keyed = [*parts, ("record_id", False)]
+    text, params = "0", list[Any]()
+    for (expr, desc), value in reversed(list(zip(keyed, values, strict=True))):
+        text = f"({expr} {'<' if desc else '>'} ? OR ({expr} = ? AND {text}))"
+        params = [value, value, *params]
+    return Sql(text, params)
 
 
 def _marks(values: Collection[object]) -> str:

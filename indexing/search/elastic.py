@@ -46,8 +46,10 @@ from archive.domain.search import (
     Highlight,
     IndexDocument,
     SearchHit,
+    SearchOrder,
     SearchRequest,
     SearchResult,
+    SortField,
     SortKey,
 )
 from indexing.search import _es_query as q
@@ -129,7 +131,7 @@ class ElasticsearchIndex:
         await self._write(delete_actions(self._alias, self._building, record_id))
 
     async def search(self, request: SearchRequest) -> SearchResult:
-        after = _check_sort_key(request.after)
+        after = _check_sort_key(request.after, request.order)
         query = compile_query(request.query)
         with _translated():
             response = await self._client.search(index=self._alias, body=q.search_body(request, query, after))
@@ -311,10 +313,19 @@ def _translated() -> Iterator[None]:
         raise SearchUnavailable("the search engine is not reachable") from error
 
 
-def _check_sort_key(after: SortKey | None) -> list[Any] | None:
-    """Our sort key is (score, issue date in epoch milliseconds, record id)."""
+def _check_sort_key(after: SortKey | None, order: SearchOrder) -> list[Any] | None:
+    """Relevance: (score, issue date in epoch milliseconds, record id). Any other order:
+    (its tag, the engine's sort values, record id): a cursor of another order is refused."""
     if after is None:
         return None
+    if order.field is not SortField.RELEVANCE:
+        width = len(q.sort_spec(order))
+        if len(after) != width + 1 or after[0] != order.tag:
+            raise InvalidCursor("the cursor does not belong to this search")
+        values = list(after[1:])
+        if not all(isinstance(v, int | str) and not isinstance(v, bool) for v in values):
+            raise InvalidCursor("the cursor does not belong to this search")
+        return values
     if len(after) != 3:
         raise InvalidCursor("the cursor does not belong to this search index")
     score, issued, record_id = after
@@ -333,14 +344,22 @@ def _check_sort_key(after: SortKey | None) -> list[Any] | None:
 def _result(body: dict[str, Any], request: SearchRequest, phrases: tuple[Scored, ...]) -> SearchResult:
     hits = body["hits"]["hits"]
     return SearchResult(
-        hits=tuple(_hit(h, phrases) for h in hits[: request.first]),
+        hits=tuple(_hit(h, phrases, request.order) for h in hits[: request.first]),
         total=int(body["hits"]["total"]["value"]),
         facets=_facets(body.get("aggregations", {})),
         has_next=len(hits) > request.first,
     )
 
 
-def _hit(hit: dict[str, Any], phrases: tuple[Scored, ...]) -> SearchHit:
+def _hit(hit: dict[str, Any], phrases: tuple[Scored, ...], order: SearchOrder) -> SearchHit:
+    if order.field is not SortField.RELEVANCE:
+        values = hit["sort"]
+        return SearchHit(
+            record_id=str(hit["_id"]),
+            score=float(hit.get("_score") or 0.0),
+            sort_key=(order.tag, *values),
+            highlights=_highlights(hit, phrases),
+        )
     score, issued, record_id = hit["sort"]
     return SearchHit(
         record_id=str(record_id),

@@ -33,9 +33,13 @@ from archive.domain.search import (
     Highlight,
     IndexDocument,
     SearchHit,
+    SearchOrder,
     SearchRequest,
     SearchResult,
+    SortField,
     SortKey,
+    number_sort_key,
+    signer_key,
 )
 from archive.domain.text import fold, normalize_document_number
 from indexing.search import _fts_sql as q
@@ -84,6 +88,9 @@ class SqliteSearchIndex:
         await self._run(lambda db: _delete(db, record_id), wait=WRITE_WAIT_SECONDS)
 
     async def search(self, request: SearchRequest) -> SearchResult:
+        if request.order.field is not SortField.RELEVANCE:
+            ordered = _check_order_key(request.after, request.order)
+            return await self._run(lambda db: _search_ordered(db, request, ordered))
         after = _check_sort_key(request.after)
         return await self._run(lambda db: _search(db, request, after))
 
@@ -195,8 +202,9 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
     cursor = db.execute(
         "INSERT INTO docs (record_id, row_version, document_number_key, document_type,"
         " agency_code, issuing_agency_code, issue_date, year, direction, classification,"
-        " is_public, signed, signature_valid, conditional, fonds_id, dossier_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " is_public, signed, signature_valid, conditional, fonds_id, dossier_id,"
+        " arrival_date, deposited_ms, updated_ms, urgency, signer_key, number_sort)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             doc.record_id,
             doc.row_version,
@@ -214,6 +222,12 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
             int(doc.conditional),
             doc.fonds_id,
             doc.dossier_id,
+            None if doc.arrival_date is None else doc.arrival_date.isoformat(),
+            None if doc.deposited_at is None else q.epoch_ms(doc.deposited_at),
+            None if doc.updated_at is None else q.epoch_ms(doc.updated_at),
+            doc.urgency.value,
+            signer_key(doc.signer_name),
+            number_sort_key(doc.document_number),
         ),
     )
     key = cursor.lastrowid
@@ -291,6 +305,69 @@ def _check_sort_key(after: SortKey | None) -> tuple[float, str, str] | None:
     return float(score), issued, record_id
 
 
+def _check_order_key(after: SortKey | None, order: SearchOrder) -> list[object] | None:
+    """Any order but relevance: (its tag, one value per sort part, record id)."""
+    if after is None:
+        return None
+    width = len(q.order_parts(order)) + 1
+    if len(after) != width + 1 or after[0] != order.tag:
+        raise InvalidCursor("the cursor does not belong to this search")
+    values: list[object] = list(after[1:])
+    if not all(isinstance(v, int | str) and not isinstance(v, bool) for v in values):
+        raise InvalidCursor("the cursor does not belong to this search")
+    return values
+
+
+def _search_ordered(
+    db: sqlite3.Connection, request: SearchRequest, after: list[object] | None
+) -> SearchResult:
+    """A page in a field order (``q.order_parts``), then the record id."""
+    query = compile_query(request.query)
+    s = q.scored_records(request, query)
+    parts = q.order_parts(request.order)
+    keys = ", ".join(f"{expr} AS k{i}" for i, (expr, _) in enumerate(parts))
+    order = ", ".join(f"k{i} {'DESC' if desc else 'ASC'}" for i, (_, desc) in enumerate(parts))
+    where = (
+        q.after_sql([(f"k{i}", desc) for i, (_, desc) in enumerate(parts)], after) if after else q.Sql("1")
+    )
+    sql = (
+        f"SELECT * FROM (SELECT doc_key, record_id, score, {keys} FROM ({s.text}))"  # noqa: S608
+        f" WHERE {where.text} ORDER BY {order}, record_id ASC LIMIT ?"
+    )
+    rows = db.execute(sql, [*s.params, *where.params, request.first + 1]).fetchall()
+    has_next = len(rows) > request.first
+    rows = rows[: request.first]
+    marks = _highlights(db, query, [int(r[0]) for r in rows]) if request.with_highlights else {}
+    hits = tuple(
+        SearchHit(
+            record_id=str(r[1]),
+            score=float(r[2]),
+            sort_key=(request.order.tag, *(_key_value(v) for v in r[3:]), str(r[1])),
+            highlights=marks.get(int(r[0]), ()),
+        )
+        for r in rows
+    )
+    return _with_counts(db, request, query, hits, has_next)
+
+
+def _key_value(value: object) -> int | str:
+    return value if isinstance(value, int | str) else int(bool(value))
+
+
+def _with_counts(
+    db: sqlite3.Connection,
+    request: SearchRequest,
+    query: CompiledQuery,
+    hits: tuple[SearchHit, ...],
+    has_next: bool,
+) -> SearchResult:
+    base = q.base(request, query)
+    count_sql = f"SELECT COUNT(*) FROM ({base.text})"  # noqa: S608 - fixed fragments
+    total = int(db.execute(count_sql, base.params).fetchone()[0])
+    facets = _facets(db, base) if request.with_facets else Facets()
+    return SearchResult(hits=hits, total=total, facets=facets, has_next=has_next)
+
+
 def _search(
     db: sqlite3.Connection, request: SearchRequest, after: tuple[float, str, str] | None
 ) -> SearchResult:
@@ -308,11 +385,7 @@ def _search(
         )
         for key, record_id, issued, score in rows
     )
-    base = q.base(request, query)
-    count_sql = f"SELECT COUNT(*) FROM ({base.text})"  # noqa: S608 - fixed fragments
-    total = int(db.execute(count_sql, base.params).fetchone()[0])
-    facets = _facets(db, base) if request.with_facets else Facets()
-    return SearchResult(hits=hits, total=total, facets=facets, has_next=has_next)
+    return _with_counts(db, request, query, hits, has_next)
 
 
 def _page(
