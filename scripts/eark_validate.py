@@ -18,7 +18,6 @@ Standard library and eark-validator only: this file runs outside the project.
 from __future__ import annotations
 
 import io
-import json
 import sys
 import urllib.request
 from importlib import resources

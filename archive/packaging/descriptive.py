@@ -26,7 +26,7 @@ def render(root_name: str, description: object) -> bytes:
     """The descriptive file of ``description`` under ``root_name`` (a key of tt05.ROOTS).
 
     Optional fields without a value are left out; required ones are always written."""
-    root = etree.Element(_t(root_name), nsmap={None: tt05.NAMESPACE})
+    root = etree.Element(_t(root_name), nsmap={None: tt05.NAMESPACE})  # type: ignore[dict-item]  # default namespace
     root.set("version", tt05.VERSION)
     for field in tt05.ROOTS[root_name]:
         for text in _texts(field, getattr(description, field.attribute)):
@@ -42,7 +42,7 @@ def _texts(field: tt05.Field, value: Any) -> list[str]:
     if field.kind is tt05.Kind.FLAG:
         return ["true" if value else "false"]
     if field.kind is tt05.Kind.DATE:
-        assert isinstance(value, date)  # noqa: S101 - the description types it
+        assert isinstance(value, date)
         return [value.isoformat()]
     return [str(value)]
 
@@ -51,7 +51,7 @@ def schema() -> bytes:
     """Our XSD for the TT05 field set (``schemas/tt05-ead.xsd`` in every package)."""
     root = etree.Element(
         f"{{{XS_NS}}}schema",
-        nsmap={"xs": XS_NS, None: tt05.NAMESPACE},
+        nsmap={"xs": XS_NS, None: tt05.NAMESPACE},  # type: ignore[dict-item]
         targetNamespace=tt05.NAMESPACE,
         elementFormDefault="qualified",
         version=tt05.VERSION,

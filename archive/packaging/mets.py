@@ -219,7 +219,9 @@ def _file(file_id: str, file: PackageFile) -> etree._Element:
     return element
 
 
-def _struct_map(plan: MetsPlan, md_ids: dict[str, list[str]], file_ids: dict[str, list[str]]) -> etree._Element:
+def _struct_map(
+    plan: MetsPlan, md_ids: dict[str, list[str]], file_ids: dict[str, list[str]]
+) -> etree._Element:
     struct_map = etree.Element(mets("structMap"), ID="structMap-1", TYPE="PHYSICAL", LABEL="CSIP")
     top = etree.SubElement(struct_map, mets("div"), ID="div-1", LABEL=plan.objid)
     metadata = etree.SubElement(top, mets("div"), ID="div-metadata", LABEL="Metadata")
@@ -265,4 +267,6 @@ def _representation_division(top: etree._Element, n: int, representation: Repres
     pointer = etree.SubElement(division, mets("mptr"), LOCTYPE="URL")
     pointer.set(_q(XLINK_NS, "type"), "simple")
     pointer.set(_q(XLINK_NS, "href"), representation.mets_file.path)
-    pointer.set(_q(XLINK_NS, "title"), posixpath.dirname(representation.mets_file.path) or representation.name)
+    pointer.set(
+        _q(XLINK_NS, "title"), posixpath.dirname(representation.mets_file.path) or representation.name
+    )

@@ -118,7 +118,9 @@ def _document(build: _Build, ordinal: int, document: DocumentDescription, conten
             f"record {document.record_id}: stored bytes no longer match their SHA-256; package not written"
         )
     relative = path.removeprefix(f"{REP_DIR}/")
-    build.rep_files.append(PackageFile(relative, size, sha256.upper(), when, document.media_type, FileUse.DATA))
+    build.rep_files.append(
+        PackageFile(relative, size, sha256.upper(), when, document.media_type, FileUse.DATA)
+    )
     text = descriptive.render(tt05.DOCUMENT_ROOT, document)
     described = build.put(descriptive_path(ordinal), text, use=FileUse.DESCRIPTIVE)
     build.rep_metadata.append(_relative(described, REP_DIR))
@@ -203,5 +205,6 @@ def _relative(file: PackageFile, folder: str) -> PackageFile:
 
 
 def _under_rep(file: PackageFile) -> PackageFile:
-    return PackageFile(f"{REP_DIR}/{file.path}", file.size, file.sha256, file.created, file.mime_type, file.use)
-
+    return PackageFile(
+        f"{REP_DIR}/{file.path}", file.size, file.sha256, file.created, file.mime_type, file.use
+    )

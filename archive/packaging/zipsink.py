@@ -43,19 +43,24 @@ class HashingSink:
 
 def open_zip(sink: HashingSink) -> zipfile.ZipFile:
     """A zip archive writing to ``sink`` (zipfile sees no tell/seek: it streams)."""
-    return zipfile.ZipFile(sink, mode="w", allowZip64=True)  # type: ignore[call-overload]
+    archive: zipfile.ZipFile = zipfile.ZipFile(sink, mode="w", allowZip64=True)  # type: ignore[call-overload]
+    return archive
 
 
 def _info(name: str, size: int, when: datetime, *, compress: bool) -> zipfile.ZipInfo:
     local = when.astimezone(VIETNAM)
-    info = zipfile.ZipInfo(name, date_time=(local.year, local.month, local.day, local.hour, local.minute, local.second))
+    info = zipfile.ZipInfo(
+        name, date_time=(local.year, local.month, local.day, local.hour, local.minute, local.second)
+    )
     info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     info.file_size = size  # tells zipfile whether the entry needs zip64 before it starts
     info.external_attr = 0o644 << 16
     return info
 
 
-def add_stream(archive: zipfile.ZipFile, name: str, chunks: Iterable[bytes], *, size: int, when: datetime) -> tuple[int, str]:
+def add_stream(
+    archive: zipfile.ZipFile, name: str, chunks: Iterable[bytes], *, size: int, when: datetime
+) -> tuple[int, str]:
     """Write ``chunks`` as entry ``name`` unchanged (stored: PDFs are compressed already).
 
     Returns the bytes written and their SHA-256 (lower-case hex); the caller compares

@@ -25,6 +25,7 @@ from archive.domain.ports import (
     JobQueue,
     ListingRenderer,
     OcrBacklog,
+    PackageWriter,
     RecordRepository,
     RetentionStore,
     SchemaRevisions,
@@ -72,6 +73,7 @@ class Services:
     vitals: VitalsSource  # the metrics' gauges of shared state, read at scrape time
     renderer: ListingRenderer  # the dossier list and tables of contents as PDF, XLSX, CSV
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
+    packages: PackageWriter  # transfer packages (Circular 05/2025, E-ARK CSIP) as zips
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections
