@@ -290,7 +290,11 @@ class PreparedPackage:
 
 
 def prepare_download(
-    services: Services, principal: Principal, dossier_id: str, *, record_status: RecordStatus = RecordStatus.NEW
+    services: Services,
+    principal: Principal,
+    dossier_id: str,
+    *,
+    record_status: RecordStatus = RecordStatus.NEW,
 ) -> PreparedPackage:
     """Export a dossier's SIP_hoso into the data directory and issue a download token
     (``download_url_ttl_seconds``) for it, to the caller. Checks and audit as ``export_dossier``."""

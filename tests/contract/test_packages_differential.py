@@ -33,7 +33,9 @@ from tests.contract.test_archival_differential import (
 from tests.support.access import make_record
 
 members = st.lists(
-    st.builds(lambda level: make_record(agency="A", classification=level), st.sampled_from(list(Classification))),
+    st.builds(
+        lambda level: make_record(agency="A", classification=level), st.sampled_from(list(Classification))
+    ),
     min_size=1,
     max_size=4,
 )
