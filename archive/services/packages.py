@@ -52,7 +52,7 @@ from archive.domain.packages import (
     check_objid,
     new_objid,
 )
-from archive.domain.records import Classification, Record, TextStatus, type_code_of
+from archive.domain.records import Classification, Record, TextStatus, nfc, type_code_of
 from archive.services import audit
 from archive.services.container import Services
 
@@ -88,9 +88,9 @@ def select_dossiers(
     reads), or every dossier of a fonds (and year). Only dossiers the caller may read;
     a file code it may not read is NotFound exactly like a missing one."""
     scope = ReadScope.for_principal(principal)
-    fonds = _fonds(services, principal, fonds_code) if fonds_code else None
+    fonds = _fonds(services, principal, nfc(fonds_code)) if fonds_code else None
     if file_codes:
-        return [_by_code(services, principal, scope, fonds, code) for code in file_codes]
+        return [_by_code(services, principal, scope, fonds, nfc(code)) for code in file_codes]
     if fonds is None:
         raise MetadataInvalid("fonds", "name the fonds (and year), or the dossiers' file codes")
     found = services.archival.dossiers(scope, fonds_id=fonds.id, year=year, limit=MAX_DOSSIERS + 1)
