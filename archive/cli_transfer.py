@@ -63,6 +63,33 @@ def export(
     _report(exported, as_json=as_json)
 
 
+@transfer_app.command("export-documents")
+def export_documents(
+    record_ids: Annotated[list[str], typer.Argument(help="Record ids, in the order to package them.")],
+    title: Annotated[str, typer.Option("--title", help="The batch's title (EAD.xml).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory the package goes to.")] = Path(
+        "."
+    ),
+    status: Annotated[str, typer.Option("--status", help="RECORDSTATUS: NEW, SUPPLEMENT, ...")] = "NEW",
+    api_key: ApiKeyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write one SIP_tailieu (``{OBJID}.zip``) of loose documents of one agency."""
+    from archive.cli_identity import cli_services
+    from archive.domain.errors import ArchiveError
+    from archive.services import packages
+
+    try:
+        record_status = _status(status)
+        with cli_services(Settings(), api_key=api_key) as (services, principal):
+            exported = packages.export_documents(
+                services, principal, record_ids, output, title=title, record_status=record_status
+            )
+    except ArchiveError as exc:
+        raise fail(exc.code, exc.message, as_json=as_json) from exc
+    _report([exported], as_json=as_json)
+
+
 def _status(value: str) -> RecordStatus:
     from archive.domain.errors import MetadataInvalid
     from archive.domain.packages import RecordStatus

@@ -224,6 +224,24 @@ def export_dossier(
     return ExportedPackage(path, written, dossier_id, dossier.file_code if dossier else None)
 
 
+def export_documents(
+    services: Services,
+    principal: Principal,
+    record_ids: Sequence[str],
+    directory: Path,
+    *,
+    title: str,
+    record_status: RecordStatus = RecordStatus.NEW,
+) -> ExportedPackage:
+    """Write loose documents' SIP_tailieu to ``directory/{OBJID}.zip`` (atomically, like
+    ``export_dossier``)."""
+    package, records = documents_package(
+        services, principal, record_ids, title=title, record_status=record_status
+    )
+    written, path = _to_file(directory, package.objid, _writing(services, principal, package, records))
+    return ExportedPackage(path, written, None, None)
+
+
 def export_batch(
     services: Services,
     principal: Principal,

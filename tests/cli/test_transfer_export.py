@@ -54,3 +54,22 @@ def test_an_unknown_dossier_or_status_is_a_coded_error(cli_settings: Settings, t
     assert wrong["error"]["code"] == "VALIDATION"
     assert nothing["error"]["code"] == "VALIDATION"
     assert not (tmp_path / "out").exists()
+
+
+async def loose(settings: Settings) -> list[str]:
+    async with open_services(settings) as services:
+        return [r.id for r in await stored_records(services, 3)]
+
+
+def test_the_operator_exports_loose_documents_as_one_sip_tailieu(
+    cli_settings: Settings, tmp_path: Path
+) -> None:
+    ids = asyncio.run(loose(cli_settings))
+
+    done = run_json("transfer", "export-documents", *ids, "--title", "Tài liệu lẻ", "-o", "lẻ")
+
+    [package] = done["packages"]
+    assert package["documents"] == 3 and package["fileCode"] is None
+    with zipfile.ZipFile(tmp_path / package["file"]) as archive:
+        names = set(archive.namelist())
+    assert {f"{package['objid']}/representations/rep1/data/{r}.pdf" for r in ids} <= names
