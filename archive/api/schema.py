@@ -20,6 +20,7 @@ from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
 from archive.api.saved_searches import SavedSearchMutations, SavedSearchQueries
 from archive.api.statistics import StatisticsQueries
+from archive.api.transfer import TransferMutations
 from archive.api.types import Record
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def build_schema(
             DestructionMutations,
             ArchivalMutations,
             SavedSearchMutations,
+            TransferMutations,
         ),
     )
     return ArchiveSchema(
