@@ -28,6 +28,7 @@ from archive.db.repository import SqlRecordRepository
 from archive.db.results import SqlProcessingResults
 from archive.db.retention import SqlRetentionStore
 from archive.db.snapshot import SqlDatabaseSnapshot
+from archive.db.transfer import SqlTransferStore
 from archive.db.trusted_documents import SqlTrustedDocumentStore
 from archive.db.vitals import SqlVitals
 from archive.domain.backup import BackupTarget
@@ -204,6 +205,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         vitals=SqlVitals(engine),
         renderer=ListingFiles(),
         trusted_documents=SqlTrustedDocumentStore(engine),
+        transfers=SqlTransferStore(engine),
         dispose=engine.dispose,
     )
 

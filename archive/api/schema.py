@@ -18,6 +18,7 @@ from archive.api.errors import ErrorCodes
 from archive.api.hardening import ExtensionFactory
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
+from archive.api.transfer import TransferMutations, TransferQueries
 from archive.api.types import Record
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,26 @@ def build_schema(
     """The GraphQL schema. ``extensions`` come from the app factory (limits, caches);
     ``production`` drops the "did you mean" suggestions that map the schema for a stranger."""
     query = merge_types(
-        "Query", (RecordQueries, AccessQueries, RetentionQueries, DestructionQueries, ArchivalQueries)
+        "Query",
+        (
+            RecordQueries,
+            AccessQueries,
+            RetentionQueries,
+            DestructionQueries,
+            ArchivalQueries,
+            TransferQueries,
+        ),
     )
     mutation = merge_types(
         "Mutation",
-        (RecordMutations, AccessMutations, RetentionMutations, DestructionMutations, ArchivalMutations),
+        (
+            RecordMutations,
+            AccessMutations,
+            RetentionMutations,
+            DestructionMutations,
+            ArchivalMutations,
+            TransferMutations,
+        ),
     )
     return ArchiveSchema(
         query=query,

@@ -321,6 +321,35 @@ def can_read_tombstone(principal: Principal, record: Readable) -> bool:
     )
 
 
+# -- transfer to the historical archive (nộp lưu) ----------------------------------------------
+#
+# A transfer batch is the agency's records managers' work, like disposition: a records manager
+# of the dossiers' agency within clearance, or an admin (``can_manage`` on each dossier). A
+# batch is seen whole or not at all: only by who may manage EVERY dossier in it, so its
+# listing, figures and minutes never reveal another agency's or a higher-classified dossier.
+
+
+def can_transfer(principal: Principal, dossier: Readable) -> bool:
+    """May the caller put this dossier in a transfer batch (prepare, send, accept, refuse)?
+    ``can_manage`` on the dossier's own facts: its agency and classification."""
+    return can_manage(principal, dossier)
+
+
+def can_see_transfer(principal: Principal, dossiers: Iterable[Readable]) -> bool:
+    """Whether the caller may see a batch at all (its items, figures, minutes, receipt): it
+    may manage every dossier of it. Anyone else finds it exactly like a batch that does not
+    exist."""
+    listed = list(dossiers)
+    return manages_retention(principal) and bool(listed) and all(can_transfer(principal, d) for d in listed)
+
+
+def can_hand_over(principal: Principal, *, preparer: str, two_person: bool) -> bool:
+    """Handing a batch over is irreversible in practice: with the two-person rule on (the
+    default in production, ``can_approve_disposition``'s setting), the sender must be
+    someone other than the preparer."""
+    return manages_retention(principal) and (not two_person or principal.subject != preparer)
+
+
 # -- trusted documents (persisted operations) --------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from archive.domain.ports import (
     TrustedDocumentStore,
     VitalsSource,
 )
+from archive.domain.ports.transfer import TransferStore
 from archive.domain.processing import ProcessingResults
 from archive.observability.metrics import Metrics
 from archive.services.links import DownloadLinks
@@ -72,6 +73,7 @@ class Services:
     vitals: VitalsSource  # the metrics' gauges of shared state, read at scrape time
     renderer: ListingRenderer  # the dossier list and tables of contents as PDF, XLSX, CSV
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
+    transfers: TransferStore  # transfer batches to the historical archive
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections

@@ -21,6 +21,7 @@ ListingRenderer    PDF (fpdf2), XLSX, CSV      the same (``archive.exports``)
 DatabaseSnapshot   SQLite online backup        ``pg_dump``/``pg_restore``
 SchemaRevisions    Alembic                     Alembic
 TrustedDocumentStore  SQLite table             PostgreSQL
+TransferStore      SQLite tables               PostgreSQL
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata
