@@ -20,7 +20,7 @@ RM_A_LOW = replace(RM_A, subject="rm-a-low", clearance=Classification.ORDINARY)
 RM_A2 = replace(RM_A, subject="rm-a2")
 READER_A = Principal(subject="reader-a", roles=frozenset({Role.READER}), agencies=frozenset({"A"}))
 
-__all__ = ["ADMIN", "RM_A", "RM_A2", "RM_A_LOW", "RM_B", "READER_A", "fonds_of", "permanent"]
+__all__ = ["ADMIN", "READER_A", "RM_A", "RM_A2", "RM_A_LOW", "RM_B", "fonds_of", "permanent"]
 
 
 def fonds_of(services: Services, agency: str) -> Fonds:
