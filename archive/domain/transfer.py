@@ -207,10 +207,15 @@ def minutes_rows(batch: TransferBatch) -> tuple[tuple[str, ...], ...]:
             str(i.pages),
             str(i.bytes),
             f"{i.package.name} ({i.package.size} byte)",
-            i.package.sha256,
+            _grouped(i.package.sha256),
         )
         for n, i in enumerate(batch.items, 1)
     )
+
+
+def _grouped(digest: str) -> str:
+    """A checksum in four groups of 16, so a narrow cell wraps it between groups."""
+    return " ".join(digest[n : n + 16] for n in range(0, len(digest), 16))
 
 
 def minutes_caption(batch: TransferBatch) -> tuple[str, ...]:
