@@ -379,6 +379,9 @@ def retention_plan(
         bool, typer.Option(help="Also propose redundant duplicates of records kept.")
     ] = True,
     dossier: Annotated[str | None, typer.Option(help="Propose this whole dossier (its id) instead.")] = None,
+    transfer: Annotated[
+        str | None, typer.Option(help="Propose the local copies an accepted transfer batch (its id) took.")
+    ] = None,
     api_key: ApiKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -398,6 +401,7 @@ def retention_plan(
             note=text,
             duplicates=duplicates,
             dossier_id=dossier,
+            transfer_id=transfer,
         )
     except ArchiveError as exc:
         raise fail(exc.code, exc.message, as_json=as_json) from exc

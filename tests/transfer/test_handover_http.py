@@ -29,7 +29,7 @@ DEADLINES = "{ transferDeadlines(withinDays: 30) { deadline overdue dossier { do
 
 
 async def test_the_graphql_workflow_and_the_minutes(services: Services, client: httpx.AsyncClient) -> None:
-    ready, records = await permanent(services)
+    ready, _records = await permanent(services)
     data, errors = await call(services, RM_A, PREPARE, ids=[ready.id])
     assert errors == [] and data["prepareTransferBatch"]["refused"] == []
     batch: dict[str, Any] = data["prepareTransferBatch"]["batch"]
