@@ -16,6 +16,7 @@ from rich.table import Table
 from archive.cli_access import apikey_app, audit_app
 from archive.cli_archival import register as register_archival
 from archive.cli_backup import register as register_backup
+from archive.cli_bagit import register as register_bagit
 from archive.cli_destruction import register as register_destruction
 from archive.cli_exports import exports_app
 from archive.cli_identity import ApiKeyOption
@@ -41,6 +42,7 @@ register_destruction(retention_app)  # note, seat, unseat, vote, attach, council
 register_backup(app)  # backup, backup verify, restore
 register_archival(app)  # fonds list|create, dossiers list|show|close
 app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
+register_bagit(exports_app)  # export bagit
 register_transfer(app)  # transfer batch prepare|send|accept|refuse|list|show|minutes, transfer due
 
 

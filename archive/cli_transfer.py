@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.table import Table
 
 from archive.cli_identity import ApiKeyOption, cli_services
-from archive.cli_output import JsonOption, console, fail, line, print_json
+from archive.cli_output import JsonOption, fail, line, print_json
 from archive.domain.errors import ArchiveError
 from archive.domain.transfer import RECEIPT_MAX_BYTES, TransferBatch
 from archive.settings import Settings
@@ -135,10 +134,9 @@ def listing(api_key: ApiKeyOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json({"batches": [_batch(b) for b in found]})
         return
-    table = Table("id", "status", "archive", "dossiers", "prepared at")
-    for b in found:
-        table.add_row(b.id, b.status.value, b.archive_name, str(len(b.items)), b.prepared_at.isoformat())
-    console.print(table)
+    for b in found:  # one line each, whole: scripts and people copy the ids
+        when = b.prepared_at.isoformat()
+        line(f"{b.id}  {b.status.value}  {len(b.items)} dossiers  {when}  {b.archive_name}")
 
 
 @batch_app.command("show")

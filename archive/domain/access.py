@@ -350,6 +350,15 @@ def can_hand_over(principal: Principal, *, preparer: str, two_person: bool) -> b
     return manages_retention(principal) and (not two_person or principal.subject != preparer)
 
 
+def can_export_bag(principal: Principal) -> bool:
+    """Whether the caller may write a BagIt bag (original bytes and metadata, for backup or
+    exchange): archivists, records managers and admins. Each record still goes through
+    ``can_read``: a bag holds only what the caller could download one by one."""
+    return not principal.anonymous and bool(
+        principal.roles & {Role.ARCHIVIST, Role.RECORDS_MANAGER, Role.ADMIN}
+    )
+
+
 # -- trusted documents (persisted operations) --------------------------------------------------
 
 
