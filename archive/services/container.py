@@ -25,6 +25,7 @@ from archive.domain.ports import (
     JobQueue,
     ListingRenderer,
     OcrBacklog,
+    PackageWriter,
     RecordRepository,
     RetentionStore,
     SchemaRevisions,
@@ -74,6 +75,7 @@ class Services:
     renderer: ListingRenderer  # the dossier list and tables of contents as PDF, XLSX, CSV
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
     transfers: TransferStore  # transfer batches to the historical archive
+    packages: PackageWriter  # transfer packages (Circular 05/2025, E-ARK CSIP) as zips
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections
