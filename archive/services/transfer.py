@@ -53,7 +53,7 @@ from archive.domain.listing import Column, ExportFormat, Listing, Section
 from archive.domain.transfer import TransferBatch, TransferItem, TransferStatus, Unfit
 from archive.services import audit
 from archive.services.container import Services
-from archive.services.transfer_packages import Packager, plain_packages
+from archive.services.transfer_packages import Packager, sip_packages
 
 RECEIPT_PREFIX = "transfer-receipts"
 _PAGE = 500
@@ -95,7 +95,7 @@ def prepare(
     selection: Selection,
     *,
     archive_name: str,
-    packager: Packager = plain_packages,
+    packager: Packager = sip_packages,
 ) -> Preparation:
     """Prepare a batch of the selected dossiers that can go, and name the others. Blocking."""
     if not manages_retention(principal):
@@ -112,7 +112,7 @@ def prepare(
     if not fit:
         return Preparation(None, tuple(refused))
     batch_id = str(uuid.uuid4())
-    packages = packager(services, fit, batch_folder(services, batch_id))
+    packages = packager(services, principal, fit, batch_folder(services, batch_id))
     items = tuple(_item(services, d, p) for d, p in zip(fit, packages, strict=True))
     batch = TransferBatch(
         id=batch_id,
