@@ -19,6 +19,7 @@ from archive.services.audit import ClientInfo
 from archive.services.audit import query as audit_query
 from archive.services.container import Services
 from archive.services.transfer import Selection
+from tests.support import eark
 from tests.transfer.world import ADMIN, RM_A, RM_A_LOW, RM_B, permanent
 
 CENTRE = "Trung tâm Lưu trữ lịch sử tỉnh Hà Giang"
@@ -49,6 +50,8 @@ async def test_a_batch_goes_from_prepared_to_accepted_and_its_dossiers_are_trans
     with zipfile.ZipFile(package) as zf:
         stored = {hashlib.sha256(zf.read(n)).hexdigest() for n in zf.namelist() if "/data/" in n}
     assert stored == {r.file.sha256 for r in records}  # the original bytes, unchanged
+    report = await asyncio.to_thread(eark.validate, package)  # the outside judge: a valid SIP
+    assert report.is_valid, report.errors()
 
     again = await asyncio.to_thread(prepare, services, dossier_ids=(ready.id,))
     assert again.batch is None and again.refused[0].reason == "already in a transfer batch"
