@@ -276,6 +276,7 @@ def accept(
         raise MetadataInvalid(
             "receipt", f"the acknowledgement file is 1 byte to {dt.RECEIPT_MAX_BYTES} bytes"
         )
+    _check_still_with_agency(services, batch)
     key, digest = _keep_receipt(services, batch.id, receipt) if receipt else ("", "")
     now = services.clock()
     fields = {"decided_by": principal.subject, "decided_at": now, "receipt_ref": ref}
@@ -312,6 +313,22 @@ def receipt_bytes(services: Services, principal: Principal, batch_id: str) -> by
     if not batch.receipt_key:
         raise NotFound(f"transfer batch {batch_id} has no acknowledgement file")
     return b"".join(services.blobs.iter_bytes(batch.receipt_key))
+
+
+def _check_still_with_agency(services: Services, batch: TransferBatch) -> None:
+    """Acceptance refused, naming them, when dossiers were reopened (or are gone) since the
+    batch was prepared: what was packaged is no longer what they hold."""
+    ready = (DossierStatus.CLOSED, DossierStatus.IN_AGENCY_ARCHIVE)
+    moved = [
+        i.file_code
+        for i in batch.items
+        if (found := services.archival.dossier(i.dossier_id, UNRESTRICTED)) is None
+        or found.status not in ready
+    ]
+    if moved:
+        raise MetadataInvalid(
+            "dossiers", f"no longer closed since the batch was prepared: {', '.join(moved)}"
+        )
 
 
 def _move(services: Services, batch: TransferBatch, wanted: TransferStatus, **fields: object) -> None:

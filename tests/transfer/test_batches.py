@@ -143,3 +143,15 @@ async def test_a_fonds_year_selects_its_permanent_dossiers(services: Services) -
     assert done.batch is not None and [i.dossier_id for i in done.batch.items] == [ready.id]
     codes = await asyncio.to_thread(prepare, services, fonds_id=ready.fonds_id, file_codes=(ready.file_code,))
     assert codes.batch is None and codes.refused[0].reason == "already in a transfer batch"
+
+
+async def test_a_dossier_reopened_after_preparation_stops_the_acceptance(services: Services) -> None:
+    ready, _ = await permanent(services)
+    batch = (await asyncio.to_thread(prepare, services, dossier_ids=(ready.id,))).batch
+    assert batch is not None
+    await asyncio.to_thread(transfer.send, services, RM_A, batch.id)
+    await asyncio.to_thread(archival.reopen_dossier, services, ADMIN, ready.id)
+    with pytest.raises(MetadataInvalid, match=ready.file_code):
+        await asyncio.to_thread(transfer.accept, services, RM_A, batch.id, receipt_ref="BB 9")
+    assert services.transfers.transferred_records(batch.id) == []
+    assert (await asyncio.to_thread(transfer.get, services, RM_A, batch.id)).status is TransferStatus.SENT
