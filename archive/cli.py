@@ -16,8 +16,10 @@ from rich.table import Table
 from archive.cli_access import apikey_app, audit_app
 from archive.cli_archival import register as register_archival
 from archive.cli_backup import register as register_backup
+from archive.cli_bagit import register as register_bagit
 from archive.cli_destruction import register as register_destruction
 from archive.cli_exports import exports_app
+from archive.cli_handover import register as register_transfer
 from archive.cli_identity import ApiKeyOption
 from archive.cli_operations import operations_app
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
@@ -42,6 +44,8 @@ register_backup(app)  # backup, backup verify, restore
 register_archival(app)  # fonds list|create, dossiers list|show|close
 app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
 app.add_typer(transfer_app, name="transfer")  # transfer packages (Circular 05/2025)
+register_bagit(exports_app)  # export bagit
+register_transfer(app)  # transfer batch prepare|send|accept|refuse|list|show|minutes, transfer due
 
 
 def _settings() -> Settings:
@@ -379,6 +383,9 @@ def retention_plan(
         bool, typer.Option(help="Also propose redundant duplicates of records kept.")
     ] = True,
     dossier: Annotated[str | None, typer.Option(help="Propose this whole dossier (its id) instead.")] = None,
+    transfer: Annotated[
+        str | None, typer.Option(help="Propose the local copies an accepted transfer batch (its id) took.")
+    ] = None,
     api_key: ApiKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -398,6 +405,7 @@ def retention_plan(
             note=text,
             duplicates=duplicates,
             dossier_id=dossier,
+            transfer_id=transfer,
         )
     except ArchiveError as exc:
         raise fail(exc.code, exc.message, as_json=as_json) from exc

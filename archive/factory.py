@@ -30,6 +30,7 @@ from archive.db.retention import SqlRetentionStore
 from archive.db.saved_searches import SqlSavedSearchStore
 from archive.db.snapshot import SqlDatabaseSnapshot
 from archive.db.statistics import SqlStatisticsStore
+from archive.db.transfer import SqlTransferStore
 from archive.db.trusted_documents import SqlTrustedDocumentStore
 from archive.db.vitals import SqlVitals
 from archive.domain.backup import BackupTarget
@@ -210,6 +211,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         trusted_documents=SqlTrustedDocumentStore(engine),
         statistics=SqlStatisticsStore(engine),
         saved_searches=SqlSavedSearchStore(engine),
+        transfers=SqlTransferStore(engine),
         dispose=engine.dispose,
     )
 

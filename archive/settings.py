@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # "majority", or "0" for no council. Unset: majority in production, no council in
     # development (like the two-person rule).
     destruction_quorum: str | None = None
+    # Transfer to the historical archive: years a permanent dossier may stay in the agency
+    # archive (Law on Archives 33/2024/QH15: at most 5, or up to 30 where another law says so).
+    transfer_deadline_years: int = Field(default=5, ge=1, le=30)
 
     # Search index: "sqlite" (FTS5 in data_dir) or "elasticsearch".
     search_backend: str = Field(default="sqlite", pattern="^(sqlite|elasticsearch)$")

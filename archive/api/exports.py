@@ -3,6 +3,7 @@
 - ``GET /exports/fonds/{fondsCode}/dossiers?year=2026&format=pdf|xlsx|csv``
 - ``GET /exports/dossiers/{dossierId}/contents?format=pdf|xlsx|csv``
 - ``GET /exports/packages/{token}``: a transfer package made by ``exportTransferPackage``
+- ``GET /exports/transfers/{batchId}/minutes``: a transfer batch's handover minutes (PDF)
 
 The caller is identified exactly as on ``/graphql`` (bearer token, API key, the
 development admin, or the anonymous caller where the deployment allows it), and a
@@ -25,6 +26,8 @@ from starlette.routing import Route
 from archive.api.download import content_disposition
 from archive.auth.errors import Unauthenticated
 from archive.domain.errors import InvalidQuery, MetadataInvalid, NotFound, ServiceUnavailable
+from archive.domain.listing import ExportFormat
+from archive.services import transfer
 from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from archive.services.exports import (
@@ -54,6 +57,7 @@ class ExportRoutes:
             Route("/exports/fonds/{fonds_code}/dossiers", self.dossier_list, methods=["GET"]),
             Route("/exports/dossiers/{dossier_id}/contents", self.dossier_contents, methods=["GET"]),
             Route("/exports/packages/{token}", self.transfer_package, methods=["GET"]),
+            Route("/exports/transfers/{batch_id}/minutes", self.transfer_minutes, methods=["GET"]),
         ]
 
     async def transfer_package(self, request: Request) -> Response:
@@ -91,6 +95,15 @@ class ExportRoutes:
         async def run(services: Services, caller: Caller, client: ClientInfo) -> ExportFile:
             fmt = parse_format(request.query_params.get("format", DEFAULT_FORMAT))
             return await export_dossier_contents(services, caller.principal, dossier_id, fmt, client=client)
+
+        return await self._answer(request, run)
+
+    async def transfer_minutes(self, request: Request) -> Response:
+        batch_id = request.path_params["batch_id"]
+
+        async def run(services: Services, caller: Caller, client: ClientInfo) -> ExportFile:
+            name, content = await asyncio.to_thread(transfer.minutes, services, caller.principal, batch_id)
+            return ExportFile(name, ExportFormat.PDF.media_type, content, rows=0)
 
         return await self._answer(request, run)
 

@@ -544,6 +544,15 @@ class RetentionMutations:
                 description="Propose this whole dossier instead: all its documents, or DISPOSITION_REFUSED."
             ),
         ] = None,
+        transfer_batch_id: Annotated[
+            str | None,
+            strawberry.argument(
+                description=(
+                    "Propose the local copies of the records this accepted transfer batch took to the "
+                    "historical archive, with the transfer as their basis."
+                )
+            ),
+        ] = None,
     ) -> DispositionBatch | None:
         ctx = info.context
         batch = await asyncio.to_thread(
@@ -554,6 +563,7 @@ class RetentionMutations:
             note=explanatory_note,
             duplicates=duplicates,
             dossier_id=dossier_id,
+            transfer_id=transfer_batch_id,
         )
         return None if batch is None else DispositionBatch.from_domain(batch)
 

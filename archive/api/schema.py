@@ -15,6 +15,7 @@ from archive.api.access import AccessMutations, AccessQueries
 from archive.api.archival import ArchivalMutations, ArchivalQueries
 from archive.api.destruction import DestructionMutations, DestructionQueries
 from archive.api.errors import ErrorCodes
+from archive.api.handover import HandoverMutations, HandoverQueries
 from archive.api.hardening import ExtensionFactory
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
@@ -58,6 +59,7 @@ def build_schema(
             ArchivalQueries,
             StatisticsQueries,
             SavedSearchQueries,
+            HandoverQueries,
         ),
     )
     mutation = merge_types(
@@ -70,6 +72,7 @@ def build_schema(
             ArchivalMutations,
             SavedSearchMutations,
             TransferMutations,
+            HandoverMutations,
         ),
     )
     return ArchiveSchema(

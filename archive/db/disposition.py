@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from archive.db import destruction
+from archive.db.destruction import duplicate_item
 from archive.db.destruction_tables import BatchPaperRow, CouncilSeatRow
 from archive.db.holds import active_hold_exists
 from archive.db.locking import lock_record
@@ -23,6 +25,7 @@ from archive.db.retention_tables import (
 from archive.db.scope import manage_clause, scope_from_json, scope_to_json
 from archive.db.tables import JobRow, RecordRow
 from archive.db.timestamps import as_utc
+from archive.db.transfer_tables import TransferRecordRow
 from archive.domain.access import ManageScope, Readable
 from archive.domain.council import CouncilMember, Vote
 from archive.domain.disposition import (
@@ -70,6 +73,22 @@ class SqlDispositionStore:
         )
         with Session(self._engine) as session:
             return [_candidate(r, a) for r, a in session.exec(query).all()]
+
+    def transferred(self, today: date, scope: ManageScope, *, among: Sequence[str]) -> list[BatchItem]:
+        query = (
+            select(RecordRow)
+            .join(TransferRecordRow, col(TransferRecordRow.record_id) == col(RecordRow.id))
+            .where(
+                col(RecordRow.id).in_(list(among)),
+                manage_clause(scope),
+                ~active_hold_exists(RecordRow.id),
+                col(RecordRow.id).not_in(destruction.open_items()),
+                col(RecordRow.id).not_in(destruction.kept_for_open_items()),
+            )
+            .order_by(col(TransferRecordRow.position), col(RecordRow.id))
+        )
+        with Session(self._engine) as session:
+            return [_transferred(r, today) for r in session.exec(query).all()]
 
     def duplicates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
         """Redundant copies ``scope`` manages (see ``archive.db.destruction``), kept
@@ -301,6 +320,10 @@ def _skip_reason(
         return "the record no longer exists"
     if session.exec(select(active_hold_exists(item.record_id))).one():
         return "under legal hold"
+    if item.reason == DisposalReason.TRANSFERRED.value:
+        # The historical archive keeps it: it goes while an accepted batch still records that.
+        taken = session.get(TransferRecordRow, item.record_id)
+        return None if taken is not None else "no longer recorded as transferred"
     if item.reason == DisposalReason.DUPLICATE.value:
         # A redundant copy goes only while the copy kept is still there.
         kept = None if item.duplicate_of is None else session.get(RecordRow, item.duplicate_of)
@@ -339,6 +362,13 @@ def _candidate(record: RecordRow, retention: RecordRetentionRow) -> BatchItem:
         sha256=record.sha256,
         storage_key=record.storage_key,
         dossier_id=record.dossier_id,
+    )
+
+
+def _transferred(record: RecordRow, today: date) -> BatchItem:
+    """A transferred record as a batch item; its "disposal date" is the day it was planned."""
+    return dataclasses.replace(
+        duplicate_item(record, "", None, today), reason=DisposalReason.TRANSFERRED, duplicate_of=None
     )
 
 

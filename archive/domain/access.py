@@ -356,6 +356,46 @@ def can_delete_saved_search(principal: Principal, owner: str) -> bool:
     if principal.anonymous:
         return False
     return owner == principal.subject or Role.ADMIN in principal.roles
+
+
+# -- transfer to the historical archive (nộp lưu) ----------------------------------------------
+#
+# A transfer batch is the agency's records managers' work, like disposition: a records manager
+# of the dossiers' agency within clearance, or an admin (``can_manage`` on each dossier). A
+# batch is seen whole or not at all: only by who may manage EVERY dossier in it, so its
+# listing, figures and minutes never reveal another agency's or a higher-classified dossier.
+
+
+def can_transfer(principal: Principal, dossier: Readable) -> bool:
+    """May the caller put this dossier in a transfer batch (prepare, send, accept, refuse)?
+    ``can_manage`` on the dossier's own facts: its agency and classification."""
+    return can_manage(principal, dossier)
+
+
+def can_see_transfer(principal: Principal, dossiers: Iterable[Readable]) -> bool:
+    """Whether the caller may see a batch at all (its items, figures, minutes, receipt): it
+    may manage every dossier of it. Anyone else finds it exactly like a batch that does not
+    exist."""
+    listed = list(dossiers)
+    return manages_retention(principal) and bool(listed) and all(can_transfer(principal, d) for d in listed)
+
+
+def can_hand_over(principal: Principal, *, preparer: str, two_person: bool) -> bool:
+    """Handing a batch over is irreversible in practice: with the two-person rule on (the
+    default in production, ``can_approve_disposition``'s setting), the sender must be
+    someone other than the preparer."""
+    return manages_retention(principal) and (not two_person or principal.subject != preparer)
+
+
+def can_export_bag(principal: Principal) -> bool:
+    """Whether the caller may write a BagIt bag (original bytes and metadata, for backup or
+    exchange): archivists, records managers and admins. Each record still goes through
+    ``can_read``: a bag holds only what the caller could download one by one."""
+    return not principal.anonymous and bool(
+        principal.roles & {Role.ARCHIVIST, Role.RECORDS_MANAGER, Role.ADMIN}
+    )
+
+
 # -- transfer packages (Circular 05/2025) ---------------------------------------------------
 #
 # A package carries a dossier's (or a batch's) records out of the archive whole, bytes

@@ -71,6 +71,7 @@ class DisposalReason(enum.Enum):
 
     EXPIRED = "expired"  # its retention period is over
     DUPLICATE = "duplicate"  # a redundant copy of a record the archive keeps
+    TRANSFERRED = "transferred"  # the historical archive accepted it: the local copy may go
 
 
 class ReviewStatus(enum.Enum):

@@ -174,7 +174,23 @@ def _labelled(name: str, doc: str, label: str, values: Iterable[tuple[object, in
     return family
 
 
-def render(metrics: Metrics, state: Collector) -> bytes:
+class TransferDeadlineCollector(Collector):
+    """Permanent dossiers due for transfer to the historical archive within the warning
+    period (or overdue), per agency, read at scrape time."""
+
+    def __init__(self, read: Callable[[], dict[str, int]]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        yield _labelled(
+            "archive_transfer_due_dossiers",
+            "Permanent dossiers whose transfer deadline is within 30 days or past, by agency.",
+            "agency",
+            sorted(self._read().items()),
+        )
+
+
+def render(metrics: Metrics, state: Collector, *more: Collector) -> bytes:
     """The scrape body (text format 0.0.4). Blocking: ``state`` reads the vitals port."""
     registry = CollectorRegistry(auto_describe=False)
     directory = os.environ.get(MULTIPROC_ENV)
@@ -184,4 +200,6 @@ def render(metrics: Metrics, state: Collector) -> bytes:
     else:
         registry.register(metrics.registry)
     registry.register(state)
+    for collector in more:
+        registry.register(collector)
     return generate_latest(registry)

@@ -18,8 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from archive.observability.metrics import StateCollector, render
+from archive.observability.metrics import StateCollector, TransferDeadlineCollector, render
 from archive.observability.probes import Readiness
+from archive.services import transfer
 from archive.services.container import Services
 from archive.services.worker import WorkerStatus, worker_name
 from archive.settings import Settings
@@ -73,7 +74,8 @@ class OperationsRoutes:
             )
         services = self._services()
         state = StateCollector(services.vitals.read, services.clock)
-        body = await asyncio.to_thread(render, services.metrics, state)
+        deadlines = TransferDeadlineCollector(lambda: transfer.due_by_agency(services))
+        body = await asyncio.to_thread(render, services.metrics, state, deadlines)
         return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
     def readiness(self) -> Readiness:

@@ -35,6 +35,7 @@ from archive.domain.ports import (
     TrustedDocumentStore,
     VitalsSource,
 )
+from archive.domain.ports.transfer import TransferStore
 from archive.domain.processing import ProcessingResults
 from archive.observability.metrics import Metrics
 from archive.services.links import DownloadLinks
@@ -77,6 +78,7 @@ class Services:
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
     statistics: StatisticsStore  # counts for archivists, under the read rules
     saved_searches: SavedSearchStore  # principals' saved searches
+    transfers: TransferStore  # transfer batches to the historical archive
     packages: PackageWriter  # transfer packages (Circular 05/2025, E-ARK CSIP) as zips
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)

@@ -56,7 +56,8 @@ from archive.domain.disposition import (
 from archive.domain.errors import DispositionRefused, MetadataInvalid, NotFound, ObjectLocked
 from archive.domain.listing import spreadsheet_safe  # one neutraliser for every spreadsheet export
 from archive.domain.records import Classification
-from archive.services import audit
+from archive.domain.transfer import TransferStatus
+from archive.services import audit, transfer
 from archive.services.certificate import write_certificate
 from archive.services.container import Services
 from archive.services.retention import compute, require_manager
@@ -93,13 +94,16 @@ def plan(
     note: str = "",
     duplicates: bool = True,
     dossier_id: str | None = None,
+    transfer_id: str | None = None,
 ) -> DispositionBatch | None:
     """Propose a batch of the records the caller may manage that are due today or earlier,
     and (``duplicates``) of redundant copies of records the archive keeps, all under no
     hold; None when there is none. Every item carries its disposal reason; the batch
     carries ``note``, its explanatory note. Its records are then under review for
     destruction until the batch is executed. With ``dossier_id``: the whole dossier, every
-    document of it, or DispositionRefused (see ``_dossier_items``). Blocking."""
+    document of it, or DispositionRefused (see ``_dossier_items``). With ``transfer_id``: the
+    local copies of the records an accepted transfer batch took to the historical archive,
+    with the transfer as their basis (see ``_transferred_items``). Blocking."""
     require_manager(principal)
     if not 1 <= limit <= PLAN_LIMIT_MAX:
         raise MetadataInvalid("limit", f"must be between 1 and {PLAN_LIMIT_MAX}")
@@ -107,11 +111,14 @@ def plan(
     _compute_missing(services)
     today = services.clock().date()
     scope = ManageScope.for_principal(principal)
-    if dossier_id is not None:
+    if transfer_id is not None:
+        candidates = _transferred_items(services, principal, transfer_id, today, scope)
+        note = note or f"Tài liệu đã nộp lưu vào Lưu trữ lịch sử (đợt nộp lưu {transfer_id})"
+    elif dossier_id is not None:
         candidates = _dossier_items(services, principal, dossier_id, today, scope)
     else:
         candidates = services.disposition.candidates(today, scope, limit=limit)
-    if dossier_id is None and duplicates and len(candidates) < limit:
+    if dossier_id is None and transfer_id is None and duplicates and len(candidates) < limit:
         candidates += _duplicates(services, today, scope, candidates, limit - len(candidates))
     if not candidates:
         return None
@@ -133,7 +140,12 @@ def plan(
         actor=principal.subject,
         action="disposition.plan",
         target=batch_id,
-        details={"records": len(candidates), "duplicates": redundant, "cutoff": today.isoformat()},
+        details={
+            "records": len(candidates),
+            "duplicates": redundant,
+            "cutoff": today.isoformat(),
+            **({"transfer": transfer_id} if transfer_id else {}),
+        },
     )
     return get(services, principal, batch_id)
 
@@ -158,6 +170,22 @@ def _dossier_items(
             "in no open batch and yours to manage"
         )
     return found
+
+
+def _transferred_items(
+    services: Services, principal: Principal, transfer_id: str, today: date, scope: ManageScope
+) -> list[BatchItem]:
+    """The records an accepted transfer batch took, for a planner who may see the batch whole
+    (NotFound otherwise, as for a batch that does not exist); those held, already in an open
+    batch or outside the planner's scope are left out, as for ``candidates``."""
+    batch = transfer.get(services, principal, transfer_id)
+    if batch.status is not TransferStatus.ACCEPTED:
+        raise DispositionRefused(
+            "only the records of an accepted transfer batch may be disposed of on its basis"
+        )
+    return services.disposition.transferred(
+        today, scope, among=services.transfers.transferred_records(batch.id)
+    )
 
 
 def _duplicates(

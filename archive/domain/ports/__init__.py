@@ -24,6 +24,7 @@ SchemaRevisions    Alembic                     Alembic
 TrustedDocumentStore  SQLite table             PostgreSQL
 StatisticsStore    SQLite (GROUP BY)           PostgreSQL
 SavedSearchStore   SQLite table                PostgreSQL
+TransferStore      SQLite tables               PostgreSQL
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata

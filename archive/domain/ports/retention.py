@@ -128,6 +128,12 @@ class DispositionStore(Protocol):
         and in no open batch (and, with ``among``, one of those ids)."""
         ...
 
+    def transferred(self, today: date, scope: ManageScope, *, among: Sequence[str]) -> list[BatchItem]:
+        """Records among ``among`` that an accepted transfer batch took to the historical
+        archive, that ``scope`` manages, under no active hold and in no open batch; ``today``
+        is their item's date, their reason TRANSFERRED."""
+        ...
+
     def duplicates(self, today: date, scope: ManageScope, *, limit: int) -> list[BatchItem]:
         """Redundant copies ``scope`` manages (same agency, same bytes or same document, a
         kept copy at most as classified), kept permanently (any other copy is locked until
