@@ -191,3 +191,21 @@ def test_dossiers_get_an_empty_compiler_and_heading_and_keep_them_once_set(
         changed = replace(dossier, compiler="Văn phòng", heading="I. Tổng hợp")
         saved = store.save_dossier(changed, expected_version=dossier.row_version)
         assert (saved.compiler, saved.heading) == ("Văn phòng", "I. Tổng hợp")
+
+
+def test_signatures_from_before_revisions_read_as_unknown(engine: Engine, snapshot: Snapshot) -> None:
+    """0026: a signature verified before revisions were recorded keeps its verdict and
+    has no revision answer (null, no later revisions) until the record is verified again."""
+    from archive.db.results import SqlProcessingResults
+
+    tables = snapshot["tables"]
+    at_release(engine, snapshot)
+    upgrade(engine)
+    record_ids = sorted({row["record_id"] for row in tables["signatures"]})
+    assert record_ids, "the snapshot has signatures"
+    found = SqlProcessingResults(engine).signatures_of(record_ids)
+    for row in tables["signatures"]:
+        report = found[row["record_id"]][row["position"]]
+        assert report.verdict.value == row["verdict"]
+        assert (report.signed_revision, report.permission, report.later_revisions) == (None, None, ())
+        assert report.changes_permitted is None
