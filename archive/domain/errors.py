@@ -6,6 +6,7 @@ Each carries a stable ``code`` that the API puts in ``extensions.code``::
     ├── MetadataInvalid               VALIDATION      (names the field)
     ├── FileRejected                  FILE_REJECTED   (not a PDF, corrupt, encrypted, empty)
     │   └── FileTooLarge              FILE_TOO_LARGE
+    ├── PackageRefused                PACKAGE_REFUSED (an edXML package; names the part)
     ├── DuplicateRecord               DUPLICATE       (same SHA-256 already archived)
     ├── NotFound                      NOT_FOUND       (also what a forbidden record looks like)
     ├── Forbidden                     FORBIDDEN       (a write, or the audit log, the caller may not use)
@@ -61,6 +62,21 @@ class FileTooLarge(FileRejected):
     """The upload is larger than the configured limit."""
 
     code = "FILE_TOO_LARGE"
+
+
+class PackageRefused(ArchiveError):
+    """An interchange package (edXML) the archive will not take, and which part is at fault.
+
+    ``part`` names where the fault is (``xml``, ``root``, ``MessageHeader/From/OrganId``,
+    ``attachment cid:2``, ``Signature``, ``package``); nothing of the package is written.
+    """
+
+    code = "PACKAGE_REFUSED"
+
+    def __init__(self, part: str, message: str) -> None:
+        super().__init__(f"{part}: {message}")
+        self.part = part
+        self.reason = message
 
 
 class DuplicateRecord(ArchiveError):
