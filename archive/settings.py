@@ -69,7 +69,11 @@ class Settings(BaseSettings):
     elasticsearch_index: str = "records"
 
     # Deposits and downloads.
-    max_upload_bytes: int = 200 * 1024 * 1024
+    max_upload_bytes: int = 200 * 1024 * 1024  # per file
+    # Per record, over all its files (archive.domain.files): the main file, appendices,
+    # attachments and source package of one deposit, and the multipart body carrying them.
+    max_record_bytes: int = Field(default=400 * 1024 * 1024, ge=1024)
+    max_record_files: int = Field(default=50, ge=1, le=500)
     download_url_ttl_seconds: int = Field(default=300, ge=5, le=86400)
     public_base_url: str = ""  # where clients reach this service; empty: the request's own base URL
 

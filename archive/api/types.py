@@ -25,6 +25,7 @@ from archive.services.search import get_record
 
 if TYPE_CHECKING:
     from archive.api.archival import Dossier, Fonds
+    from archive.api.files import RecordFile
     from archive.api.retention import LegalHold
 
 strawberry.enum(domain.Urgency, description="Độ khẩn: how fast the document must be handled.")
@@ -332,6 +333,17 @@ class Record(Node):
             sha256=f.sha256,
         )
 
+    @strawberry.field(
+        description=(
+            "Every file of the record: its main file first, then appendices, attachments and the "
+            "source package, each with its versions."
+        )
+    )
+    def files(self) -> list[Annotated[RecordFile, strawberry.lazy("archive.api.files")]]:
+        from archive.api.files import files_of  # the files slice imports this module's types
+
+        return files_of(self._record, pages_loaded=self._pages_loaded)
+
     @strawberry.field(description="Where the searchable text stands.")
     def text_status(self) -> domain.TextStatus:
         return self._record.text_status
@@ -478,6 +490,10 @@ class Record(Node):
 class Highlight:
     page: int = strawberry.field(description="The page the snippet comes from (0 for metadata).")
     snippet: str = strawberry.field(description="HTML-safe snippet with <mark> around matches.")
+    file: Annotated[RecordFile, strawberry.lazy("archive.api.files")] | None = strawberry.field(
+        default=None,
+        description="The record file holding that page (main file, appendix, attachment); null for metadata.",
+    )
 
 
 @strawberry.type(description="A value and how many matching records have it.")
@@ -520,7 +536,9 @@ class SearchEdge:
             "caller may not read."
         )
     )
-    highlights: list[Highlight] = strawberry.field(description="Matching snippets, with page numbers.")
+    highlights: list[Highlight] = strawberry.field(
+        description="Matching snippets, with page numbers and the file each page is in."
+    )
 
 
 @strawberry.type(description="Relay page information.")

@@ -170,6 +170,17 @@ def can_classify(principal: Principal, classification: Classification) -> bool:
     return classification <= principal.clearance
 
 
+def can_add_file_version(principal: Principal, record: Readable) -> bool:
+    """Whether the caller may add a corrected version of one of a record's files: one who
+    could deposit it (a clerk of its agency, or an admin, cleared for its classification)
+    and who may read it. Nothing is overwritten; the earlier versions stay."""
+    return (
+        can_write(principal, record.agency_code)
+        and can_classify(principal, record.classification)
+        and can_read(principal, record)
+    )
+
+
 def may_deposit(principal: Principal) -> bool:
     """Whether the caller may deposit for some agency at all: checked before an
     upload's body is read, so a reader cannot make the server parse 200 MiB. A records

@@ -48,6 +48,7 @@ class Highlight:
 
     page: int
     snippet: str
+    file_id: str | None = None  # the record file the page is in; None: the main file
 
 
 @dataclass(frozen=True, slots=True)

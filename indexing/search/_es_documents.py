@@ -42,8 +42,8 @@ def source(doc: IndexDocument) -> dict[str, Any]:
         "low_exact": [tokenized(t) for t in split.low],
         "low_folded": [tokenized(fold(t)) for t in split.low],
         "pages": [
-            {"number": n, "text": t, "exact": tokenized(t), "folded": tokenized(fold(t))}
-            for n, t in split.body
+            {"number": n, "file": f, "text": t, "exact": tokenized(t), "folded": tokenized(fold(t))}
+            for n, t, f in split.body
         ],
     }
 

@@ -71,7 +71,14 @@ MAPPINGS: JSON = {
         "low_folded": _TEXT,
         "pages": {
             "type": "nested",
-            "properties": {"number": {"type": "integer"}, "text": _STORED, "exact": _TEXT, "folded": _TEXT},
+            # file: the record file the page belongs to (absent before several files: the main one)
+            "properties": {
+                "number": {"type": "integer"},
+                "file": _KEYWORD,
+                "text": _STORED,
+                "exact": _TEXT,
+                "folded": _TEXT,
+            },
         },
     },
 }
@@ -198,7 +205,7 @@ def _highlighted_pages(phrases: tuple[Scored, ...]) -> JSON:
                 "name": "pages",
                 "size": HIGHLIGHT_PAGES,
                 "sort": [{"_score": {"order": "desc"}}, {"pages.number": {"order": "asc"}}],
-                "_source": {"includes": ["pages.number", "pages.text"]},
+                "_source": {"includes": ["pages.number", "pages.file", "pages.text"]},
             },
         }
     }

@@ -7,7 +7,8 @@ grantee keys, and the FTS5 table ``texts`` one row per text of the record's fiel
 each low-weight text (agency, signer, header block) under page -1; each in two
 columns: ``exact`` (the text as written; unicode61 lower-cases it) and ``folded``
 (``archive.domain.text.fold``). A text row's rowid is ``doc_key << 20 | slot``, so a
-record's rows are one rowid range.
+record's rows are one rowid range. ``page_files`` names the record file of each body
+page by the same rowid (none for pages indexed before several files: the main file).
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ CREATE TABLE IF NOT EXISTS grants (
 CREATE INDEX IF NOT EXISTS grants_grantee ON grants (grantee, doc_key);
 CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
     page UNINDEXED, exact, folded, tokenize = 'unicode61 remove_diacritics 0'
+);
+CREATE TABLE IF NOT EXISTS page_files (
+    rowid INTEGER PRIMARY KEY,
+    file_id TEXT NOT NULL
 );
 """
 

@@ -11,9 +11,11 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from archive.db.archival import ensure_default_fonds
 from archive.db.migrate import upgrade
-from archive.db.repository import SqlRecordRepository
+from archive.db.repository import record_row
 from archive.db.retention import SqlRetentionStore
 from archive.domain.retention import Assignment, RetentionRule, assign
 from tests.support.access import make_record
@@ -28,7 +30,10 @@ def test_old_rules_and_assignments_survive_and_the_tables_match_the_models(engin
 
     upgrade(engine, "0012")  # the revision before 0013 in the chain
     record = make_record()
-    SqlRecordRepository(engine).add(record)  # the 0012 shape of records is today's
+    with Session(engine) as session:  # the 0012 shape of records is today's (pages and files: 0024)
+        ensure_default_fonds(session, record.agency_code, record.created_at)
+        session.add(record_row(record))
+        session.commit()
     with engine.begin() as conn:
         conn.execute(
             sa.text(
