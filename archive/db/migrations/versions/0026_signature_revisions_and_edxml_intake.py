@@ -1,7 +1,7 @@
 """signature revisions (and edXML intake)
 
 Revision ID: 0026
-Revises: 0015 (re-chained when merged)
+Revises: 0024 (the files branch, merged here; re-chained by the lead)
 
 Each signature now says which revision of the file it covers, the signer's
 permission for later changes, and what every later update did. The new columns
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0026"
-down_revision = "0015"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
