@@ -29,6 +29,7 @@ from archive.db.results import SqlProcessingResults
 from archive.db.retention import SqlRetentionStore
 from archive.db.snapshot import SqlDatabaseSnapshot
 from archive.db.trusted_documents import SqlTrustedDocumentStore
+from archive.db.intake import SqlIntakeStore
 from archive.db.vitals import SqlVitals
 from archive.domain.backup import BackupTarget
 from archive.domain.codes import code_lists
@@ -204,6 +205,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         vitals=SqlVitals(engine),
         renderer=ListingFiles(),
         trusted_documents=SqlTrustedDocumentStore(engine),
+        intakes=SqlIntakeStore(engine),
         dispose=engine.dispose,
     )
 

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     # trusts nothing, so every intact signature reads UNTRUSTED.
     trust_roots_dir: Path | None = None
 
+    # edXML intake (QCVN 102:2016): the largest package taken in, and where the
+    # interchange's status packages (received, accepted, refused) are written for the
+    # gateway to return; unset: no acknowledgements.
+    edxml_max_package_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    edxml_outbox_dir: Path | None = None
+
     # Worker.
     worker_lease_seconds: int = Field(default=900, ge=10)
     worker_poll_seconds: float = Field(default=1.0, gt=0)

@@ -181,6 +181,14 @@ def can_add_file_version(principal: Principal, record: Readable) -> bool:
     )
 
 
+def can_run_intake(principal: Principal, agency_code: str) -> bool:
+    """Whether the caller may take edXML packages from the interchange in for an agency:
+    whoever may deposit for it (a clerk of that agency, or an admin). What a package then
+    does to a record it names (a correction, a revocation) is the intake's own doing, on
+    behalf of the sender, and only ever on records the same agency holds."""
+    return not principal.anonymous and can_write(principal, agency_code)
+
+
 def may_deposit(principal: Principal) -> bool:
     """Whether the caller may deposit for some agency at all: checked before an
     upload's body is read, so a reader cannot make the server parse 200 MiB. A records

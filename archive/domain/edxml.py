@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from archive.domain.errors import PackageRefused
+from archive.domain.files import FileRole
 from archive.domain.records import Direction, RecordMetadata, Urgency
 
 NAMESPACE_2016 = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
@@ -310,28 +311,36 @@ def _recipients(package: EdxmlPackage) -> tuple[str, ...]:
     return tuple(seen)
 
 
-class FileRole(enum.Enum):
-    """The role an attachment takes among the record's files."""
+# What a record's main file and appendices may be (``archive.domain.files.DOCUMENT_ROLES``).
+_DOCUMENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/tiff"})
 
-    MAIN = "main"
-    APPENDIX = "appendix"
-    ATTACHMENT = "attachment"
+
+def is_document(attachment: Attachment) -> bool:
+    """Whether the attachment can be a main file or an appendix: a PDF or an image."""
+    return attachment.data.startswith(b"%PDF-") or attachment.media_type in _DOCUMENT_TYPES
 
 
 def attachment_roles(package: EdxmlPackage) -> tuple[FileRole, ...]:
-    """One role per attachment, in order: the first that ``OtherInfo/Appendixes`` does
-    not name is the main document; those it names are appendices; the rest attachments."""
+    """One role per attachment, in order: the first PDF (or image) that
+    ``OtherInfo/Appendixes`` does not name is the main file; the PDFs it names are
+    appendices; everything else (DOCX, XLS, zipped files) is an attachment.
+
+    Raises:
+        PackageRefused: no attachment can be the main file.
+    """
     appendix_names = {name.strip().casefold() for name in package.other.appendixes if name.strip()}
     roles: list[FileRole] = []
-    main_given = False
     for attachment in package.attachments:
-        if attachment.name.casefold() in appendix_names:
+        if not is_document(attachment):
+            roles.append(FileRole.ATTACHMENT)
+        elif attachment.name.casefold() in appendix_names:
             roles.append(FileRole.APPENDIX)
-        elif not main_given:
+        elif FileRole.MAIN not in roles:
             roles.append(FileRole.MAIN)
-            main_given = True
         else:
             roles.append(FileRole.ATTACHMENT)
+    if FileRole.MAIN not in roles:
+        raise PackageRefused("AttachmentEncoded", "no attachment is a PDF (or image) to archive as the document")
     return tuple(roles)
 
 

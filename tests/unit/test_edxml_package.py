@@ -20,7 +20,7 @@ from archive.domain.edxml import (
     BusinessType,
     EdxmlPackage,
     EnvelopeSignatureState,
-    FileRole,
+
     IntakeKey,
     attachment_roles,
     parse_date,
@@ -28,6 +28,7 @@ from archive.domain.edxml import (
     to_metadata,
 )
 from archive.domain.errors import PackageRefused
+from archive.domain.files import FileRole
 from archive.domain.records import Direction, Urgency, validate_metadata
 from archive.samples import render_pdf
 from indexing.edxml import PackageLimits, open_package
@@ -117,7 +118,8 @@ def test_a_new_document_with_two_attachments_maps_every_header_field(
     main, appendix = package.attachments
     assert (main.name, main.media_type, main.data) == ("QD-123.pdf", "application/pdf", pdf)
     assert (appendix.name, appendix.media_type, appendix.data) == ("Phu luc 1.docx", DOCX, APPENDIX)
-    assert attachment_roles(package) == (FileRole.MAIN, FileRole.APPENDIX)
+    # The DOCX is named as an appendix but is no PDF: it travels as an attachment.
+    assert attachment_roles(package) == (FileRole.MAIN, FileRole.ATTACHMENT)
 
 
 def test_the_header_becomes_valid_record_metadata(spec: EdxmlSpec, roots: TrustRoots) -> None:

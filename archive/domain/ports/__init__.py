@@ -21,6 +21,7 @@ ListingRenderer    PDF (fpdf2), XLSX, CSV      the same (``archive.exports``)
 DatabaseSnapshot   SQLite online backup        ``pg_dump``/``pg_restore``
 SchemaRevisions    Alembic                     Alembic
 TrustedDocumentStore  SQLite table             PostgreSQL
+IntakeStore        SQLite table                PostgreSQL
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata
@@ -42,6 +43,7 @@ from archive.domain.ports.blobs import BlobStore, Retention, RetentionMode
 from archive.domain.ports.database import DatabaseSnapshot, SchemaRevisions
 from archive.domain.ports.exports import ListingRenderer
 from archive.domain.ports.fixity import FixityStore
+from archive.domain.ports.intake import IntakeStore
 from archive.domain.ports.jobs import JobQueue, OcrBacklog
 from archive.domain.ports.records import RecordRepository
 from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
@@ -59,6 +61,7 @@ __all__ = [
     "DispositionStore",
     "FixityStore",
     "HoldStore",
+    "IntakeStore",
     "JobQueue",
     "ListingRenderer",
     "OcrBacklog",
