@@ -394,6 +394,7 @@ class Record:
     dossier_id: str | None = None
     doc_ordinal: int | None = None
     confidence_level: str | None = None  # derived from the pages' sources when the text is set
+    metadata_version: int = 1  # 1 as deposited; each correction adds one (archive.domain.versions)
 
     @property
     def is_conditional(self) -> bool:

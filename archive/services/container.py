@@ -23,6 +23,7 @@ from archive.domain.ports import (
     FixityStore,
     HoldStore,
     JobQueue,
+    LifecycleStore,
     ListingRenderer,
     OcrBacklog,
     RecordRepository,
@@ -72,6 +73,7 @@ class Services:
     vitals: VitalsSource  # the metrics' gauges of shared state, read at scrape time
     renderer: ListingRenderer  # the dossier list and tables of contents as PDF, XLSX, CSV
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
+    lifecycle: LifecycleStore  # metadata versions and relations (corrections, revocation)
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections

@@ -42,6 +42,7 @@ from archive.domain.records import (
 from archive.services.audit import append
 from archive.services.container import Services
 from archive.services.crash import crash_point
+from archive.services.relations import link_arrived
 from indexing.extraction.inspection import inspect_document
 
 CHUNK = 1024 * 1024
@@ -166,6 +167,7 @@ def _deposit(
         _audit(services, principal, f"agency:{owner}", Outcome.ERROR, details, client)
         raise
     _audit(services, principal, record.id, Outcome.OK, {"agency": record.agency_code}, client)
+    link_arrived(services, record)  # references declared before this document arrived
     return record
 
 

@@ -21,6 +21,7 @@ ListingRenderer    PDF (fpdf2), XLSX, CSV      the same (``archive.exports``)
 DatabaseSnapshot   SQLite online backup        ``pg_dump``/``pg_restore``
 SchemaRevisions    Alembic                     Alembic
 TrustedDocumentStore  SQLite table             PostgreSQL
+LifecycleStore     SQLite tables               PostgreSQL
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata
@@ -43,6 +44,7 @@ from archive.domain.ports.database import DatabaseSnapshot, SchemaRevisions
 from archive.domain.ports.exports import ListingRenderer
 from archive.domain.ports.fixity import FixityStore
 from archive.domain.ports.jobs import JobQueue, OcrBacklog
+from archive.domain.ports.lifecycle import LifecycleStore
 from archive.domain.ports.records import RecordRepository
 from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
 from archive.domain.ports.search import SearchIndex
@@ -60,6 +62,7 @@ __all__ = [
     "FixityStore",
     "HoldStore",
     "JobQueue",
+    "LifecycleStore",
     "ListingRenderer",
     "OcrBacklog",
     "RecordRepository",
