@@ -16,6 +16,7 @@ from archive.api.archival import ArchivalMutations, ArchivalQueries
 from archive.api.destruction import DestructionMutations, DestructionQueries
 from archive.api.errors import ErrorCodes
 from archive.api.hardening import ExtensionFactory
+from archive.api.lifecycle import LifecycleMutations
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
 from archive.api.types import Record
@@ -50,7 +51,14 @@ def build_schema(
     )
     mutation = merge_types(
         "Mutation",
-        (RecordMutations, AccessMutations, RetentionMutations, DestructionMutations, ArchivalMutations),
+        (
+            RecordMutations,
+            AccessMutations,
+            RetentionMutations,
+            DestructionMutations,
+            ArchivalMutations,
+            LifecycleMutations,
+        ),
     )
     return ArchiveSchema(
         query=query,

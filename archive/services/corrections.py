@@ -30,7 +30,10 @@ _DERIVED_WHEN = {
     # mode and publication tell one story with the classification (validate_metadata)
     "mode": frozenset({"classification", "is_public"}),
 }
-FIELDS = frozenset(f.name for f in dataclasses.fields(RecordMetadata))
+# The retention code decides a disposal date: it changes through the retention schedule
+# (records managers), never as a side effect of a metadata correction.
+NOT_CORRECTED = frozenset({"retention_code"})
+FIELDS = frozenset(f.name for f in dataclasses.fields(RecordMetadata)) - NOT_CORRECTED
 
 
 def corrected(current: RecordMetadata, changes: Mapping[str, object]) -> RecordMetadata:
@@ -38,7 +41,12 @@ def corrected(current: RecordMetadata, changes: Mapping[str, object]) -> RecordM
     re-derived (``_DERIVED_WHEN``) unless the change sets it too. Not validated yet."""
     unknown = sorted(set(changes) - FIELDS)
     if unknown:
-        raise MetadataInvalid(unknown[0], "is not a metadata field")
+        reason = (
+            "changes through the retention schedule"
+            if unknown[0] in NOT_CORRECTED
+            else "is not a metadata field"
+        )
+        raise MetadataInvalid(unknown[0], reason)
     values = dict(changes)
     for derived, sources in _DERIVED_WHEN.items():
         if derived not in values and sources & set(values):

@@ -47,6 +47,7 @@ SYSTEM_ACTOR = "system:relations"  # links a pending reference when its document
 class ShownRelation:
     """One relation as a caller may see it, read from the record it was asked about."""
 
+    relation_id: str
     kind: RelationKind
     record: Record | None  # the other record, when in the archive and readable
     reference: ExternalReference | None  # the declared reference, when there is one
@@ -305,7 +306,7 @@ async def _shown(
     for relation, kind, other, reference in seen:
         record = None if other is None else readable.get(other)
         if record is not None or reference is not None:
-            shown.append(ShownRelation(kind, record, reference, relation.created_at))
+            shown.append(ShownRelation(relation.id, kind, record, reference, relation.created_at))
     return shown
 
 
