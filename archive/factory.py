@@ -22,6 +22,7 @@ from archive.db.fixity import SqlFixityStore
 from archive.db.heartbeats import SqlHeartbeats
 from archive.db.holds import SqlHoldStore
 from archive.db.jobs import SqlJobQueue
+from archive.db.lifecycle import SqlLifecycleStore
 from archive.db.migrate import SqlSchemaRevisions, upgrade
 from archive.db.ocr_backlog import SqlOcrBacklog
 from archive.db.repository import SqlRecordRepository
@@ -206,6 +207,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         renderer=ListingFiles(),
         trusted_documents=SqlTrustedDocumentStore(engine),
         intakes=SqlIntakeStore(engine),
+        lifecycle=SqlLifecycleStore(engine),
         dispose=engine.dispose,
     )
 

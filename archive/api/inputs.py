@@ -158,6 +158,13 @@ class SearchFilterInput:
     dossier_ids: list[str] = strawberry.field(
         default_factory=list, description="Only records placed in these dossiers (Relay ids or UUIDs)."
     )
+    include_revoked: bool = strawberry.field(
+        default=False,
+        description=(
+            "Revoked records (thu hồi, bãi bỏ) leave default results; true brings them back. "
+            "Replaced records are always found, marked by Record.lifecycle."
+        ),
+    )
 
     def to_domain(self) -> SearchFilter:
         """The domain filter; InvalidQuery when a list is longer than FILTER_VALUES_MAX."""
@@ -182,6 +189,7 @@ class SearchFilterInput:
             signature_valid=self.signature_valid,
             fonds_ids=tuple(_raw_id(v, "Fonds") for v in self.fonds_ids),
             dossier_ids=tuple(_raw_id(v, "Dossier") for v in self.dossier_ids),
+            include_revoked=self.include_revoked,
         )
 
 

@@ -26,6 +26,7 @@ from archive.services.search import get_record
 if TYPE_CHECKING:
     from archive.api.archival import Dossier, Fonds
     from archive.api.files import RecordFile
+    from archive.api.lifecycle import MetadataVersion, RecordLifecycle, RecordRelation
     from archive.api.retention import LegalHold
 
 strawberry.enum(domain.Urgency, description="Độ khẩn: how fast the document must be handled.")
@@ -369,6 +370,41 @@ class Record(Node):
     @strawberry.field(description="Row version: grows with every change; the index is versioned by it.")
     def row_version(self) -> int:
         return self._record.row_version
+
+    @strawberry.field(description="The current metadata version: 1 as deposited, one more per correction.")
+    def metadata_version(self) -> int:
+        return self._record.metadata_version
+
+    @strawberry.field(
+        description="Every metadata version, oldest first, with who made it, when, why and what it changed."
+    )
+    async def history(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[MetadataVersion, strawberry.lazy("archive.api.lifecycle")]]:
+        from archive.api.lifecycle import record_history  # that slice imports this module
+
+        return await record_history(info, self._record)
+
+    @strawberry.field(
+        description=(
+            "Its relations (replaces, revokes, amends, responds to, and their inverses), both directions. "
+            "A related record the caller may not read is never shown, nor counted."
+        )
+    )
+    async def relations(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[RecordRelation, strawberry.lazy("archive.api.lifecycle")]]:
+        from archive.api.lifecycle import record_relations
+
+        return await record_relations(info, self._record)
+
+    @strawberry.field(description="Whether it is in force, revoked or replaced, and by what.")
+    async def lifecycle(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[RecordLifecycle, strawberry.lazy("archive.api.lifecycle")]:
+        from archive.api.lifecycle import record_lifecycle
+
+        return await record_lifecycle(info, self._record)
 
     @strawberry.field(
         description="The dossier it is placed in; null when none or when the caller may not read the dossier."

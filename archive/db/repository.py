@@ -249,6 +249,7 @@ def _to_row(record: Record) -> RecordRow:
         created_at=record.created_at,
         updated_at=record.updated_at,
         row_version=record.row_version,
+        metadata_version=record.metadata_version,
     )
 
 
@@ -359,4 +360,26 @@ def _to_record(row: RecordRow, pages: tuple[Page, ...], grants: tuple[str, ...])
         fonds_id=row.fonds_id,
         dossier_id=row.dossier_id,
         doc_ordinal=row.doc_ordinal,
+        metadata_version=row.metadata_version,
     )
+
+
+METADATA_COLUMNS = (
+    "document_type", "number", "notation", "document_number_key", "issuing_agency_code",
+    "issuing_agency_name", "issue_date", "issue_place", "subject", "signer_name", "signer_position",
+    "recipients", "urgency", "classification", "direction", "language", "page_count",
+    "arrival_number", "arrival_date", "due_date", "is_public", "retention_code", "type_name", "mode",
+    "keyword", "infor_sign", "autograph", "physical_format", "process", "description", "issued_amount",
+)  # fmt: skip
+"""The ``records`` columns that hold a record's metadata: what a correction rewrites."""
+
+
+def metadata_columns(record: Record) -> dict[str, object]:
+    """The values of ``METADATA_COLUMNS`` for ``record``, as ``records`` stores them."""
+    row = _to_row(record)
+    return {name: getattr(row, name) for name in METADATA_COLUMNS}
+
+
+def hydrate(session: Session, rows: Sequence[RecordRow]) -> dict[str, Record]:
+    """Domain records for ``rows`` (with pages and grants), for stores that write records."""
+    return _hydrate(session, rows)

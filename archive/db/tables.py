@@ -87,6 +87,7 @@ class RecordRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=_TZ)
     updated_at: datetime = Field(sa_type=_TZ)
     row_version: int = 1
+    metadata_version: int = 1  # the current version of the metadata (record_metadata_versions)
 
 
 class PageRow(SQLModel, table=True):

@@ -277,6 +277,9 @@ RECORD_ACTIONS = frozenset(
         "grant.add",
         "grant.revoke",
         "retention.destroy",
+        "record.correct",  # corrections, relations, revocation (issue 14)
+        "record.relate",
+        "record.revoke",
     }
 )
 IDS_DETAIL = "ids"

@@ -13,6 +13,7 @@ Each carries a stable ``code`` that the API puts in ``extensions.code``::
     ├── InvalidCursor                 INVALID_CURSOR
     ├── InvalidQuery                  INVALID_QUERY
     ├── StaleWrite                    STALE_WRITE     (an older row version than the index has)
+    ├── VersionConflict               VERSION_CONFLICT (a correction made against an older version)
     ├── IntegrityError                INTEGRITY       (stored bytes no longer match their SHA-256)
     ├── ObjectLocked                  OBJECT_LOCKED   (storage refused: retention or legal hold)
     ├── RetentionConflict             RETENTION_CONFLICT (a disposal date before the object's lock)
@@ -122,6 +123,13 @@ class StaleWrite(ArchiveError):
     """An index write older than the version already indexed; refused, harmless."""
 
     code = "STALE_WRITE"
+
+
+class VersionConflict(ArchiveError):
+    """A correction was made against a metadata version that is no longer the current one:
+    someone corrected the record in between, and overwriting it would lose that change."""
+
+    code = "VERSION_CONFLICT"
 
 
 class IntegrityError(ArchiveError):

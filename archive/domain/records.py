@@ -402,6 +402,7 @@ class Record:
     # Every file with its versions (archive.domain.files), the main one first; ``file`` is
     # the main file's current version. Empty on a record built before it is stored.
     files: tuple[RecordFile, ...] = field(default=(), compare=False)
+    metadata_version: int = 1  # 1 as deposited; each correction adds one (archive.domain.versions)
 
     @property
     def is_conditional(self) -> bool:

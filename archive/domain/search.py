@@ -27,6 +27,7 @@ class SearchFilter:
     signature_valid: bool | None = None
     fonds_ids: tuple[str, ...] = ()  # records of these fonds
     dossier_ids: tuple[str, ...] = ()  # records placed in these dossiers
+    include_revoked: bool = False  # revoked records leave default results; this brings them back
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +110,4 @@ class IndexDocument:
     dossier_id: str | None = None
     conditional: bool = False  # mode 02: archivists of other agencies need a grant (ReadScope)
     keyword: str = ""  # từ khóa: searched with the other metadata
+    revoked: bool = False  # revoked (archive.domain.relations): left out unless the filter asks

@@ -23,6 +23,7 @@ from archive.domain.ports import (
     FixityStore,
     HoldStore,
     JobQueue,
+    LifecycleStore,
     ListingRenderer,
     OcrBacklog,
     RecordRepository,
@@ -74,6 +75,7 @@ class Services:
     renderer: ListingRenderer  # the dossier list and tables of contents as PDF, XLSX, CSV
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
     intakes: IntakeStore  # the edXML packages taken in, one per document
+    lifecycle: LifecycleStore  # metadata versions and relations (corrections, revocation)
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections

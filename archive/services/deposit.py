@@ -52,6 +52,7 @@ from archive.domain.records import (
 from archive.services.audit import append
 from archive.services.container import Services
 from archive.services.crash import crash_point
+from archive.services.relations import link_arrived
 from indexing.extraction.inspection import inspect_attachment, inspect_document, opaque_media_type
 
 CHUNK = 1024 * 1024
@@ -207,6 +208,7 @@ def _deposit(
     if len(record.files) > 1:
         details["files"] = str(len(record.files))
     _audit(services, principal, record.id, Outcome.OK, details, client)
+    link_arrived(services, record)  # references declared before this document arrived
     return record
 
 

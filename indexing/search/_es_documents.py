@@ -37,6 +37,7 @@ def source(doc: IndexDocument) -> dict[str, Any]:
         "signature_valid": doc.signature_valid,
         "fonds_id": doc.fonds_id,
         "dossier_id": doc.dossier_id,
+        "revoked": doc.revoked,
         "meta_exact": [tokenized(t) for t in split.title],
         "meta_folded": [tokenized(fold(t)) for t in split.title],
         "low_exact": [tokenized(t) for t in split.low],

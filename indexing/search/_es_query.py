@@ -64,6 +64,7 @@ MAPPINGS: JSON = {
         "signature_valid": {"type": "boolean"},
         "fonds_id": _KEYWORD,
         "dossier_id": _KEYWORD,
+        "revoked": {"type": "boolean"},  # absent in documents written before it: not revoked
         "deleted": {"type": "boolean"},  # a tombstone while a rebuild runs (see _es_documents)
         "meta_exact": _TEXT,
         "meta_folded": _TEXT,
@@ -263,6 +264,8 @@ def filter_queries(flt: SearchFilter) -> list[JSON]:
         out.append({"terms": {"fonds_id": list(flt.fonds_ids)}})
     if flt.dossier_ids:
         out.append({"terms": {"dossier_id": list(flt.dossier_ids)}})
+    if not flt.include_revoked:
+        out.append({"bool": {"must_not": {"term": {"revoked": True}}}})
     return out
 
 

@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS docs (
     signature_valid INTEGER,
     conditional INTEGER NOT NULL DEFAULT 0,
     fonds_id TEXT,
-    dossier_id TEXT
+    dossier_id TEXT,
+    revoked INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS docs_number ON docs (document_number_key);
 CREATE TABLE IF NOT EXISTS grants (
@@ -70,7 +71,12 @@ CREATE TABLE IF NOT EXISTS page_files (
 );
 """
 
-ADDED_COLUMNS = {"conditional": "INTEGER NOT NULL DEFAULT 0", "fonds_id": "TEXT", "dossier_id": "TEXT"}
+ADDED_COLUMNS = {
+    "conditional": "INTEGER NOT NULL DEFAULT 0",
+    "fonds_id": "TEXT",
+    "dossier_id": "TEXT",
+    "revoked": "INTEGER NOT NULL DEFAULT 0",
+}
 """Columns of ``docs`` newer than some index files: added in place when missing."""
 
 
@@ -167,6 +173,8 @@ def filter_sql(flt: SearchFilter) -> Sql:
         parts.append(Sql(f"d.fonds_id IN ({_marks(flt.fonds_ids)})", [*flt.fonds_ids]))
     if flt.dossier_ids:
         parts.append(Sql(f"d.dossier_id IN ({_marks(flt.dossier_ids)})", [*flt.dossier_ids]))
+    if not flt.include_revoked:
+        parts.append(Sql("d.revoked = 0"))
     return Sql(" AND ".join(p.text for p in parts) or "1", [x for p in parts for x in p.params])
 
 

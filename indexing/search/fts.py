@@ -195,8 +195,8 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
     cursor = db.execute(
         "INSERT INTO docs (record_id, row_version, document_number_key, document_type,"
         " agency_code, issuing_agency_code, issue_date, year, direction, classification,"
-        " is_public, signed, signature_valid, conditional, fonds_id, dossier_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " is_public, signed, signature_valid, conditional, fonds_id, dossier_id, revoked)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             doc.record_id,
             doc.row_version,
@@ -214,6 +214,7 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
             int(doc.conditional),
             doc.fonds_id,
             doc.dossier_id,
+            int(doc.revoked),
         ),
     )
     key = cursor.lastrowid

@@ -24,6 +24,7 @@ from archive.db.audit import SqlAuditLog
 from archive.db.disposition import SqlDispositionStore
 from archive.db.holds import SqlHoldStore
 from archive.db.jobs import SqlJobQueue
+from archive.db.lifecycle import SqlLifecycleStore
 from archive.db.migrate import current_revision, head_revision, upgrade
 from archive.db.repository import SqlRecordRepository
 from archive.db.retention import SqlRetentionStore
@@ -32,7 +33,7 @@ from archive.domain.archival import default_fonds_id
 from archive.domain.audit import Outcome, verify_chain
 from archive.domain.disposition import DisposalReason
 from tests.migrations.snapshot import dump, load, release_files
-from tests.support.access import make_record
+from tests.support.access import NOW, make_record
 
 Snapshot = dict[str, Any]
 
@@ -126,6 +127,20 @@ def test_the_stores_read_and_extend_the_upgraded_data(engine: Engine, snapshot: 
     assert SqlDispositionStore(engine).reviews([r["id"] for r in tables["records"]]) == {}
     held = {h["record_id"] for h in tables["legal_hold_records"]}
     assert SqlHoldStore(engine).held_ids([r["id"] for r in tables["records"]]) == held
+
+    lifecycle = SqlLifecycleStore(engine)  # 0025: every old record is at version 1, as deposited
+    for row in tables["records"]:
+        [first] = lifecycle.versions(row["id"])
+        assert (first.version, first.metadata.subject, first.actor) == (1, row["subject"], None)
+    if tables["records"]:
+        old = tables["records"][0]
+        [deposited] = lifecycle.versions(old["id"])
+        fixed = lifecycle.correct(
+            old["id"], replace(deposited.metadata, subject="Trích yếu đã sửa"), actor="t", at=NOW, reason="r"
+        )
+        assert fixed is not None and fixed.metadata_version == 2
+        subjects = [v.metadata.subject for v in lifecycle.versions(old["id"])]
+        assert subjects == [old["subject"], "Trích yếu đã sửa"]
 
     added = make_record()  # the app goes on: new ids must not collide with the old ones
     records.add(added)

@@ -12,6 +12,7 @@ import archive.db.archival_tables
 import archive.db.destruction_tables
 import archive.db.heartbeat_tables
 import archive.db.intake_tables
+import archive.db.lifecycle_tables
 import archive.db.result_tables
 import archive.db.retention_tables
 import archive.db.tables  # noqa: F401

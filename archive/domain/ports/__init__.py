@@ -22,6 +22,7 @@ DatabaseSnapshot   SQLite online backup        ``pg_dump``/``pg_restore``
 SchemaRevisions    Alembic                     Alembic
 TrustedDocumentStore  SQLite table             PostgreSQL
 IntakeStore        SQLite table                PostgreSQL
+LifecycleStore     SQLite tables               PostgreSQL
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata
@@ -45,6 +46,7 @@ from archive.domain.ports.exports import ListingRenderer
 from archive.domain.ports.fixity import FixityStore
 from archive.domain.ports.intake import IntakeStore
 from archive.domain.ports.jobs import JobQueue, OcrBacklog
+from archive.domain.ports.lifecycle import LifecycleStore
 from archive.domain.ports.records import RecordRepository
 from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
 from archive.domain.ports.search import SearchIndex
@@ -63,6 +65,7 @@ __all__ = [
     "HoldStore",
     "IntakeStore",
     "JobQueue",
+    "LifecycleStore",
     "ListingRenderer",
     "OcrBacklog",
     "RecordRepository",

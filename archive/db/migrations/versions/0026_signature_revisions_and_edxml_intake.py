@@ -1,7 +1,7 @@
 """signature revisions (and edXML intake)
 
 Revision ID: 0026
-Revises: 0024 (the files branch, merged here; re-chained by the lead)
+Revises: 0024, 0025 (files and lifecycle, merged here; the lead re-chains them linearly)
 
 Each signature now says which revision of the file it covers, the signer's
 permission for later changes, and what every later update did. The new columns
@@ -19,7 +19,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0026"
-down_revision = "0024"
+down_revision = ("0024", "0025")  # joins the files and lifecycle branches, both merged here
 branch_labels = None
 depends_on = None
 
