@@ -17,6 +17,7 @@ from archive.cli_access import apikey_app, audit_app
 from archive.cli_archival import register as register_archival
 from archive.cli_backup import register as register_backup
 from archive.cli_destruction import register as register_destruction
+from archive.cli_edxml import register as register_edxml
 from archive.cli_exports import exports_app
 from archive.cli_identity import ApiKeyOption
 from archive.cli_operations import operations_app
@@ -39,6 +40,7 @@ app.add_typer(retention_app, name="retention")
 register_destruction(retention_app)  # note, seat, unseat, vote, attach, council, deadlines
 register_backup(app)  # backup, backup verify, restore
 register_archival(app)  # fonds list|create, dossiers list|show|close
+register_edxml(app)  # edxml import|watch
 app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
 
 

@@ -21,6 +21,7 @@ from archive.db.engine import create_db_engine
 from archive.db.fixity import SqlFixityStore
 from archive.db.heartbeats import SqlHeartbeats
 from archive.db.holds import SqlHoldStore
+from archive.db.intake import SqlIntakeStore
 from archive.db.jobs import SqlJobQueue
 from archive.db.lifecycle import SqlLifecycleStore
 from archive.db.migrate import SqlSchemaRevisions, upgrade
@@ -30,7 +31,6 @@ from archive.db.results import SqlProcessingResults
 from archive.db.retention import SqlRetentionStore
 from archive.db.snapshot import SqlDatabaseSnapshot
 from archive.db.trusted_documents import SqlTrustedDocumentStore
-from archive.db.intake import SqlIntakeStore
 from archive.db.vitals import SqlVitals
 from archive.domain.backup import BackupTarget
 from archive.domain.codes import code_lists

@@ -340,7 +340,9 @@ def attachment_roles(package: EdxmlPackage) -> tuple[FileRole, ...]:
         else:
             roles.append(FileRole.ATTACHMENT)
     if FileRole.MAIN not in roles:
-        raise PackageRefused("AttachmentEncoded", "no attachment is a PDF (or image) to archive as the document")
+        raise PackageRefused(
+            "AttachmentEncoded", "no attachment is a PDF (or image) to archive as the document"
+        )
     return tuple(roles)
 
 

@@ -22,6 +22,7 @@ from archive.domain.ports import (
     DispositionStore,
     FixityStore,
     HoldStore,
+    IntakeStore,
     JobQueue,
     LifecycleStore,
     ListingRenderer,
@@ -30,7 +31,6 @@ from archive.domain.ports import (
     RetentionStore,
     SchemaRevisions,
     SearchIndex,
-    IntakeStore,
     TrustedDocumentStore,
     VitalsSource,
 )

@@ -20,7 +20,6 @@ from archive.domain.edxml import (
     BusinessType,
     EdxmlPackage,
     EnvelopeSignatureState,
-
     IntakeKey,
     attachment_roles,
     parse_date,

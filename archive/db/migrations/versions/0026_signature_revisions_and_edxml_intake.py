@@ -31,7 +31,6 @@ def upgrade() -> None:
         batch.add_column(sa.Column("permission", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True))
         batch.add_column(sa.Column("later_revisions", sa.Text(), nullable=True))
 
-
     op.create_table(
         "edxml_intakes",
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
