@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from archive.cli_identity import ApiKeyOption, cli_services
+from archive.cli_identity import ApiKeyOption
 from archive.cli_output import JsonOption, fail, line, print_json, problem
 from archive.domain.errors import ArchiveError, PackageRefused
 from archive.settings import Settings
+
+if TYPE_CHECKING:
+    from archive.domain.access import Principal
+    from archive.services.container import Services
+
+T = TypeVar("T")
 
 edxml_app = typer.Typer(help="edXML packages from the national document interchange.", no_args_is_help=True)
 
@@ -58,8 +64,9 @@ def import_command(
     if not path.exists():
         raise fail("NOT_FOUND", f"{path} does not exist", as_json=as_json)
     paths = packages_in(path) if path.is_dir() else [path]
-    with cli_services(_settings(outbox), api_key=api_key) as (services, principal):
-        results = asyncio.run(_import_all(services, principal, paths, agency))
+    results = asyncio.run(
+        _in_one_loop(_settings(outbox), api_key, lambda s, p: _import_all(s, p, paths, agency))
+    )
     _report(results, as_json)
     if any(not r["ok"] for r in results):
         raise typer.Exit(1)
@@ -126,13 +133,32 @@ def watch_command(
 
     if not directory.is_dir():
         raise fail("NOT_FOUND", f"{directory} is not a folder", as_json=as_json)
-    with cli_services(_settings(outbox), api_key=api_key) as (services, principal):
+
+    async def loop(services: Services, principal: Principal) -> None:
         while True:
-            swept = asyncio.run(sweep(services, principal, directory, agency_code=agency, client="cli"))
+            swept = await sweep(services, principal, directory, agency_code=agency, client="cli")
             _report_sweep(swept, as_json=as_json, always=once)
             if once:
                 return
-            time.sleep(interval)
+            await asyncio.sleep(interval)
+
+    asyncio.run(_in_one_loop(_settings(outbox), api_key, loop))
+
+
+async def _in_one_loop(
+    settings: Settings, api_key: str | None, work: Callable[[Services, Principal], Awaitable[T]]
+) -> T:
+    """Build the services, run ``work`` and close them on ONE event loop: the search
+    client's connections belong to the loop that opened them."""
+    from archive.cli_identity import acting_principal
+    from archive.factory import build_services
+
+    services = await asyncio.to_thread(build_services, settings)
+    try:
+        principal = acting_principal(services, api_key)
+        return await work(services, principal)
+    finally:
+        await services.close()
 
 
 def _report_sweep(swept: list[Any], *, as_json: bool, always: bool) -> None:

@@ -17,6 +17,7 @@ from archive.api.destruction import DestructionMutations, DestructionQueries
 from archive.api.errors import ErrorCodes
 from archive.api.files import FileMutations
 from archive.api.hardening import ExtensionFactory
+from archive.api.intake import IntakeMutations
 from archive.api.lifecycle import LifecycleMutations
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
@@ -55,6 +56,7 @@ def build_schema(
         (
             RecordMutations,
             FileMutations,
+            IntakeMutations,
             AccessMutations,
             RetentionMutations,
             DestructionMutations,

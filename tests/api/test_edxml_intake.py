@@ -1,0 +1,148 @@
+"""``importEdxml`` over multipart GraphQL on both stacks: a new package with two attachments,
+the same again (no-op), an update and a revoke, the older namespace, a bad package; the
+source package downloads byte-identical. And the differential case: ``can_run_intake``
+against what the service does for every drawn principal.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archive.domain.access import Principal, Role, can_run_intake
+from archive.domain.edxml import NAMESPACE_LEGACY, BusinessType, IntakeKey
+from archive.domain.errors import Forbidden
+from archive.domain.records import Classification
+from archive.samples import SampleDocument, render_pdf
+from archive.services.container import Services
+from archive.services.intake import Received, import_package
+from tests.support.edxml import AttachmentSpec, EdxmlSpec, pdf_attachment
+from tests.support.graphql import api_client, fetch
+
+AGENCY = "H10"
+IMPORT = """
+mutation Import($package: Upload!, $agency: String) {
+  importEdxml(package: $package, agencyCode: $agency) {
+    __typename
+    ... on EdxmlImported {
+      created
+      intake { senderOrganId documentId businessType status signature trace { organId timestamp } }
+      record {
+        id subject status: lifecycle { status }
+        files { role current { sha256 originalFilename download { url } } versions { number } }
+      }
+    }
+    ... on EdxmlRefusedError { code part message }
+    ... on ForbiddenError { code }
+  }
+}"""
+
+
+async def import_edxml(client: httpx.AsyncClient, data: bytes, name: str = "goi.edxml") -> Any:
+    operations = {"query": IMPORT, "variables": {"package": None, "agency": AGENCY}}
+    response = await client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.package"]})},
+        files={"0": (name, data, "application/xml")},
+        headers={"X-Archive-Request": "1"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]["importEdxml"]
+
+
+def two_attachments() -> EdxmlSpec:
+    appendix = render_pdf(SampleDocument(number="88-PL", subject="Phụ lục"))
+    return EdxmlSpec(
+        number="88",
+        attachments=(
+            pdf_attachment(render_pdf(SampleDocument(number="88")), "QD-88.pdf"),
+            AttachmentSpec("PL-88.pdf", appendix),
+        ),
+        appendixes=("PL-88.pdf",),
+    )
+
+
+async def test_import_over_graphql_and_the_source_downloads_byte_identical(services: Services) -> None:
+    spec = two_attachments()
+    package = spec.build()
+    async with api_client(services) as client:
+        first = await import_edxml(client, package)
+        assert first["__typename"] == "EdxmlImported", first
+        assert first["created"] is True
+        intake = first["intake"]
+        assert (intake["businessType"], intake["status"], intake["signature"]) == (
+            "NEW",
+            "APPLIED",
+            "PLACEHOLDER",
+        )
+        assert intake["documentId"] == spec.the_document_id and intake["trace"][0]["organId"] == spec.sender
+        record = first["record"]
+        assert [f["role"] for f in record["files"]] == ["MAIN", "APPENDIX", "SOURCE"]
+        source = record["files"][2]["current"]
+        assert await fetch(client, source["download"]["url"]) == package
+
+        again = await import_edxml(client, package)
+        assert (again["created"], again["record"]["id"]) == (False, record["id"])
+
+        update = spec.but(business=2, subject="Quyết định 88 (đính chính trích yếu)")
+        updated = await import_edxml(client, update.build())
+        assert updated["intake"]["businessType"] == "UPDATE" and updated["record"]["id"] == record["id"]
+        assert updated["record"]["subject"] == update.subject
+        assert [len(f["versions"]) for f in updated["record"]["files"]] == [1, 1, 2]
+
+        revoked = await import_edxml(client, spec.but(business=1, reason="Thu hồi").build())
+        assert revoked["record"]["status"]["status"] == "REVOKED"
+
+        legacy = EdxmlSpec(
+            namespace=NAMESPACE_LEGACY,
+            number="89",
+            attachments=(pdf_attachment(render_pdf(SampleDocument(number="89")), "QD-89.pdf"),),
+        )
+        assert (await import_edxml(client, legacy.build()))["created"] is True
+
+        bad = await import_edxml(client, spec.but(omit=("From",), number="90").build())
+        assert bad == {
+            "__typename": "EdxmlRefusedError",
+            "code": "PACKAGE_REFUSED",
+            "part": "MessageHeader/From",
+            "message": "MessageHeader/From: is missing",
+        }
+
+
+principals = st.builds(
+    lambda roles, agencies, anonymous: Principal(
+        subject="anonymous" if anonymous else "p1",
+        roles=frozenset() if anonymous else frozenset(roles),
+        agencies=frozenset() if anonymous else frozenset(agencies),
+        clearance=Classification.TOP_SECRET,
+        anonymous=anonymous,
+    ),
+    st.sets(st.sampled_from(list(Role)), max_size=2),
+    st.sets(st.sampled_from([AGENCY, "B"]), max_size=2),
+    st.booleans(),
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(principal=principals, number=st.integers(100, 10_000))
+async def test_who_may_run_intake_is_what_the_rule_says(
+    services: Services, principal: Principal, number: int
+) -> None:
+    spec = EdxmlSpec(
+        number=str(number),
+        attachments=(pdf_attachment(render_pdf(SampleDocument(number=str(number))), f"{number}.pdf"),),
+    )
+    allowed = can_run_intake(principal, AGENCY)
+    try:
+        outcome = await import_package(services, principal, Received(spec.build()), agency_code=AGENCY)
+    except Forbidden:
+        assert not allowed
+        assert services.intakes.by_key(IntakeKey(spec.sender, spec.the_document_id, BusinessType.NEW)) is None
+        return
+    assert allowed and outcome.created
