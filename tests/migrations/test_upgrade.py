@@ -10,6 +10,7 @@ every row must still be there, and the app's own stores must read and extend it.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -224,3 +225,35 @@ def test_signatures_from_before_revisions_read_as_unknown(engine: Engine, snapsh
         assert report.verdict.value == row["verdict"]
         assert (report.signed_revision, report.permission, report.later_revisions) == (None, None, ())
         assert report.changes_permitted is None
+
+
+def test_edxml_intakes_start_empty_and_take_rows_for_upgraded_records(
+    engine: Engine, snapshot: Snapshot
+) -> None:
+    """0026: the intake table arrives empty; an old record can be named by an intake, and
+    the (sender, DocumentId, business type) key is unique."""
+    from archive.db.intake import SqlIntakeStore
+    from archive.domain.edxml import BusinessType, EnvelopeSignatureState, IntakeKey
+    from archive.domain.intake import Intake, IntakeStatus
+
+    at_release(engine, snapshot)
+    upgrade(engine)
+    assert dump(engine)["edxml_intakes"] == []
+    record_id = snapshot["tables"]["records"][0]["id"]
+    key = IntakeKey("000.00.00.H10", "000.00.00.H10,2026/01/02,1/QĐ-UBND", BusinessType.NEW)
+    intake = Intake(
+        id="i-1",
+        key=key,
+        agency_code="H10",
+        status=IntakeStatus.APPLIED,
+        record_id=record_id,
+        target_document_id="",
+        received_at=datetime(2026, 1, 3, tzinfo=UTC),
+        received_by="local:test",
+        package_sha256="0" * 64,
+        signature=EnvelopeSignatureState.PLACEHOLDER,
+    )
+    store = SqlIntakeStore(engine)
+    assert store.add(intake) is True
+    assert store.add(replace(intake, id="i-2")) is False  # the same document again
+    assert store.by_key(key) == intake and store.record_of(key.sender_organ_id, key.document_id) == record_id
