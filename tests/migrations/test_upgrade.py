@@ -10,9 +10,9 @@ every row must still be there, and the app's own stores must read and extend it.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
