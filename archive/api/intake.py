@@ -23,7 +23,8 @@ from archive.domain.errors import (
     MetadataInvalid,
     PackageRefused,
 )
-from archive.services.intake import Received, import_package
+from archive.domain.records import Record as DomainRecord
+from archive.services.intake import Received, import_package, intakes_of
 from archive.services.search import get_record
 
 Info = strawberry.Info[Context, None]
@@ -149,3 +150,9 @@ class IntakeMutations:
             created=outcome.created,
             record=None if found is None else Record.from_domain(found),
         )
+
+
+async def record_intakes(info: Info, record: DomainRecord) -> list[EdxmlIntake]:
+    """``Record.edxmlIntakes``: the record is one the caller could read."""
+    ctx = info.context
+    return [EdxmlIntake.from_domain(i) for i in await intakes_of(ctx.services, ctx.principal, record.id)]

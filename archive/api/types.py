@@ -26,6 +26,7 @@ from archive.services.search import get_record
 if TYPE_CHECKING:
     from archive.api.archival import Dossier, Fonds
     from archive.api.files import RecordFile
+    from archive.api.intake import EdxmlIntake
     from archive.api.lifecycle import MetadataVersion, RecordLifecycle, RecordRelation
     from archive.api.retention import LegalHold
 
@@ -397,6 +398,19 @@ class Record(Node):
         from archive.api.lifecycle import record_relations
 
         return await record_relations(info, self._record)
+
+    @strawberry.field(
+        description=(
+            "The edXML packages that created or acted on it (interchange intake), oldest first, each "
+            "with its envelope signature's verdict and trace; empty for other deposits."
+        )
+    )
+    async def edxml_intakes(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[EdxmlIntake, strawberry.lazy("archive.api.intake")]]:
+        from archive.api.intake import record_intakes  # that slice imports this module
+
+        return await record_intakes(info, self._record)
 
     @strawberry.field(description="Whether it is in force, revoked or replaced, and by what.")
     async def lifecycle(

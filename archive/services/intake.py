@@ -25,7 +25,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
-from archive.domain.access import Principal, can_run_intake
+from archive.domain.access import Principal, ReadScope, can_run_intake
 from archive.domain.audit import Outcome
 from archive.domain.edxml import EdxmlPackage
 from archive.domain.errors import ArchiveError, Forbidden, PackageRefused
@@ -184,3 +184,12 @@ def _acknowledge(
     if package is not None:
         write_acknowledgement(outbox, Acknowledgement.received(package, at))
     write_acknowledgement(outbox, Acknowledgement.decided(package, received.name, at, refusal=refusal))
+
+
+async def intakes_of(services: Services, principal: Principal, record_id: str) -> list[Intake]:
+    """The intakes that created or acted on a record the caller may read (else none: an
+    unreadable record looks like one that does not exist)."""
+    record = await asyncio.to_thread(services.records.get, record_id, ReadScope.for_principal(principal))
+    if record is None:
+        return []
+    return await asyncio.to_thread(services.intakes.of_record, record_id)

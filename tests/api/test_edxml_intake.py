@@ -33,6 +33,7 @@ mutation Import($package: Upload!, $agency: String) {
       intake { senderOrganId documentId businessType status signature trace { organId timestamp } }
       record {
         id subject status: lifecycle { status }
+        edxmlIntakes { businessType signature }
         files { role current { sha256 originalFilename download { url } } versions { number } }
       }
     }
@@ -98,6 +99,8 @@ async def test_import_over_graphql_and_the_source_downloads_byte_identical(servi
 
         revoked = await import_edxml(client, spec.but(business=1, reason="Thu hồi").build())
         assert revoked["record"]["status"]["status"] == "REVOKED"
+        assert [i["businessType"] for i in revoked["record"]["edxmlIntakes"]] == ["NEW", "UPDATE", "REVOKE"]
+        assert {i["signature"] for i in revoked["record"]["edxmlIntakes"]} == {"PLACEHOLDER"}
 
         legacy = EdxmlSpec(
             namespace=NAMESPACE_LEGACY,
