@@ -20,8 +20,9 @@ from archive.domain.records import Classification
 from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
 from archive.services.intake import Received, import_package
+from archive.services.worker import drain
 from tests.support.edxml import AttachmentSpec, EdxmlSpec, pdf_attachment
-from tests.support.graphql import api_client, fetch
+from tests.support.graphql import api_client, fetch, search_ids
 
 AGENCY = "H10"
 IMPORT = """
@@ -149,3 +150,26 @@ async def test_who_may_run_intake_is_what_the_rule_says(
         assert services.intakes.by_key(IntakeKey(spec.sender, spec.the_document_id, BusinessType.NEW)) is None
         return
     assert allowed and outcome.created
+
+
+async def test_search_finds_what_the_packages_say(services: Services) -> None:
+    """The worker processes an imported record like any deposit: its number and its text
+    are found; after a revoke package it leaves default results and the filter brings it back."""
+    spec = EdxmlSpec(
+        number="301",
+        notation="CV-UBND",
+        subject="Công văn về chữ ký số trong văn bản liên thông",
+        attachments=(pdf_attachment(render_pdf(SampleDocument(number="301")), "CV-301.pdf"),),
+    )
+    async with api_client(services) as client:
+        record_id = (await import_edxml(client, spec.build()))["record"]["id"]
+        await drain(services)
+        await services.index.refresh()
+        assert (await search_ids(client, "301/CV-UBND"))[1] == {record_id}
+        assert record_id in (await search_ids(client, "chu ky so lien thong"))[1]
+
+        await import_edxml(client, spec.but(business=1, reason="Ban hành sai thẩm quyền").build())
+        await drain(services)
+        await services.index.refresh()
+        assert (await search_ids(client, "301/CV-UBND"))[1] == set()
+        assert (await search_ids(client, "301/CV-UBND", includeRevoked=True))[1] == {record_id}
