@@ -1,7 +1,7 @@
 """``importEdxml`` over multipart GraphQL on both stacks: a new package with two attachments,
 the same again (no-op), an update and a revoke, the older namespace, a bad package; the
-source package downloads byte-identical. And the differential case: ``can_run_intake``
-against what the service does for every drawn principal.
+source package downloads byte-identical; search finds what the packages say. The rule's
+differential is tests/contract/test_intake_differential.py.
 """
 
 from __future__ import annotations
@@ -10,16 +10,10 @@ import json
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from archive.domain.access import Principal, Role, can_run_intake
-from archive.domain.edxml import NAMESPACE_LEGACY, BusinessType, IntakeKey
-from archive.domain.errors import Forbidden
-from archive.domain.records import Classification
+from archive.domain.edxml import NAMESPACE_LEGACY
 from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
-from archive.services.intake import Received, import_package
 from archive.services.worker import drain
 from tests.support.edxml import AttachmentSpec, EdxmlSpec, pdf_attachment
 from tests.support.graphql import api_client, fetch, search_ids
@@ -117,39 +111,6 @@ async def test_import_over_graphql_and_the_source_downloads_byte_identical(servi
             "part": "MessageHeader/From",
             "message": "MessageHeader/From: is missing",
         }
-
-
-principals = st.builds(
-    lambda roles, agencies, anonymous: Principal(
-        subject="anonymous" if anonymous else "p1",
-        roles=frozenset() if anonymous else frozenset(roles),
-        agencies=frozenset() if anonymous else frozenset(agencies),
-        clearance=Classification.TOP_SECRET,
-        anonymous=anonymous,
-    ),
-    st.sets(st.sampled_from(list(Role)), max_size=2),
-    st.sets(st.sampled_from([AGENCY, "B"]), max_size=2),
-    st.booleans(),
-)
-
-
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(principal=principals, number=st.integers(100, 10_000))
-async def test_who_may_run_intake_is_what_the_rule_says(
-    services: Services, principal: Principal, number: int
-) -> None:
-    spec = EdxmlSpec(
-        number=str(number),
-        attachments=(pdf_attachment(render_pdf(SampleDocument(number=str(number))), f"{number}.pdf"),),
-    )
-    allowed = can_run_intake(principal, AGENCY)
-    try:
-        outcome = await import_package(services, principal, Received(spec.build()), agency_code=AGENCY)
-    except Forbidden:
-        assert not allowed
-        assert services.intakes.by_key(IntakeKey(spec.sender, spec.the_document_id, BusinessType.NEW)) is None
-        return
-    assert allowed and outcome.created
 
 
 async def test_search_finds_what_the_packages_say(services: Services) -> None:
