@@ -380,3 +380,13 @@ def test_a_dtd_hidden_from_the_byte_scan_by_another_encoding_is_still_refused(ro
     error = refused(hidden.encode("utf-16"), roots)
 
     assert error.part == "xml"
+
+
+def test_an_attachment_larger_than_libxml2s_text_node_cap_is_read(pdf: bytes, roots: TrustRoots) -> None:
+    # Its base64 is one text node of ~16 MB: over libxml2's 10 MB default (huge_tree is needed).
+    scan = b"%PDF-1.4\n" + bytes(range(256)) * (12 * 1024 * 1024 // 256)
+    spec = EdxmlSpec(attachments=(pdf_attachment(pdf), AttachmentSpec("scan.pdf", scan)))
+
+    _, read_back = read(spec.build(), roots).attachments
+
+    assert read_back.data == scan
