@@ -76,11 +76,12 @@ async def _import_all(
     services: Any, principal: Any, paths: list[Path], agency: str | None
 ) -> list[dict[str, Any]]:
     from archive.services.intake import Received, import_package
+    from archive.services.intake_folder import read_package_file
 
     results: list[dict[str, Any]] = []
     for path in paths:
         try:
-            received = Received(path.read_bytes(), path.name)
+            received = Received(read_package_file(services, path), path.name)
             outcome = await import_package(services, principal, received, agency_code=agency, client="cli")
         except ArchiveError as error:
             results.append(_refusal(path.name, error))

@@ -69,7 +69,7 @@ async def _one(
         outcome = await import_package(
             services,
             principal,
-            Received(_read(services, path), path.name),
+            Received(read_package_file(services, path), path.name),
             agency_code=agency_code,
             client=client,
         )
@@ -84,7 +84,8 @@ async def _one(
     return Swept(path.name, True, outcome.intake.record_id, status)
 
 
-def _read(services: Services, path: Path) -> bytes:
+def read_package_file(services: Services, path: Path) -> bytes:
+    """A package file's bytes; one over the size limit is refused before it is read."""
     limit = services.settings.edxml_max_package_bytes
     if path.stat().st_size > limit:
         raise PackageRefused("package", f"is {path.stat().st_size} bytes, over the limit of {limit}")

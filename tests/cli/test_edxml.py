@@ -240,3 +240,12 @@ def test_the_drop_folder_moves_each_package_and_writes_acknowledgements(
 @pytest.fixture(autouse=True)
 def _today_is_after_the_packages(monkeypatch: pytest.MonkeyPatch) -> None:
     assert date.today() >= date(2026, 1, 3)  # the packages' dates must not lie in the future
+
+
+def test_an_oversized_package_is_refused_before_it_is_read(
+    cli_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARCHIVE_EDXML_MAX_PACKAGE_BYTES", "2048")
+    [result] = edxml_import(write(tmp_path / "big", "big.edxml", first_package().build()), code=1)
+
+    assert (result["ok"], result["code"], result["part"]) == (False, "PACKAGE_REFUSED", "package")
