@@ -249,3 +249,27 @@ def test_an_oversized_package_is_refused_before_it_is_read(
     [result] = edxml_import(write(tmp_path / "big", "big.edxml", first_package().build()), code=1)
 
     assert (result["ok"], result["code"], result["part"]) == (False, "PACKAGE_REFUSED", "package")
+
+
+def test_a_revocation_before_its_document_applies_when_it_arrives(
+    cli_settings: Settings, tmp_path: Path
+) -> None:
+    spec = first_package().but(number="56")
+    notice = render_pdf(SampleDocument(number="56-TH", subject="Thông báo thu hồi"))
+    revoke = spec.but(business=1, reason="Ban hành sai", attachments=(pdf_attachment(notice),))
+    [pending] = edxml_import(write(tmp_path / "a", "revoke.edxml", revoke.build()))
+    assert pending["status"] == "pending_target"
+
+    [arrived] = edxml_import(write(tmp_path / "b", "new.edxml", spec.build()))
+
+    async def check(services: Any) -> None:
+        status = await relations.visible_status(
+            services, READER, await record_of(services, arrived["record"])
+        )
+        assert status.status is RecordStatus.REVOKED
+        assert status.by is not None and status.by.record is not None
+        assert status.by.record.id == pending["record"]  # revoked by the notice that came first
+        [intake] = services.intakes.of_record(pending["record"])
+        assert intake.status.value == "applied"
+
+    stored(cli_settings, check)
