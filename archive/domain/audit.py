@@ -280,6 +280,7 @@ RECORD_ACTIONS = frozenset(
         "record.correct",  # corrections, relations, revocation (issue 14)
         "record.relate",
         "record.revoke",
+        "edxml.import",  # the record an interchange package created or acted on (issue 14)
     }
 )
 IDS_DETAIL = "ids"

@@ -66,9 +66,10 @@ async def import_package(
             document refuses (the header fails validation, an attachment is not what
             it claims, the agency already holds the same main file).
     """
-    owner = _owner(principal, agency_code)
+    owner = agency_code or ""
     package: EdxmlPackage | None = None
     try:
+        owner = _owner(principal, agency_code)
         if not can_run_intake(principal, owner):
             raise Forbidden(f"you may not take interchange packages in for agency {owner}")
         package = await asyncio.to_thread(_open, services, received.data)

@@ -390,3 +390,14 @@ def test_an_attachment_larger_than_libxml2s_text_node_cap_is_read(pdf: bytes, ro
     _, read_back = read(spec.build(), roots).attachments
 
     assert read_back.data == scan
+
+
+def test_an_intake_audit_entry_is_about_its_record() -> None:
+    # So an auditor sees it only when it may read the record (the audit read rule).
+    from archive.domain.audit import record_subjects
+
+    record_id = "3295f9a3-46ed-4fa3-b1c0-27ffc3d1b1c7"
+    details = {"document": "000.00.00.H10,2026/01/02,123/QĐ-UBND", "sender": "000.00.00.H10"}
+
+    assert record_subjects("edxml.import", record_id, details) == (record_id,)
+    assert record_subjects("edxml.import", "agency:H10", {"code": "PACKAGE_REFUSED"}) == ()
