@@ -18,6 +18,7 @@ from archive.cli_archival import register as register_archival
 from archive.cli_backup import register as register_backup
 from archive.cli_bagit import register as register_bagit
 from archive.cli_destruction import register as register_destruction
+from archive.cli_edxml import register as register_edxml
 from archive.cli_exports import exports_app
 from archive.cli_handover import register as register_transfer
 from archive.cli_identity import ApiKeyOption
@@ -42,6 +43,7 @@ app.add_typer(retention_app, name="retention")
 register_destruction(retention_app)  # note, seat, unseat, vote, attach, council, deadlines
 register_backup(app)  # backup, backup verify, restore
 register_archival(app)  # fonds list|create, dossiers list|show|close
+register_edxml(app)  # edxml import|watch
 app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
 app.add_typer(transfer_app, name="transfer")  # transfer packages (Circular 05/2025)
 register_bagit(exports_app)  # export bagit

@@ -21,7 +21,9 @@ from archive.db.engine import create_db_engine
 from archive.db.fixity import SqlFixityStore
 from archive.db.heartbeats import SqlHeartbeats
 from archive.db.holds import SqlHoldStore
+from archive.db.intake import SqlIntakeStore
 from archive.db.jobs import SqlJobQueue
+from archive.db.lifecycle import SqlLifecycleStore
 from archive.db.migrate import SqlSchemaRevisions, upgrade
 from archive.db.ocr_backlog import SqlOcrBacklog
 from archive.db.repository import SqlRecordRepository
@@ -212,6 +214,8 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         statistics=SqlStatisticsStore(engine),
         saved_searches=SqlSavedSearchStore(engine),
         transfers=SqlTransferStore(engine),
+        intakes=SqlIntakeStore(engine),
+        lifecycle=SqlLifecycleStore(engine),
         dispose=engine.dispose,
     )
 

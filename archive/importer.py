@@ -1,7 +1,9 @@
 """``archive import DIR``: bulk deposit from a folder and a CSV or JSON manifest.
 
 Idempotent by SHA-256: a file already archived for its agency is skipped, so an
-interrupted import can simply be run again.
+interrupted import can simply be run again. A row's ``file`` is its main file; the
+columns ``appendices``, ``attachments`` and ``source`` name its other files
+(``a.pdf;b.pdf``, or a list in a JSON manifest), all stored with it or none.
 
 An import acts as a principal, like any caller: the local operator
 (``local:<os user>``) or an API key given with ``--api-key`` (see
@@ -13,6 +15,7 @@ deposited, refused, a bad file, or a duplicate of an archived record.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import random
@@ -28,11 +31,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from archive.domain.access import Principal, ReadScope
 from archive.domain.audit import DetailValue, Outcome
 from archive.domain.errors import ArchiveError, DuplicateRecord, Forbidden, MetadataInvalid
+from archive.domain.files import FileRole
 from archive.domain.records import LANGUAGE_VIETNAMESE, Classification, Direction, RecordMetadata, Urgency
 from archive.samples import SampleDocument, random_document, render_pdf
 from archive.services import audit
 from archive.services.container import Services
-from archive.services.deposit import deposit
+from archive.services.deposit import Upload, deposit
 from archive.settings import Settings
 
 ACTION = "record.deposit"
@@ -43,7 +47,14 @@ FIELDS = (
     "recipients", "urgency", "classification", "language", "arrival_number", "arrival_date",
     "due_date", "is_public", "retention_code", "agency_code", "type_name", "mode", "keyword",
     "infor_sign", "autograph", "format", "process", "description", "issued_amount",
+    "appendices", "attachments", "source",
 )  # fmt: skip
+FILE_COLUMNS = {
+    "appendices": FileRole.APPENDIX,
+    "attachments": FileRole.ATTACHMENT,
+    "source": FileRole.SOURCE,
+}
+"""Columns naming a row's other files (``a.pdf;b.pdf``; a JSON manifest may give a list)."""
 
 
 @dataclass
@@ -96,20 +107,32 @@ def import_row(
     """
     name = row.get("file", "") or "?"
     owner = row.get("agency_code") or row.get("issuing_agency_code") or ""
-    try:
-        metadata = parse_row(row)
-        path = (directory / name).resolve()
-        if directory.resolve() not in path.parents:
-            raise MetadataInvalid("file", "must name a file inside the import folder")
-        handle = path.open("rb")
-    except (MetadataInvalid, OSError) as exc:
-        summary.failed += 1
-        summary.errors.append((name, getattr(exc, "message", None) or str(exc)))
-        code = exc.code if isinstance(exc, MetadataInvalid) else "FILE_UNREADABLE"
-        _audit_refusal(services, principal, owner, name, code)
-        return
-    with handle:
-        _deposit(services, principal, handle, name, row, metadata, summary)
+    with contextlib.ExitStack() as stack:
+        try:
+            metadata = parse_row(row)
+            handle = stack.enter_context(_inside(directory, name, "file").open("rb"))
+            others = [
+                Upload(
+                    stack.enter_context(_inside(directory, other, column).open("rb")), Path(other).name, role
+                )
+                for column, role in FILE_COLUMNS.items()
+                for other in _list(row.get(column) or "")
+            ]
+        except (MetadataInvalid, OSError) as exc:
+            summary.failed += 1
+            summary.errors.append((name, getattr(exc, "message", None) or str(exc)))
+            code = exc.code if isinstance(exc, MetadataInvalid) else "FILE_UNREADABLE"
+            _audit_refusal(services, principal, owner, name, code)
+            return
+        _deposit(services, principal, handle, name, row, metadata, summary, others)
+
+
+def _inside(directory: Path, name: str, column: str) -> Path:
+    """``name`` resolved inside the import folder, or MetadataInvalid naming the column."""
+    path = (directory / name).resolve()
+    if directory.resolve() not in path.parents:
+        raise MetadataInvalid(column, "must name a file inside the import folder")
+    return path
 
 
 def _deposit(
@@ -120,11 +143,12 @@ def _deposit(
     row: Mapping[str, str],
     metadata: RecordMetadata,
     summary: ImportSummary,
+    others: list[Upload],
 ) -> None:
     try:
         deposit(
             services, principal, handle, filename=Path(name).name, metadata=metadata,
-            agency_code=row.get("agency_code") or None, client=CLIENT,
+            agency_code=row.get("agency_code") or None, client=CLIENT, others=others,
         )  # fmt: skip
     except DuplicateRecord as exc:
         summary.skipped += 1

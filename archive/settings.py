@@ -72,7 +72,11 @@ class Settings(BaseSettings):
     elasticsearch_index: str = "records"
 
     # Deposits and downloads.
-    max_upload_bytes: int = 200 * 1024 * 1024
+    max_upload_bytes: int = 200 * 1024 * 1024  # per file
+    # Per record, over all its files (archive.domain.files): the main file, appendices,
+    # attachments and source package of one deposit, and the multipart body carrying them.
+    max_record_bytes: int = Field(default=400 * 1024 * 1024, ge=1024)
+    max_record_files: int = Field(default=50, ge=1, le=500)
     download_url_ttl_seconds: int = Field(default=300, ge=5, le=86400)
     # Thumbnail links: the same link for every request in a window of this length, so
     # browsers and caches keep the image; a link lives one to two windows.
@@ -91,6 +95,12 @@ class Settings(BaseSettings):
     # must chain to. Empty: <data_dir>/trust-roots; a missing or empty directory
     # trusts nothing, so every intact signature reads UNTRUSTED.
     trust_roots_dir: Path | None = None
+
+    # edXML intake (QCVN 102:2016): the largest package taken in, and where the
+    # interchange's status packages (received, accepted, refused) are written for the
+    # gateway to return; unset: no acknowledgements.
+    edxml_max_package_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    edxml_outbox_dir: Path | None = None
 
     # Worker.
     worker_lease_seconds: int = Field(default=900, ge=10)

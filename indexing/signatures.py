@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypedDict, TypeVar
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -35,7 +35,7 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel as PyHankoModificationLevel
-from pyhanko.sign.fields import enumerate_sig_fields
+from pyhanko.sign.fields import MDPPerm, enumerate_sig_fields
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -44,13 +44,17 @@ from pyhanko_certvalidator import ValidationContext
 
 from archive.domain.errors import FileRejected
 from archive.domain.signatures import (
+    ChangePermission,
     ModificationLevel,
+    RevisionChange,
     SignatureCoverage,
     SignatureReport,
     SignatureVerdict,
     content_altered,
     decide_verdict,
+    permits,
 )
+from indexing.revisions import RevisionFinding, RevisionReview
 
 logger = logging.getLogger(__name__)
 
@@ -190,15 +194,55 @@ async def _verify_field(
         revocation_mode="soft-fail",
         moment=moment,
     )
+    review = RevisionReview()  # one per signature: it keeps that signature's findings
     try:
         status = await async_validate_pdf_signature(
-            embedded, signer_validation_context=context, key_usage_settings=_SIGNER_KEY_USAGE
+            embedded,
+            signer_validation_context=context,
+            key_usage_settings=_SIGNER_KEY_USAGE,
+            diff_policy=review,
         )
     except Exception as error:  # a signature that cannot be validated is INVALID
         logger.warning("signature %r cannot be validated", name, exc_info=True)
         certificate = _signer_certificate(embedded)
         return float("inf"), _unreadable(name, certificate, f"cannot be validated: {error}")
-    return float(embedded.signed_revision), _report(name, status)
+    revisions = _revisions(reader, embedded, review.findings)
+    return float(embedded.signed_revision), _report(name, status, revisions)
+
+
+@dataclass(frozen=True, slots=True)
+class _Revisions:
+    signed: int  # from 1
+    count: int
+    permission: ChangePermission
+    later: tuple[RevisionChange, ...]
+
+
+def _revisions(
+    reader: PdfFileReader, embedded: EmbeddedPdfSignature, findings: list[RevisionFinding]
+) -> _Revisions:
+    permission = _permission(embedded.docmdp_level)
+    later = tuple(
+        RevisionChange(
+            revision=f.revision + 1,
+            modification_level=_modification(f.level),
+            permitted=permits(permission, _modification(f.level)),
+        )
+        for f in findings
+    )
+    return _Revisions(embedded.signed_revision + 1, reader.xrefs.total_revisions, permission, later)
+
+
+_PERMISSIONS = {
+    MDPPerm.NO_CHANGES: ChangePermission.NO_CHANGES,
+    MDPPerm.FILL_FORMS: ChangePermission.FORM_FILLING,
+    MDPPerm.ANNOTATE: ChangePermission.ANNOTATIONS,
+}
+
+
+def _permission(docmdp: MDPPerm | None) -> ChangePermission:
+    # An approval signature (no DocMDP) leaves form filling and annotations open.
+    return ChangePermission.ANNOTATIONS if docmdp is None else _PERMISSIONS[docmdp]
 
 
 def _signer_certificate(embedded: EmbeddedPdfSignature) -> x509.Certificate | None:
@@ -224,7 +268,14 @@ def _unreadable(name: str, certificate: x509.Certificate | None, reason: str) ->
     )
 
 
-def _signer_fields(certificate: x509.Certificate | None) -> dict[str, str | None]:
+class _SignerFields(TypedDict):
+    signer_subject: str | None
+    signer_common_name: str | None
+    issuer: str | None
+    serial: str | None
+
+
+def _signer_fields(certificate: x509.Certificate | None) -> _SignerFields:
     if certificate is None:
         return {"signer_subject": None, "signer_common_name": None, "issuer": None, "serial": None}
     names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
@@ -237,7 +288,7 @@ def _signer_fields(certificate: x509.Certificate | None) -> dict[str, str | None
     }
 
 
-def _report(name: str, status: Any) -> SignatureReport:
+def _report(name: str, status: Any, revisions: _Revisions) -> SignatureReport:
     coverage = _coverage(status.coverage)
     modification = _modification(status.modification_level)
     timestamp = status.timestamp_validity
@@ -269,8 +320,23 @@ def _report(name: str, status: Any) -> SignatureReport:
         coverage=coverage,
         modification_level=modification,
         verdict=verdict,
-        summary=_summary(verdict, checks, modification),
+        summary=_summary(verdict, checks, modification) + _revision_note(revisions),
+        signed_revision=revisions.signed,
+        revision_count=revisions.count,
+        permission=revisions.permission,
+        later_revisions=revisions.later,
     )
+
+
+def _revision_note(revisions: _Revisions) -> str:
+    if not revisions.later:
+        return f" Covers revision {revisions.signed} of {revisions.count}."
+    changes = ", ".join(
+        f"revision {c.revision}: {c.modification_level.value.replace('_', ' ')}"
+        f" ({'permitted' if c.permitted else 'not permitted'})"
+        for c in revisions.later
+    )
+    return f" Covers revision {revisions.signed} of {revisions.count}; after it, {changes}."
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,10 @@ PRICES: Mapping[str, int] = {
     "Record.retention": 2,
     "Record.holds": 5,  # every hold naming the record, each counted
     "Record.destructionReview": 2,  # one batched query per page of records
+    "Record.history": 5,  # every metadata version, each with its diff
+    "Record.relations": 5,  # every relation, and the related records read under the scope
+    "Record.lifecycle": 2,
+    "Record.edxmlIntakes": 2,  # one read of the record and of its intakes
 }
 """Cost per node of the heavy fields, on top of their selection; any other field costs 1."""
 

@@ -168,7 +168,9 @@ def _is_multipart(headers: Headers) -> bool:
 
 def _body_limit(headers: Headers, services: Services) -> int:
     if _is_multipart(headers):
-        return services.settings.max_upload_bytes + MULTIPART_OVERHEAD
+        # Several files per record: the body may carry up to the per-record total.
+        settings = services.settings
+        return max(settings.max_upload_bytes, settings.max_record_bytes) + MULTIPART_OVERHEAD
     return services.settings.max_json_bytes
 
 

@@ -159,6 +159,13 @@ class SearchFilterInput:
     dossier_ids: list[str] = strawberry.field(
         default_factory=list, description="Only records placed in these dossiers (Relay ids or UUIDs)."
     )
+    include_revoked: bool = strawberry.field(
+        default=False,
+        description=(
+            "Revoked records (thu hồi, bãi bỏ) leave default results; true brings them back. "
+            "Replaced records are always found, marked by Record.lifecycle."
+        ),
+    )
 
     updated_since: datetime | None = strawberry.field(
         default=None,
@@ -202,6 +209,7 @@ class SearchFilterInput:
             updated_since=self.updated_since,
             signer=self.signer.strip() or None if self.signer is not None else None,
             urgencies=tuple(self.urgencies),
+            include_revoked=self.include_revoked,
         )
 
 

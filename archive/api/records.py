@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Annotated
 
 import strawberry
@@ -10,6 +11,7 @@ from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from archive.api.context import Context
+from archive.api.files import RecordFile, RecordFileInput
 from archive.api.inputs import RecordMetadataInput, SearchFilterInput, SearchOrderInput
 from archive.api.results import ForbiddenError
 from archive.api.types import (
@@ -24,6 +26,9 @@ from archive.api.types import (
     from_global_id,
 )
 from archive.domain.errors import DuplicateRecord, FileRejected, Forbidden, InvalidQuery, MetadataInvalid
+from archive.domain.records import Record as DomainRecord
+from archive.domain.search import Highlight as DomainHighlight
+from archive.services.deposit import Upload as DomainUpload
 from archive.services.deposit import deposit
 from archive.services.search import SearchPage, get_record, get_records, search
 
@@ -72,6 +77,16 @@ async def _audit_hits(info: Info, page: SearchPage) -> None:
         await info.context.audit("search.read", "search", details={"ids": ",".join(ids), "count": len(ids)})
 
 
+def highlight(record: DomainRecord, found: DomainHighlight) -> Highlight:
+    """A highlight naming the file its page is in (a page with no file id: the main file)."""
+    if found.page < 1:
+        return Highlight(page=found.page, snippet=found.snippet)
+    wanted = found.file_id or record.id
+    file = next((f for f in record.files if f.id == wanted), None)
+    shown = None if file is None else RecordFile.from_domain(file)
+    return Highlight(page=found.page, snippet=found.snippet, file=shown)
+
+
 async def search_connection(info: Info, page: SearchPage) -> SearchConnection:
     """A page of hits as the API answers it; reading non-public hits is audited."""
     await _audit_hits(info, page)
@@ -80,7 +95,7 @@ async def search_connection(info: Info, page: SearchPage) -> SearchConnection:
             cursor=item.cursor,
             node=Record.from_domain(item.record, pages_loaded=False),
             score=item.hit.score,
-            highlights=[Highlight(page=h.page, snippet=h.snippet) for h in item.hit.highlights],
+            highlights=[highlight(item.record, h) for h in item.hit.highlights],
         )
         for item in page.items
     ]
@@ -225,11 +240,26 @@ class RecordMutations:
         info: Info,
         file: Annotated[Upload, strawberry.argument(description="The document: PDF, PNG, JPEG or TIFF.")],
         metadata: Annotated[RecordMetadataInput, strawberry.argument(description="Official metadata.")],
+        files: Annotated[
+            list[RecordFileInput] | None,
+            strawberry.argument(
+                description=(
+                    "More files with their roles: appendices (PDF or image), attachments and the source "
+                    "package (any type). All are stored, or none."
+                )
+            ),
+        ] = None,
     ) -> DepositResult:
         ctx = info.context
-        if not isinstance(file, UploadFile):  # a form field without a file name is plain text
-            return FileRejectedError(message="the file part must carry a file name", code=FileRejected.code)
-        upload = file  # starlette's, spooled to disk by the multipart parser
+        # starlette's, spooled to disk by the multipart parser; a part without a file name is text
+        uploads = [u for u in (file, *(f.file for f in files or ())) if isinstance(u, UploadFile)]
+        if len(uploads) != 1 + len(files or ()):
+            await _close(uploads)
+            return FileRejectedError(message="every file part must carry a file name", code=FileRejected.code)
+        upload, roles = uploads[0], [f.role for f in files or ()]
+        others = [
+            DomainUpload(u.file, u.filename or "document", r) for u, r in zip(uploads[1:], roles, strict=True)
+        ]
         try:
             record = await asyncio.to_thread(
                 deposit,
@@ -240,6 +270,7 @@ class RecordMutations:
                 metadata=metadata.to_domain(),
                 agency_code=metadata.agency_code,
                 client=ctx.client.describe(),
+                others=others,
             )
         except Forbidden as exc:
             return ForbiddenError(message=exc.message, code=exc.code)
@@ -252,5 +283,10 @@ class RecordMutations:
         except FileRejected as exc:
             return FileRejectedError(message=exc.message, code=exc.code)
         finally:
-            await upload.close()
+            await _close(uploads)
         return DepositSuccess(record=Record.from_domain(record))
+
+
+async def _close(uploads: Sequence[UploadFile]) -> None:
+    for upload in uploads:
+        await upload.close()

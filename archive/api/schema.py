@@ -15,8 +15,11 @@ from archive.api.access import AccessMutations, AccessQueries
 from archive.api.archival import ArchivalMutations, ArchivalQueries
 from archive.api.destruction import DestructionMutations, DestructionQueries
 from archive.api.errors import ErrorCodes
+from archive.api.files import FileMutations
 from archive.api.handover import HandoverMutations, HandoverQueries
 from archive.api.hardening import ExtensionFactory
+from archive.api.intake import IntakeMutations
+from archive.api.lifecycle import LifecycleMutations
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
 from archive.api.saved_searches import SavedSearchMutations, SavedSearchQueries
@@ -66,6 +69,8 @@ def build_schema(
         "Mutation",
         (
             RecordMutations,
+            FileMutations,
+            IntakeMutations,
             AccessMutations,
             RetentionMutations,
             DestructionMutations,
@@ -73,6 +78,7 @@ def build_schema(
             SavedSearchMutations,
             TransferMutations,
             HandoverMutations,
+            LifecycleMutations,
         ),
     )
     return ArchiveSchema(

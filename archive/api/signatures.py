@@ -18,6 +18,22 @@ strawberry.enum(domain.SignatureCoverage, description="How much of the file the 
 strawberry.enum(
     domain.ModificationLevel, description="What the updates appended after signing do, mildest first."
 )
+strawberry.enum(
+    domain.ChangePermission,
+    description="What the signer lets later updates do: a certification signature's DocMDP "
+    "permission, or ANNOTATIONS (form filling and annotations) for an approval signature.",
+)
+
+
+@strawberry.type(description="One incremental update appended after a signature, judged against it.")
+class RevisionChange:
+    revision: int = strawberry.field(description="The revision of the file, from 1.")
+    modification_level: domain.ModificationLevel = strawberry.field(
+        description="What the file at this revision changes compared with the signed revision."
+    )
+    permitted: bool = strawberry.field(
+        description="The change is within the signer's permission (never for OTHER)."
+    )
 
 
 @strawberry.type(
@@ -44,6 +60,20 @@ class Signature:
     )
     verdict: domain.SignatureVerdict = strawberry.field(description="The bottom line.")
     summary: str = strawberry.field(description="The verdict and its reasons, for people.")
+    signed_revision: int | None = strawberry.field(
+        description="The revision of the file this signature covers, from 1 "
+        "(null when verified before revisions were recorded)."
+    )
+    revision_count: int | None = strawberry.field(description="How many revisions the file has.")
+    permission: domain.ChangePermission | None = strawberry.field(
+        description="What the signer lets later updates do (null when unknown)."
+    )
+    changes_permitted: bool | None = strawberry.field(
+        description="Every update after this signature is within its permission (null when unknown)."
+    )
+    later_revisions: list[RevisionChange] = strawberry.field(
+        description="Each update appended after this signature, in order, with what it changed."
+    )
 
     @classmethod
     def from_domain(cls, r: domain.SignatureReport) -> Signature:
@@ -62,6 +92,16 @@ class Signature:
             modification_level=r.modification_level,
             verdict=r.verdict,
             summary=r.summary,
+            signed_revision=r.signed_revision,
+            revision_count=r.revision_count,
+            permission=r.permission,
+            changes_permitted=r.changes_permitted,
+            later_revisions=[
+                RevisionChange(
+                    revision=c.revision, modification_level=c.modification_level, permitted=c.permitted
+                )
+                for c in r.later_revisions
+            ],
         )
 
 

@@ -26,6 +26,9 @@ from archive.services.search import get_record
 
 if TYPE_CHECKING:
     from archive.api.archival import Dossier, Fonds
+    from archive.api.files import RecordFile
+    from archive.api.intake import EdxmlIntake
+    from archive.api.lifecycle import MetadataVersion, RecordLifecycle, RecordRelation
     from archive.api.retention import LegalHold
 
 strawberry.enum(domain.Urgency, description="Độ khẩn: how fast the document must be handled.")
@@ -333,6 +336,17 @@ class Record(Node):
             sha256=f.sha256,
         )
 
+    @strawberry.field(
+        description=(
+            "Every file of the record: its main file first, then appendices, attachments and the "
+            "source package, each with its versions."
+        )
+    )
+    def files(self) -> list[Annotated[RecordFile, strawberry.lazy("archive.api.files")]]:
+        from archive.api.files import files_of  # the files slice imports this module's types
+
+        return files_of(self._record, pages_loaded=self._pages_loaded)
+
     @strawberry.field(description="Where the searchable text stands.")
     def text_status(self) -> domain.TextStatus:
         return self._record.text_status
@@ -358,6 +372,54 @@ class Record(Node):
     @strawberry.field(description="Row version: grows with every change; the index is versioned by it.")
     def row_version(self) -> int:
         return self._record.row_version
+
+    @strawberry.field(description="The current metadata version: 1 as deposited, one more per correction.")
+    def metadata_version(self) -> int:
+        return self._record.metadata_version
+
+    @strawberry.field(
+        description="Every metadata version, oldest first, with who made it, when, why and what it changed."
+    )
+    async def history(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[MetadataVersion, strawberry.lazy("archive.api.lifecycle")]]:
+        from archive.api.lifecycle import record_history  # that slice imports this module
+
+        return await record_history(info, self._record)
+
+    @strawberry.field(
+        description=(
+            "Its relations (replaces, revokes, amends, responds to, and their inverses), both directions. "
+            "A related record the caller may not read is never shown, nor counted."
+        )
+    )
+    async def relations(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[RecordRelation, strawberry.lazy("archive.api.lifecycle")]]:
+        from archive.api.lifecycle import record_relations
+
+        return await record_relations(info, self._record)
+
+    @strawberry.field(
+        description=(
+            "The edXML packages that created or acted on it (interchange intake), oldest first, each "
+            "with its envelope signature's verdict and trace; empty for other deposits."
+        )
+    )
+    async def edxml_intakes(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[EdxmlIntake, strawberry.lazy("archive.api.intake")]]:
+        from archive.api.intake import record_intakes  # that slice imports this module
+
+        return await record_intakes(info, self._record)
+
+    @strawberry.field(description="Whether it is in force, revoked or replaced, and by what.")
+    async def lifecycle(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[RecordLifecycle, strawberry.lazy("archive.api.lifecycle")]:
+        from archive.api.lifecycle import record_lifecycle
+
+        return await record_lifecycle(info, self._record)
 
     @strawberry.field(
         description="The dossier it is placed in; null when none or when the caller may not read the dossier."
@@ -481,6 +543,10 @@ class Record(Node):
 class Highlight:
     page: int = strawberry.field(description="The page the snippet comes from (0 for metadata).")
     snippet: str = strawberry.field(description="HTML-safe snippet with <mark> around matches.")
+    file: Annotated[RecordFile, strawberry.lazy("archive.api.files")] | None = strawberry.field(
+        default=None,
+        description="The record file holding that page (main file, appendix, attachment); null for metadata.",
+    )
 
 
 @strawberry.type(description="A value and how many matching records have it.")
@@ -523,7 +589,9 @@ class SearchEdge:
             "caller may not read."
         )
     )
-    highlights: list[Highlight] = strawberry.field(description="Matching snippets, with page numbers.")
+    highlights: list[Highlight] = strawberry.field(
+        description="Matching snippets, with page numbers and the file each page is in."
+    )
 
 
 @strawberry.type(description="Relay page information.")

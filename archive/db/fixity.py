@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from archive.db.retention_tables import FixityRunRow
-from archive.db.tables import RecordRow
+from archive.db.tables import RecordFileRow, RecordRow
 from archive.domain.fixity import FixityRun, StoredObject
 
 
@@ -73,7 +73,9 @@ class SqlFixityStore:
 
     def all_keys(self) -> set[str]:
         with Session(self._engine) as session:
-            return set(session.exec(select(RecordRow.storage_key)).all())
+            # Every version of every file of a record (record_files mirrors the main file too).
+            keys = set(session.exec(select(RecordRow.storage_key)).all())
+            return keys | set(session.exec(select(RecordFileRow.storage_key)).all())
 
 
 def _to_run(row: FixityRunRow) -> FixityRun:

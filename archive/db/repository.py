@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -11,13 +12,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from archive.db.archival import ensure_default_fonds
+from archive.db.files import file_rows, files_of, load_files, mirror_main, version_row
 from archive.db.jobs import new_index_job_row, new_job_row
 from archive.db.scope import scope_clause
-from archive.db.tables import GrantRow, PageRow, RecordRow
+from archive.db.tables import GrantRow, PageRow, RecordFileRow, RecordRow
 from archive.db.timestamps import as_utc
 from archive.domain.access import UNRESTRICTED, ReadScope
 from archive.domain.archival import default_fonds_id
-from archive.domain.errors import DuplicateRecord, NotFound
+from archive.domain.errors import DuplicateRecord, FileRejected, NotFound
+from archive.domain.files import FileRole, FileVersion, RecordFile
 from archive.domain.records import (
     Classification,
     Direction,
@@ -52,6 +55,7 @@ class SqlRecordRepository:
                 ensure_default_fonds(session, record.agency_code, record.created_at)
                 session.add(_to_row(record))
                 session.flush()  # the record row must exist before its children (FKs)
+                session.add_all(file_rows(files_of(record)))
                 session.add_all(_page_rows(record.id, record.pages))
                 session.add_all(GrantRow(record_id=record.id, grantee=g) for g in record.grants)
                 session.add(new_job_row(record.id, record.created_at))  # the outbox, same transaction
@@ -116,6 +120,34 @@ class SqlRecordRepository:
             session.refresh(row)
             return _hydrate(session, [row])[row.id]
 
+    def add_file_version(self, file: RecordFile, version: FileVersion) -> Record:
+        """Add ``version`` (the next number) to ``file``; a new version of the main file
+        also becomes what the records row mirrors. Bumps the row version and enqueues a
+        processing job in the same transaction, so the new bytes are sealed, verified,
+        extracted and indexed. Raises FileRejected when that version number is taken
+        (a concurrent correction won), DuplicateRecord when a new main file repeats
+        another record's bytes, NotFound when the record is gone."""
+        with Session(self._engine) as session:
+            row = session.get(RecordRow, file.record_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"record {file.record_id} does not exist")
+            if session.get(RecordFileRow, (file.id, version.number)) is not None:
+                raise FileRejected(f"file {file.id} already has a version {version.number}; try again")
+            if file.role is FileRole.MAIN:
+                mirror_main(row, version.stored, version.created_at)
+            row.row_version += 1
+            row.updated_at = version.created_at
+            session.add(row)
+            session.add(version_row(file, version))
+            session.add(new_job_row(file.record_id, version.created_at))
+            try:
+                session.commit()
+            except sa.exc.IntegrityError as exc:
+                session.rollback()
+                raise DuplicateRecord(version.stored.sha256, "") from exc
+            session.refresh(row)
+            return _hydrate(session, [row])[row.id]
+
     def set_grant(
         self, record_id: str, grantee: str, *, present: bool, now: datetime | None = None
     ) -> Record | None:
@@ -160,6 +192,11 @@ class SqlRecordRepository:
         with Session(self._engine) as session:
             query = select(sa.func.count()).select_from(RecordRow).where(scope_clause(scope))
             return int(session.exec(query).one())
+
+
+def record_row(record: Record) -> RecordRow:
+    """The records row alone (no pages, files, grants or job), e.g. for a migration test."""
+    return _to_row(record)
 
 
 def _to_row(record: Record) -> RecordRow:
@@ -212,6 +249,7 @@ def _to_row(record: Record) -> RecordRow:
         created_at=record.created_at,
         updated_at=record.updated_at,
         row_version=record.row_version,
+        metadata_version=record.metadata_version,
     )
 
 
@@ -219,6 +257,7 @@ def _page_rows(record_id: str, pages: Sequence[Page]) -> list[PageRow]:
     return [
         PageRow(
             record_id=record_id,
+            file_id=p.file_id or record_id,
             number=p.number,
             text=p.text,
             source=p.source.value,
@@ -242,12 +281,27 @@ def _hydrate(session: Session, rows: Sequence[RecordRow], *, with_pages: bool = 
                     text=p.text,
                     source=TextSource(p.source),
                     confidence=p.confidence,
+                    file_id=None if p.file_id == p.record_id else p.file_id,  # None: the main file
                 )
             )
+    files = load_files(session, ids) if ids else {}
     if ids:
         for g in session.exec(select(GrantRow).where(col(GrantRow.record_id).in_(ids))):
             grants[g.record_id].append(g.grantee)
-    return {r.id: _to_record(r, tuple(pages[r.id]), tuple(sorted(grants[r.id]))) for r in rows}
+    return {
+        r.id: replace(
+            _to_record(r, _in_file_order(pages[r.id], files[r.id]), tuple(sorted(grants[r.id]))),
+            files=files[r.id],
+        )
+        for r in rows
+    }
+
+
+def _in_file_order(pages: list[Page], files: tuple[RecordFile, ...]) -> tuple[Page, ...]:
+    """Pages by file (main first, then by ordinal), then by number: the main file's first
+    page opens the record, as the index expects (its header block)."""
+    rank = {f.id: f.ordinal for f in files}
+    return tuple(sorted(pages, key=lambda p: (rank.get(p.file_id or "", 0), p.number)))
 
 
 def _to_record(row: RecordRow, pages: tuple[Page, ...], grants: tuple[str, ...]) -> Record:
@@ -306,4 +360,26 @@ def _to_record(row: RecordRow, pages: tuple[Page, ...], grants: tuple[str, ...])
         fonds_id=row.fonds_id,
         dossier_id=row.dossier_id,
         doc_ordinal=row.doc_ordinal,
+        metadata_version=row.metadata_version,
     )
+
+
+METADATA_COLUMNS = (
+    "document_type", "number", "notation", "document_number_key", "issuing_agency_code",
+    "issuing_agency_name", "issue_date", "issue_place", "subject", "signer_name", "signer_position",
+    "recipients", "urgency", "classification", "direction", "language", "page_count",
+    "arrival_number", "arrival_date", "due_date", "is_public", "retention_code", "type_name", "mode",
+    "keyword", "infor_sign", "autograph", "physical_format", "process", "description", "issued_amount",
+)  # fmt: skip
+"""The ``records`` columns that hold a record's metadata: what a correction rewrites."""
+
+
+def metadata_columns(record: Record) -> dict[str, object]:
+    """The values of ``METADATA_COLUMNS`` for ``record``, as ``records`` stores them."""
+    row = _to_row(record)
+    return {name: getattr(row, name) for name in METADATA_COLUMNS}
+
+
+def hydrate(session: Session, rows: Sequence[RecordRow]) -> dict[str, Record]:
+    """Domain records for ``rows`` (with pages and grants), for stores that write records."""
+    return _hydrate(session, rows)

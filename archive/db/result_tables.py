@@ -33,6 +33,11 @@ class SignatureRow(SQLModel, table=True):
     modification_level: str = Field(max_length=20)
     verdict: str = Field(max_length=20)
     summary: str = Field(sa_type=sa.Text)
+    # Revision 0026; null for signatures verified before it.
+    signed_revision: int | None = None
+    revision_count: int | None = None
+    permission: str | None = Field(default=None, max_length=20)
+    later_revisions: str | None = Field(default=None, sa_type=sa.Text)  # JSON: [[revision, level, permitted]]
 
 
 class ThumbnailRow(SQLModel, table=True):

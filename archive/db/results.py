@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -14,7 +15,9 @@ from archive.db.timestamps import as_utc
 from archive.domain.processing import ExtractionReport
 from archive.domain.records import TextStatus
 from archive.domain.signatures import (
+    ChangePermission,
     ModificationLevel,
+    RevisionChange,
     SignatureCoverage,
     SignatureReport,
     SignatureSummary,
@@ -135,6 +138,12 @@ def _signature_row(record_id: str, position: int, r: SignatureReport) -> Signatu
         modification_level=r.modification_level.value,
         verdict=r.verdict.value,
         summary=r.summary,
+        signed_revision=r.signed_revision,
+        revision_count=r.revision_count,
+        permission=None if r.permission is None else r.permission.value,
+        later_revisions=json.dumps(
+            [[c.revision, c.modification_level.value, c.permitted] for c in r.later_revisions]
+        ),
     )
 
 
@@ -154,4 +163,19 @@ def _signature_report(row: SignatureRow) -> SignatureReport:
         modification_level=ModificationLevel(row.modification_level),
         verdict=SignatureVerdict(row.verdict),
         summary=row.summary,
+        signed_revision=row.signed_revision,
+        revision_count=row.revision_count,
+        permission=None if row.permission is None else ChangePermission(row.permission),
+        later_revisions=_later_revisions(row.later_revisions),
+    )
+
+
+def _later_revisions(stored: str | None) -> tuple[RevisionChange, ...]:
+    if not stored:
+        return ()
+    return tuple(
+        RevisionChange(
+            revision=int(revision), modification_level=ModificationLevel(level), permitted=bool(ok)
+        )
+        for revision, level, ok in json.loads(stored)
     )

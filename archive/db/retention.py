@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,7 +16,7 @@ from archive.db.archival import SqlArchivalStore, ensure_default_fonds
 from archive.db.archival_tables import DossierRow
 from archive.db.retention_tables import RecordRetentionRow, RetentionRuleRow
 from archive.db.scope import manage_clause
-from archive.db.tables import RecordRow
+from archive.db.tables import RecordFileRow, RecordRow
 from archive.domain.access import ManageScope
 from archive.domain.archival import DossierStatus
 from archive.domain.errors import NotFound
@@ -124,7 +125,9 @@ class SqlRetentionStore:
         else:
             query = query.where(col(RecordRow.id) > after).limit(limit)
         with Session(self._engine) as session:
-            return [_to_state(r, a, d) for r, a, d in session.exec(query).all()]
+            found = [_to_state(r, a, d) for r, a, d in session.exec(query).all()]
+            objects = _objects(session, [s.facts.record_id for s in found])
+        return [dataclasses.replace(s, objects=objects.get(s.facts.record_id, ())) for s in found]
 
     def uncomputed_ids(self, limit: int = 1000) -> list[str]:
         """Records that have no assignment yet (deposited, not sealed), or one computed
@@ -247,6 +250,21 @@ def _to_row(rule: RetentionRule, now: datetime) -> RetentionRuleRow:
         legal_basis=rule.legal_basis,
         updated_at=now,
     )
+
+
+def _objects(session: Session, record_ids: list[str]) -> dict[str, tuple[tuple[str, str | None], ...]]:
+    """Every stored object of each record (all files, all versions), keyed by record."""
+    if not record_ids:
+        return {}
+    query = (
+        select(RecordFileRow.record_id, RecordFileRow.storage_key, RecordFileRow.version_id)
+        .where(col(RecordFileRow.record_id).in_(record_ids))
+        .order_by(col(RecordFileRow.storage_key))
+    )
+    found: dict[str, list[tuple[str, str | None]]] = {}
+    for record_id, key, version in session.exec(query).all():
+        found.setdefault(record_id, []).append((key, version))
+    return {i: tuple(objects) for i, objects in found.items()}
 
 
 def _to_state(

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from archive.db.migrate import upgrade
-from archive.db.tables import RecordRow
+from archive.db.tables import RecordFileRow, RecordRow
 from archive.domain.errors import ServiceUnavailable
 
 _DEBIAN_PG = Path("/usr/lib/postgresql")
@@ -134,7 +134,8 @@ def media_types(engine: Engine) -> dict[str, str]:
     """The media type of every stored file, by storage key (the blob port does not say)."""
     with Session(engine) as session:
         rows = session.exec(select(RecordRow.storage_key, RecordRow.media_type)).all()
-    return dict(rows)
+        files = session.exec(select(RecordFileRow.storage_key, RecordFileRow.media_type)).all()
+    return {**dict(files), **dict(rows)}  # every file and version of a record (archive.domain.files)
 
 
 def remap_version_ids(engine: Engine, changed: Mapping[tuple[str, str | None], str | None]) -> int:
@@ -158,8 +159,22 @@ def remap_version_ids(engine: Engine, changed: Mapping[tuple[str, str | None], s
                 .values(version_id=new)
             )
             updated += int(result.rowcount or 0)  # type: ignore[attr-defined]
+            _remap_file(session, key, old, new)
         session.commit()
     return updated
+
+
+def _remap_file(session: Session, key: str, old: str | None, new: str | None) -> None:
+    """The same for the record file version stored under ``key`` (record_files mirrors
+    each main file too, so both move together)."""
+    column = col(RecordFileRow.version_id)
+    same_version = column.is_(None) if old is None else column == old
+    session.execute(
+        sa.update(RecordFileRow)
+        .where(col(RecordFileRow.storage_key) == key)
+        .where(same_version)
+        .values(version_id=new)
+    )
 
 
 def _sqlite_path(engine: Engine) -> Path:

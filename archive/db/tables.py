@@ -87,18 +87,44 @@ class RecordRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=_TZ)
     updated_at: datetime = Field(sa_type=_TZ)
     row_version: int = 1
+    metadata_version: int = 1  # the current version of the metadata (record_metadata_versions)
 
 
 class PageRow(SQLModel, table=True):
-    """The text of one page of a record."""
+    """The text of one page of one file of a record."""
 
     __tablename__ = "pages"
 
     record_id: str = Field(primary_key=True, max_length=36, foreign_key="records.id", ondelete="CASCADE")
+    # The record file (record_files.id); the main file's id is the record's (0024).
+    file_id: str = Field(primary_key=True, max_length=36)
     number: int = Field(primary_key=True)
     text: str = Field(sa_type=sa.Text)
     source: str = Field(max_length=20)
     confidence: float | None = None
+
+
+class RecordFileRow(SQLModel, table=True):
+    """One version of one file of a record (archive.domain.files): written once, never
+    updated. The records row mirrors its main file's current version (storage_key,
+    sha256...), which duplicates and retention still key on."""
+
+    __tablename__ = "record_files"
+
+    id: str = Field(primary_key=True, max_length=36)  # the file; the main file's id is the record's
+    version: int = Field(primary_key=True)  # 1-based
+    record_id: str = Field(max_length=36, foreign_key="records.id", ondelete="CASCADE", index=True)
+    role: str = Field(max_length=20)  # archive.domain.files.FileRole
+    ordinal: int = 0  # the main file is 0
+    storage_key: str = Field(max_length=200, unique=True)
+    version_id: str | None = Field(default=None, max_length=200)
+    sha256: str = Field(max_length=64, index=True)
+    size: int = Field(sa_type=sa.BigInteger)
+    media_type: str = Field(max_length=100)
+    original_filename: str = Field(max_length=500)
+    created_at: datetime = Field(sa_type=_TZ)
+    created_by: str = Field(default="", max_length=300)
+    reason: str = Field(default="", sa_type=sa.Text)
 
 
 class GrantRow(SQLModel, table=True):

@@ -178,6 +178,25 @@ def can_classify(principal: Principal, classification: Classification) -> bool:
     return classification <= principal.clearance
 
 
+def can_add_file_version(principal: Principal, record: Readable) -> bool:
+    """Whether the caller may add a corrected version of one of a record's files: one who
+    could deposit it (a clerk of its agency, or an admin, cleared for its classification)
+    and who may read it. Nothing is overwritten; the earlier versions stay."""
+    return (
+        can_write(principal, record.agency_code)
+        and can_classify(principal, record.classification)
+        and can_read(principal, record)
+    )
+
+
+def can_run_intake(principal: Principal, agency_code: str) -> bool:
+    """Whether the caller may take edXML packages from the interchange in for an agency:
+    whoever may deposit for it (a clerk of that agency, or an admin). What a package then
+    does to a record it names (a correction, a revocation) is the intake's own doing, on
+    behalf of the sender, and only ever on records the same agency holds."""
+    return not principal.anonymous and can_write(principal, agency_code)
+
+
 def may_deposit(principal: Principal) -> bool:
     """Whether the caller may deposit for some agency at all: checked before an
     upload's body is read, so a reader cannot make the server parse 200 MiB. A records
@@ -186,6 +205,64 @@ def may_deposit(principal: Principal) -> bool:
     if principal.anonymous or (not principal.agencies and Role.ADMIN not in principal.roles):
         return False
     return bool(principal.roles & {Role.ADMIN, Role.CLERK, Role.RECORDS_MANAGER})
+
+
+# -- corrections, relations, revocation ------------------------------------------------------
+#
+# A record lives after deposit: its metadata is corrected (a new version), it is related to
+# other documents, revoked or replaced. Each is a write on the record, so it is the work of
+# those who may deposit for its agency (``can_write``) and read it. A correction must never
+# move the record out of the corrector's reach, nor widen who may read it except by an
+# admin's act: declassification (giải mật) and publication are decisions, not typo fixes.
+
+
+def can_amend(principal: Principal, record: Readable) -> bool:
+    """May the caller correct, relate, revoke or replace this record? It reads it, and it
+    writes for the record's agency (a clerk of that agency, or an admin)."""
+    return can_read(principal, record) and can_write(principal, record.agency_code)
+
+
+def widens(before: Readable, after: Readable) -> bool:
+    """Whether ``after`` lets some principal read a record that ``before`` kept from it:
+    a lower classification, made public, or no longer of conditional use (mode 02)."""
+    return (
+        after.classification < before.classification
+        or (after.is_public and not before.is_public)
+        or (before.conditional and not after.conditional)
+    )
+
+
+def can_correct(principal: Principal, before: Readable, after: Readable) -> bool:
+    """THE correction rule: may the caller replace ``before``'s metadata by ``after``'s?
+
+    - it may amend the record (``can_amend``);
+    - the owning agency stays (moving a record to another agency is a transfer);
+    - the new classification is within the caller's clearance, so the corrector never
+      loses sight of what it corrected (and the duplicate check stays exact);
+    - a correction that widens who may read the record (``widens``: down-classified,
+      made public, out of conditional use) is an admin's: a clerk who could do it would
+      publish a secret by "correcting" a field.
+    Narrowing (up to the caller's clearance) is any amender's: it hides, never leaks.
+    """
+    if not can_amend(principal, before) or after.agency_code != before.agency_code:
+        return False
+    if not can_classify(principal, after.classification):
+        return False
+    return not widens(before, after) or Role.ADMIN in principal.roles
+
+
+def can_relate(
+    principal: Principal, subject: Readable, target: Readable | None, *, changes_target: bool
+) -> bool:
+    """May the caller declare a relation from ``subject`` to ``target`` (None: a document
+    not in the archive, named by reference)? It amends the subject; the target must be
+    readable to it, and amendable too when the relation revokes or replaces the target
+    (it then leaves search results or is marked for everyone who reads it)."""
+    if not can_amend(principal, subject):
+        return False
+    if target is None:
+        return True
+    return can_amend(principal, target) if changes_target else can_read(principal, target)
 
 
 # -- retention, holds, disposition, tombstones -------------------------------------------------

@@ -277,6 +277,10 @@ RECORD_ACTIONS = frozenset(
         "grant.add",
         "grant.revoke",
         "retention.destroy",
+        "record.correct",  # corrections, relations, revocation (issue 14)
+        "record.relate",
+        "record.revoke",
+        "edxml.import",  # the record an interchange package created or acted on (issue 14)
     }
 )
 IDS_DETAIL = "ids"

@@ -6,12 +6,14 @@ Each carries a stable ``code`` that the API puts in ``extensions.code``::
     ├── MetadataInvalid               VALIDATION      (names the field)
     ├── FileRejected                  FILE_REJECTED   (not a PDF, corrupt, encrypted, empty)
     │   └── FileTooLarge              FILE_TOO_LARGE
+    ├── PackageRefused                PACKAGE_REFUSED (an edXML package; names the part)
     ├── DuplicateRecord               DUPLICATE       (same SHA-256 already archived)
     ├── NotFound                      NOT_FOUND       (also what a forbidden record looks like)
     ├── Forbidden                     FORBIDDEN       (a write, or the audit log, the caller may not use)
     ├── InvalidCursor                 INVALID_CURSOR
     ├── InvalidQuery                  INVALID_QUERY
     ├── StaleWrite                    STALE_WRITE     (an older row version than the index has)
+    ├── VersionConflict               VERSION_CONFLICT (a correction made against an older version)
     ├── IntegrityError                INTEGRITY       (stored bytes no longer match their SHA-256)
     ├── ObjectLocked                  OBJECT_LOCKED   (storage refused: retention or legal hold)
     ├── RetentionConflict             RETENTION_CONFLICT (a disposal date before the object's lock)
@@ -63,6 +65,21 @@ class FileTooLarge(FileRejected):
     code = "FILE_TOO_LARGE"
 
 
+class PackageRefused(ArchiveError):
+    """An interchange package (edXML) the archive will not take, and which part is at fault.
+
+    ``part`` names where the fault is (``xml``, ``root``, ``MessageHeader/From/OrganId``,
+    ``attachment cid:2``, ``Signature``, ``package``); nothing of the package is written.
+    """
+
+    code = "PACKAGE_REFUSED"
+
+    def __init__(self, part: str, message: str) -> None:
+        super().__init__(f"{part}: {message}")
+        self.part = part
+        self.reason = message
+
+
 class DuplicateRecord(ArchiveError):
     """A record with the same SHA-256 already exists."""
 
@@ -106,6 +123,13 @@ class StaleWrite(ArchiveError):
     """An index write older than the version already indexed; refused, harmless."""
 
     code = "STALE_WRITE"
+
+
+class VersionConflict(ArchiveError):
+    """A correction was made against a metadata version that is no longer the current one:
+    someone corrected the record in between, and overwriting it would lose that change."""
+
+    code = "VERSION_CONFLICT"
 
 
 class IntegrityError(ArchiveError):

@@ -7,9 +7,13 @@ import enum
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from archive.domain import codes
 from archive.domain.errors import MetadataInvalid
+
+if TYPE_CHECKING:  # files.py builds on StoredFile, defined here
+    from archive.domain.files import RecordFile
 
 SUBJECT_MAX = 500
 RECIPIENTS_MAX = 200  # a circular to every commune of a province stays well under this
@@ -365,6 +369,7 @@ class Page:
     text: str
     source: TextSource
     confidence: float | None = None  # mean OCR confidence, 0-100
+    file_id: str | None = None  # the record file it belongs to; None: the main file
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,6 +399,10 @@ class Record:
     dossier_id: str | None = None
     doc_ordinal: int | None = None
     confidence_level: str | None = None  # derived from the pages' sources when the text is set
+    # Every file with its versions (archive.domain.files), the main one first; ``file`` is
+    # the main file's current version. Empty on a record built before it is stored.
+    files: tuple[RecordFile, ...] = field(default=(), compare=False)
+    metadata_version: int = 1  # 1 as deposited; each correction adds one (archive.domain.versions)
 
     @property
     def is_conditional(self) -> bool:

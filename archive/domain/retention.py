@@ -169,6 +169,15 @@ class RetentionState:
     dossier_code: str | None
     storage_key: str
     version_id: str | None
+    # Every object the record stored (each version of each of its files, archive.domain.files);
+    # empty when only ``storage_key`` is known. The lock and holds cover all of them.
+    objects: tuple[tuple[str, str | None], ...] = ()
+
+    @property
+    def all_objects(self) -> tuple[tuple[str, str | None], ...]:
+        """(key, version id) of every stored object of the record, the main file's current first."""
+        main = (self.storage_key, self.version_id)
+        return (main, *(o for o in self.objects if o != main))
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ class SearchFilter:
     updated_since: datetime | None = None  # changed (metadata, text, signatures, place) at or after
     signer: str | None = None  # the signer's name, matched whole, diacritics and case folded
     urgencies: tuple[Urgency, ...] = ()
+    include_revoked: bool = False  # revoked records leave default results; this brings them back
 
 
 class SortField(enum.Enum):
@@ -94,6 +95,7 @@ class Highlight:
 
     page: int
     snippet: str
+    file_id: str | None = None  # the record file the page is in; None: the main file
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,3 +161,4 @@ class IndexDocument:
     deposited_at: datetime | None = None
     updated_at: datetime | None = None
     urgency: Urgency = Urgency.NORMAL
+    revoked: bool = False  # revoked (archive.domain.relations): left out unless the filter asks

@@ -12,6 +12,13 @@ verdict rules live here so that every adapter and the API share them:
 * ``UNTRUSTED``: intact and cryptographically valid, but the signer's chain
   (or that of its timestamp) does not lead to a configured trust root.
 * ``VALID``: everything else.
+
+Each signature covers one revision of the file (``signed_revision`` of
+``revision_count``); every incremental update after it is reported on its own
+(``later_revisions``), with what it does and whether the signer's permissions
+(:class:`ChangePermission`, from a certification signature's DocMDP) allow it.
+Annotations such as a receipt stamp, and form filling, are allowed after an
+approval signature; anything else is not, so changed text always reads INVALID.
 """
 
 from __future__ import annotations
@@ -38,6 +45,52 @@ class ModificationLevel(enum.Enum):
     FORM_FILLING = "form_filling"  # form fields and further signatures
     ANNOTATIONS = "annotations"
     OTHER = "other"  # anything else, content included, or changes that could not be analysed
+
+
+_RANK = {
+    ModificationLevel.NONE: 0,
+    ModificationLevel.LTA_UPDATES: 1,
+    ModificationLevel.FORM_FILLING: 2,
+    ModificationLevel.ANNOTATIONS: 3,
+    ModificationLevel.OTHER: 4,
+}
+
+
+class ChangePermission(enum.Enum):
+    """What the signer lets later updates do (ISO 32000 DocMDP ``/P``).
+
+    A certification signature states it (1, 2 or 3); an approval signature states
+    nothing, which allows form filling and annotations (``ANNOTATIONS``).
+    """
+
+    NO_CHANGES = "no_changes"  # P=1: validation data and document timestamps only
+    FORM_FILLING = "form_filling"  # P=2: also form filling and further signatures
+    ANNOTATIONS = "annotations"  # P=3, or no DocMDP: also annotations
+
+
+_PERMITTED = {
+    ChangePermission.NO_CHANGES: ModificationLevel.LTA_UPDATES,
+    ChangePermission.FORM_FILLING: ModificationLevel.FORM_FILLING,
+    ChangePermission.ANNOTATIONS: ModificationLevel.ANNOTATIONS,
+}
+
+
+def permits(permission: ChangePermission, level: ModificationLevel) -> bool:
+    """Whether a later update of ``level`` is within ``permission``; ``OTHER`` never is."""
+    return level is not ModificationLevel.OTHER and _RANK[level] <= _RANK[_PERMITTED[permission]]
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionChange:
+    """One incremental update appended after a signature, judged against it.
+
+    ``modification_level`` is what the file at ``revision`` changes compared with
+    the signed revision (cumulative: an earlier update's changes count again).
+    """
+
+    revision: int  # from 1, the first revision of the file being 1
+    modification_level: ModificationLevel
+    permitted: bool
 
 
 class SignatureVerdict(enum.Enum):
@@ -71,6 +124,18 @@ class SignatureReport:
     modification_level: ModificationLevel
     verdict: SignatureVerdict
     summary: str
+    # Unknown (None, ()) for reports stored before revisions were recorded.
+    signed_revision: int | None = None  # the revision this signature covers, from 1
+    revision_count: int | None = None  # revisions in the file
+    permission: ChangePermission | None = None  # None: the signature could not be read
+    later_revisions: tuple[RevisionChange, ...] = ()
+
+    @property
+    def changes_permitted(self) -> bool | None:
+        """Whether every later update is within the signer's permission (None: unknown)."""
+        if self.permission is None or self.signed_revision is None:
+            return None
+        return all(change.permitted for change in self.later_revisions)
 
 
 def content_altered(coverage: SignatureCoverage, modification: ModificationLevel) -> bool:

@@ -22,7 +22,9 @@ from archive.domain.ports import (
     DispositionStore,
     FixityStore,
     HoldStore,
+    IntakeStore,
     JobQueue,
+    LifecycleStore,
     ListingRenderer,
     OcrBacklog,
     PackageWriter,
@@ -80,6 +82,8 @@ class Services:
     saved_searches: SavedSearchStore  # principals' saved searches
     transfers: TransferStore  # transfer batches to the historical archive
     packages: PackageWriter  # transfer packages (Circular 05/2025, E-ARK CSIP) as zips
+    intakes: IntakeStore  # the edXML packages taken in, one per document
+    lifecycle: LifecycleStore  # metadata versions and relations (corrections, revocation)
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections

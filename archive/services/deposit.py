@@ -14,9 +14,10 @@ import hashlib
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,6 +32,15 @@ from archive.domain.errors import (
     Forbidden,
     MetadataInvalid,
 )
+from archive.domain.files import (
+    DOCUMENT_ROLES,
+    FileRole,
+    FileVersion,
+    RecordFile,
+    check_roles,
+    file_key,
+    record_prefix,
+)
 from archive.domain.records import (
     Record,
     RecordMetadata,
@@ -42,7 +52,8 @@ from archive.domain.records import (
 from archive.services.audit import append
 from archive.services.container import Services
 from archive.services.crash import crash_point
-from indexing.extraction.inspection import inspect_document
+from archive.services.relations import link_arrived
+from indexing.extraction.inspection import inspect_attachment, inspect_document, opaque_media_type
 
 CHUNK = 1024 * 1024
 
@@ -80,8 +91,8 @@ def spool(source: BinaryIO, directory: Path, *, max_bytes: int) -> Iterator[Spoo
 
 
 def storage_key(record_id: str) -> str:
-    """Server-generated key. The original file name never enters it."""
-    return f"records/{record_id[:2]}/{record_id}"
+    """Server-generated key of a record's main file. The original file name never enters it."""
+    return record_prefix(record_id)
 
 
 def admits_uploads(services: Services, principal: Principal, *, client: str = "") -> bool:
@@ -94,6 +105,15 @@ def admits_uploads(services: Services, principal: Principal, *, client: str = ""
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """One file of a deposit: its bytes, the name it was sent under, its role."""
+
+    source: BinaryIO
+    filename: str
+    role: FileRole = FileRole.MAIN
+
+
 def deposit(
     services: Services,
     principal: Principal,
@@ -103,21 +123,40 @@ def deposit(
     metadata: RecordMetadata,
     agency_code: str | None = None,
     client: str = "",
+    others: Sequence[Upload] = (),
 ) -> Record:
-    """Archive one document for ``principal``. Blocking: call it from a worker thread.
+    """Archive one document for ``principal``: ``source`` is its main file, ``others``
+    its appendices, attachments and source package. Blocking: call it from a worker thread.
 
-    Either the bytes, the row and the job are all written, or no row is; a blob
-    whose row failed is deleted here (or found later by ``archive reconcile``).
+    Either every file, the row and the job are all written, or no row is; blobs
+    stored before a failure are deleted here (or found later by ``archive reconcile``).
 
     Raises:
         Forbidden: not a clerk of the owning agency (nor an admin), or a classification
             above the depositor's clearance.
-        MetadataInvalid, FileRejected: bad input, nothing written.
-        DuplicateRecord: the agency holds the same bytes in a record the depositor may read.
+        MetadataInvalid, FileRejected: bad input (a file, its role, a limit), nothing written.
+        DuplicateRecord: the agency holds the same main file in a record the depositor may read.
     """
     owner = agency_code or metadata.issuing_agency_code
+    uploads = [Upload(source, filename, FileRole.MAIN), *others]
     return _deposit(
-        services, principal, source, filename, metadata, owner, client, allowed=can_write(principal, owner)
+        services, principal, uploads, metadata, owner, client, allowed=can_write(principal, owner)
+    )
+
+
+def deposit_files(
+    services: Services,
+    principal: Principal,
+    uploads: Sequence[Upload],
+    *,
+    metadata: RecordMetadata,
+    agency_code: str | None = None,
+    client: str = "",
+) -> Record:
+    """``deposit`` with every file given with its role (exactly one MAIN). Blocking."""
+    owner = agency_code or metadata.issuing_agency_code
+    return _deposit(
+        services, principal, uploads, metadata, owner, client, allowed=can_write(principal, owner)
     )
 
 
@@ -135,14 +174,14 @@ def deposit_authorised(
     deposit it for ``agency_code`` (a disposition batch's papers: ``can_attach_paper``).
     Everything else is ``deposit``'s: the clearance check, validation, the duplicate
     check, one transaction, the audit entry. Blocking."""
-    return _deposit(services, principal, source, filename, metadata, agency_code, client, allowed=True)
+    uploads = [Upload(source, filename, FileRole.MAIN)]
+    return _deposit(services, principal, uploads, metadata, agency_code, client, allowed=True)
 
 
 def _deposit(
     services: Services,
     principal: Principal,
-    source: BinaryIO,
-    filename: str,
+    uploads: Sequence[Upload],
     metadata: RecordMetadata,
     owner: str,
     client: str,
@@ -151,7 +190,7 @@ def _deposit(
 ) -> Record:
     try:
         _check(principal, owner, metadata, allowed=allowed)
-        record = _archive(services, principal, source, filename, metadata, owner)
+        record = _archive(services, principal, uploads, metadata, owner)
     except Forbidden as exc:
         _audit(services, principal, f"agency:{owner}", Outcome.DENIED, {"code": exc.code}, client)
         raise
@@ -165,7 +204,11 @@ def _deposit(
             details["field"] = exc.field
         _audit(services, principal, f"agency:{owner}", Outcome.ERROR, details, client)
         raise
-    _audit(services, principal, record.id, Outcome.OK, {"agency": record.agency_code}, client)
+    details = {"agency": record.agency_code}
+    if len(record.files) > 1:
+        details["files"] = str(len(record.files))
+    _audit(services, principal, record.id, Outcome.OK, details, client)
+    link_arrived(services, record)  # references declared before this document arrived
     return record
 
 
@@ -176,45 +219,45 @@ def _check(principal: Principal, owner: str, metadata: RecordMetadata, *, allowe
         raise Forbidden("you may not deposit a record classified above your clearance")
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A spooled upload, identified: what it is and how many pages it has."""
+
+    upload: Upload
+    spooled: Spooled
+    media_type: str
+    page_count: int | None
+
+
 def _archive(
     services: Services,
     principal: Principal,
-    source: BinaryIO,
-    filename: str,
+    uploads: Sequence[Upload],
     metadata: RecordMetadata,
     owner: str,
 ) -> Record:
     now = services.clock()
     metadata = validate_metadata(metadata, today=now.date())
-    with spool(
-        source, services.settings.data_dir / "tmp", max_bytes=services.settings.max_upload_bytes
-    ) as up:
+    check_roles([u.role for u in uploads], limit=services.settings.max_record_files)
+    with contextlib.ExitStack() as stack:
+        checked = _spool_all(services, stack, uploads)
+        main = next(c for c in checked if c.upload.role is FileRole.MAIN)
         # Only a copy the depositor may read is a duplicate; any other match must
         # look exactly like no match, so the deposit goes on as a new record.
-        existing = services.records.find_by_sha256(owner, up.sha256, ReadScope.for_principal(principal))
+        scope = ReadScope.for_principal(principal)
+        existing = services.records.find_by_sha256(owner, main.spooled.sha256, scope)
         if existing is not None:
-            raise DuplicateRecord(up.sha256, existing.id)
-        info = inspect_document(up.path)
+            raise DuplicateRecord(main.spooled.sha256, existing.id)
         record_id = str(uuid.uuid4())
-        key = storage_key(record_id)
-        with up.path.open("rb") as handle:
-            version = services.blobs.put(
-                key, handle, size=up.size, sha256=up.sha256, media_type=info.media_type
-            )
-        crash_point(services.settings, "upload")
+        files = _store_all(services, record_id, checked, principal, now)
+    crash_point(services.settings, "upload")
     record = Record(
         id=record_id,
         agency_code=owner,
         fonds_id=default_fonds_id(owner),  # an archivist files it elsewhere later
-        metadata=_with_page_count(metadata, info.page_count),
-        file=StoredFile(
-            storage_key=key,
-            sha256=up.sha256,
-            size=up.size,
-            media_type=info.media_type,
-            original_filename=clean_filename(filename),
-            version_id=version,
-        ),
+        metadata=_with_page_count(metadata, main.page_count),
+        file=files[0].stored,
+        files=files,
         created_at=now,
         updated_at=now,
         text_status=TextStatus.PENDING,
@@ -222,10 +265,92 @@ def _archive(
     try:
         services.records.add(record)
     except BaseException:
-        _discard_blob(services, key)
+        _discard_blobs(services, [f.stored.storage_key for f in files])
         raise
     crash_point(services.settings, "commit")
     return record
+
+
+def _spool_all(services: Services, stack: contextlib.ExitStack, uploads: Sequence[Upload]) -> list[_Checked]:
+    """Spool and identify every upload, main file first, within the per-file and
+    per-record limits; nothing is stored yet, so a refusal leaves nothing behind."""
+    settings = services.settings
+    checked: list[_Checked] = []
+    total = 0
+    several = len(uploads) > 1
+    ordered = sorted(uploads, key=lambda u: u.role is not FileRole.MAIN)
+    for number, upload in enumerate(ordered, start=1):
+        left = settings.max_record_bytes - total
+        try:
+            up = stack.enter_context(
+                spool(
+                    upload.source, settings.data_dir / "tmp", max_bytes=min(settings.max_upload_bytes, left)
+                )
+            )
+        except FileRejected as exc:
+            raise _naming(
+                exc, number, upload, several, record_limit=left < settings.max_upload_bytes
+            ) from exc
+        total += up.size
+        try:
+            checked.append(_identify(upload, up))
+        except FileRejected as exc:
+            raise _naming(exc, number, upload, several, record_limit=False) from exc
+    return checked
+
+
+def _naming(
+    exc: FileRejected, number: int, upload: Upload, several: bool, *, record_limit: bool
+) -> FileRejected:
+    """The refusal, naming the file when the deposit has several (and the record's limit)."""
+    if not several and not record_limit:
+        return exc
+    where = f"file {number} ({upload.role.value}, {clean_filename(upload.filename)!r})"
+    message = exc.message
+    if isinstance(exc, FileTooLarge) and record_limit:
+        message = "the files together are larger than the record's limit"
+    return type(exc)(f"{where}: {message}")
+
+
+def _identify(upload: Upload, up: Spooled) -> _Checked:
+    if upload.role in DOCUMENT_ROLES:
+        info = inspect_document(up.path)
+        return _Checked(upload, up, info.media_type, info.page_count)
+    found = inspect_attachment(up.path)
+    if found is None:
+        return _Checked(upload, up, opaque_media_type(up.path), None)
+    return _Checked(upload, up, found.media_type, found.page_count)
+
+
+def _store_all(
+    services: Services, record_id: str, checked: Sequence[_Checked], principal: Principal, now: datetime
+) -> tuple[RecordFile, ...]:
+    """Put every file; on any failure delete those already stored and re-raise."""
+    files: list[RecordFile] = []
+    try:
+        for ordinal, item in enumerate(checked):
+            file_id = record_id if item.upload.role is FileRole.MAIN else str(uuid.uuid4())
+            stored = _put(services, file_key(record_id, file_id, 1), item)
+            version = FileVersion(number=1, stored=stored, created_at=now, created_by=principal.subject)
+            files.append(RecordFile(file_id, record_id, item.upload.role, ordinal, (version,)))
+    except BaseException:
+        _discard_blobs(services, [f.stored.storage_key for f in files])
+        raise
+    return tuple(files)
+
+
+def _put(services: Services, key: str, item: _Checked) -> StoredFile:
+    up = item.spooled
+    with up.path.open("rb") as handle:
+        version = services.blobs.put(key, handle, size=up.size, sha256=up.sha256, media_type=item.media_type)
+    return StoredFile(
+        storage_key=key,
+        sha256=up.sha256,
+        size=up.size,
+        media_type=item.media_type,
+        original_filename=clean_filename(item.upload.filename),
+        version_id=version,
+    )
 
 
 def _audit(
@@ -251,7 +376,9 @@ def _with_page_count(metadata: RecordMetadata, pages: int | None) -> RecordMetad
     return metadata if metadata.page_count or not pages else replace(metadata, page_count=pages)
 
 
-def _discard_blob(services: Services, key: str) -> None:
-    # On failure the blob is left for `archive reconcile`, which reports blobs without a row.
-    with contextlib.suppress(ArchiveError):
-        services.blobs.delete_all_versions(key)
+def _discard_blobs(services: Services, keys: Sequence[str]) -> None:
+    # A blob that cannot be deleted is left for `archive reconcile`, which reports blobs
+    # without a row.
+    for key in keys:
+        with contextlib.suppress(ArchiveError):
+            services.blobs.delete_all_versions(key)

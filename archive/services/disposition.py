@@ -54,6 +54,7 @@ from archive.domain.disposition import (
     next_state,
 )
 from archive.domain.errors import DispositionRefused, MetadataInvalid, NotFound, ObjectLocked
+from archive.domain.files import files_prefix, record_prefix
 from archive.domain.listing import spreadsheet_safe  # one neutraliser for every spreadsheet export
 from archive.domain.records import Classification
 from archive.domain.transfer import TransferStatus
@@ -446,13 +447,21 @@ def _delete_blobs_sync(services: Services, batch: DispositionBatch, item: BatchI
         ids = services.blobs.version_ids(key)
         item = dataclasses.replace(item, version_ids=ids)
         services.disposition.set_version_ids(batch.id, item.record_id, ids)
+    # Every file of the record and every version of it: the main file's key, and all
+    # the keys under its files prefix (archive.domain.files).
+    keys = [key, record_prefix(item.record_id), *services.blobs.list_keys(files_prefix(item.record_id))]
+    for each in dict.fromkeys(keys):
+        _purge_key(services, each)
+    return item
+
+
+def _purge_key(services: Services, key: str) -> None:
     for version in services.blobs.version_ids(key):
         # The database checked, under the row lock, that no hold names the record;
         # a stale S3 hold (a release whose mirroring failed) must not block the purge.
         if services.blobs.get_legal_hold(key, version):
             services.blobs.set_legal_hold(key, version, False)
     services.blobs.delete_all_versions(key)
-    return item
 
 
 async def _tombstone(services: Services, batch: DispositionBatch, item: BatchItem) -> BatchItem:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from archive.domain.access import UNRESTRICTED, Principal, ReadScope
 from archive.domain.audit import Outcome
 from archive.domain.errors import ArchiveError, NotFound
-from archive.domain.records import download_filename
+from archive.domain.records import Record, StoredFile, download_filename
 from archive.services.audit import ClientInfo, audit
 from archive.services.container import Services
 
@@ -68,58 +68,91 @@ class Download:
 
 
 async def issue_link(
-    services: Services, principal: Principal, record_id: str, *, client: ClientInfo, base_url: str = ""
+    services: Services,
+    principal: Principal,
+    record_id: str,
+    *,
+    client: ClientInfo,
+    base_url: str = "",
+    file_id: str | None = None,
+    version: int | None = None,
 ) -> DownloadLink:
-    """A short-lived link to the original bytes, audited. NotFound when the record is
-    missing or unreadable: the two look the same, and neither is audited."""
+    """A short-lived link to the original bytes of one file of the record (the main
+    file's current version by default), audited. NotFound when the record is missing or
+    unreadable, or has no such file or version: they look the same, and none is audited."""
     scope = ReadScope.for_principal(principal)
     record = await asyncio.to_thread(services.records.get, record_id, scope)
     if record is None:
         raise NotFound("no such record")
+    stored = file_version(record, file_id, version)
     now = services.clock()
     ttl = timedelta(seconds=services.settings.download_url_ttl_seconds)
     url = await asyncio.to_thread(
         services.blobs.presigned_get_url,
-        record.file.storage_key,
-        version_id=record.file.version_id,
+        stored.storage_key,
+        version_id=stored.version_id,
         expires=ttl,
-        download_name=download_filename(record.file.original_filename, record.file.media_type),
-        media_type=record.file.media_type,
+        download_name=download_filename(stored.original_filename, stored.media_type),
+        media_type=stored.media_type,
     )
     if url is not None:
         link = DownloadLink(url=url, expires_at=now + ttl)
     else:
-        token, expires = services.links.issue(record.id, principal.subject, now=now, ttl=ttl)
+        token, expires = services.links.issue(
+            record.id, principal.subject, now=now, ttl=ttl, file_id=file_id, version=version
+        )
         base = (services.settings.public_base_url or base_url).rstrip("/")
         link = DownloadLink(url=f"{base}/download/{token}", expires_at=expires)
-    details = {"expires_at": link.expires_at.isoformat()}
+    details = {"expires_at": link.expires_at.isoformat(), **_file_details(file_id, version)}
     await audit(services, principal, client, "download.issue", record.id, details=details)
     services.metrics.downloads.labels("issued").inc()
     return link
+
+
+def file_version(record: Record, file_id: str | None, version: int | None) -> StoredFile:
+    """The stored bytes of one version of one file of ``record``: by default the main
+    file's current version. NotFound when the record has no such file or version."""
+    if file_id is None and version is None:
+        return record.file
+    wanted = file_id or record.id
+    file = next((f for f in record.files if f.id == wanted), None)
+    found = None if file is None else file.version(version)
+    if found is None:
+        raise NotFound("no such record")
+    return found.stored
+
+
+def _file_details(file_id: str | None, version: int | None) -> dict[str, str]:
+    details = {} if file_id is None else {"file": file_id}
+    return details if version is None else {**details, "version": str(version)}
 
 
 async def find_download(services: Services, token: str) -> Download:
     """The record behind a download token, its bytes not opened yet.
 
     Raises:
-        NotFound: a bad, altered or expired token, or a record that is gone (not audited
-            for a bad token: it names nothing). Checked before anything else about the
-            request (its range, its entity tags), so every such token answers alike.
+        NotFound: a bad, altered or expired token, or a record (or file) that is gone (not
+            audited for a bad token: it names nothing). Checked before anything else about
+            the request (its range, its entity tags), so every such token answers alike.
     """
     claims = services.links.check(token, now=services.clock())
     record = await asyncio.to_thread(services.records.get, claims.record_id, UNRESTRICTED)
     if record is None:
         raise NotFound("no such download")
+    try:
+        stored = file_version(record, claims.file_id, claims.version)
+    except NotFound:
+        raise NotFound("no such download") from None
     return Download(
         record_id=record.id,
         subject=claims.subject,
-        filename=download_filename(record.file.original_filename, record.file.media_type),
-        media_type=record.file.media_type,
-        size=record.file.size,
-        sha256=record.file.sha256,
+        filename=download_filename(stored.original_filename, stored.media_type),
+        media_type=stored.media_type,
+        size=stored.size,
+        sha256=stored.sha256,
         public=record.is_public,
-        storage_key=record.file.storage_key,
-        version_id=record.file.version_id,
+        storage_key=stored.storage_key,
+        version_id=stored.version_id,
     )
 
 

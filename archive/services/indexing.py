@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from archive.domain.records import Record
+from archive.domain.relations import RecordStatus, status_of
 from archive.domain.search import IndexDocument
 from archive.services.container import Services
 
 
 def index_document(
-    record: Record, *, signed: bool | None = None, signature_valid: bool | None = None
+    record: Record,
+    *,
+    signed: bool | None = None,
+    signature_valid: bool | None = None,
+    revoked: bool = False,
 ) -> IndexDocument:
     """The search index's view of ``record``, versioned by its row version."""
     m = record.metadata
@@ -38,13 +43,17 @@ def index_document(
         deposited_at=record.created_at,
         updated_at=record.updated_at,
         urgency=m.urgency,
+        revoked=revoked,
     )
 
 
 def index_document_of(services: Services, record: Record) -> IndexDocument:
     """``index_document`` with the record's signature summary from the VERIFY step
-    (unknown until that step has run). Blocking: it reads the database."""
+    (unknown until that step has run) and whether it is revoked (its relations).
+    Blocking: it reads the database."""
+    relations = services.lifecycle.relations_of([record.id])[record.id]
+    revoked = status_of(record.id, relations).status is RecordStatus.REVOKED
     summary = services.results.signature_summary(record.id)
     if summary is None:
-        return index_document(record)
-    return index_document(record, signed=summary.signed, signature_valid=summary.all_valid)
+        return index_document(record, revoked=revoked)
+    return index_document(record, signed=summary.signed, signature_valid=summary.all_valid, revoked=revoked)

@@ -1,6 +1,7 @@
 """Short-lived signed download tokens, for blob stores without presigned URLs.
 
-A token names the record and the storage key and expires; it is HMAC-SHA256
+A token names the record (and, for a file other than the main file's current version,
+the file and its version) and expires; it is HMAC-SHA256
 signed with the deployment secret, so altering any byte invalidates it.
 """
 
@@ -23,6 +24,8 @@ class LinkClaims:
     record_id: str
     subject: str  # who the link was issued to, for the audit
     expires_at: datetime
+    file_id: str | None = None  # None: the main file
+    version: int | None = None  # None: the file's current version when the link is used
 
 
 class DownloadLinks:
@@ -31,11 +34,23 @@ class DownloadLinks:
     def __init__(self, secret: bytes) -> None:
         self._key = hashlib.sha256(b"download-links\x00" + secret).digest()
 
-    def issue(self, record_id: str, subject: str, *, now: datetime, ttl: timedelta) -> tuple[str, datetime]:
+    def issue(
+        self,
+        record_id: str,
+        subject: str,
+        *,
+        now: datetime,
+        ttl: timedelta,
+        file_id: str | None = None,
+        version: int | None = None,
+    ) -> tuple[str, datetime]:
         expires = now + ttl
-        body = json.dumps(
-            {"r": record_id, "s": subject, "e": int(expires.timestamp())}, separators=(",", ":")
-        ).encode()
+        claims: dict[str, str | int] = {"r": record_id, "s": subject, "e": int(expires.timestamp())}
+        if file_id is not None:
+            claims["f"] = file_id
+        if version is not None:
+            claims["v"] = version
+        body = json.dumps(claims, separators=(",", ":")).encode()
         payload = _b64(body)
         return f"{payload}.{self._sign(payload)}", expires
 
@@ -55,6 +70,8 @@ class DownloadLinks:
                 record_id=str(data["r"]),
                 subject=str(data["s"]),
                 expires_at=datetime.fromtimestamp(int(data["e"]), tz=now.tzinfo),
+                file_id=None if data.get("f") is None else str(data["f"]),
+                version=None if data.get("v") is None else int(data["v"]),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise NotFound("no such download") from exc

@@ -10,6 +10,7 @@ bytes are never opened for writing.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import shutil
@@ -21,19 +22,23 @@ from pathlib import Path
 
 from archive.domain.access import UNRESTRICTED
 from archive.domain.errors import FileRejected, IntegrityError, NotFound
+from archive.domain.files import SEARCHED_ROLES, FileRole, RecordFile
 from archive.domain.jobs import PIPELINE, Job, Step
 from archive.domain.processing import ExtractionReport
-from archive.domain.records import Record
+from archive.domain.records import Record, StoredFile
 from archive.domain.signatures import SignatureReport
 from archive.services.container import Services
 from archive.services.crash import crash_point
 from archive.services.indexing import index_document_of
 from archive.services.retention import seal
 from indexing.extraction import ExtractionLimits, ExtractionOutcome, extract_document
-from indexing.extraction.inspection import PDF
+from indexing.extraction.inspection import JPEG, PDF, PNG, TIFF
 from indexing.signatures import TrustRoots, verify_pdf_signatures
 
 log = logging.getLogger(__name__)
+
+READABLE = frozenset({PDF, PNG, JPEG, TIFF})
+"""Media types the extraction sandbox reads."""
 
 StepRunner = Callable[[Services, Record], Awaitable[None]]
 
@@ -63,11 +68,14 @@ async def _seal(services: Services, record: Record) -> None:
 
 
 async def _verify(services: Services, record: Record) -> None:
+    # Every PDF among the record's files (current versions), main file first.
     reports: list[SignatureReport] = []
-    if record.file.media_type == PDF:
+    pdfs = [f for f in _files(record) if f.media_type == PDF]
+    if pdfs:
         roots = await asyncio.to_thread(load_trust_roots, services)
-        async with _local_copy(services, record) as local:
-            reports = await asyncio.to_thread(_verify_copy, local, roots, record.created_at)
+    for stored in pdfs:
+        async with _local_copy(services, stored) as local:
+            reports += await asyncio.to_thread(_verify_copy, local, roots, record.created_at)
     await asyncio.to_thread(services.results.replace_signatures, record.id, reports)
     services.metrics.signatures(r.verdict.value for r in reports)
 
@@ -86,11 +94,18 @@ def _verify_copy(path: Path, roots: TrustRoots, moment: datetime) -> list[Signat
 
 async def _extract(services: Services, record: Record) -> None:
     limits = extraction_limits(services)
-    async with _local_copy(services, record) as local:
+    async with _local_copy(services, record.file) as local:
         outcome = await asyncio.to_thread(extract_document, local, limits)
+    # The main file decides the record's text status, report and thumbnails; the pages of
+    # appendices and attachments join it, each page keyed by its file.
+    pages = list(outcome.pages)  # file_id None: the main file
+    for file in _others_to_read(record):
+        async with _local_copy(services, file.stored) as local:
+            other = await asyncio.to_thread(extract_document, local, limits)
+        pages += [dataclasses.replace(p, file_id=file.id) for p in other.pages]
     # A limit is a final outcome, not an error to retry: the record keeps its bytes
     # and its metadata stays searchable; the report says which limit stopped it.
-    await asyncio.to_thread(services.records.set_pages, record.id, outcome.pages, outcome.status)
+    await asyncio.to_thread(services.records.set_pages, record.id, pages, outcome.status)
     await asyncio.to_thread(services.results.replace_thumbnails, record.id, outcome.thumbnails)
     report = extraction_report(outcome, limits, services.clock())
     await asyncio.to_thread(services.results.save_extraction, record.id, report)
@@ -149,22 +164,38 @@ def load_trust_roots(services: Services) -> TrustRoots:
     return TrustRoots.from_directory(directory) if directory.is_dir() else TrustRoots()
 
 
+def _files(record: Record) -> list[StoredFile]:
+    """The current version of every file whose content is read (not the source package)."""
+    if not record.files:
+        return [record.file]
+    return [f.stored for f in record.files if f.role in SEARCHED_ROLES]
+
+
+def _others_to_read(record: Record) -> list[RecordFile]:
+    """Appendices and attachments whose type has text to extract (PDF or image)."""
+    return [
+        f
+        for f in record.files
+        if f.role in SEARCHED_ROLES and f.role is not FileRole.MAIN and f.stored.media_type in READABLE
+    ]
+
+
 @asynccontextmanager
-async def _local_copy(services: Services, record: Record) -> AsyncIterator[Path]:
+async def _local_copy(services: Services, stored: StoredFile) -> AsyncIterator[Path]:
     with tempfile.TemporaryDirectory(dir=_tmp(services)) as scratch:
         local = Path(scratch) / "document"
-        await asyncio.to_thread(_download, services, record, local)
+        await asyncio.to_thread(_download, services, stored, local)
         yield local
 
 
-def _download(services: Services, record: Record, target: Path) -> None:
+def _download(services: Services, stored: StoredFile, target: Path) -> None:
     digest = hashlib.sha256()
     with target.open("wb") as out:
-        for chunk in services.blobs.iter_bytes(record.file.storage_key, version_id=record.file.version_id):
+        for chunk in services.blobs.iter_bytes(stored.storage_key, version_id=stored.version_id):
             digest.update(chunk)
             out.write(chunk)
-    if digest.hexdigest() != record.file.sha256:
-        raise IntegrityError(f"{record.file.storage_key}: stored bytes do not match the deposit's SHA-256")
+    if digest.hexdigest() != stored.sha256:
+        raise IntegrityError(f"{stored.storage_key}: stored bytes do not match the deposit's SHA-256")
 
 
 def _tmp(services: Services) -> Path:

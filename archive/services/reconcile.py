@@ -38,14 +38,14 @@ async def reconcile(
     report = ReconcileReport()
     await services.index.ensure_ready()  # idempotent; a lost index is something to repair, too
     indexed = {record_id: version async for record_id, version in services.index.get_versions()}
-    keys = await asyncio.to_thread(_check_records, services, indexed, report)
+    records, keys = await asyncio.to_thread(_check_records, services, indexed, report)
     for record_id in report.reindexed:
         await _reindex(services, record_id, indexed.get(record_id))
     for record_id in sorted(indexed):
-        if record_id not in keys:
+        if record_id not in records:
             await services.index.delete(record_id)
             report.removed_from_index.append(record_id)
-    await asyncio.to_thread(_check_objects, services, set(keys.values()), report, delete_unreferenced)
+    await asyncio.to_thread(_check_objects, services, keys, report, delete_unreferenced)
     await asyncio.to_thread(
         audit.append,
         services,
@@ -63,16 +63,22 @@ async def reconcile(
     return report
 
 
-def _check_records(services: Services, indexed: dict[str, int], report: ReconcileReport) -> dict[str, str]:
-    """Every record id with its storage key; notes stale index entries and missing objects."""
-    keys: dict[str, str] = {}
+def _check_records(
+    services: Services, indexed: dict[str, int], report: ReconcileReport
+) -> tuple[set[str], set[str]]:
+    """Every record id, and every storage key a record references (each version of each
+    of its files); notes stale index entries and missing main objects."""
+    records: set[str] = set()
+    keys: set[str] = set()
     for record in services.records.iter_all():
-        keys[record.id] = record.file.storage_key
+        records.add(record.id)
+        keys.add(record.file.storage_key)
+        keys.update(v.stored.storage_key for file in record.files for v in file.versions)
         if indexed.get(record.id) != record.row_version:
             report.reindexed.append(record.id)
         if not services.blobs.exists(record.file.storage_key):
             report.missing_objects.append(record.id)
-    return keys
+    return records, keys
 
 
 async def _reindex(services: Services, record_id: str, indexed_version: int | None) -> None:

@@ -126,8 +126,15 @@ def seal(services: Services, record_id: str) -> Assignment:
 
 
 def apply_lock(services: Services, state: RetentionState, assignment: Assignment, *, held: bool) -> None:
-    """Bring the object's retention and legal hold in line with ``assignment`` and the holds."""
-    key, version = state.storage_key, state.version_id
+    """Bring the retention and legal hold of every object of the record (each version of
+    each file) in line with ``assignment`` and the holds."""
+    for key, version in state.all_objects:
+        _lock_object(services, key, version, assignment, held=held)
+
+
+def _lock_object(
+    services: Services, key: str, version: str | None, assignment: Assignment, *, held: bool
+) -> None:
     if assignment.disposal_date is not None:
         until = lock_until(assignment.disposal_date)
         current = services.blobs.get_retention(key, version)

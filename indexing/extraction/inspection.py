@@ -92,6 +92,42 @@ def inspect_document(path: Path) -> DocumentInfo:
     return _inspect_image(path, media_type)
 
 
+OCTET_STREAM: Final = "application/octet-stream"
+XML: Final = "application/xml"
+ZIP: Final = "application/zip"
+_XML_HEADS = (b"<?xml", b"\xef\xbb\xbf<?xml", b"<")
+_ZIP_HEADS = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def inspect_attachment(path: Path) -> DocumentInfo | None:
+    """Identify a file the archive keeps whatever it is (an attachment, a source package).
+
+    A readable PDF or image is inspected like a document (so its text can be extracted);
+    anything else, a corrupt PDF included, is opaque: ``None``, and ``opaque_media_type``
+    names it. Raises FileRejected only for an empty file."""
+    with path.open("rb") as stream:
+        head = stream.read(_HEAD_WINDOW)
+    if not head:
+        raise FileRejected("the file is empty")
+    if sniff_media_type(head) is None:
+        return None
+    try:
+        return inspect_document(path)
+    except FileRejected:
+        return None
+
+
+def opaque_media_type(path: Path) -> str:
+    """XML, ZIP (DOCX and XLSX are ZIPs too) or bytes: what an opaque file is served as."""
+    with path.open("rb") as stream:
+        head = stream.read(64).lstrip()
+    if head.startswith(_ZIP_HEADS):
+        return ZIP
+    if head.startswith(_XML_HEADS):
+        return XML
+    return OCTET_STREAM
+
+
 def _inspect_pdf(path: Path) -> DocumentInfo:
     _require_eof_marker(path)
     page_count = _count_pdf_pages(path)

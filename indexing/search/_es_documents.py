@@ -43,13 +43,14 @@ def source(doc: IndexDocument) -> dict[str, Any]:
         "urgency": doc.urgency.value,
         "signer_key": signer_key(doc.signer_name),
         "number_sort": number_sort_key(doc.document_number),
+        "revoked": doc.revoked,
         "meta_exact": [tokenized(t) for t in split.title],
         "meta_folded": [tokenized(fold(t)) for t in split.title],
         "low_exact": [tokenized(t) for t in split.low],
         "low_folded": [tokenized(fold(t)) for t in split.low],
         "pages": [
-            {"number": n, "text": t, "exact": tokenized(t), "folded": tokenized(fold(t))}
-            for n, t in split.body
+            {"number": n, "file": f, "text": t, "exact": tokenized(t), "folded": tokenized(fold(t))}
+            for n, t, f in split.body
         ],
     }
 

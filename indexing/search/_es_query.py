@@ -71,6 +71,7 @@ MAPPINGS: JSON = {
         "urgency": _KEYWORD,
         "signer_key": _KEYWORD,
         "number_sort": {"type": "long"},
+        "revoked": {"type": "boolean"},  # absent in documents written before it: not revoked
         "deleted": {"type": "boolean"},  # a tombstone while a rebuild runs (see _es_documents)
         "meta_exact": _TEXT,
         "meta_folded": _TEXT,
@@ -78,7 +79,14 @@ MAPPINGS: JSON = {
         "low_folded": _TEXT,
         "pages": {
             "type": "nested",
-            "properties": {"number": {"type": "integer"}, "text": _STORED, "exact": _TEXT, "folded": _TEXT},
+            # file: the record file the page belongs to (absent before several files: the main one)
+            "properties": {
+                "number": {"type": "integer"},
+                "file": _KEYWORD,
+                "text": _STORED,
+                "exact": _TEXT,
+                "folded": _TEXT,
+            },
         },
     },
 }
@@ -225,7 +233,7 @@ def _highlighted_pages(phrases: tuple[Scored, ...]) -> JSON:
                 "name": "pages",
                 "size": HIGHLIGHT_PAGES,
                 "sort": [{"_score": {"order": "desc"}}, {"pages.number": {"order": "asc"}}],
-                "_source": {"includes": ["pages.number", "pages.text"]},
+                "_source": {"includes": ["pages.number", "pages.file", "pages.text"]},
             },
         }
     }
@@ -289,6 +297,8 @@ def filter_queries(flt: SearchFilter) -> list[JSON]:
         out.append({"term": {"signer_key": signer_key(flt.signer)}})
     if flt.urgencies:
         out.append({"terms": {"urgency": [u.value for u in flt.urgencies]}})
+    if not flt.include_revoked:
+        out.append({"bool": {"must_not": {"term": {"revoked": True}}}})
     return out
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from archive.domain.search import IndexDocument
 from archive.domain.text import fold, nfc
@@ -28,12 +29,20 @@ _BOILERPLATE = re.compile(
 )
 
 
+class BodyPage(NamedTuple):
+    """One page of the body: its number in its file, its text, and the file (None: main)."""
+
+    number: int
+    text: str
+    file_id: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Fields:
-    """The texts of one record by field; ``body`` is (page number, text) per page with text."""
+    """The texts of one record by field; ``body`` is each page with text, of every file."""
 
     title: tuple[str, ...]
-    body: tuple[tuple[int, str], ...]
+    body: tuple[BodyPage, ...]
     low: tuple[str, ...]
 
 
@@ -41,16 +50,16 @@ def fields(doc: IndexDocument) -> Fields:
     """Split ``doc`` into weighted fields (NFC text, empty ones dropped)."""
     agency = fold(nfc(doc.issuing_agency_name)).strip()
     low = [nfc(doc.issuing_agency_name), nfc(doc.signer_name)]
-    body: list[tuple[int, str]] = []
+    body: list[BodyPage] = []
     for index, page in enumerate(doc.pages):
         text = nfc(page.text)
         if index == 0:
             header, text = split_header(text, agency)
             low += header
-        body.append((page.number, text))
+        body.append(BodyPage(page.number, text, page.file_id))
     return Fields(
         title=_kept([nfc(doc.subject), nfc(doc.document_number), nfc(doc.keyword)]),
-        body=tuple((n, t) for n, t in body if t.strip()),
+        body=tuple(p for p in body if p.text.strip()),
         low=_kept(low),
     )
 

@@ -7,7 +7,8 @@ grantee keys, and the FTS5 table ``texts`` one row per text of the record's fiel
 each low-weight text (agency, signer, header block) under page -1; each in two
 columns: ``exact`` (the text as written; unicode61 lower-cases it) and ``folded``
 (``archive.domain.text.fold``). A text row's rowid is ``doc_key << 20 | slot``, so a
-record's rows are one rowid range.
+record's rows are one rowid range. ``page_files`` names the record file of each body
+page by the same rowid (none for pages indexed before several files: the main file).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ CREATE TABLE IF NOT EXISTS docs (
     updated_ms INTEGER,
     urgency TEXT,
     signer_key TEXT,
-    number_sort INTEGER
+    number_sort INTEGER,
+    revoked INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS docs_number ON docs (document_number_key);
 CREATE TABLE IF NOT EXISTS grants (
@@ -69,6 +71,10 @@ CREATE TABLE IF NOT EXISTS grants (
 CREATE INDEX IF NOT EXISTS grants_grantee ON grants (grantee, doc_key);
 CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
     page UNINDEXED, exact, folded, tokenize = 'unicode61 remove_diacritics 0'
+);
+CREATE TABLE IF NOT EXISTS page_files (
+    rowid INTEGER PRIMARY KEY,
+    file_id TEXT NOT NULL
 );
 """
 
@@ -82,6 +88,7 @@ ADDED_COLUMNS = {
     "urgency": "TEXT",
     "signer_key": "TEXT",
     "number_sort": "INTEGER",
+    "revoked": "INTEGER NOT NULL DEFAULT 0",
 }
 """Columns of ``docs`` newer than some index files: added in place when missing."""
 
@@ -185,6 +192,8 @@ def filter_sql(flt: SearchFilter) -> Sql:
         parts.append(Sql("d.signer_key = ?", [signer_key(flt.signer)]))
     if flt.urgencies:
         parts.append(Sql(f"d.urgency IN ({_marks(flt.urgencies)})", [u.value for u in flt.urgencies]))
+    if not flt.include_revoked:
+        parts.append(Sql("d.revoked = 0"))
     return Sql(" AND ".join(p.text for p in parts) or "1", [x for p in parts for x in p.params])
 
 

@@ -378,8 +378,8 @@ def _highlights(hit: dict[str, Any], phrases: tuple[Scored, ...]) -> tuple[Highl
         # until `archive reindex`.
         marked = snippet(page["_source"].get("text", ""), phrases)
         if marked:
-            found.append(Highlight(int(page["_source"]["number"]), marked))
-    return tuple(sorted(found, key=lambda h: h.page))
+            found.append(Highlight(int(page["_source"]["number"]), marked, page["_source"].get("file")))
+    return tuple(sorted(found, key=lambda h: (h.page, h.file_id or "")))
 
 
 def _facets(aggregations: dict[str, Any]) -> Facets:

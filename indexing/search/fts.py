@@ -43,7 +43,7 @@ from archive.domain.search import (
 )
 from archive.domain.text import fold, normalize_document_number
 from indexing.search import _fts_sql as q
-from indexing.search._fields import fields
+from indexing.search._fields import BodyPage, fields
 from indexing.search._highlight import snippet
 from indexing.search._scoring import scored
 from indexing.search._terms import CompiledQuery, compile_query
@@ -203,8 +203,8 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
         "INSERT INTO docs (record_id, row_version, document_number_key, document_type,"
         " agency_code, issuing_agency_code, issue_date, year, direction, classification,"
         " is_public, signed, signature_valid, conditional, fonds_id, dossier_id,"
-        " arrival_date, deposited_ms, updated_ms, urgency, signer_key, number_sort)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " arrival_date, deposited_ms, updated_ms, urgency, signer_key, number_sort, revoked)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             doc.record_id,
             doc.row_version,
@@ -228,6 +228,7 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
             doc.urgency.value,
             signer_key(doc.signer_name),
             number_sort_key(doc.document_number),
+            int(doc.revoked),
         ),
     )
     key = cursor.lastrowid
@@ -236,17 +237,22 @@ def _insert(db: sqlite3.Connection, doc: IndexDocument) -> None:
         "INSERT OR IGNORE INTO grants (doc_key, grantee) VALUES (?, ?)",
         [(key, g) for g in doc.grants],
     )
+    texts = [((key << q.SLOT_BITS) | slot, page) for slot, page in _texts(doc)]
     db.executemany(
         "INSERT INTO texts (rowid, page, exact, folded) VALUES (?, ?, ?, ?)",
-        [((key << q.SLOT_BITS) | slot, page, text, fold(text)) for slot, (page, text) in _texts(doc)],
+        [(rowid, p.number, p.text, fold(p.text)) for rowid, p in texts],
+    )
+    db.executemany(
+        "INSERT INTO page_files (rowid, file_id) VALUES (?, ?)",
+        [(rowid, p.file_id) for rowid, p in texts if p.file_id is not None],
     )
 
 
-def _texts(doc: IndexDocument) -> Iterator[tuple[int, tuple[int, str]]]:
-    """(slot, (page, text)): title texts as page 0, low-weight ones as page -1, then
-    every body page under its number (see ``_fts_sql``)."""
+def _texts(doc: IndexDocument) -> Iterator[tuple[int, BodyPage]]:
+    """(slot, page): title texts as page 0, low-weight ones as page -1, then every body
+    page under its number, with its file (see ``_fts_sql``)."""
     split = fields(doc)
-    rows = [(0, t) for t in split.title] + [(-1, t) for t in split.low] + list(split.body)
+    rows = [BodyPage(0, t) for t in split.title] + [BodyPage(-1, t) for t in split.low] + list(split.body)
     return enumerate(rows)
 
 
@@ -264,6 +270,7 @@ def _delete(db: sqlite3.Connection, record_id: str) -> None:
 def _delete_key(db: sqlite3.Connection, key: int) -> None:
     low, high = key << q.SLOT_BITS, ((key + 1) << q.SLOT_BITS) - 1
     db.execute("DELETE FROM texts WHERE rowid BETWEEN ? AND ?", (low, high))
+    db.execute("DELETE FROM page_files WHERE rowid BETWEEN ? AND ?", (low, high))
     db.execute("DELETE FROM grants WHERE doc_key = ?", (key,))
     db.execute("DELETE FROM docs WHERE doc_key = ?", (key,))
 
@@ -271,7 +278,7 @@ def _delete_key(db: sqlite3.Connection, key: int) -> None:
 def _rebuild(db: sqlite3.Connection, documents: Iterable[IndexDocument]) -> int:
     # One transaction: readers (WAL) keep seeing the old generation until COMMIT.
     with _transaction(db):
-        for table in ("texts", "grants", "docs"):
+        for table in ("texts", "page_files", "grants", "docs"):
             db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         return sum(_write_one(db, d) for d in documents)
 
@@ -435,14 +442,13 @@ def _highlights(
     for key in keys:
         best = q.best_pages(query, key)
         rowids = [int(r[0]) for r in db.execute(best.text, best.params)]
-        rows = db.execute(
-            f"SELECT page, exact FROM texts WHERE rowid IN ({', '.join('?' for _ in rowids)})",  # noqa: S608
-            rowids,
-        ).fetchall()
-        marks = [Highlight(int(page), snippet(text, phrases)) for page, text in rows]
+        marks_in = ", ".join("?" for _ in rowids)
+        joined = "SELECT t.page, t.exact, f.file_id FROM texts t LEFT JOIN page_files f ON f.rowid = t.rowid"
+        rows = db.execute(f"{joined} WHERE t.rowid IN ({marks_in})", rowids).fetchall()
+        marks = [Highlight(int(page), snippet(text, phrases), file_id) for page, text, file_id in rows]
         found[key] = tuple(sorted((h for h in marks if h.snippet), key=_page_number))
     return found
 
 
-def _page_number(highlight: Highlight) -> int:
-    return highlight.page
+def _page_number(highlight: Highlight) -> tuple[int, str]:
+    return highlight.page, highlight.file_id or ""

@@ -13,7 +13,9 @@ from archive.cli import app
 from archive.db.engine import create_db_engine
 from archive.db.repository import SqlRecordRepository
 from archive.domain.access import UNRESTRICTED
-from archive.importer import write_samples
+from archive.domain.files import FileRole
+from archive.importer import write_manifest, write_samples
+from archive.samples import SampleDocument, render_pdf
 
 
 @pytest.fixture
@@ -113,3 +115,36 @@ def test_a_manifest_carries_the_document_fields_of_circular_05(data_dir: Path, t
         "ngân sách", "TT-1", "Đồng ý", "02", True,
     )  # fmt: skip
     assert (m.description, m.issued_amount) == ("Bản sao", 4)
+
+
+def test_a_manifest_row_deposits_its_appendices_and_source_with_it(data_dir: Path, tmp_path: Path) -> None:
+    """The ``appendices`` and ``source`` columns: every file stored with the record, or none."""
+    folder = tmp_path / "with-files"
+    write_samples(folder, count=1, seed=11)
+    (folder / "pl1.pdf").write_bytes(render_pdf(SampleDocument(number="901", subject="Phụ lục I")))
+    (folder / "pl2.pdf").write_bytes(render_pdf(SampleDocument(number="902", subject="Phụ lục II")))
+    (folder / "goc.edxml").write_bytes(b'<?xml version="1.0"?><edXML/>')
+    (folder / "bad.pdf").write_bytes(b"not a pdf")
+    with (folder / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    second = {**row, "file": "pl1.pdf", "number": "903", "appendices": "bad.pdf", "source": ""}
+    write_manifest(folder, [{**row, "appendices": "pl1.pdf;pl2.pdf", "source": "goc.edxml"}, second])
+
+    result = CliRunner().invoke(app, ["import", str(folder), "--json"])
+    summary = json.loads(result.stdout)
+    assert (summary["deposited"], summary["failed"]) == (1, 1), result.output
+    [error] = summary["errors"]
+    assert "file 2 (appendix, 'bad.pdf')" in error["message"]
+    engine = create_db_engine(f"sqlite:///{data_dir / 'archive.db'}")
+    try:
+        [record] = list(SqlRecordRepository(engine).iter_all())
+    finally:
+        engine.dispose()
+    roles = [(f.role, f.stored.original_filename) for f in record.files]
+    assert roles == [
+        (FileRole.MAIN, row["file"]),
+        (FileRole.APPENDIX, "pl1.pdf"),
+        (FileRole.APPENDIX, "pl2.pdf"),
+        (FileRole.SOURCE, "goc.edxml"),
+    ]
+    assert record.files[3].stored.media_type == "application/xml"

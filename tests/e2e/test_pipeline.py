@@ -33,6 +33,7 @@ from tests.support.graphql import (
     search_ids,
 )
 from tests.support.signing import (
+    add_receipt_stamp,
     flip_signed_byte,
     make_pki,
     replace_page_content,
@@ -79,7 +80,7 @@ async def test_deposit_returns_pending_then_the_worker_takes_it_to_done(services
 
 
 def signature_cases(trust_roots: Path) -> dict[str, tuple[bytes, str]]:
-    """The four cases, by name: (the PDF, the verdict it must get). pyHanko's signer
+    """The five cases, by name: (the PDF, the verdict it must get). pyHanko's signer
     runs its own event loop, so call this from a thread."""
     pki, stranger = make_pki(), make_pki(root_name="Root CA Lạ")
     write_trust_roots(trust_roots, pki.root.certificate)
@@ -89,6 +90,7 @@ def signature_cases(trust_roots: Path) -> dict[str, tuple[bytes, str]]:
         "trusted": (signed, "VALID"),
         "untrusted": (untrusted, "UNTRUSTED"),
         "incremental": (replace_page_content(signed), "INVALID"),
+        "stamped": (add_receipt_stamp(signed), "VALID"),
         "flipped": (flip_signed_byte(signed), "INVALID"),
     }
 
@@ -101,7 +103,7 @@ async def test_each_signature_case_reports_through_graphql(services: Services) -
             for n, (name, (data, _)) in enumerate(cases.items(), start=1)
         }
         unsigned = await deposited_id(client, render_pdf(SampleDocument(number="9")), metadata("9"))
-        assert await drain(services) == 5
+        assert await drain(services) == 6
         await services.index.refresh()
 
         for name, (data, verdict) in cases.items():
@@ -127,14 +129,24 @@ async def test_each_signature_case_reports_through_graphql(services: Services) -
         assert flipped["intact"] is False
         incremental = (await record(client, ids["incremental"]))["signatures"][0]
         assert incremental["modificationLevel"] == "OTHER"
+        assert (incremental["signedRevision"], incremental["revisionCount"]) == (2, 3)
+        assert incremental["changesPermitted"] is False
+        stamped = (await record(client, ids["stamped"]))["signatures"][0]
+        assert (stamped["modificationLevel"], stamped["permission"]) == ("ANNOTATIONS", "ANNOTATIONS")
+        assert stamped["laterRevisions"] == [
+            {"revision": 3, "modificationLevel": "ANNOTATIONS", "permitted": True}
+        ]
+        assert stamped["changesPermitted"] is True
+        assert trusted["laterRevisions"] == [] and trusted["signedRevision"] == 2
 
         assert (await search_ids(client, None, signed=True))[1] == set(ids.values())
         assert (await search_ids(client, None, signed=False))[1] == {unsigned}
-        assert (await search_ids(client, None, signatureValid=True))[1] == {ids["trusted"]}
+        valid = {ids["trusted"], ids["stamped"]}
+        assert (await search_ids(client, None, signatureValid=True))[1] == valid
         assert (await search_ids(client, "chu ky so", signed=True, signatureValid=False))[0] == 3
 
         await rebuild_index(services)  # reindex keeps what the VERIFY step found
-        assert (await search_ids(client, None, signatureValid=True))[1] == {ids["trusted"]}
+        assert (await search_ids(client, None, signatureValid=True))[1] == valid
 
 
 async def _downloaded(client: httpx.AsyncClient, found: dict[str, Any]) -> bytes:

@@ -11,14 +11,29 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from archive.db.archival import ensure_default_fonds
 from archive.db.migrate import upgrade
-from archive.db.repository import SqlRecordRepository
+from archive.db.repository import record_row
 from archive.db.retention import SqlRetentionStore
+from archive.domain.records import Record
 from archive.domain.retention import Assignment, RetentionRule, assign
 from tests.support.access import make_record
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
+
+LATER_COLUMNS = frozenset({"metadata_version"})  # records columns added after 0013 (0025)
+
+
+def add_as_of_0012(engine: Engine, record: Record) -> None:
+    """The record's row as the 0012 shape of ``records`` holds it (today's, less later columns)."""
+    values = record_row(record).model_dump(exclude=set(LATER_COLUMNS))
+    with Session(engine) as session:
+        ensure_default_fonds(session, record.agency_code, record.created_at)
+        session.commit()
+    with engine.begin() as conn:
+        conn.execute(sa.table("records", *(sa.column(name) for name in values)).insert().values(**values))
 
 
 def test_old_rules_and_assignments_survive_and_the_tables_match_the_models(engine: Engine) -> None:
@@ -28,7 +43,7 @@ def test_old_rules_and_assignments_survive_and_the_tables_match_the_models(engin
 
     upgrade(engine, "0012")  # the revision before 0013 in the chain
     record = make_record()
-    SqlRecordRepository(engine).add(record)  # the 0012 shape of records is today's
+    add_as_of_0012(engine, record)  # pages and files changed in 0024, metadata_version came in 0025
     with engine.begin() as conn:
         conn.execute(
             sa.text(

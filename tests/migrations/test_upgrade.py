@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from archive.db.audit import SqlAuditLog
 from archive.db.disposition import SqlDispositionStore
 from archive.db.holds import SqlHoldStore
 from archive.db.jobs import SqlJobQueue
+from archive.db.lifecycle import SqlLifecycleStore
 from archive.db.migrate import current_revision, head_revision, upgrade
 from archive.db.repository import SqlRecordRepository
 from archive.db.retention import SqlRetentionStore
@@ -32,7 +34,7 @@ from archive.domain.archival import default_fonds_id
 from archive.domain.audit import Outcome, verify_chain
 from archive.domain.disposition import DisposalReason
 from tests.migrations.snapshot import dump, load, release_files
-from tests.support.access import make_record
+from tests.support.access import NOW, make_record
 
 Snapshot = dict[str, Any]
 
@@ -127,6 +129,20 @@ def test_the_stores_read_and_extend_the_upgraded_data(engine: Engine, snapshot: 
     held = {h["record_id"] for h in tables["legal_hold_records"]}
     assert SqlHoldStore(engine).held_ids([r["id"] for r in tables["records"]]) == held
 
+    lifecycle = SqlLifecycleStore(engine)  # 0025: every old record is at version 1, as deposited
+    for row in tables["records"]:
+        [first] = lifecycle.versions(row["id"])
+        assert (first.version, first.metadata.subject, first.actor) == (1, row["subject"], None)
+    if tables["records"]:
+        old = tables["records"][0]
+        [deposited] = lifecycle.versions(old["id"])
+        fixed = lifecycle.correct(
+            old["id"], replace(deposited.metadata, subject="Trích yếu đã sửa"), actor="t", at=NOW, reason="r"
+        )
+        assert fixed is not None and fixed.metadata_version == 2
+        subjects = [v.metadata.subject for v in lifecycle.versions(old["id"])]
+        assert subjects == [old["subject"], "Trích yếu đã sửa"]
+
     added = make_record()  # the app goes on: new ids must not collide with the old ones
     records.add(added)
     assert SqlJobQueue(engine).for_record(added.id) is not None
@@ -191,3 +207,53 @@ def test_dossiers_get_an_empty_compiler_and_heading_and_keep_them_once_set(
         changed = replace(dossier, compiler="Văn phòng", heading="I. Tổng hợp")
         saved = store.save_dossier(changed, expected_version=dossier.row_version)
         assert (saved.compiler, saved.heading) == ("Văn phòng", "I. Tổng hợp")
+
+
+def test_signatures_from_before_revisions_read_as_unknown(engine: Engine, snapshot: Snapshot) -> None:
+    """0026: a signature verified before revisions were recorded keeps its verdict and
+    has no revision answer (null, no later revisions) until the record is verified again."""
+    from archive.db.results import SqlProcessingResults
+
+    tables = snapshot["tables"]
+    at_release(engine, snapshot)
+    upgrade(engine)
+    record_ids = sorted({row["record_id"] for row in tables["signatures"]})
+    assert record_ids, "the snapshot has signatures"
+    found = SqlProcessingResults(engine).signatures_of(record_ids)
+    for row in tables["signatures"]:
+        report = found[row["record_id"]][row["position"]]
+        assert report.verdict.value == row["verdict"]
+        assert (report.signed_revision, report.permission, report.later_revisions) == (None, None, ())
+        assert report.changes_permitted is None
+
+
+def test_edxml_intakes_start_empty_and_take_rows_for_upgraded_records(
+    engine: Engine, snapshot: Snapshot
+) -> None:
+    """0026: the intake table arrives empty; an old record can be named by an intake, and
+    the (sender, DocumentId, business type) key is unique."""
+    from archive.db.intake import SqlIntakeStore
+    from archive.domain.edxml import BusinessType, EnvelopeSignatureState, IntakeKey
+    from archive.domain.intake import Intake, IntakeStatus
+
+    at_release(engine, snapshot)
+    upgrade(engine)
+    assert dump(engine)["edxml_intakes"] == []
+    record_id = snapshot["tables"]["records"][0]["id"]
+    key = IntakeKey("000.00.00.H10", "000.00.00.H10,2026/01/02,1/QĐ-UBND", BusinessType.NEW)
+    intake = Intake(
+        id="i-1",
+        key=key,
+        agency_code="H10",
+        status=IntakeStatus.APPLIED,
+        record_id=record_id,
+        target_document_id="",
+        received_at=datetime(2026, 1, 3, tzinfo=UTC),
+        received_by="local:test",
+        package_sha256="0" * 64,
+        signature=EnvelopeSignatureState.PLACEHOLDER,
+    )
+    store = SqlIntakeStore(engine)
+    assert store.add(intake) is True
+    assert store.add(replace(intake, id="i-2")) is False  # the same document again
+    assert store.by_key(key) == intake and store.record_of(key.sender_organ_id, key.document_id) == record_id

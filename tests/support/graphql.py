@@ -44,6 +44,8 @@ query Record($id: ID!) {
     signatures {
       fieldName signerSubject signerCommonName issuer serial signingTime timestampTime
       intact valid trusted coverage modificationLevel verdict summary
+      signedRevision revisionCount permission changesPermitted
+      laterRevisions { revision modificationLevel permitted }
     }
     thumbnails { page dataUrl }
     download { url }

@@ -29,6 +29,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers, timestamps
+from pyhanko.sign.fields import MDPPerm
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 SIGNER_NAME = "Nguyễn Văn An"
@@ -108,6 +109,7 @@ def sign_pdf(
     *,
     field_name: str = "Signature1",
     timestamped: bool = False,
+    certify: MDPPerm | None = None,
 ) -> bytes:
     """Sign ``pdf`` in an incremental update, embedding the chain up to (not incl.) the root.
 
@@ -117,6 +119,7 @@ def sign_pdf(
         pki: where the intermediate certificate and the TSA come from.
         field_name: the (new) signature field's name.
         timestamped: embed an RFC 3161 signature timestamp from the local TSA.
+        certify: make it a certification signature with this DocMDP permission.
     """
     simple_signer = signers.SimpleSigner(
         signing_cert=signer.asn1_certificate,
@@ -125,7 +128,11 @@ def sign_pdf(
     )
     timestamper = _timestamper(pki) if timestamped else None
     metadata = signers.PdfSignatureMetadata(
-        field_name=field_name, reason="Phát hành văn bản", location="Hà Giang"
+        field_name=field_name,
+        reason="Phát hành văn bản",
+        location="Hà Giang",
+        certify=certify is not None,
+        docmdp_permissions=certify or MDPPerm.FILL_FORMS,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     output = signers.sign_pdf(writer, metadata, signer=simple_signer, timestamper=timestamper)
@@ -164,6 +171,81 @@ def add_text_annotation(pdf: bytes, note: str = "Đã xem") -> bytes:
     page["/Annots"] = annotations
     writer.update_container(page)
     return _written(writer)
+
+
+def add_receipt_stamp(pdf: bytes, text: str = "DEN So: 125 Ngay: 02/01/2026") -> bytes:
+    """Append an incremental update that adds a receipt stamp: a ``/Stamp`` annotation
+    with its own appearance stream and font, as document systems put on arrival."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    page_ref, _ = writer.find_page_for_modification(0)
+    page = page_ref.get_object()
+    font = writer.add_object(
+        generic.DictionaryObject(
+            {
+                generic.NameObject("/Type"): generic.NameObject("/Font"),
+                generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
+                generic.NameObject("/BaseFont"): generic.NameObject("/Helvetica"),
+            }
+        )
+    )
+    drawing = f"1 0 0 RG 2 w 1 1 218 38 re S BT /F1 10 Tf 8 16 Td ({_ascii(text)}) Tj ET".encode()
+    appearance = generic.StreamObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/XObject"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Form"),
+            generic.NameObject("/BBox"): _rect(0, 0, 220, 40),
+            generic.NameObject("/Resources"): generic.DictionaryObject(
+                {generic.NameObject("/Font"): generic.DictionaryObject({generic.NameObject("/F1"): font})}
+            ),
+        },
+        stream_data=drawing,
+    )
+    stamp = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Stamp"),
+            generic.NameObject("/Rect"): _rect(360, 760, 580, 800),
+            generic.NameObject("/Contents"): generic.TextStringObject(text),
+            generic.NameObject("/P"): page_ref,
+            generic.NameObject("/AP"): generic.DictionaryObject(
+                {generic.NameObject("/N"): writer.add_object(appearance)}
+            ),
+        }
+    )
+    annotations = page.get("/Annots", generic.ArrayObject())
+    annotations.append(writer.add_object(stamp))
+    page["/Annots"] = annotations
+    writer.update_container(page)
+    return _written(writer)
+
+
+def add_link_annotation(pdf: bytes, uri: str = "http://example.invalid/") -> bytes:
+    """Append an incremental update that adds a link annotation (not markup) to page 1."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    page_ref, _ = writer.find_page_for_modification(0)
+    page = page_ref.get_object()
+    link = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Link"),
+            generic.NameObject("/Rect"): _rect(0, 0, 600, 800),
+            generic.NameObject("/A"): generic.DictionaryObject(
+                {
+                    generic.NameObject("/S"): generic.NameObject("/URI"),
+                    generic.NameObject("/URI"): generic.TextStringObject(uri),
+                }
+            ),
+        }
+    )
+    annotations = page.get("/Annots", generic.ArrayObject())
+    annotations.append(writer.add_object(link))
+    page["/Annots"] = annotations
+    writer.update_container(page)
+    return _written(writer)
+
+
+def _rect(*numbers: int) -> generic.ArrayObject:
+    return generic.ArrayObject([generic.NumberObject(n) for n in numbers])
 
 
 def flip_signed_byte(pdf: bytes, offset: int = 10) -> bytes:

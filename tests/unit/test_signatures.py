@@ -141,17 +141,17 @@ def test_two_signers_give_two_reports_in_signing_order(
     assert SignatureSummary.of([first, last]) == SignatureSummary(signed=True, all_valid=True)
 
 
-def test_added_annotation_is_reported_as_pyhanko_classifies_it(
+def test_added_annotation_is_reported_for_the_revision_it_follows(
     signed: bytes, roots: TrustRoots, save: Save
 ) -> None:
-    # pyHanko's default diff policy has no ANNOTATIONS rule: a new annotation is an
-    # unexplained change (OTHER). Annotations can overlay the page, so we keep that.
+    # pyHanko's default diff policy has no ANNOTATIONS rule and called this OTHER;
+    # our review clears new markup annotations (tests/unit/test_signature_revisions.py).
     report = only(verify_pdf_signatures(save(add_text_annotation(signed)), roots))
 
     assert report.intact and report.valid and report.trusted
     assert report.coverage is SignatureCoverage.ENTIRE_REVISION
-    assert report.modification_level is ModificationLevel.OTHER
-    assert report.verdict is SignatureVerdict.INVALID
+    assert report.modification_level is ModificationLevel.ANNOTATIONS
+    assert report.verdict is SignatureVerdict.VALID
 
 
 def test_unreadable_signature_dictionary_gives_an_invalid_report(

@@ -11,6 +11,8 @@ import archive.db.access_tables
 import archive.db.archival_tables
 import archive.db.destruction_tables
 import archive.db.heartbeat_tables
+import archive.db.intake_tables
+import archive.db.lifecycle_tables
 import archive.db.result_tables
 import archive.db.retention_tables
 import archive.db.search_tables

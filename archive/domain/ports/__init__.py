@@ -25,6 +25,8 @@ TrustedDocumentStore  SQLite table             PostgreSQL
 StatisticsStore    SQLite (GROUP BY)           PostgreSQL
 SavedSearchStore   SQLite table                PostgreSQL
 TransferStore      SQLite tables               PostgreSQL
+IntakeStore        SQLite table                PostgreSQL
+LifecycleStore     SQLite tables               PostgreSQL
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata
@@ -46,7 +48,9 @@ from archive.domain.ports.blobs import BlobStore, Retention, RetentionMode
 from archive.domain.ports.database import DatabaseSnapshot, SchemaRevisions
 from archive.domain.ports.exports import ListingRenderer
 from archive.domain.ports.fixity import FixityStore
+from archive.domain.ports.intake import IntakeStore
 from archive.domain.ports.jobs import JobQueue, OcrBacklog
+from archive.domain.ports.lifecycle import LifecycleStore
 from archive.domain.ports.packages import PackageWriter
 from archive.domain.ports.records import RecordRepository
 from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
@@ -66,7 +70,9 @@ __all__ = [
     "DispositionStore",
     "FixityStore",
     "HoldStore",
+    "IntakeStore",
     "JobQueue",
+    "LifecycleStore",
     "ListingRenderer",
     "OcrBacklog",
     "PackageWriter",

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from archive.domain.access import UNRESTRICTED, ReadScope
+from archive.domain.files import FileVersion, RecordFile
 from archive.domain.records import Page, Record, TextStatus
 
 
@@ -37,6 +38,13 @@ class RecordRepository(Protocol):
 
     def set_pages(self, record_id: str, pages: Sequence[Page], status: TextStatus) -> Record:
         """Replace the record's page text, set its text status, bump its row version."""
+        ...
+
+    def add_file_version(self, file: RecordFile, version: FileVersion) -> Record:
+        """Add ``version`` (the next number) to ``file`` and enqueue the record's
+        reprocessing, in ONE transaction; a main file's new version becomes
+        ``Record.file``. Raises FileRejected when the number is taken, DuplicateRecord
+        when a new main file repeats another record's bytes."""
         ...
 
     def set_grant(

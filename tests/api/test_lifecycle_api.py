@@ -1,0 +1,133 @@
+"""The lifecycle mutations and Record fields over GraphQL (issue 14), on both stacks:
+corrections and their history, relations both ways, revocation out of default search and
+back with ``includeRevoked``, and what a reader of another agency sees of it all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archive.api.types import to_global_id
+from archive.domain.access import Principal, Role
+from archive.domain.records import Classification
+from archive.services.container import Services
+from tests.retention.scenario import ADMIN, call
+from tests.support.access import make_record, put
+
+CLERK = Principal(subject="clerk-a", roles=frozenset({Role.CLERK}), agencies=frozenset({"A"}))
+READER_B = Principal(subject="reader-b", roles=frozenset({Role.READER}), agencies=frozenset({"B"}))
+
+CORRECT = """mutation($id: ID!, $subject: String!, $v: Int) {
+  correctRecord(id: $id, changes: {subject: $subject}, reason: "sai trích yếu", expectedVersion: $v) {
+    __typename
+    ... on CorrectRecordSuccess { record { subject metadataVersion } }
+    ... on VersionConflictError { code }
+    ... on ValidationError { field code }
+    ... on ForbiddenError { code }
+    ... on NotFoundError { code } } }"""
+HISTORY = """query($id: ID!) { record(id: $id) { metadataVersion
+  history { version actor reason subject changes { field before after } } } }"""
+RELATE = """mutation($id: ID!, $t: String) { relateRecords(id: $id, type: AMENDS, targetId: $t) {
+  __typename ... on RelateSuccess { relation { type record { recordId } } }
+  ... on NotFoundError { code } ... on ForbiddenError { code } } }"""
+REVOKE = """mutation($id: ID!, $by: String) { revokeRecord(id: $id, byRecordId: $by) {
+  __typename ... on RelateSuccess { record { lifecycle { status } } } } }"""
+RELATIONS = """query($id: ID!) { record(id: $id) {
+  relations { type record { recordId } reference { issuerCode documentNumber issueDate } }
+  lifecycle { status changedAt by { type record { recordId } } } } }"""
+SEARCH = """query($q: String!, $all: Boolean!) { search(query: $q, filter: {includeRevoked: $all}) {
+  totalCount edges { node { recordId lifecycle { status } } } } }"""
+
+
+def gid(record_id: str) -> str:
+    return str(to_global_id("Record", record_id))
+
+
+async def ok(services: Services, principal: Principal, query: str, **variables: Any) -> Any:
+    data, codes = await call(services, principal, query, **variables)
+    assert codes == [], codes
+    return data
+
+
+async def test_corrections_and_their_history(services: Services) -> None:
+    record = make_record(agency="A", subject="Về việc khai thác cát")
+    await put(services, record)
+
+    first = await ok(services, CLERK, CORRECT, id=gid(record.id), subject="Về việc nạo vét luồng", v=1)
+    stale = await ok(services, CLERK, CORRECT, id=gid(record.id), subject="Lần nữa", v=1)
+    second = await ok(services, CLERK, CORRECT, id=record.id, subject="Về việc nạo vét luồng sông")
+
+    assert first["correctRecord"]["record"] == {"subject": "Về việc nạo vét luồng", "metadataVersion": 2}
+    assert stale["correctRecord"] == {"__typename": "VersionConflictError", "code": "VERSION_CONFLICT"}
+    assert second["correctRecord"]["record"]["metadataVersion"] == 3
+    found = (await ok(services, CLERK, HISTORY, id=gid(record.id)))["record"]
+    assert found["metadataVersion"] == 3
+    assert [(v["version"], v["actor"], v["subject"]) for v in found["history"]] == [
+        (1, None, "Về việc khai thác cát"),
+        (2, "clerk-a", "Về việc nạo vét luồng"),
+        (3, "clerk-a", "Về việc nạo vét luồng sông"),
+    ]
+    assert found["history"][2]["changes"] == [
+        {"field": "subject", "before": "Về việc nạo vét luồng", "after": "Về việc nạo vét luồng sông"}
+    ]
+    hits = await ok(services, CLERK, SEARCH, q="khai thác cát", all=False)
+    assert hits["search"]["totalCount"] == 0
+    hits = await ok(services, CLERK, SEARCH, q="nạo vét luồng sông", all=False)
+    assert [e["node"]["recordId"] for e in hits["search"]["edges"]] == [record.id]
+
+
+async def test_relations_revocation_and_the_include_revoked_filter(services: Services) -> None:
+    old = make_record(agency="A", subject="Quy chế quản lý cát sỏi")
+    new = make_record(agency="A", subject="Quyết định bãi bỏ quy chế")
+    await put(services, old, new)
+
+    related = await ok(services, CLERK, RELATE, id=gid(new.id), t=gid(old.id))
+    assert related["relateRecords"]["relation"] == {"type": "AMENDS", "record": {"recordId": old.id}}
+    revoked = await ok(services, CLERK, REVOKE, id=gid(old.id), by=new.id)
+    assert revoked["revokeRecord"]["record"]["lifecycle"]["status"] == "REVOKED"
+
+    seen_old = (await ok(services, CLERK, RELATIONS, id=gid(old.id)))["record"]
+    assert sorted((r["type"], r["record"]["recordId"]) for r in seen_old["relations"]) == [
+        ("AMENDED_BY", new.id),
+        ("REVOKED_BY", new.id),
+    ]
+    assert seen_old["lifecycle"]["by"] == {"type": "REVOKED_BY", "record": {"recordId": new.id}}
+    seen_new = (await ok(services, CLERK, RELATIONS, id=gid(new.id)))["record"]
+    assert sorted(r["type"] for r in seen_new["relations"]) == ["AMENDS", "REVOKES"]
+    assert seen_new["lifecycle"] == {"status": "ACTIVE", "changedAt": None, "by": None}
+
+    default = await ok(services, CLERK, SEARCH, q="quy chế cát sỏi", all=False)
+    assert default["search"]["totalCount"] == 0
+    everything = await ok(services, CLERK, SEARCH, q="quy chế cát sỏi", all=True)
+    assert [e["node"] for e in everything["search"]["edges"]] == [
+        {"recordId": old.id, "lifecycle": {"status": "REVOKED"}}
+    ]
+
+
+async def test_a_reader_sees_no_relation_to_what_it_may_not_read(services: Services) -> None:
+    mine = make_record(agency="B", subject="Công văn trả lời", public=False)
+    hidden = make_record(agency="A", classification=Classification.SECRET, subject="Văn bản mật")
+    alone = make_record(agency="B", subject="Công văn không liên quan")
+    await put(services, mine, hidden, alone)
+    relate = RELATE.replace("AMENDS", "RESPONDS_TO")
+    assert (await ok(services, ADMIN, relate, id=gid(mine.id), t=gid(hidden.id)))["relateRecords"]["relation"]
+
+    as_reader = (await ok(services, READER_B, RELATIONS, id=gid(mine.id)))["record"]
+    untouched = (await ok(services, READER_B, RELATIONS, id=gid(alone.id)))["record"]
+    assert (
+        as_reader
+        == untouched
+        == {
+            "relations": [],
+            "lifecycle": {"status": "ACTIVE", "changedAt": None, "by": None},
+        }
+    )
+    clerk_b = Principal(subject="clerk-b", roles=frozenset({Role.CLERK}), agencies=frozenset({"B"}))
+    hidden_target = await ok(services, clerk_b, RELATE, id=gid(mine.id), t=gid(hidden.id))
+    missing_target = await ok(services, clerk_b, RELATE, id=gid(mine.id), t=gid(make_record().id))
+    assert (
+        hidden_target
+        == missing_target
+        == {"relateRecords": {"__typename": "NotFoundError", "code": "NOT_FOUND"}}
+    )
+    correct_hidden = await ok(services, READER_B, CORRECT, id=gid(hidden.id), subject="x")
+    assert correct_hidden["correctRecord"] == {"__typename": "NotFoundError", "code": "NOT_FOUND"}
