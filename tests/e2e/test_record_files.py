@@ -313,3 +313,30 @@ def admin() -> Principal:
     return Principal(
         subject="local:tester", roles=frozenset({Role.ADMIN}), clearance=Classification.TOP_SECRET
     )
+
+
+async def test_a_file_download_keeps_ranges_and_entity_tags(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    result = await deposit_four(client, render_pdf(SampleDocument(number="80")))
+    record_id = result["record"]["id"]
+    shown = (await gql(client, FILES, id=record_id))["data"]["record"]
+    appendix = shown["files"][2]
+    url = appendix["versions"][0]["download"]["url"]
+    if not url.startswith(str(client.base_url)):
+        pytest.skip("presigned S3 downloads are served by the S3 server, not by the download route")
+    part = await client.get(url, headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.content == APPENDIX_2[:100]
+    assert part.headers["content-range"] == f"bytes 0-99/{len(APPENDIX_2)}"
+    etag = part.headers["etag"]
+    assert appendix["current"]["sha256"] in etag
+    unchanged = await client.get(url, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    whole = await client.get(url)
+    assert (
+        whole.content == APPENDIX_2
+        and "phu%CC%A3%20lu%CC%A3c%202.pdf" not in whole.headers["content-disposition"]
+    )
+    assert "filename*=UTF-8''ph%E1%BB%A5%20l%E1%BB%A5c%202.pdf" in whole.headers["content-disposition"]
+    serves = [e for e in services.audit.entries() if e.action == "download.serve"]
+    assert len(serves) == 3 and all(e.target == shown["files"][0]["id"] for e in serves)
