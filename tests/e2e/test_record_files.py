@@ -340,3 +340,26 @@ async def test_a_file_download_keeps_ranges_and_entity_tags(
     assert "filename*=UTF-8''ph%E1%BB%A5%20l%E1%BB%A5c%202.pdf" in whole.headers["content-disposition"]
     serves = [e for e in services.audit.entries() if e.action == "download.serve"]
     assert len(serves) == 3 and all(e.target == shown["files"][0]["id"] for e in serves)
+
+
+async def test_every_file_and_version_is_sealed_like_the_main_file(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """No retention rule matches: the record is kept permanently, so every object of it
+    (each file, each version) carries a legal hold after the worker's seal step."""
+    result = await deposit_four(client, render_pdf(SampleDocument(number="81")))
+    record_id, appendix = result["record"]["id"], result["record"]["files"][1]["id"]
+    await drain(services)
+    corrected = pages_pdf("Phụ lục I (đính chính).")
+    added = await post(
+        client,
+        ADD_VERSION,
+        {"record": record_id, "fileId": appendix, "file": None, "reason": "đính chính"},
+        {"variables.file": ("pl1.pdf", corrected)},
+    )
+    assert added["addFileVersion"]["__typename"] == "FileVersionAdded"
+    await drain(services)
+    [record] = services.records.iter_all()
+    objects = [(v.stored.storage_key, v.stored.version_id) for f in record.files for v in f.versions]
+    assert len(objects) == 5 and len(set(objects)) == 5
+    assert all(services.blobs.get_legal_hold(key, version) for key, version in objects)
