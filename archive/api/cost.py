@@ -51,6 +51,11 @@ PRICES: Mapping[str, int] = {
     "Record.retention": 2,
     "Record.holds": 5,  # every hold naming the record, each counted
     "Record.destructionReview": 2,  # one batched query per page of records
+    "Record.files": 10,  # up to ARCHIVE_MAX_RECORD_FILES files, each with its versions
+    "RecordFile.pages": 50,  # every page's text of the file
+    "RecordFile.versions": 5,
+    "RecordFile.download": 10,  # signs a link and appends to the audit chain
+    "RecordFileVersion.download": 10,
 }
 """Cost per node of the heavy fields, on top of their selection; any other field costs 1."""
 

@@ -294,6 +294,7 @@ async def test_bad_files_are_refused_naming_the_file_and_nothing_is_written(
 async def test_the_record_limit_counts_every_file(services: Services, admin: Principal) -> None:
     doc = SampleDocument(number="79")
     main = render_pdf(doc)
+    services.settings.max_upload_bytes = len(main) + 100  # each file alone is within its limit
     services.settings.max_record_bytes = len(main) + len(APPENDIX_1) // 2
     with pytest.raises(FileRejected) as refused:
         deposit(
