@@ -48,7 +48,7 @@ mutation Add($record: ID!, $fileId: ID!, $file: Upload!, $reason: String!) {
 
 FILES = """
 query($id: ID!) { record(id: $id) {
-  textStatus download { url }
+  textStatus download { url } pages { number }
   files { id role current { number sha256 download { url } }
           versions { number sha256 reason download { url } } pages { number text } }
 } }"""
@@ -153,6 +153,7 @@ async def test_a_record_with_appendices_is_searched_by_file_and_page_and_each_fi
         assert await fetch(client, file["current"]["download"]["url"]) == wanted
     assert await fetch(client, shown["download"]["url"]) == main  # the record's own link: its main file
     assert [p["number"] for p in shown["files"][2]["pages"]] == [1, 2]
+    assert [p["number"] for p in shown["pages"]] == [1]  # Record.pages: the main file's, as before
     assert shown["files"][3]["pages"] == []  # the source package is kept, not read
 
 
