@@ -56,6 +56,11 @@ PRICES: Mapping[str, int] = {
     "Record.relations": 5,  # every relation, and the related records read under the scope
     "Record.lifecycle": 2,
     "Record.edxmlIntakes": 2,  # one read of the record and of its intakes
+    "Record.files": 10,  # up to ARCHIVE_MAX_RECORD_FILES files, each with its versions
+    "RecordFile.pages": 50,  # every page's text of the file
+    "RecordFile.versions": 5,
+    "RecordFile.download": 10,  # signs a link and appends to the audit chain
+    "RecordFileVersion.download": 10,
 }
 """Cost per node of the heavy fields, on top of their selection; any other field costs 1."""
 

@@ -351,7 +351,7 @@ class Record(Node):
     def text_status(self) -> domain.TextStatus:
         return self._record.text_status
 
-    @strawberry.field(description="The text of each page.")
+    @strawberry.field(description="The text of each page of the main file (`files { pages }`: every file's).")
     async def pages(self, info: strawberry.Info[Context, None]) -> list[Page]:
         record: domain.Record | None = self._record
         if not self._pages_loaded:
@@ -359,6 +359,7 @@ class Record(Node):
         return [
             Page(number=p.number, text=p.text, source=p.source, confidence=p.confidence)
             for p in (record.pages if record is not None else ())
+            if p.file_id is None  # the main file's
         ]
 
     @strawberry.field(description="When it was deposited.")

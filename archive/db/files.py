@@ -15,11 +15,19 @@ from archive.domain.records import Record, StoredFile
 
 
 def files_of(record: Record) -> tuple[RecordFile, ...]:
-    """The record's files; a record built with ``file`` only has it as its main file."""
-    if record.files:
+    """The record's files. ``Record.file`` is authoritative for the main file: files that
+    belong to another record, or whose main file is not ``record.file`` (a copy made
+    with ``dataclasses.replace``), are not this record's, which then has its main file only."""
+    if record.files and _consistent(record):
         return record.files
     first = FileVersion(number=1, stored=record.file, created_at=record.created_at)
     return (RecordFile(id=record.id, record_id=record.id, role=FileRole.MAIN, ordinal=0, versions=(first,)),)
+
+
+def _consistent(record: Record) -> bool:
+    main = next((f for f in record.files if f.role is FileRole.MAIN), None)
+    owned = all(f.record_id == record.id for f in record.files)
+    return owned and main is not None and main.id == record.id and main.stored == record.file
 
 
 def file_rows(files: Iterable[RecordFile]) -> list[RecordFileRow]:

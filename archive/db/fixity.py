@@ -38,11 +38,17 @@ class SqlFixityStore:
             return _to_run(row)
 
     def objects(self, *, after: str, limit: int) -> list[StoredObject]:
+        """Every stored object (each version of each file) of the next ``limit`` records."""
+        ids = select(RecordRow.id).where(RecordRow.id > after).order_by(col(RecordRow.id)).limit(limit)
         query = (
-            select(RecordRow.id, RecordRow.storage_key, RecordRow.version_id, RecordRow.sha256)
-            .where(RecordRow.id > after)
-            .order_by(col(RecordRow.id))
-            .limit(limit)
+            select(
+                RecordFileRow.record_id,
+                RecordFileRow.storage_key,
+                RecordFileRow.version_id,
+                RecordFileRow.sha256,
+            )
+            .where(col(RecordFileRow.record_id).in_(ids.scalar_subquery()))
+            .order_by(col(RecordFileRow.record_id), col(RecordFileRow.ordinal), col(RecordFileRow.version))
         )
         with Session(self._engine) as session:
             return [StoredObject(*row) for row in session.exec(query).all()]

@@ -280,7 +280,8 @@ def _spool_all(services: Services, stack: contextlib.ExitStack, uploads: Sequenc
     several = len(uploads) > 1
     ordered = sorted(uploads, key=lambda u: u.role is not FileRole.MAIN)
     for number, upload in enumerate(ordered, start=1):
-        left = settings.max_record_bytes - total
+        # A record may always hold one file of the largest size allowed per file.
+        left = max(settings.max_record_bytes, settings.max_upload_bytes) - total
         try:
             up = stack.enter_context(
                 spool(

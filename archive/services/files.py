@@ -13,6 +13,7 @@ like a missing one, and is not audited (as for downloads).
 from __future__ import annotations
 
 import contextlib
+import uuid
 from pathlib import Path
 from typing import BinaryIO
 
@@ -87,7 +88,7 @@ def _add(
     if not why or len(why) > VERSION_REASON_MAX:
         raise MetadataInvalid("reason", f"is required, at most {VERSION_REASON_MAX} characters")
     number = file.current.number + 1
-    key = file_key(record.id, file.id, number)
+    key = file_key(record.id, file.id, number, nonce=uuid.uuid4().hex[:12])
     with spool(
         source, services.settings.data_dir / "tmp", max_bytes=services.settings.max_upload_bytes
     ) as up:

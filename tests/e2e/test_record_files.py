@@ -48,7 +48,7 @@ mutation Add($record: ID!, $fileId: ID!, $file: Upload!, $reason: String!) {
 
 FILES = """
 query($id: ID!) { record(id: $id) {
-  textStatus download { url }
+  textStatus download { url } pages { number }
   files { id role current { number sha256 download { url } }
           versions { number sha256 reason download { url } } pages { number text } }
 } }"""
@@ -153,6 +153,7 @@ async def test_a_record_with_appendices_is_searched_by_file_and_page_and_each_fi
         assert await fetch(client, file["current"]["download"]["url"]) == wanted
     assert await fetch(client, shown["download"]["url"]) == main  # the record's own link: its main file
     assert [p["number"] for p in shown["files"][2]["pages"]] == [1, 2]
+    assert [p["number"] for p in shown["pages"]] == [1]  # Record.pages: the main file's, as before
     assert shown["files"][3]["pages"] == []  # the source package is kept, not read
 
 
@@ -294,6 +295,7 @@ async def test_bad_files_are_refused_naming_the_file_and_nothing_is_written(
 async def test_the_record_limit_counts_every_file(services: Services, admin: Principal) -> None:
     doc = SampleDocument(number="79")
     main = render_pdf(doc)
+    services.settings.max_upload_bytes = len(main) + 100  # each file alone is within its limit
     services.settings.max_record_bytes = len(main) + len(APPENDIX_1) // 2
     with pytest.raises(FileRejected) as refused:
         deposit(
@@ -313,3 +315,53 @@ def admin() -> Principal:
     return Principal(
         subject="local:tester", roles=frozenset({Role.ADMIN}), clearance=Classification.TOP_SECRET
     )
+
+
+async def test_a_file_download_keeps_ranges_and_entity_tags(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    result = await deposit_four(client, render_pdf(SampleDocument(number="80")))
+    record_id = result["record"]["id"]
+    shown = (await gql(client, FILES, id=record_id))["data"]["record"]
+    appendix = shown["files"][2]
+    url = appendix["versions"][0]["download"]["url"]
+    if not url.startswith(str(client.base_url)):
+        pytest.skip("presigned S3 downloads are served by the S3 server, not by the download route")
+    part = await client.get(url, headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.content == APPENDIX_2[:100]
+    assert part.headers["content-range"] == f"bytes 0-99/{len(APPENDIX_2)}"
+    etag = part.headers["etag"]
+    assert appendix["current"]["sha256"] in etag
+    unchanged = await client.get(url, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    whole = await client.get(url)
+    assert (
+        whole.content == APPENDIX_2
+        and "phu%CC%A3%20lu%CC%A3c%202.pdf" not in whole.headers["content-disposition"]
+    )
+    assert "filename*=UTF-8''ph%E1%BB%A5%20l%E1%BB%A5c%202.pdf" in whole.headers["content-disposition"]
+    serves = [e for e in services.audit.entries() if e.action == "download.serve"]
+    assert len(serves) == 3 and all(e.target == shown["files"][0]["id"] for e in serves)
+
+
+async def test_every_file_and_version_is_sealed_like_the_main_file(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """No retention rule matches: the record is kept permanently, so every object of it
+    (each file, each version) carries a legal hold after the worker's seal step."""
+    result = await deposit_four(client, render_pdf(SampleDocument(number="81")))
+    record_id, appendix = result["record"]["id"], result["record"]["files"][1]["id"]
+    await drain(services)
+    corrected = pages_pdf("Phụ lục I (đính chính).")
+    added = await post(
+        client,
+        ADD_VERSION,
+        {"record": record_id, "fileId": appendix, "file": None, "reason": "đính chính"},
+        {"variables.file": ("pl1.pdf", corrected)},
+    )
+    assert added["addFileVersion"]["__typename"] == "FileVersionAdded"
+    await drain(services)
+    [record] = services.records.iter_all()
+    objects = [(v.stored.storage_key, v.stored.version_id) for f in record.files for v in f.versions]
+    assert len(objects) == 5 and len(set(objects)) == 5
+    assert all(services.blobs.get_legal_hold(key, version) for key, version in objects)
