@@ -19,6 +19,7 @@ from archive.cli_backup import register as register_backup
 from archive.cli_destruction import register as register_destruction
 from archive.cli_exports import exports_app
 from archive.cli_identity import ApiKeyOption
+from archive.cli_lifecycle import register as register_lifecycle
 from archive.cli_operations import operations_app
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
 from archive.domain.jobs import JobStatus
@@ -39,6 +40,7 @@ app.add_typer(retention_app, name="retention")
 register_destruction(retention_app)  # note, seat, unseat, vote, attach, council, deadlines
 register_backup(app)  # backup, backup verify, restore
 register_archival(app)  # fonds list|create, dossiers list|show|close
+register_lifecycle(app)  # record correct|relate|revoke|history
 app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
 
 
