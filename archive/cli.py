@@ -22,6 +22,7 @@ from archive.cli_edxml import register as register_edxml
 from archive.cli_exports import exports_app
 from archive.cli_handover import register as register_transfer
 from archive.cli_identity import ApiKeyOption
+from archive.cli_lifecycle import register as register_lifecycle
 from archive.cli_operations import operations_app
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
 from archive.cli_transfer import transfer_app
@@ -44,6 +45,7 @@ register_destruction(retention_app)  # note, seat, unseat, vote, attach, council
 register_backup(app)  # backup, backup verify, restore
 register_archival(app)  # fonds list|create, dossiers list|show|close
 register_edxml(app)  # edxml import|watch
+register_lifecycle(app)  # record correct|relate|revoke|history
 app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
 app.add_typer(transfer_app, name="transfer")  # transfer packages (Circular 05/2025)
 register_bagit(exports_app)  # export bagit

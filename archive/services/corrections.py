@@ -86,7 +86,8 @@ async def correct(
         VersionConflict: ``expected_version`` is not the current metadata version.
     """
     record = await get_record(services, principal, record_id)
-    if record is None:
+    if record is None:  # audited like any refusal; the entry names the id the caller gave
+        await _audit(services, principal, record_id[:100], Outcome.ERROR, {"code": NotFound.code}, client)
         raise NotFound("no such record")
     try:
         updated = await _correct(services, principal, record, changes, reason, expected_version)

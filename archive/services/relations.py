@@ -84,7 +84,11 @@ async def relate(
         Forbidden: ``can_relate`` refuses.
     """
     subject = await get_record(services, principal, record_id)
-    if subject is None:
+    if subject is None:  # audited like any refusal; the entry names the id the caller gave
+        details = {"code": NotFound.code}
+        await _audit(
+            services, principal.subject, _action(kind), record_id[:100], Outcome.ERROR, details, client
+        )
         raise NotFound("no such record")
     try:
         relation, changed = await _relate(services, principal, subject, kind, target_id, reference, note)
@@ -114,8 +118,6 @@ async def revoke(
 ) -> Relation:
     """Mark ``record_id`` revoked by a record, by a reference, or (with a note saying why)
     by neither. It leaves default search results and stays retrievable by id."""
-    if by_record_id is None and by_reference is None and not nfc(note):
-        raise MetadataInvalid("note", "say why, or name the revoking document (record or reference)")
     return await relate(
         services,
         principal,
@@ -166,8 +168,12 @@ async def _relate(
         raise MetadataInvalid("note", f"is longer than {NOTE_MAX} characters")
     if reference is not None:
         reference = validate_reference(reference)
-    if target_id is None and reference is None and kind is not RelationKind.REVOKED_BY:
-        raise MetadataInvalid("target", "name the related record or give its reference")
+    if target_id is None and reference is None:
+        # Only a revocation may name no document (a recall by the sender), and then says why.
+        if kind is not RelationKind.REVOKED_BY:
+            raise MetadataInvalid("target", "name the related record or give its reference")
+        if not note:
+            raise MetadataInvalid("note", "say why, or name the revoking document (record or reference)")
     changes_target = kind.changes_status and not kind.affects_subject
     target = await _target(services, principal, subject, kind, target_id, reference, changes_target)
     if target is not None and target.id == subject.id:
@@ -240,7 +246,8 @@ async def _existing(
             continue
         same_target = target is not None and r.target_id == target.id
         same_reference = reference is not None and r.reference == reference
-        if same_target or same_reference or (target is None and reference is None and r.target_id is None):
+        unnamed = target is None and reference is None and r.target_id is None and r.reference is None
+        if same_target or same_reference or unnamed:
             return r
     return None
 

@@ -131,3 +131,25 @@ async def test_a_reader_sees_no_relation_to_what_it_may_not_read(services: Servi
     )
     correct_hidden = await ok(services, READER_B, CORRECT, id=gid(hidden.id), subject="x")
     assert correct_hidden["correctRecord"] == {"__typename": "NotFoundError", "code": "NOT_FOUND"}
+
+
+async def test_a_correction_input_is_parsed_and_validated_like_a_deposit(services: Services) -> None:
+    record = make_record(agency="A")
+    await put(services, record)
+    null_subject = """mutation($id: ID!) { correctRecord(id: $id, changes: {subject: null}, reason: "r") {
+      ... on ValidationError { field code } } }"""
+    dated = """mutation($id: ID!) { correctRecord(id: $id, reason: "r",
+      changes: {dueDate: "2030-01-01", language: ["02"], urgency: URGENT, format: "02"}) {
+      ... on CorrectRecordSuccess { record { dueDate language urgency format metadataVersion } } } }"""
+
+    assert (await ok(services, CLERK, null_subject, id=gid(record.id)))["correctRecord"] == {
+        "field": "subject",
+        "code": "VALIDATION",
+    }
+    assert (await ok(services, CLERK, dated, id=gid(record.id)))["correctRecord"]["record"] == {
+        "dueDate": "2030-01-01",
+        "language": ["02"],
+        "urgency": "URGENT",
+        "format": "02",
+        "metadataVersion": 2,
+    }

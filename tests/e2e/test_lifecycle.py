@@ -13,13 +13,16 @@ import pytest
 
 from archive.domain.access import Principal, ReadScope, Role
 from archive.domain.errors import Forbidden, MetadataInvalid, NotFound, VersionConflict
+from archive.domain.ports import AuditFilter
 from archive.domain.query import parse_query
 from archive.domain.records import Classification, Record
 from archive.domain.relations import ExternalReference, RecordStatus, RelationKind
 from archive.domain.search import SearchFilter, SearchRequest
-from archive.services import corrections, relations
+from archive.services import audit, corrections, relations
+from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from archive.services.deposit import deposit
+from archive.services.maintenance import rebuild_index
 from archive.services.search import get_record
 from archive.services.worker import drain
 from tests.retention.scenario import ADMIN
@@ -271,3 +274,35 @@ async def test_a_reader_never_learns_of_a_relation_to_a_record_it_may_not_read(s
     clerk_b = Principal(subject="clerk-b", roles=frozenset({Role.CLERK}), agencies=frozenset({"B"}))
     with pytest.raises(NotFound):
         await relations.relate(services, clerk_b, mine.id, RelationKind.AMENDS, target_id=hidden.id)
+
+
+async def test_a_full_reindex_keeps_the_corrected_text_and_the_revocation(services: Services) -> None:
+    revoked, corrected = record_a(), record_a(subject="Về việc cấp phép bến thủy")
+    await put(services, revoked, corrected)
+    await relations.revoke(services, CLERK_A, revoked.id, note="thu hồi do ban hành nhầm")
+    await corrections.correct(
+        services, CLERK_A, corrected.id, {"subject": "Về việc cấp phép cảng cá"}, reason="r"
+    )
+
+    await rebuild_index(services)
+
+    assert await hits(services, CLERK_A, "khai thác cát") == []
+    assert await hits(services, CLERK_A, "khai thác cát", include_revoked=True) == [revoked.id]
+    assert await hits(services, CLERK_A, "bến thủy") == []
+    assert await hits(services, CLERK_A, "cảng cá") == [corrected.id]
+
+
+async def test_an_auditor_sees_no_id_of_a_related_record_it_may_not_read(services: Services) -> None:
+    mine = make_record(agency="B", subject="Công văn của B")
+    hidden = make_record(agency="A", classification=Classification.SECRET, subject="Bí mật")
+    await put(services, mine, hidden)
+    await relations.relate(services, ADMIN, mine.id, RelationKind.RESPONDS_TO, target_id=hidden.id)
+    auditor = Principal(subject="arch", roles=frozenset({Role.ARCHIVIST}), agencies=frozenset({"B"}))
+
+    page = await audit.query(services, auditor, ClientInfo(), AuditFilter(action="record.relate"), first=10)
+    everything = await audit.query(
+        services, ADMIN, ClientInfo(), AuditFilter(action="record.relate"), first=10
+    )
+
+    assert [(e.target, e.details["related"]) for e in page.entries] == [(mine.id, None)]
+    assert [(e.target, e.details["related"]) for e in everything.entries] == [(mine.id, hidden.id)]
