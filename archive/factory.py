@@ -39,6 +39,7 @@ from archive.services.container import Services
 from archive.services.links import DownloadLinks
 from archive.services.startup import StartupStep
 from archive.settings import Settings
+from indexing.formats import FidoIdentifier
 
 if TYPE_CHECKING:
     from storage.s3 import S3BlobStore
@@ -204,6 +205,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         vitals=SqlVitals(engine),
         renderer=ListingFiles(),
         trusted_documents=SqlTrustedDocumentStore(engine),
+        formats=FidoIdentifier(settings.resolved_fido_python),
         dispose=engine.dispose,
     )
 

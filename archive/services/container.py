@@ -21,6 +21,7 @@ from archive.domain.ports import (
     DatabaseSnapshot,
     DispositionStore,
     FixityStore,
+    FormatIdentifier,
     HoldStore,
     JobQueue,
     ListingRenderer,
@@ -72,6 +73,7 @@ class Services:
     vitals: VitalsSource  # the metrics' gauges of shared state, read at scrape time
     renderer: ListingRenderer  # the dossier list and tables of contents as PDF, XLSX, CSV
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
+    formats: FormatIdentifier  # PRONOM identification of package files (PREMIS)
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections

@@ -14,6 +14,7 @@ ArchivalStore      SQLite tables               PostgreSQL
 HoldStore          SQLite tables               PostgreSQL
 DispositionStore   SQLite tables               PostgreSQL
 FixityStore        SQLite table                PostgreSQL
+FormatIdentifier   fido (PRONOM signatures)    the same (``indexing.formats``)
 ProcessingResults  SQLite tables               PostgreSQL
 OcrBacklog         SQLite tables               PostgreSQL
 VitalsSource       SQLite tables               PostgreSQL
@@ -42,6 +43,7 @@ from archive.domain.ports.blobs import BlobStore, Retention, RetentionMode
 from archive.domain.ports.database import DatabaseSnapshot, SchemaRevisions
 from archive.domain.ports.exports import ListingRenderer
 from archive.domain.ports.fixity import FixityStore
+from archive.domain.ports.formats import FormatIdentifier
 from archive.domain.ports.jobs import JobQueue, OcrBacklog
 from archive.domain.ports.records import RecordRepository
 from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
@@ -58,6 +60,7 @@ __all__ = [
     "DatabaseSnapshot",
     "DispositionStore",
     "FixityStore",
+    "FormatIdentifier",
     "HoldStore",
     "JobQueue",
     "ListingRenderer",
