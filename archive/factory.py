@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from archive.auth.apikeys import derive_pepper
 from archive.auth.claims import parse_role_map
 from archive.auth.tokens import TokenConfig, TokenVerifier
+from archive.db.access_requests import SqlAccessRequestStore
 from archive.db.apikeys import SqlApiKeyStore
 from archive.db.archival import SqlArchivalStore
 from archive.db.audit import SqlAuditLog
@@ -206,6 +207,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         renderer=ListingFiles(),
         trusted_documents=SqlTrustedDocumentStore(engine),
         formats=FidoIdentifier(settings.resolved_fido_python),
+        access_requests=SqlAccessRequestStore(engine),
         dispose=engine.dispose,
     )
 

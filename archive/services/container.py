@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from archive.auth.tokens import TokenVerifier
 from archive.domain.heartbeats import HeartbeatStore
 from archive.domain.ports import (
+    AccessRequestStore,
     ApiKeyStore,
     ArchivalStore,
     AuditLog,
@@ -74,6 +75,7 @@ class Services:
     renderer: ListingRenderer  # the dossier list and tables of contents as PDF, XLSX, CSV
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
     formats: FormatIdentifier  # PRONOM identification of package files (PREMIS)
+    access_requests: AccessRequestStore  # readers' requests for copies (DIP)
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections

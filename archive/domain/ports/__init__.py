@@ -15,6 +15,7 @@ HoldStore          SQLite tables               PostgreSQL
 DispositionStore   SQLite tables               PostgreSQL
 FixityStore        SQLite table                PostgreSQL
 FormatIdentifier   fido (PRONOM signatures)    the same (``indexing.formats``)
+AccessRequestStore SQLite table                PostgreSQL
 ProcessingResults  SQLite tables               PostgreSQL
 OcrBacklog         SQLite tables               PostgreSQL
 VitalsSource       SQLite tables               PostgreSQL
@@ -36,6 +37,7 @@ asynchronous. Each port has one contract suite in ``tests/contract`` that every
 adapter must pass.
 """
 
+from archive.domain.ports.access_requests import AccessRequestStore
 from archive.domain.ports.apikeys import ApiKeyStore
 from archive.domain.ports.archival import ArchivalStore
 from archive.domain.ports.audit import AuditFilter, AuditLog
@@ -52,6 +54,7 @@ from archive.domain.ports.trusted_documents import TrustedDocumentStore
 from archive.domain.ports.vitals import Vitals, VitalsSource
 
 __all__ = [
+    "AccessRequestStore",
     "ApiKeyStore",
     "ArchivalStore",
     "AuditFilter",
