@@ -12,6 +12,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from archive.api.access import AccessMutations, AccessQueries
+from archive.api.access_requests import AccessRequestMutations, AccessRequestQueries
 from archive.api.archival import ArchivalMutations, ArchivalQueries
 from archive.api.destruction import DestructionMutations, DestructionQueries
 from archive.api.errors import ErrorCodes
@@ -46,11 +47,26 @@ def build_schema(
     """The GraphQL schema. ``extensions`` come from the app factory (limits, caches);
     ``production`` drops the "did you mean" suggestions that map the schema for a stranger."""
     query = merge_types(
-        "Query", (RecordQueries, AccessQueries, RetentionQueries, DestructionQueries, ArchivalQueries)
+        "Query",
+        (
+            RecordQueries,
+            AccessQueries,
+            RetentionQueries,
+            DestructionQueries,
+            ArchivalQueries,
+            AccessRequestQueries,
+        ),
     )
     mutation = merge_types(
         "Mutation",
-        (RecordMutations, AccessMutations, RetentionMutations, DestructionMutations, ArchivalMutations),
+        (
+            RecordMutations,
+            AccessMutations,
+            RetentionMutations,
+            DestructionMutations,
+            ArchivalMutations,
+            AccessRequestMutations,
+        ),
     )
     return ArchiveSchema(
         query=query,
