@@ -145,13 +145,15 @@ def audit_event(entry: AuditEntry, objects: tuple[str, ...]) -> Event | None:
     )
 
 
-def fixity_event(entry: AuditEntry, record_id: str, path: str) -> Event:
-    """A fixity run as it concerns one record: failed when the run names the record as
-    changed or missing, passed when the run found nothing wrong at all, and otherwise
-    undetermined (the audit entry names only the first changed and missing record; the
-    file's own SHA-256 in this package is checked again at packaging anyway)."""
+def fixity_event(entry: AuditEntry, checked: Mapping[str, str]) -> Event:
+    """A fixity run as it concerns the package's files (``checked``: record id -> path, the
+    records stored before the run): failed when the run names one of them as changed or
+    missing, passed when the run found nothing wrong at all, and otherwise undetermined
+    (the audit entry names only the first changed and the first missing record; each
+    file's SHA-256 is checked again as the package is written anyway)."""
     details = entry.details
-    if record_id in (details.get("first_changed"), details.get("first_missing")):
+    named = {details.get("first_changed"), details.get("first_missing")}
+    if named.intersection(checked):
         outcome = "failure"
     elif entry.outcome is Outcome.OK and details.get("changed") == 0 and details.get("missing") == 0:
         outcome = "success"
@@ -166,7 +168,7 @@ def fixity_event(entry: AuditEntry, record_id: str, path: str) -> Event:
         outcome=outcome,
         outcome_note=_details_note(entry),
         agents=((entry.actor, Role.EXECUTING_PROGRAM),),
-        objects=(path,),
+        objects=tuple(checked.values()),
     )
 
 

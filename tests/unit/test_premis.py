@@ -75,7 +75,7 @@ def _premis() -> Premis:
     deposit, read, fixity = _chain()
     path = "data/doc-1.pdf"
     events = [e for e in (audit_event(deposit, (path,)), audit_event(read, (path,))) if e is not None]
-    events.append(fixity_event(fixity, RECORD, path))
+    events.append(fixity_event(fixity, {RECORD: path}))
     obj = FileObject(
         path=path,
         record_id=RECORD,
@@ -125,7 +125,7 @@ def test_only_actions_with_a_preservation_meaning_become_events() -> None:
 
 def test_a_fixity_run_fails_a_file_it_names_and_passes_a_clean_run() -> None:
     _, _, clean = _chain()
-    assert fixity_event(clean, RECORD, "p").outcome == "success"
+    assert fixity_event(clean, {RECORD: "p"}).outcome == "success"
     bad = chain_append(
         clean,
         at=AT,
@@ -135,8 +135,8 @@ def test_a_fixity_run_fails_a_file_it_names_and_passes_a_clean_run() -> None:
         outcome="ok",
         details={"ok": 2, "changed": 1, "missing": 0, "first_changed": RECORD},
     )
-    assert fixity_event(bad, RECORD, "p").outcome == "failure"
-    assert fixity_event(bad, "another", "p").outcome == "undetermined"
+    assert fixity_event(bad, {RECORD: "p", "another": "q"}).outcome == "failure"
+    assert fixity_event(bad, {"another": "q"}).outcome == "undetermined"
 
 
 def test_the_worst_signature_verdict_is_the_outcome() -> None:
