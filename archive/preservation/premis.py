@@ -60,7 +60,7 @@ def validate(document: bytes) -> list[str]:
     schema = _schema()
     if schema.validate(root):
         return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]
+    return [line for line in str(schema.error_log).splitlines() if line.strip()]
 
 
 def render(premis: Premis, *, schema_location: str) -> bytes:
@@ -71,7 +71,8 @@ def render(premis: Premis, *, schema_location: str) -> bytes:
         IntegrityError: the document does not validate (a bug here, never bad input:
             nothing invalid is ever written into a package).
     """
-    root = etree.Element(f"{_P}premis", nsmap={None: PREMIS_NS, "xsi": XSI_NS, "sig": SIGNATURE_NS})
+    nsmap = {None: PREMIS_NS, "xsi": XSI_NS, "sig": SIGNATURE_NS}  # None: the default namespace
+    root = etree.Element(f"{_P}premis", nsmap=nsmap)  # type: ignore[arg-type]
     root.set("version", VERSION)
     root.set(f"{{{XSI_NS}}}schemaLocation", f"{PREMIS_NS} {schema_location}")
     if premis.representation is not None:

@@ -27,6 +27,7 @@ from archive.domain.ports import (
     JobQueue,
     ListingRenderer,
     OcrBacklog,
+    PackageWriter,
     RecordRepository,
     RetentionStore,
     SchemaRevisions,
@@ -76,6 +77,7 @@ class Services:
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
     formats: FormatIdentifier  # PRONOM identification of package files (PREMIS)
     access_requests: AccessRequestStore  # readers' requests for copies (DIP)
+    packages: PackageWriter  # transfer packages (Circular 05/2025, E-ARK CSIP) as zips
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections
