@@ -394,11 +394,16 @@ def can_export_for_request(principal: Principal, *, reader: str, approved: bool)
 # -- preservation (AIP) -------------------------------------------------------------------
 
 
-def can_export_preservation_package(principal: Principal, record: Readable) -> bool:
-    """Whether the caller may put a record into an AIP: the archive's own preservation copy
-    carries the record's audit history, so it is made by those who read the audit log
-    (archivists, admins) and may read the record."""
-    return can_read_audit(principal) and can_read(principal, record)
+def can_export_preservation_package(
+    principal: Principal, unit: Readable, records: Iterable[Readable]
+) -> bool:
+    """Whether the caller may make an AIP of ``unit`` (a dossier, or the agency of loose
+    documents) holding ``records``: the archive's own preservation copy carries each
+    record's audit history, so it is made by those who read the audit log (archivists,
+    admins) and may read the unit and every record in it."""
+    if not can_read_audit(principal) or not can_read(principal, unit):
+        return False
+    return all(can_read(principal, r) for r in records)
 
 
 # -- trusted documents (persisted operations) --------------------------------------------------

@@ -117,6 +117,26 @@ class Premis:
     representation: str | None = None  # "rep1": a representation object names its files
 
 
+@dataclass(frozen=True, slots=True)
+class Preservation:
+    """The two PREMIS documents of an AIP: the package's own (the representation object
+    and the package's creation) and the representation's (its files and their history).
+    Paths in both are relative to the representation folder (``data/...``)."""
+
+    package: Premis
+    representation: Premis
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraFile:
+    """A file a package carries beyond the TT05 layout, under ``documentation/`` (a DIP's
+    request and its authentication PDF)."""
+
+    path: str  # "documentation/..."
+    data: bytes
+    mime_type: str
+
+
 def event_identifier(entry: AuditEntry) -> str:
     """An audit entry as an event id: its seq and hash, checkable against the chain."""
     return f"{entry.seq}:{entry.hash}"

@@ -14,7 +14,7 @@ import asyncio
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.domain.access import Principal
@@ -28,6 +28,7 @@ from archive.domain.preservation import (
     Event,
     FileObject,
     Premis,
+    Preservation,
     Role,
     agent_of,
     audit_event,
@@ -52,15 +53,6 @@ PACKAGE_ACTIONS = (
     "transfer.import",
 )
 """Actions about several records at once (named in their ``ids`` detail): found by action."""
-
-
-@dataclass(frozen=True, slots=True)
-class Preservation:
-    """The two PREMIS documents of an AIP: the package's own (the representation object
-    and package-level events) and the representation's (its files and their history)."""
-
-    package: Premis
-    representation: Premis
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,11 +170,11 @@ async def _fixity_events(
     records stored before it."""
     if not records:
         return []
-    first = min(r.created_at for r in records)
-    runs = await entries(services, principal, client, AuditFilter(action=FIXITY, since=first))
+    stored = {r.id: _utc(r.created_at) for r in records}
+    runs = await entries(services, principal, client, AuditFilter(action=FIXITY, since=min(stored.values())))
     events = []
     for entry in runs:
-        checked = {r.id: paths[r.id] for r in records if r.created_at <= entry.at}
+        checked = {r.id: paths[r.id] for r in records if stored[r.id] <= _utc(entry.at)}
         if checked:
             events.append(fixity_event(entry, checked))
     return events
@@ -205,6 +197,11 @@ async def _package_events(
             if event is not None:
                 events.append(event)
     return events
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes for timezone-aware columns; every one holds UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _identification_event(
