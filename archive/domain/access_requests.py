@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 from archive.domain import codes
 from archive.domain.errors import MetadataInvalid
+from archive.domain.listing import Column, Listing, Section
 
 MAX_DOCUMENTS = 200  # a reading-room request is a handful of documents, not a fonds
 CODE_MAX = 60
@@ -106,3 +107,58 @@ def checked_form(form: RequestForm) -> RequestForm:
 def checked_note(note: str) -> str:
     """A decision's note, normalised, or MetadataInvalid."""
     return _text(note, "note", NOTE_MAX, required=False)
+
+
+# -- the DIP's papers ---------------------------------------------------------------------
+
+AUTHENTICATION_COLUMNS = (
+    Column("STT", 0.5),
+    Column("Số, ký hiệu", 1.6),
+    Column("Ngày văn bản", 1.1),
+    Column("Trích yếu nội dung", 3.6),
+    Column("Tệp trong gói", 2.6),
+    Column("SHA-256 (kích thước)", 3.4),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CopiedDocument:
+    """One copy a DIP carries, as its authentication lists it."""
+
+    number: str  # "123/QĐ-UBND"
+    issued_on: date
+    subject: str
+    path: str  # inside the package
+    sha256: str  # lower-case hex of the copy (the original bytes, unchanged)
+    size: int
+
+
+def authentication(
+    request: AccessRequest, purpose_label: str, objid: str, made_at: str, copies: tuple[CopiedDocument, ...]
+) -> Listing:
+    """The authentication of the copies (chứng thực bản sao): who asked, why, who approved,
+    which package, and each copy with its SHA-256, so anyone can check a copy is the
+    archived original."""
+    form = request.form
+    caption = (
+        f"Phiếu yêu cầu số {form.code} ngày {form.requested_on.isoformat()}; người đọc: {form.reader_name}",
+        f"Mục đích: {form.purpose} - {purpose_label}; đề tài: {form.topic}",
+        f"Phê duyệt: {request.decided_by or ''} lúc {_moment(request.decided_at)}",
+        f"Gói DIP {objid}, lập lúc {made_at}; các bản sao giữ nguyên từng byte của bản lưu trữ.",
+    )
+    rows = tuple(
+        (str(n), c.number, c.issued_on.isoformat(), c.subject, c.path, f"{c.sha256} ({c.size} B)")
+        for n, c in enumerate(copies, start=1)
+    )
+    return Listing(
+        title="CHỨNG THỰC BẢN SAO TÀI LIỆU LƯU TRỮ",
+        caption=caption,
+        section_heading="",
+        columns=AUTHENTICATION_COLUMNS,
+        sections=(Section("", rows),),
+        filename_stem=f"chung-thuc-{objid}",
+    )
+
+
+def _moment(at: datetime | None) -> str:
+    return "" if at is None else at.isoformat(timespec="seconds")

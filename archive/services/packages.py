@@ -158,7 +158,7 @@ def dossier_package(
     if fonds is None:  # a dossier always has its fonds (a foreign key): a broken store
         raise NotFound(f"no fonds for dossier {dossier_id}")
     described = _dossier(services, dossier, fonds, members, records)
-    documents = tuple(_document(services, r, dossier) for r in records)
+    documents = tuple(document_description(services, r, dossier) for r in records)
     package = _package(packaging.kind, services, fonds, dossier.title, record_status, described, documents)
     return package, records
 
@@ -201,7 +201,7 @@ def documents_package(
         title=title, fonds_code=fonds.code, agency_code=agency, total_doc=len(records),
         start_date=min(dates), end_date=max(dates),
     )  # fmt: skip
-    documents = tuple(_document(services, r, None) for r in records)
+    documents = tuple(document_description(services, r, None) for r in records)
     package = _package(packaging.kind, services, fonds, title, record_status, batch, documents)
     return package, records
 
@@ -400,7 +400,8 @@ def _dossier(
     )
 
 
-def _document(services: Services, record: Record, dossier: Dossier | None) -> DocumentDescription:
+def document_description(services: Services, record: Record, dossier: Dossier | None) -> DocumentDescription:
+    """A record as a package describes it (TT05 document fields); ``dossier`` gives its docCode."""
     m = record.metadata
     ordinal = record.doc_ordinal if dossier is not None else None
     code = da.doc_code(dossier.file_code, ordinal) if dossier is not None and ordinal is not None else None
