@@ -14,9 +14,11 @@ import typer
 from rich.table import Table
 
 from archive.cli_access import apikey_app, audit_app
+from archive.cli_aip import aip_app
 from archive.cli_archival import register as register_archival
 from archive.cli_backup import register as register_backup
 from archive.cli_destruction import register as register_destruction
+from archive.cli_dip import dip_app
 from archive.cli_exports import exports_app
 from archive.cli_identity import ApiKeyOption
 from archive.cli_operations import operations_app
@@ -40,6 +42,8 @@ register_destruction(retention_app)  # note, seat, unseat, vote, attach, council
 register_backup(app)  # backup, backup verify, restore
 register_archival(app)  # fonds list|create, dossiers list|show|close
 app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
+app.add_typer(aip_app, name="aip")  # preservation packages (AIP with PREMIS)
+app.add_typer(dip_app, name="dip")  # readers' requests and their use packages (DIP)
 
 
 def _settings() -> Settings:

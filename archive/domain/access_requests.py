@@ -22,6 +22,7 @@ from datetime import date, datetime
 from archive.domain import codes
 from archive.domain.errors import MetadataInvalid
 from archive.domain.listing import Column, Listing, Section
+from archive.domain.packages import vietnam_time
 
 MAX_DOCUMENTS = 200  # a reading-room request is a handful of documents, not a fonds
 CODE_MAX = 60
@@ -161,4 +162,4 @@ def authentication(
 
 
 def _moment(at: datetime | None) -> str:
-    return "" if at is None else at.isoformat(timespec="seconds")
+    return "" if at is None else vietnam_time(at)
