@@ -23,6 +23,7 @@ from archive.cli_exports import exports_app
 from archive.cli_identity import ApiKeyOption
 from archive.cli_operations import operations_app
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
+from archive.cli_transfer import transfer_app
 from archive.domain.jobs import JobStatus
 from archive.settings import Settings
 
@@ -42,6 +43,7 @@ register_destruction(retention_app)  # note, seat, unseat, vote, attach, council
 register_backup(app)  # backup, backup verify, restore
 register_archival(app)  # fonds list|create, dossiers list|show|close
 app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
+app.add_typer(transfer_app, name="transfer")  # transfer packages (Circular 05/2025)
 app.add_typer(aip_app, name="aip")  # preservation packages (AIP with PREMIS)
 app.add_typer(dip_app, name="dip")  # readers' requests and their use packages (DIP)
 

@@ -19,6 +19,7 @@ from archive.api.errors import ErrorCodes
 from archive.api.hardening import ExtensionFactory
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
+from archive.api.transfer import TransferMutations
 from archive.api.types import Record
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def build_schema(
             RetentionMutations,
             DestructionMutations,
             ArchivalMutations,
+            TransferMutations,
             AccessRequestMutations,
         ),
     )

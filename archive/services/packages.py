@@ -22,6 +22,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -48,6 +49,7 @@ from archive.domain.packages import (
     Software,
     Submitter,
     WrittenPackage,
+    check_objid,
     new_objid,
 )
 from archive.domain.preservation import ExtraFile, Preservation
@@ -301,6 +303,58 @@ def to_file(
             Path(partial).unlink()
         raise
     return written, final
+
+
+# -- download (GraphQL) ------------------------------------------------------------------------
+
+PACKAGES_DIR = "packages"  # under the data directory: packages prepared for download
+_LINK_PREFIX = "package:"  # a package link never names a record, so a record link never opens one
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPackage:
+    """A package written for download, with the short-lived link that fetches it."""
+
+    exported: ExportedPackage
+    token: str
+    expires_at: datetime
+
+
+def prepare_download(
+    services: Services,
+    principal: Principal,
+    dossier_id: str,
+    *,
+    record_status: RecordStatus = RecordStatus.NEW,
+) -> PreparedPackage:
+    """Export a dossier's SIP_hoso into the data directory and issue a download token
+    (``download_url_ttl_seconds``) for it, to the caller. Checks and audit as ``export_dossier``."""
+    directory = services.settings.data_dir / PACKAGES_DIR
+    exported = export_dossier(services, principal, dossier_id, directory, record_status=record_status)
+    ttl = timedelta(seconds=services.settings.download_url_ttl_seconds)
+    token, expires = services.links.issue(
+        f"{_LINK_PREFIX}{exported.written.objid}", principal.subject, now=services.clock(), ttl=ttl
+    )
+    return PreparedPackage(exported, token, expires)
+
+
+def package_file(services: Services, token: str) -> Path:
+    """The package file a valid, unexpired token names; NotFound for anything else."""
+    claims = services.links.check(token, now=services.clock())
+    if not claims.record_id.startswith(_LINK_PREFIX):
+        raise NotFound("no such download")
+    objid = check_objid_or_none(claims.record_id.removeprefix(_LINK_PREFIX))
+    path = services.settings.data_dir / PACKAGES_DIR / f"{objid}.zip"
+    if objid is None or not path.is_file():
+        raise NotFound("no such download")
+    return path
+
+
+def check_objid_or_none(value: str) -> str | None:
+    try:
+        return check_objid(value)
+    except MetadataInvalid:
+        return None
 
 
 # -- helpers ----------------------------------------------------------------------------------
