@@ -12,8 +12,9 @@ from typing import Annotated
 import strawberry
 
 from archive.api.context import Context
+from archive.api.transfer import TransferPackage
 from archive.domain import access_requests as dr
-from archive.services import access_requests
+from archive.services import access_requests, dip
 
 Info = strawberry.Info[Context, None]
 
@@ -140,3 +141,17 @@ class AccessRequestMutations:
             ctx.services, ctx.principal, ctx.client, id, approve=False, note=note
         )
         return AccessRequest.from_domain(decided)
+
+    @strawberry.mutation(
+        description=(
+            "Write the use package (DIP, Circular 05/2025 Appendix V) of an approved request: copies of the "
+            "documents the approval covers (the reader's) or the caller may read (an archivist's), the "
+            "request's metadata and an authentication PDF. Audited as package.export."
+        )
+    )
+    async def export_dip(
+        self, info: Info, request_id: Annotated[str, strawberry.argument(description="The request's id.")]
+    ) -> TransferPackage:
+        ctx = info.context
+        prepared = await dip.prepare_download(ctx.services, ctx.principal, ctx.client, request_id)
+        return TransferPackage.from_prepared(prepared)

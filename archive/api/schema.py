@@ -17,6 +17,7 @@ from archive.api.archival import ArchivalMutations, ArchivalQueries
 from archive.api.destruction import DestructionMutations, DestructionQueries
 from archive.api.errors import ErrorCodes
 from archive.api.hardening import ExtensionFactory
+from archive.api.preservation import PreservationMutations
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
 from archive.api.transfer import TransferMutations
@@ -68,6 +69,7 @@ def build_schema(
             ArchivalMutations,
             TransferMutations,
             AccessRequestMutations,
+            PreservationMutations,
         ),
     )
     return ArchiveSchema(

@@ -87,3 +87,20 @@ async def _write(
     written, path = await asyncio.to_thread(packages.to_file, directory, package.objid, writing)
     file_code = package.dossier.file_code if package.dossier else None
     return ExportedPackage(path, written, dossier_id, file_code)
+
+
+async def prepare_download(
+    services: Services,
+    principal: Principal,
+    client: ClientInfo,
+    *,
+    dossier_id: str | None = None,
+    record_ids: Sequence[str] = (),
+    title: str = "",
+) -> packages.PreparedPackage:
+    """``export`` into the data directory, with a short-lived download token for the caller."""
+    directory = packages.download_dir(services)
+    exported = await export(
+        services, principal, client, directory, dossier_id=dossier_id, record_ids=record_ids, title=title
+    )
+    return packages.offer_download(services, principal, exported)

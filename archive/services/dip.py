@@ -199,3 +199,11 @@ def _papers(services: Services, request: AccessRequest, package: Package) -> tup
         ExtraFile(REQUEST_PATH, text, "application/json"),
         ExtraFile(AUTHENTICATION_PATH, pdf, "application/pdf"),
     )
+
+
+async def prepare_download(
+    services: Services, principal: Principal, client: ClientInfo, request_id: str
+) -> packages.PreparedPackage:
+    """``export`` into the data directory, with a short-lived download token for the caller."""
+    exported = await export(services, principal, client, request_id, packages.download_dir(services))
+    return packages.offer_download(services, principal, exported)

@@ -329,8 +329,20 @@ def prepare_download(
 ) -> PreparedPackage:
     """Export a dossier's SIP_hoso into the data directory and issue a download token
     (``download_url_ttl_seconds``) for it, to the caller. Checks and audit as ``export_dossier``."""
-    directory = services.settings.data_dir / PACKAGES_DIR
-    exported = export_dossier(services, principal, dossier_id, directory, record_status=record_status)
+    exported = export_dossier(
+        services, principal, dossier_id, download_dir(services), record_status=record_status
+    )
+    return offer_download(services, principal, exported)
+
+
+def download_dir(services: Services) -> Path:
+    """Where packages prepared for download are written (the data directory's ``packages/``)."""
+    return services.settings.data_dir / PACKAGES_DIR
+
+
+def offer_download(services: Services, principal: Principal, exported: ExportedPackage) -> PreparedPackage:
+    """A short-lived download token (``download_url_ttl_seconds``) for a package written in
+    ``download_dir``, issued to the caller (AIPs and DIPs are offered the same way)."""
     ttl = timedelta(seconds=services.settings.download_url_ttl_seconds)
     token, expires = services.links.issue(
         f"{_LINK_PREFIX}{exported.written.objid}", principal.subject, now=services.clock(), ttl=ttl
