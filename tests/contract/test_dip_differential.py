@@ -8,7 +8,9 @@ For every drawn set of records, reader, deciders and exporters:
 - approving succeeds exactly when ``can_decide_access_request`` allows it, with an id
   that names nothing counted like a record the decider may not read;
 - the DIP is made exactly when ``can_export_for_request`` allows it, and carries exactly
-  the documents ``can_copy_for_request`` allows, in the order asked.
+  the documents ``can_copy_for_request`` allows, in the order asked;
+- an AIP of a dossier is prepared exactly when ``can_export_preservation_package`` allows
+  it, and a dossier the caller may not read is NOT_FOUND.
 
 Runs on SQLite, and on PostgreSQL (with Elasticsearch) when they are available.
 """
@@ -16,11 +18,12 @@ Runs on SQLite, and on PostgreSQL (with Elasticsearch) when they are available.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive.domain import archival as da
 from archive.domain.access import (
     Principal,
     Readable,
@@ -28,17 +31,21 @@ from archive.domain.access import (
     can_copy_for_request,
     can_decide_access_request,
     can_export_for_request,
+    can_export_preservation_package,
+    can_read,
     can_see_access_request,
 )
 from archive.domain.access_requests import RequestForm, RequestStatus
-from archive.domain.errors import Forbidden, NotFound, RequestDecided
+from archive.domain.errors import Forbidden, MetadataInvalid, NotFound, RequestDecided
 from archive.domain.records import Classification, Record
-from archive.services import access_requests, dip
+from archive.services import access_requests, aip, dip, packages
 from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from tests.support.access import make_record
+from tests.support.dossiers import dossier, place
 
 AGENCIES = ["A", "B"]
+NOW = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
 CLIENT = ClientInfo()
 classifications = st.sampled_from(list(Classification))
 principals = st.builds(
@@ -183,3 +190,35 @@ async def test_a_request_for_unknown_ids_tells_the_reader_nothing(services: Serv
             assert "may read every document" in error.message
         else:
             raise AssertionError("approved a request for a document the archivist may not read")
+
+
+@EXAMPLES
+@given(drawn=records, callers=st.lists(principals, min_size=1, max_size=4))
+async def test_who_may_make_an_aip_follows_the_rule(
+    services: Services, drawn: list[Record], callers: list[Principal]
+) -> None:
+    """The AIP's check (``can_export_preservation_package``) against what packaging answers:
+    NOT_FOUND for a dossier the caller may not read, FORBIDDEN when the rule refuses."""
+    fonds = da.Fonds(
+        id=str(uuid.uuid4()), code=f"F-{uuid.uuid4().hex[:12]}", name="Phông", agency_code="A", created_at=NOW
+    )
+    services.archival.save_fonds(fonds)
+    made = dossier(services, fonds, f"{uuid.uuid4().hex[:6]}/VP", "Hồ sơ", mode="01")
+    for record in drawn:
+        services.records.add(record)
+    place(services, made, [r.id for r in drawn])
+    unit = Readable(made.agency_code, made.classification, made.is_public)
+    for principal in callers:
+        try:
+            packages.dossier_package(services, principal, made.id, packaging=aip.HOSO)
+        except (NotFound, Forbidden) as error:
+            answer = error.code
+        except MetadataInvalid:  # documents still processing: only once the check passed
+            answer = "OK"
+        else:
+            answer = "OK"
+        if not can_read(principal, unit):
+            assert answer == "NOT_FOUND"
+        else:
+            allowed = can_export_preservation_package(principal, unit, [facts(r) for r in drawn])
+            assert answer == ("OK" if allowed else "FORBIDDEN")

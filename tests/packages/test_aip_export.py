@@ -23,13 +23,14 @@ from archive.preservation import validate
 from archive.preservation.premis import PREMIS_NS, SIGNATURE_NS
 from archive.samples import SampleDocument, render_pdf
 from archive.services import aip
-from archive.services.audit import ClientInfo
+from archive.services.audit import ClientInfo, append
 from archive.services.container import Services
 from archive.services.fixity import run_fixity
 from archive.services.worker import drain
 from tests.packages.test_sip_export import RM_HG, deposited, dossier_of, signed_pdfs, unpack
 from tests.retention.scenario import ADMIN
 from tests.support import eark
+from tests.support.access import make_record
 
 NS = {"p": PREMIS_NS, "sig": SIGNATURE_NS}
 CLIENT = ClientInfo()
@@ -156,3 +157,32 @@ async def test_a_premis_file_that_breaks_its_schema_is_found(
     rep_mets.write_text(rep_mets.read_text(encoding="utf-8").replace(before, after), encoding="utf-8")
     problems = check_folder(root)
     assert any("premis-v3-0.xsd" in p and "PREMIS.xml" in p for p in problems), problems
+
+
+async def test_the_history_is_read_through_the_audit_read_rule(
+    client: httpx.AsyncClient, services: Services, tmp_path: Path, fido_installed: None
+) -> None:
+    made, _ = await dossier_of(client, services, [render_pdf(SampleDocument(number="7"))])
+    hidden = make_record(agency="UBND-KHAC", classification=Classification.SECRET)
+    services.records.add(hidden)
+    # A fixity run that found the hidden record changed: the entry is about that record, so
+    # the ORDINARY archivist's audit log does not show it, and neither does its AIP.
+    append(
+        services,
+        actor="system:fixity",
+        action="fixity.run",
+        target="99",
+        details={"ok": 1, "changed": 1, "missing": 0, "first_changed": hidden.id, "first_missing": None},
+    )
+    exported = await aip.export(services, ARCHIVIST, CLIENT, tmp_path / "out", dossier_id=made["dossierId"])
+    root = unpack(exported.path, tmp_path / "unpacked")
+    text = (root / REP_PREMIS).read_text(encoding="utf-8")
+    assert hidden.id not in text
+    assert premis_of(root / REP_PREMIS).xpath("//p:event[p:eventType='fixity check']", namespaces=NS) == []
+    # An admin reads every record: its AIP has the run, undetermined for this package's file
+    # (the run names another record), and names the record it found changed.
+    exported = await aip.export(services, ADMIN, CLIENT, tmp_path / "admin", dossier_id=made["dossierId"])
+    root = unpack(exported.path, tmp_path / "admin-unpacked")
+    [run] = premis_of(root / REP_PREMIS).xpath("//p:event[p:eventType='fixity check']", namespaces=NS)
+    assert run.findtext(".//p:eventOutcome", namespaces=NS) == "undetermined"
+    assert hidden.id in (root / REP_PREMIS).read_text(encoding="utf-8")
