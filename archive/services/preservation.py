@@ -118,6 +118,10 @@ async def preservation(
     history.extend(await _package_events(services, principal, client, records, paths))
     history.sort(key=lambda e: e.at)
     history.append(_identification_event(package, formats, paths))
+    linked: dict[str, list[tuple[str, str]]] = {path: [] for path in paths.values()}
+    for event in history:  # one pass: a fixity run names every file of a large dossier
+        for path in event.objects:
+            linked[path].append((event.identifier_type, event.identifier))
     objects = tuple(
         FileObject(
             path=paths[r.id],
@@ -127,7 +131,7 @@ async def preservation(
             format=formats[r.id],
             original_name=r.file.original_filename or None,
             signatures=tuple(signatures.get(r.id, ())),
-            events=tuple((e.identifier_type, e.identifier) for e in history if paths[r.id] in e.objects),
+            events=tuple(linked[paths[r.id]]),
         )
         for r in records
     )
