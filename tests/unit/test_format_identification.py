@@ -74,3 +74,16 @@ def test_a_missing_install_is_a_clear_service_error(tmp_path: Path) -> None:
 
     with pytest.raises(ServiceUnavailable, match="scripts/provision"):
         FidoIdentifier(tmp_path / "nowhere" / "python").identify([tmp_path])
+
+
+def test_many_files_are_split_across_processes_and_each_keeps_its_answer(
+    fido: FidoIdentifier, tmp_path: Path
+) -> None:
+    png, pdf = _png(), render_pdf()
+    paths = []
+    for n in range(120):  # more than one chunk's worth: two processes on two cores
+        path = tmp_path / f"f{n}"
+        path.write_bytes(png if n % 2 else pdf)
+        paths.append(path)
+    found = fido.identify(paths)
+    assert [found[p].mime_type for p in paths] == ["application/pdf", "image/png"] * 60
