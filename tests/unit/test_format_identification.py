@@ -17,7 +17,7 @@ from tests.support.signing import make_pki, sign_pdf
 
 @pytest.fixture(scope="module")
 def fido() -> FidoIdentifier:
-    python = Settings().resolved_fido_python
+    python = Settings(_env_file=None).resolved_fido_python  # type: ignore[call-arg]
     if not python.is_file():
         pytest.skip(f"fido is not provisioned at {python} (scripts/provision installs it)")
     return FidoIdentifier(python)
