@@ -17,10 +17,14 @@ COPY archive ./archive
 COPY indexing ./indexing
 COPY storage ./storage
 RUN PIP_NO_BINARY=tesserocr pip install --no-cache-dir .
+# fido (PRONOM format identification for AIPs) in a virtualenv of its own: its pinned
+# dependencies are not the archive's (indexing/formats/fido.py).
+RUN python -m venv /opt/fido-venv && /opt/fido-venv/bin/pip install --no-cache-dir opf-fido==1.6.1
 
 # tesseract's OpenMP threads make OCR several times slower; one process per core instead.
 ENV OMP_THREAD_LIMIT=1 \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    ARCHIVE_FIDO_PYTHON=/opt/fido-venv/bin/python
 # Runs unprivileged; ARCHIVE_DATA_DIR is its only writable place (scratch files).
 RUN useradd --system --create-home archive \
     && mkdir /data /prometheus && chown archive: /data /prometheus

@@ -14,10 +14,12 @@ import typer
 from rich.table import Table
 
 from archive.cli_access import apikey_app, audit_app
+from archive.cli_aip import aip_app
 from archive.cli_archival import register as register_archival
 from archive.cli_backup import register as register_backup
 from archive.cli_bagit import register as register_bagit
 from archive.cli_destruction import register as register_destruction
+from archive.cli_dip import dip_app
 from archive.cli_edxml import register as register_edxml
 from archive.cli_exports import exports_app
 from archive.cli_handover import register as register_transfer
@@ -50,6 +52,8 @@ app.add_typer(exports_app, name="export")  # export-list, export-contents; to mo
 app.add_typer(transfer_app, name="transfer")  # transfer packages (Circular 05/2025)
 register_bagit(exports_app)  # export bagit
 register_transfer(app)  # transfer batch prepare|send|accept|refuse|list|show|minutes, transfer due
+app.add_typer(aip_app, name="aip")  # preservation packages (AIP with PREMIS)
+app.add_typer(dip_app, name="dip")  # readers' requests and their use packages (DIP)
 
 
 def _settings() -> Settings:

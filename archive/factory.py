@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from archive.auth.apikeys import derive_pepper
 from archive.auth.claims import parse_role_map
 from archive.auth.tokens import TokenConfig, TokenVerifier
+from archive.db.access_requests import SqlAccessRequestStore
 from archive.db.apikeys import SqlApiKeyStore
 from archive.db.archival import SqlArchivalStore
 from archive.db.audit import SqlAuditLog
@@ -45,6 +46,7 @@ from archive.services.container import Services
 from archive.services.links import DownloadLinks
 from archive.services.startup import StartupStep
 from archive.settings import Settings
+from indexing.formats import FidoIdentifier
 
 if TYPE_CHECKING:
     from storage.s3 import S3BlobStore
@@ -216,6 +218,8 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         transfers=SqlTransferStore(engine),
         intakes=SqlIntakeStore(engine),
         lifecycle=SqlLifecycleStore(engine),
+        formats=FidoIdentifier(settings.resolved_fido_python),
+        access_requests=SqlAccessRequestStore(engine),
         dispose=engine.dispose,
     )
 

@@ -181,6 +181,12 @@ class Settings(BaseSettings):
     # The code of this archive (mã lưu trữ): prefixes a dossier's arcFileCode (Circular
     # 05/2025); empty: arcFileCode is null.
     archive_code: str = Field(default="", max_length=40)
+    # Format identification (PRONOM, for PREMIS in AIPs): the Python of fido's own
+    # virtualenv, which scripts/provision makes. Empty: <cache>/fido-venv/bin/python,
+    # the cache being ARCHIVE_CACHE_DIR (what scripts/provision uses) or
+    # ~/.cache/records-archive.
+    fido_python: Path | None = None
+    cache_dir: Path | None = None
 
     # GraphQL surface.
     max_page_size: int = Field(default=100, ge=1, le=1000)
@@ -304,6 +310,13 @@ class Settings(BaseSettings):
     @property
     def search_db_path(self) -> Path:
         return self.data_dir / "search.db"
+
+    @property
+    def resolved_fido_python(self) -> Path:
+        if self.fido_python is not None:
+            return self.fido_python
+        cache = self.cache_dir or Path.home() / ".cache" / "records-archive"
+        return cache / "fido-venv" / "bin" / "python"
 
     @property
     def resolved_trust_roots_dir(self) -> Path:

@@ -12,6 +12,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from archive.api.access import AccessMutations, AccessQueries
+from archive.api.access_requests import AccessRequestMutations, AccessRequestQueries
 from archive.api.archival import ArchivalMutations, ArchivalQueries
 from archive.api.destruction import DestructionMutations, DestructionQueries
 from archive.api.errors import ErrorCodes
@@ -20,6 +21,7 @@ from archive.api.handover import HandoverMutations, HandoverQueries
 from archive.api.hardening import ExtensionFactory
 from archive.api.intake import IntakeMutations
 from archive.api.lifecycle import LifecycleMutations
+from archive.api.preservation import PreservationMutations
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
 from archive.api.saved_searches import SavedSearchMutations, SavedSearchQueries
@@ -63,6 +65,7 @@ def build_schema(
             StatisticsQueries,
             SavedSearchQueries,
             HandoverQueries,
+            AccessRequestQueries,
         ),
     )
     mutation = merge_types(
@@ -79,6 +82,8 @@ def build_schema(
             TransferMutations,
             HandoverMutations,
             LifecycleMutations,
+            AccessRequestMutations,
+            PreservationMutations,
         ),
     )
     return ArchiveSchema(

@@ -39,6 +39,20 @@ class TransferPackage:
     )
     expires_at: datetime = strawberry.field(description="When the download path stops working.")
 
+    @classmethod
+    def from_prepared(cls, prepared: packages.PreparedPackage) -> TransferPackage:
+        written = prepared.exported.written
+        return cls(
+            objid=written.objid,
+            kind=written.kind.value,
+            file_code=prepared.exported.file_code,
+            record_ids=list(written.record_ids),
+            size=float(written.zip_size),
+            sha256=written.zip_sha256,
+            download_path=f"{DOWNLOAD_PATH}{prepared.token}",
+            expires_at=prepared.expires_at,
+        )
+
 
 @strawberry.type
 class TransferMutations:
@@ -66,17 +80,7 @@ class TransferMutations:
             raw_id(dossier_id, "Dossier"),
             record_status=_status(record_status),
         )
-        written = prepared.exported.written
-        return TransferPackage(
-            objid=written.objid,
-            kind=written.kind.value,
-            file_code=prepared.exported.file_code,
-            record_ids=list(written.record_ids),
-            size=float(written.zip_size),
-            sha256=written.zip_sha256,
-            download_path=f"{DOWNLOAD_PATH}{prepared.token}",
-            expires_at=prepared.expires_at,
-        )
+        return TransferPackage.from_prepared(prepared)
 
 
 def _status(value: str) -> RecordStatus:

@@ -488,6 +488,76 @@ def can_export_package(principal: Principal, unit: Readable, records: Iterable[R
     return can_describe(principal, unit) and all(scope.allows(record) for record in records)
 
 
+# -- reader requests and use copies (DIP, Circular 05/2025 Appendix V) -----------------------
+#
+# Anyone signed in may ask for copies. An archivist (or admin) decides, and only on a
+# request whose every document it may read: an id it cannot read, or that names nothing,
+# looks the same and blocks the approval, so deciding never reveals a record either. A
+# reader never approves its own request. The approval is what lets the reader receive
+# copies of documents it could not otherwise read; nothing else it may do changes.
+
+
+def can_request_access(principal: Principal) -> bool:
+    """Whether the caller may ask for copies: anyone signed in (not the anonymous caller)."""
+    return not principal.anonymous
+
+
+def sees_every_access_request(principal: Principal) -> bool:
+    """Those who decide requests (archivists, admins) see every request."""
+    return not principal.anonymous and bool(principal.roles & {Role.ARCHIVIST, Role.ADMIN})
+
+
+def can_see_access_request(principal: Principal, reader: str) -> bool:
+    """A request is seen by its reader and by those who decide requests."""
+    if principal.anonymous:
+        return False
+    return principal.subject == reader or sees_every_access_request(principal)
+
+
+def can_decide_access_request(
+    principal: Principal, *, reader: str, records: Iterable[Readable | None]
+) -> bool:
+    """Whether the caller may approve or refuse a request: an archivist or admin, not the
+    request's own reader, who may read every requested document (``None``: an id that
+    names no record, which must look like one it may not read)."""
+    if principal.anonymous or not principal.roles & {Role.ARCHIVIST, Role.ADMIN}:
+        return False
+    if principal.subject == reader:
+        return False
+    return all(r is not None and can_read(principal, r) for r in records)
+
+
+def can_copy_for_request(principal: Principal, record: Readable, *, reader: str, covered: bool) -> bool:
+    """Whether a document goes into the use copy (DIP) ``principal`` makes for a request:
+    one it may read anyway, or, for the request's reader, one the approval covers."""
+    if can_read(principal, record):
+        return True
+    return covered and not principal.anonymous and principal.subject == reader
+
+
+def can_export_for_request(principal: Principal, *, reader: str, approved: bool) -> bool:
+    """Whether the caller may make the DIP of a request: only once approved, by its reader
+    or by an archivist or admin (who then copies only what it may read itself)."""
+    if not approved or principal.anonymous:
+        return False
+    return principal.subject == reader or bool(principal.roles & {Role.ARCHIVIST, Role.ADMIN})
+
+
+# -- preservation (AIP) -------------------------------------------------------------------
+
+
+def can_export_preservation_package(
+    principal: Principal, unit: Readable, records: Iterable[Readable]
+) -> bool:
+    """Whether the caller may make an AIP of ``unit`` (a dossier, or the agency of loose
+    documents) holding ``records``: the archive's own preservation copy carries each
+    record's audit history, so it is made by those who read the audit log (archivists,
+    admins) and may read the unit and every record in it."""
+    if not can_read_audit(principal) or not can_read(principal, unit):
+        return False
+    return all(can_read(principal, r) for r in records)
+
+
 # -- trusted documents (persisted operations) --------------------------------------------------
 
 

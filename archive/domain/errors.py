@@ -18,6 +18,7 @@ Each carries a stable ``code`` that the API puts in ``extensions.code``::
     ├── ObjectLocked                  OBJECT_LOCKED   (storage refused: retention or legal hold)
     ├── RetentionConflict             RETENTION_CONFLICT (a disposal date before the object's lock)
     ├── DispositionRefused            DISPOSITION_REFUSED (wrong batch state, same planner and approver)
+    ├── RequestDecided                REQUEST_DECIDED (a reader's request was approved or refused already)
     └── ServiceUnavailable            SERVICE_UNAVAILABLE (misconfigured, or an identity provider down)
         └── Outage                    (a backing service stopped answering: transient, retried)
             ├── DatabaseUnavailable   DATABASE_UNAVAILABLE
@@ -159,6 +160,12 @@ class DispositionRefused(ArchiveError):
     """A disposition step that the batch's state or the approval rules forbid."""
 
     code = "DISPOSITION_REFUSED"
+
+
+class RequestDecided(ArchiveError):
+    """A reader's request for copies was decided already; a decision is never changed."""
+
+    code = "REQUEST_DECIDED"
 
 
 class ServiceUnavailable(ArchiveError):

@@ -8,7 +8,9 @@ root METS and every representation METS it points to:
 - every ``file/FLocat`` and ``mdRef`` names a file inside the package that exists,
   with the stated SIZE and SHA-256;
 - every METS validates against the METS and CSIP schemas the package ships in
-  ``schemas/``, and every TT05 descriptive file against ``schemas/tt05-ead.xsd``.
+  ``schemas/``, and every TT05 descriptive file against ``schemas/tt05-ead.xsd``;
+- every PREMIS file (an AIP's ``mdRef MDTYPE="PREMIS"``) validates against
+  ``schemas/premis-v3-0.xsd``, which a package with PREMIS must ship.
 
 XML is parsed with entity resolution, DTD loading and network access off.
 """
@@ -22,6 +24,7 @@ from lxml import etree
 
 from archive.domain import tt05
 from archive.packaging import mets
+from archive.preservation import premis
 
 _XS = "http://www.w3.org/2001/XMLSchema"
 _CHUNK = 1 << 20
@@ -37,11 +40,13 @@ def check_folder(root: Path) -> list[str]:
     problems: list[str] = []
     schemas = root / "schemas"
     mets_schema = _mets_schema(schemas, problems)
-    tt05_schema = _schema(schemas / tt05.SCHEMA_FILE, problems)
+    by_type = {"OTHER": (tt05.SCHEMA_FILE, _schema(schemas / tt05.SCHEMA_FILE, problems))}
+    if (schemas / premis.SCHEMA_FILE).exists():
+        by_type["PREMIS"] = (premis.SCHEMA_FILE, _schema(schemas / premis.SCHEMA_FILE, problems))
     pending = [root / "METS.xml"]
     while pending:
         document = pending.pop()
-        pending.extend(_check_mets(root, document, mets_schema, tt05_schema, problems))
+        pending.extend(_check_mets(root, document, mets_schema, by_type, problems))
     return problems
 
 
@@ -75,7 +80,7 @@ def _check_mets(
     root: Path,
     document: Path,
     mets_schema: etree.XMLSchema | None,
-    tt05_schema: etree.XMLSchema | None,
+    by_type: dict[str, tuple[str, etree.XMLSchema | None]],
     problems: list[str],
 ) -> list[Path]:
     """Check one METS; returns the representation METS files it points to."""
@@ -91,12 +96,13 @@ def _check_mets(
     ns = {"mets": mets.METS_NS, "xlink": mets.XLINK_NS}
     for element in tree.iterfind(".//mets:mdRef", ns):
         target = _target(root, folder, element.get(f"{{{mets.XLINK_NS}}}href", ""), problems, name)
-        if (
-            target is not None
-            and _fixity(root, target, element, problems)
-            and element.get("MDTYPE") == "OTHER"
-        ):
-            _validate(root, target, tt05_schema, problems)
+        if target is None or not _fixity(root, target, element, problems):
+            continue
+        md_type = element.get("MDTYPE", "")
+        if md_type in by_type:
+            _validate(root, target, *by_type[md_type], problems)
+        elif md_type == "PREMIS":
+            problems.append(f"{name}: PREMIS metadata but no schemas/{premis.SCHEMA_FILE}")
     for file in tree.iterfind(".//mets:file", ns):
         locator = file.find("mets:FLocat", ns)
         href = "" if locator is None else locator.get(f"{{{mets.XLINK_NS}}}href", "")
@@ -139,7 +145,9 @@ def _fixity(root: Path, target: Path, element: etree._Element, problems: list[st
     return ok
 
 
-def _validate(root: Path, target: Path, schema: etree.XMLSchema | None, problems: list[str]) -> None:
+def _validate(
+    root: Path, target: Path, schema_file: str, schema: etree.XMLSchema | None, problems: list[str]
+) -> None:
     name = _relative(root, target)
     try:
         tree = etree.parse(str(target), safe_parser())
@@ -147,7 +155,7 @@ def _validate(root: Path, target: Path, schema: etree.XMLSchema | None, problems
         problems.append(f"{name}: {error}")
         return
     if schema is not None and not schema.validate(tree):
-        problems.append(f"{name}: not valid against {tt05.SCHEMA_FILE}: {_last(schema)}")
+        problems.append(f"{name}: not valid against {schema_file}: {_last(schema)}")
 
 
 def _relative(root: Path, path: Path) -> str:

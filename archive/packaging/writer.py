@@ -28,8 +28,10 @@ from archive.domain.packages import (
     data_path,
     descriptive_path,
 )
+from archive.domain.preservation import ExtraFile, Preservation
 from archive.packaging import descriptive, documentation, mets
 from archive.packaging.zipsink import HashingSink, add_bytes, add_stream, open_zip
+from archive.preservation import premis
 
 Contents = Callable[[DocumentDescription], Iterator[bytes]]
 """Streams a document's stored bytes (the blob store's ``iter_bytes``)."""
@@ -40,10 +42,15 @@ SCHEMA_FILES = ("mets.xsd", "xlink.xsd", "DILCISExtensionMETS.xsd", "DILCISExten
 REP_DIR = f"representations/{REPRESENTATION}"
 
 
+PREMIS_PATH = "metadata/preservation/PREMIS.xml"  # at the root, and in each representation
+
+
 def schema_bytes(name: str) -> bytes:
     """A shipped schema: our TT05 XSD is generated, the others are bundled files."""
     if name == tt05.SCHEMA_FILE:
         return descriptive.schema()
+    if name == premis.SCHEMA_FILE:
+        return premis.schema_bytes()
     return resources.files("archive.packaging").joinpath("schemas", name).read_bytes()
 
 
@@ -65,6 +72,8 @@ class _Build:
 
     package: Package
     archive: zipfile.ZipFile
+    preservation: Preservation | None = None
+    extras: tuple[ExtraFile, ...] = ()
     rep_files: list[PackageFile] = field(default_factory=list)  # paths relative to rep1/
     rep_metadata: list[PackageFile] = field(default_factory=list)
     root_files: list[PackageFile] = field(default_factory=list)  # paths relative to the root
@@ -79,8 +88,17 @@ class _Build:
 class PackageFiles:
     """Writes TT05 / E-ARK CSIP packages as zips (the ``PackageWriter`` port)."""
 
-    def write(self, package: Package, contents: Contents, sink: BinaryIO) -> WrittenPackage:
-        """Write ``package`` to ``sink`` and describe what was written.
+    def write(
+        self,
+        package: Package,
+        contents: Contents,
+        sink: BinaryIO,
+        *,
+        preservation: Preservation | None = None,
+        extras: tuple[ExtraFile, ...] = (),
+    ) -> WrittenPackage:
+        """Write ``package`` to ``sink`` and describe what was written; with
+        ``preservation``, the AIP's PREMIS files too, and ``extras`` under documentation/.
 
         Raises:
             IntegrityError: a document's bytes do not match the size or SHA-256 the
@@ -89,9 +107,10 @@ class PackageFiles:
         """
         hashing = HashingSink(sink)
         with open_zip(hashing) as archive:
-            build = _Build(package, archive)
+            build = _Build(package, archive, preservation, extras)
             for ordinal, document in enumerate(package.documents, start=1):
                 _document(build, ordinal, document, contents)
+            _representation_premis(build)
             representation = _representation(build)
             _root_parts(build)
             root = _root_mets(build, representation)
@@ -126,6 +145,16 @@ def _document(build: _Build, ordinal: int, document: DocumentDescription, conten
     build.rep_metadata.append(_relative(described, REP_DIR))
 
 
+def _representation_premis(build: _Build) -> None:
+    if build.preservation is None:
+        return
+    text = premis.render(
+        build.preservation.representation, schema_location=f"../../../../schemas/{premis.SCHEMA_FILE}"
+    )
+    written = build.put(f"{REP_DIR}/{PREMIS_PATH}", text, use=FileUse.PRESERVATION)
+    build.rep_metadata.append(_relative(written, REP_DIR))
+
+
 def _representation(build: _Build) -> mets.Representation:
     package = build.package
     plan = mets.MetsPlan(
@@ -150,8 +179,19 @@ def _root_parts(build: _Build) -> None:
     else:
         text = descriptive.render(tt05.BATCH_ROOT, package.batch)
     build.root_metadata.append(build.put("metadata/descriptive/EAD.xml", text, use=FileUse.DESCRIPTIVE))
-    for name in (*SCHEMA_FILES, tt05.SCHEMA_FILE):
+    schemas: tuple[str, ...] = (*SCHEMA_FILES, tt05.SCHEMA_FILE)
+    if build.preservation is not None:
+        text = premis.render(
+            build.preservation.package, schema_location=f"../../schemas/{premis.SCHEMA_FILE}"
+        )
+        build.root_metadata.append(build.put(PREMIS_PATH, text, use=FileUse.PRESERVATION))
+        schemas = (*schemas, premis.SCHEMA_FILE)
+    for name in schemas:
         build.root_files.append(build.put(f"schemas/{name}", schema_bytes(name), use=FileUse.SCHEMAS))
+    for extra in build.extras:
+        build.root_files.append(
+            build.put(extra.path, extra.data, use=FileUse.DOCUMENTATION, mime=extra.mime_type)
+        )
     summary = documentation.summary(package)
     build.root_files.append(
         build.put(documentation.PATH, summary, use=FileUse.DOCUMENTATION, mime=documentation.MIME)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from archive.auth.tokens import TokenVerifier
 from archive.domain.heartbeats import HeartbeatStore
 from archive.domain.ports import (
+    AccessRequestStore,
     ApiKeyStore,
     ArchivalStore,
     AuditLog,
@@ -21,6 +22,7 @@ from archive.domain.ports import (
     DatabaseSnapshot,
     DispositionStore,
     FixityStore,
+    FormatIdentifier,
     HoldStore,
     IntakeStore,
     JobQueue,
@@ -81,6 +83,8 @@ class Services:
     statistics: StatisticsStore  # counts for archivists, under the read rules
     saved_searches: SavedSearchStore  # principals' saved searches
     transfers: TransferStore  # transfer batches to the historical archive
+    formats: FormatIdentifier  # PRONOM identification of package files (PREMIS)
+    access_requests: AccessRequestStore  # readers' requests for copies (DIP)
     packages: PackageWriter  # transfer packages (Circular 05/2025, E-ARK CSIP) as zips
     intakes: IntakeStore  # the edXML packages taken in, one per document
     lifecycle: LifecycleStore  # metadata versions and relations (corrections, revocation)

@@ -52,6 +52,7 @@ from archive.domain.packages import (
     check_objid,
     new_objid,
 )
+from archive.domain.preservation import ExtraFile, Preservation
 from archive.domain.records import Classification, Record, TextStatus, nfc, type_code_of
 from archive.services import audit
 from archive.services.container import Services
@@ -61,6 +62,20 @@ SOFTWARE_NAME = "records-archive"
 SUBMISSION_AGREEMENT = "Circular 05/2025/TT-BNV"
 MAX_DOSSIERS = 10_000  # one export run; a province's permanent dossiers of a year stay below
 _PROCESSING = frozenset({TextStatus.PENDING, TextStatus.PENDING_OCR})
+_SIP_REFUSAL = "exporting a package needs the records_manager role for every record in it, or admin"
+
+ExportRule = Callable[[Principal, Readable, list[Readable]], bool]
+"""Who may package a unit and its records: ``can_export_package`` for a SIP; an AIP's rule
+is ``can_export_preservation_package`` (``archive.services.aip``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Packaging:
+    """Which package to make, under which rule: a SIP by default."""
+
+    kind: PackageKind
+    rule: ExportRule = can_export_package
+    refusal: str = _SIP_REFUSAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +143,10 @@ def dossier_package(
     dossier_id: str,
     *,
     record_status: RecordStatus = RecordStatus.NEW,
+    packaging: Packaging = Packaging(PackageKind.SIP_HOSO),
 ) -> tuple[Package, list[Record]]:
-    """The SIP_hoso of a dossier and its records, after every check; nothing written.
+    """The SIP_hoso (or ``packaging.kind``) of a dossier and its records, after every
+    check; nothing written.
 
     Raises NotFound, Forbidden, or MetadataInvalid naming the documents still processing.
     """
@@ -138,15 +155,13 @@ def dossier_package(
         raise NotFound(f"no dossier {dossier_id}")
     members = services.archival.members(dossier.id, UNRESTRICTED)
     records = _records(services, [m.record_id for m in members])
-    _check(principal, _facts(dossier), records)
+    _check(principal, _facts(dossier), records, packaging)
     fonds = services.archival.fonds(dossier.fonds_id)
     if fonds is None:  # a dossier always has its fonds (a foreign key): a broken store
         raise NotFound(f"no fonds for dossier {dossier_id}")
     described = _dossier(services, dossier, fonds, members, records)
-    documents = tuple(_document(services, r, dossier) for r in records)
-    package = _package(
-        PackageKind.SIP_HOSO, services, fonds, dossier.title, record_status, described, documents
-    )
+    documents = tuple(document_description(services, r, dossier) for r in records)
+    package = _package(packaging.kind, services, fonds, dossier.title, record_status, described, documents)
     return package, records
 
 
@@ -157,8 +172,10 @@ def documents_package(
     *,
     title: str,
     record_status: RecordStatus = RecordStatus.NEW,
+    packaging: Packaging = Packaging(PackageKind.SIP_TAILIEU),
 ) -> tuple[Package, list[Record]]:
-    """The SIP_tailieu of loose documents of one agency (in the order given)."""
+    """The SIP_tailieu (or ``packaging.kind``) of loose documents of one agency (in the
+    order given)."""
     if not record_ids:
         raise MetadataInvalid("records", "name at least one record")
     readable = services.records.get_many(
@@ -173,7 +190,10 @@ def documents_package(
         raise MetadataInvalid("records", "a SIP_tailieu holds the documents of one agency")
     agency = agencies.pop()
     _check(
-        principal, Readable(agency_code=agency, classification=_highest(records), is_public=False), records
+        principal,
+        Readable(agency_code=agency, classification=_highest(records), is_public=False),
+        records,
+        packaging,
     )
     fonds = services.archival.fonds(records[0].fonds_id or da.default_fonds_id(agency))
     if fonds is None:
@@ -183,17 +203,26 @@ def documents_package(
         title=title, fonds_code=fonds.code, agency_code=agency, total_doc=len(records),
         start_date=min(dates), end_date=max(dates),
     )  # fmt: skip
-    documents = tuple(_document(services, r, None) for r in records)
-    package = _package(PackageKind.SIP_TAILIEU, services, fonds, title, record_status, batch, documents)
+    documents = tuple(document_description(services, r, None) for r in records)
+    package = _package(packaging.kind, services, fonds, title, record_status, batch, documents)
     return package, records
 
 
 def write(
-    services: Services, principal: Principal, package: Package, records: list[Record], sink: BinaryIO
+    services: Services,
+    principal: Principal,
+    package: Package,
+    records: list[Record],
+    sink: BinaryIO,
+    *,
+    preservation: Preservation | None = None,
+    extras: tuple[ExtraFile, ...] = (),
 ) -> WrittenPackage:
-    """Stream a checked package to ``sink`` and audit it (``package.export``)."""
+    """Stream a checked package to ``sink`` and audit it (``package.export``); an AIP
+    adds its ``preservation`` metadata, a DIP its ``extras``."""
     keys = {r.id: r for r in records}
-    written = services.packages.write(package, _contents(services, keys), sink)
+    contents = _contents(services, keys)
+    written = services.packages.write(package, contents, sink, preservation=preservation, extras=extras)
     target = package.dossier.file_code if package.dossier else records[0].id
     details: dict[str, DetailValue] = {
         IDS_DETAIL: ",".join(written.record_ids),
@@ -217,7 +246,7 @@ def export_dossier(
     """Write a dossier's SIP_hoso to ``directory/{OBJID}.zip`` (a temporary name until it
     is complete, so a failed export leaves no file behind)."""
     package, records = dossier_package(services, principal, dossier_id, record_status=record_status)
-    written, path = _to_file(
+    written, path = to_file(
         directory, package.objid, lambda sink: write(services, principal, package, records, sink)
     )
     dossier = package.dossier
@@ -238,7 +267,7 @@ def export_documents(
     package, records = documents_package(
         services, principal, record_ids, title=title, record_status=record_status
     )
-    written, path = _to_file(directory, package.objid, _writing(services, principal, package, records))
+    written, path = to_file(directory, package.objid, _writing(services, principal, package, records))
     return ExportedPackage(path, written, None, None)
 
 
@@ -256,7 +285,7 @@ def export_batch(
     prepared = [dossier_package(services, principal, d, record_status=record_status) for d in dossier_ids]
     exported = []
     for dossier_id, (package, records) in zip(dossier_ids, prepared, strict=True):
-        written, path = _to_file(directory, package.objid, _writing(services, principal, package, records))
+        written, path = to_file(directory, package.objid, _writing(services, principal, package, records))
         item = ExportedPackage(
             path, written, dossier_id, package.dossier.file_code if package.dossier else None
         )
@@ -275,9 +304,11 @@ def _writing(
     return writing
 
 
-def _to_file(
+def to_file(
     directory: Path, objid: str, writing: Callable[[BinaryIO], WrittenPackage]
 ) -> tuple[WrittenPackage, Path]:
+    """``writing`` into ``directory/{objid}.zip`` under a temporary name, renamed once
+    complete: a failed export leaves no file behind."""
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / f"{objid}.zip"
     handle, partial = tempfile.mkstemp(prefix=f".{objid}.", suffix=".partial", dir=directory)
@@ -316,8 +347,20 @@ def prepare_download(
 ) -> PreparedPackage:
     """Export a dossier's SIP_hoso into the data directory and issue a download token
     (``download_url_ttl_seconds``) for it, to the caller. Checks and audit as ``export_dossier``."""
-    directory = services.settings.data_dir / PACKAGES_DIR
-    exported = export_dossier(services, principal, dossier_id, directory, record_status=record_status)
+    exported = export_dossier(
+        services, principal, dossier_id, download_dir(services), record_status=record_status
+    )
+    return offer_download(services, principal, exported)
+
+
+def download_dir(services: Services) -> Path:
+    """Where packages prepared for download are written (the data directory's ``packages/``)."""
+    return services.settings.data_dir / PACKAGES_DIR
+
+
+def offer_download(services: Services, principal: Principal, exported: ExportedPackage) -> PreparedPackage:
+    """A short-lived download token (``download_url_ttl_seconds``) for a package written in
+    ``download_dir``, issued to the caller (AIPs and DIPs are offered the same way)."""
     ttl = timedelta(seconds=services.settings.download_url_ttl_seconds)
     token, expires = services.links.issue(
         f"{_LINK_PREFIX}{exported.written.objid}", principal.subject, now=services.clock(), ttl=ttl
@@ -352,9 +395,9 @@ def _records(services: Services, record_ids: list[str]) -> list[Record]:
     return [found[r] for r in record_ids if r in found]
 
 
-def _check(principal: Principal, unit: Readable, records: list[Record]) -> None:
-    if not can_export_package(principal, unit, [_record_facts(r) for r in records]):
-        raise Forbidden("exporting a package needs the records_manager role for every record in it, or admin")
+def _check(principal: Principal, unit: Readable, records: list[Record], packaging: Packaging) -> None:
+    if not packaging.rule(principal, unit, [_record_facts(r) for r in records]):
+        raise Forbidden(packaging.refusal)
     waiting = [r.id for r in records if r.text_status in _PROCESSING]
     if waiting:
         raise MetadataInvalid("documents", f"still being processed: {', '.join(waiting)}")
@@ -369,9 +412,8 @@ def _facts(dossier: Dossier) -> Readable:
 
 
 def _record_facts(record: Record) -> Readable:
-    return Readable(
-        agency_code=record.agency_code, classification=record.classification, is_public=record.is_public
-    )
+    # Every read fact (grants, mode 02 too): an AIP's rule applies can_read to them.
+    return Readable.of(record)
 
 
 def _highest(records: list[Record]) -> Classification:
@@ -442,7 +484,8 @@ def _dossier(
     )
 
 
-def _document(services: Services, record: Record, dossier: Dossier | None) -> DocumentDescription:
+def document_description(services: Services, record: Record, dossier: Dossier | None) -> DocumentDescription:
+    """A record as a package describes it (TT05 document fields); ``dossier`` gives its docCode."""
     m = record.metadata
     ordinal = record.doc_ordinal if dossier is not None else None
     code = da.doc_code(dossier.file_code, ordinal) if dossier is not None and ordinal is not None else None

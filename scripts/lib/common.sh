@@ -8,6 +8,9 @@ CACHE="${ARCHIVE_CACHE_DIR:-$HOME/.cache/records-archive}"
 
 VERSITYGW_VERSION="v1.8.0"
 VERSITYGW_MODULE="github.com/versity/versitygw/cmd/versitygw"
+# Format identification for PREMIS (indexing/formats): fido from PyPI, in a virtualenv of
+# its own under $CACHE (it ships PRONOM's signatures; its dependencies are not ours).
+FIDO_VERSION="1.6.1"
 ES_VERSION="8.19.21"
 ES_ARTIFACT="org.elasticsearch.distribution.integ-test-zip:elasticsearch:${ES_VERSION}:zip"
 ES_ZIP="$HOME/.m2/repository/org/elasticsearch/distribution/integ-test-zip/elasticsearch/${ES_VERSION}/elasticsearch-${ES_VERSION}.zip"

@@ -22,6 +22,7 @@ def test_every_shipped_list_loads_with_the_codes_the_circular_gives() -> None:
         codes.DOCUMENT_TYPE: [f"{i:02d}" for i in range(1, 33)],
         codes.RISK_RECOVERY: ["0", "1"],
         codes.RISK_RECOVERY_STATUS: ["0", "1"],
+        codes.ACCESS_PURPOSE: ["01", "02", "03", "04"],  # the archive's own list (README, DIP)
     }
     assert lists.names() == sorted(expected)
     for name, wanted in expected.items():

@@ -7,6 +7,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 # Imported for their side effect: they register the tables on SQLModel.metadata.
+import archive.db.access_request_tables
 import archive.db.access_tables
 import archive.db.archival_tables
 import archive.db.destruction_tables

@@ -14,6 +14,8 @@ ArchivalStore      SQLite tables               PostgreSQL
 HoldStore          SQLite tables               PostgreSQL
 DispositionStore   SQLite tables               PostgreSQL
 FixityStore        SQLite table                PostgreSQL
+FormatIdentifier   fido (PRONOM signatures)    the same (``indexing.formats``)
+AccessRequestStore SQLite table                PostgreSQL
 ProcessingResults  SQLite tables               PostgreSQL
 OcrBacklog         SQLite tables               PostgreSQL
 VitalsSource       SQLite tables               PostgreSQL
@@ -41,6 +43,7 @@ asynchronous. Each port has one contract suite in ``tests/contract`` that every
 adapter must pass.
 """
 
+from archive.domain.ports.access_requests import AccessRequestStore
 from archive.domain.ports.apikeys import ApiKeyStore
 from archive.domain.ports.archival import ArchivalStore
 from archive.domain.ports.audit import AuditFilter, AuditLog
@@ -48,6 +51,7 @@ from archive.domain.ports.blobs import BlobStore, Retention, RetentionMode
 from archive.domain.ports.database import DatabaseSnapshot, SchemaRevisions
 from archive.domain.ports.exports import ListingRenderer
 from archive.domain.ports.fixity import FixityStore
+from archive.domain.ports.formats import FormatIdentifier
 from archive.domain.ports.intake import IntakeStore
 from archive.domain.ports.jobs import JobQueue, OcrBacklog
 from archive.domain.ports.lifecycle import LifecycleStore
@@ -61,6 +65,7 @@ from archive.domain.ports.trusted_documents import TrustedDocumentStore
 from archive.domain.ports.vitals import Vitals, VitalsSource
 
 __all__ = [
+    "AccessRequestStore",
     "ApiKeyStore",
     "ArchivalStore",
     "AuditFilter",
@@ -69,6 +74,7 @@ __all__ = [
     "DatabaseSnapshot",
     "DispositionStore",
     "FixityStore",
+    "FormatIdentifier",
     "HoldStore",
     "IntakeStore",
     "JobQueue",

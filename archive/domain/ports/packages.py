@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from archive.domain.packages import DocumentDescription, Package, WrittenPackage
+from archive.domain.preservation import ExtraFile, Preservation
 
 
 @runtime_checkable
@@ -17,8 +18,13 @@ class PackageWriter(Protocol):
         package: Package,
         contents: Callable[[DocumentDescription], Iterator[bytes]],
         sink: BinaryIO,
+        *,
+        preservation: Preservation | None = None,
+        extras: tuple[ExtraFile, ...] = (),
     ) -> WrittenPackage:
         """Stream the package to ``sink``; ``contents`` yields a document's stored bytes.
+        ``preservation`` adds the AIP's PREMIS files (root and representation) and the
+        PREMIS schema; ``extras`` adds files under ``documentation/`` (a DIP's).
 
         Raises IntegrityError when a document's bytes do not match its recorded size or
         SHA-256 (the sink then holds a partial zip the caller discards).
