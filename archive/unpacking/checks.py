@@ -36,6 +36,8 @@ KNOWN_PROFILES = frozenset(
     {
         "https://earkcsip.dilcis.eu/profile/E-ARK-CSIP.xml",
         "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml",
+        "https://earkaip.dilcis.eu/profile/E-ARK-AIP.xml",
+        "https://earkdip.dilcis.eu/profile/E-ARK-DIP.xml",
     }
 )
 PACKAGE_TYPES = frozenset({"SIP", "AIP", "DIP"})
@@ -117,7 +119,11 @@ def _header_failures(header: mets.Header, folder_name: str) -> list[Failure]:
         failures.append(Failure(PROFILE, f"{part}/@PROFILE", f"unknown profile {header.profile!r}"))
     if header.package_type not in PACKAGE_TYPES:
         failures.append(
-            Failure(PROFILE, f"{part}/@csip:OAISPACKAGETYPE", f"unknown package type {header.package_type!r}")
+            Failure(
+                PROFILE,
+                f"{part}/metsHdr/@csip:OAISPACKAGETYPE",
+                f"unknown package type {header.package_type!r}",
+            )
         )
     if header.record_status not in RECORD_STATUSES:
         failures.append(

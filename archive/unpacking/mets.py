@@ -59,7 +59,10 @@ def header(root: Any) -> Header:
     return Header(
         objid=root.get("OBJID") or "",
         profile=root.get("PROFILE") or "",
-        package_type=root.get(q("OAISPACKAGETYPE", CSIP)) or "",
+        # CSIP 2 puts it on metsHdr (CSIP117); CSIP 1 had it on the root.
+        package_type=(None if hdr is None else hdr.get(q("OAISPACKAGETYPE", CSIP)))
+        or root.get(q("OAISPACKAGETYPE", CSIP))
+        or "",
         content_type=root.get(q("CONTENTINFORMATIONTYPE", CSIP)) or "",
         record_status="" if hdr is None else hdr.get("RECORDSTATUS") or "",
         create_date="" if hdr is None else hdr.get("CREATEDATE") or "",

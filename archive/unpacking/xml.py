@@ -19,6 +19,7 @@ from lxml import etree
 from archive.domain.package_checks import SCHEMA, XML, Failure
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XS = "http://www.w3.org/2001/XMLSchema"
 MAX_XML_BYTES = 64 * 1024 * 1024  # a METS or EAD of a dossier is kilobytes; this is generous
 
 
@@ -79,47 +80,78 @@ def shipped_schema(schemas: Path, location: str) -> Path | None:
 
 
 class SchemaCache:
-    """The package's schemas, each compiled once, resolved only inside ``schemas/``."""
+    """The package's schemas, compiled once per set of namespaces, resolved only inside ``schemas/``."""
 
     def __init__(self, schemas: Path) -> None:
+        self.root = schemas
         self._schemas = schemas
-        self._compiled: dict[Path, Any] = {}
+        self._compiled: dict[tuple[tuple[str, Path], ...], Any] = {}
+        self._by_namespace: dict[str, Path] | None = None
 
-    def schema(self, location: str) -> Any:
-        """The compiled schema a location names; XmlRefused-free: raises LookupError with why."""
-        local = shipped_schema(self._schemas, location)
-        if local is None:
-            raise LookupError(f"names schema {location}, which the package does not ship in schemas/")
-        if local not in self._compiled:
-            parser = _parser()
-            parser.resolvers.add(_ShippedSchemas(self._schemas))
-            try:
-                document = etree.parse(str(local), parser)
-                self._compiled[local] = etree.XMLSchema(document)
-            except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
-                raise LookupError(f"names schema {local.name}, which does not compile ({exc})") from exc
-        return self._compiled[local]
+    def for_namespace(self, namespace: str) -> Path | None:
+        """The shipped schema whose targetNamespace is ``namespace`` (first by name), or None."""
+        if self._by_namespace is None:
+            self._by_namespace = {}
+            for path in sorted(self._schemas.glob("*.xsd")) if self._schemas.is_dir() else []:
+                try:
+                    target = parse(path, path.name).getroot().get("targetNamespace") or ""
+                except XmlRefused:
+                    continue
+                self._by_namespace.setdefault(target, path)
+        return self._by_namespace.get(namespace)
+
+    def schema(self, locations: dict[str, Path]) -> Any:
+        """One compiled schema importing every shipped file of ``locations`` (namespace -> file);
+        raises LookupError saying why it does not compile."""
+        key = tuple(sorted(locations.items()))
+        if key not in self._compiled:
+            self._compiled[key] = self._compile(key)
+        return self._compiled[key]
+
+    def _compile(self, key: tuple[tuple[str, Path], ...]) -> Any:
+        driver = etree.Element(f"{{{XS}}}schema", nsmap={"xs": XS})
+        for namespace, path in key:
+            attributes = {"schemaLocation": path.resolve().as_uri()}
+            if namespace:
+                attributes["namespace"] = namespace
+            etree.SubElement(driver, f"{{{XS}}}import", attributes)
+        parser = _parser()
+        parser.resolvers.add(_ShippedSchemas(self._schemas))
+        try:
+            document = etree.fromstring(etree.tostring(driver), parser, base_url=self._schemas.as_uri() + "/")
+            return etree.XMLSchema(document)
+        except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
+            names = ", ".join(p.name for _, p in key)
+            raise LookupError(f"names schemas ({names}) that do not compile ({exc})") from exc
 
 
 def schema_failures(tree: Any, part: str, schemas: SchemaCache) -> list[Failure]:
-    """Validate ``tree`` against every schema its root names; each problem is a Failure."""
+    """Validate ``tree`` against the shipped schemas its root names (or, naming none, the
+    shipped schema of its namespace); each problem is a Failure."""
     root = tree.getroot()
-    locations = _locations(root)
-    if not locations:
-        return [Failure(SCHEMA, part, "names no schema (xsi:schemaLocation); it cannot be validated")]
-    failures = []
     namespace = etree.QName(root).namespace or ""
-    wanted = locations.get(namespace)
-    if wanted is None:
-        return [Failure(SCHEMA, part, f"names no schema for its own namespace {namespace or '(none)'}")]
+    wanted: dict[str, Path] = {}
+    for ns, location in _locations(root).items():
+        local = shipped_schema(schemas.root, location)
+        if local is None:
+            return [
+                Failure(SCHEMA, part, f"names schema {location}, which the package does not ship in schemas/")
+            ]
+        wanted[ns] = local
+    if namespace not in wanted:
+        own = schemas.for_namespace(namespace)
+        if own is None:
+            return [
+                Failure(SCHEMA, part, f"no shipped schema declares its namespace {namespace or '(none)'}")
+            ]
+        wanted[namespace] = own
     try:
         schema = schemas.schema(wanted)
     except LookupError as exc:
         return [Failure(SCHEMA, part, str(exc))]
-    if not schema.validate(tree):
-        for error in list(schema.error_log)[:20]:
-            failures.append(Failure(SCHEMA, f"{part}:{error.line}", error.message))
-    return failures
+    if schema.validate(tree):
+        return []
+    return [Failure(SCHEMA, f"{part}:{error.line}", error.message) for error in list(schema.error_log)[:20]]
 
 
 def _locations(root: Any) -> dict[str, str]:

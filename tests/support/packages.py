@@ -51,12 +51,19 @@ def mets_document(package_id: str, files: Mapping[str, bytes], *, profile: str =
         attrib={
             "OBJID": package_id,
             "PROFILE": profile,
-            f"{{{CSIP}}}OAISPACKAGETYPE": "SIP",
             f"{{{CSIP}}}CONTENTINFORMATIONTYPE": "MIXED",
             f"{{{XSI}}}schemaLocation": f"{METS} schemas/mets.xsd",
         },
     )
-    etree.SubElement(m, f"{{{METS}}}metsHdr", CREATEDATE="2026-11-30T10:00:00+07:00", RECORDSTATUS="NEW")
+    etree.SubElement(
+        m,
+        f"{{{METS}}}metsHdr",
+        {
+            "CREATEDATE": "2026-11-30T10:00:00+07:00",
+            "RECORDSTATUS": "NEW",
+            f"{{{CSIP}}}OAISPACKAGETYPE": "SIP",
+        },
+    )
     group = etree.SubElement(etree.SubElement(m, f"{{{METS}}}fileSec"), f"{{{METS}}}fileGrp", USE="Data")
     for i, (path, data) in enumerate(files.items()):
         f = etree.SubElement(
