@@ -15,6 +15,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -23,11 +24,31 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive.domain.package_checks import PATH, Failure, PackageInvalid, PackageLimits
+from archive.domain.package_import import PackageContents
 from archive.domain.ports.packages import PackageReport
-from archive.unpacking import checks, mets
+from archive.unpacking import checks, descriptions, mets
 from archive.unpacking.zipped import unzip
 
-__all__ = ["UnpackedPackage", "ZipPackageReader"]
+__all__ = ["UnpackedPackage", "ZipPackageReader", "check_package"]
+
+
+def check_package(package: Path, workdir: Path, limits: PackageLimits | None = None) -> PackageReport:
+    """Every check on ``package`` (unpacked under ``workdir``, removed after); a zip refused
+    outright (limits, paths) comes back as a report with those failures, never raised.
+    The writer's tests call this on every package they make."""
+    try:
+        with ZipPackageReader(workdir, limits).open(package) as opened:
+            report = opened.report
+            if report.valid:
+                try:
+                    opened.contents()
+                except PackageInvalid as exc:
+                    return dataclasses.replace(report, failures=exc.failures)
+            return report
+    except PackageInvalid as exc:
+        return PackageReport(
+            objid="", package_type="", record_status="", profile="", failures=exc.failures, files=0
+        )
 
 
 class UnpackedPackage:
@@ -45,11 +66,19 @@ class UnpackedPackage:
     def folder(self) -> Path:
         return self.inspection.folder
 
-    def open_file(self, path: str) -> BinaryIO:
+    def contents(self) -> PackageContents:
+        if self._report.failures:
+            raise PackageInvalid(self._report.failures)
+        return descriptions.contents(self.inspection)
+
+    def local_path(self, path: str) -> Path:
         resolved = mets.resolve(checks.ROOT_METS, path)
-        if resolved is None or resolved != path:
-            raise PackageInvalid([Failure(PATH, path, "is not a plain path inside the package")])
-        return (self.folder / resolved).open("rb")
+        if resolved is None or resolved != path or not (self.folder / resolved).is_file():
+            raise PackageInvalid([Failure(PATH, path, "is not a file inside the package")])
+        return self.folder / resolved
+
+    def open_file(self, path: str) -> BinaryIO:
+        return self.local_path(path).open("rb")
 
 
 class ZipPackageReader:

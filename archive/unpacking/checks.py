@@ -67,7 +67,7 @@ def inspect(unpacked: Path) -> Inspection:
         return found
     found.header = mets.header(root.getroot())
     found.failures += _header_failures(found.header, folder.name)
-    for path in _mets_paths(found):
+    for path in mets_paths(found):
         found.failures += _reference_failures(found, path)
     schemas = SchemaCache(folder / SCHEMAS)
     for path, tree in found.trees.items():
@@ -134,7 +134,7 @@ def _header_failures(header: mets.Header, folder_name: str) -> list[Failure]:
     return failures
 
 
-def _mets_paths(found: Inspection) -> list[str]:
+def mets_paths(found: Inspection) -> list[str]:
     """The root METS and every representation METS it lists (only those parsed)."""
     paths = [ROOT_METS]
     for item in mets.listed(found.trees[ROOT_METS].getroot()):

@@ -32,6 +32,16 @@ class Listed:
 
 
 @dataclass(frozen=True, slots=True)
+class Agent:
+    """A ``metsHdr/agent``: who made or sent the package."""
+
+    role: str
+    type: str  # TYPE, or OTHERTYPE when TYPE is OTHER (SOFTWARE)
+    name: str
+    notes: tuple[tuple[str, str], ...]  # (csip:NOTETYPE, text)
+
+
+@dataclass(frozen=True, slots=True)
 class Header:
     """The root attributes and header of a METS document."""
 
@@ -41,7 +51,7 @@ class Header:
     content_type: str  # csip:CONTENTINFORMATIONTYPE
     record_status: str  # metsHdr RECORDSTATUS
     create_date: str
-    agent_notes: tuple[tuple[str, str, str], ...]  # (ROLE or OTHERROLE, note type, note text)
+    agents: tuple[Agent, ...]
 
 
 def q(name: str, namespace: str = METS) -> str:
@@ -51,11 +61,6 @@ def q(name: str, namespace: str = METS) -> str:
 def header(root: Any) -> Header:
     """The identity a METS root states (empty strings where it is silent)."""
     hdr = root.find(q("metsHdr"))
-    notes = []
-    for agent in [] if hdr is None else hdr.findall(q("agent")):
-        role = agent.get("OTHERROLE") or agent.get("ROLE") or ""
-        for note in agent.findall(q("note")):
-            notes.append((role, note.get(q("NOTETYPE", CSIP)) or "", (note.text or "").strip()))
     return Header(
         objid=root.get("OBJID") or "",
         profile=root.get("PROFILE") or "",
@@ -66,7 +71,20 @@ def header(root: Any) -> Header:
         content_type=root.get(q("CONTENTINFORMATIONTYPE", CSIP)) or "",
         record_status="" if hdr is None else hdr.get("RECORDSTATUS") or "",
         create_date="" if hdr is None else hdr.get("CREATEDATE") or "",
-        agent_notes=tuple(notes),
+        agents=tuple(_agent(a) for a in ([] if hdr is None else hdr.findall(q("agent")))),
+    )
+
+
+def _agent(agent: Any) -> Agent:
+    kind = agent.get("TYPE") or ""
+    notes = tuple(
+        (note.get(q("NOTETYPE", CSIP)) or "", (note.text or "").strip()) for note in agent.findall(q("note"))
+    )
+    return Agent(
+        role=agent.get("OTHERROLE") or agent.get("ROLE") or "",
+        type=agent.get("OTHERTYPE") or kind if kind == "OTHER" else kind,
+        name=(agent.findtext(q("name")) or "").strip(),
+        notes=notes,
     )
 
 

@@ -7,12 +7,16 @@ A service sees only the report and, once the report is clean, the files' bytes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from archive.domain.archival import Dossier, Fonds
 from archive.domain.package_checks import Failure
+from archive.domain.package_import import PackageContents
+from archive.domain.records import Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,16 @@ class OpenedPackage(Protocol):
     @property
     def report(self) -> PackageReport: ...
 
+    def contents(self) -> PackageContents:
+        """The dossier (or batch) and documents the package describes. Raises PackageInvalid
+        with the report's failures, or naming each descriptive file it cannot read."""
+        ...
+
+    def local_path(self, path: str) -> Path:
+        """Where a file of the package (its path inside the package folder) is unpacked, for
+        as long as the context lasts. Raises PackageInvalid for a path outside the package."""
+        ...
+
     def open_file(self, path: str) -> BinaryIO:
         """The bytes of a file of the package, by its path inside the package folder."""
         ...
@@ -51,4 +65,16 @@ class PackageReader(Protocol):
         """Unpack and check ``package``; the folder is removed when the context ends.
         Raises PackageInvalid when the zip itself is refused (limits, paths); other
         failures are in the report, so a caller may list them all."""
+        ...
+
+
+@runtime_checkable
+class PackageImportStore(Protocol):
+    """Writes what an imported package becomes, all at once."""
+
+    def commit_import(self, *, fonds: Fonds | None, dossier: Dossier, records: Sequence[Record]) -> None:
+        """In ONE transaction: the fonds (when given: a new one), the dossier, and every
+        record with its processing job (the outbox). Either all of it is written or none:
+        raises DuplicateRecord when the agency already holds a record's bytes at that
+        classification, MetadataInvalid when the fonds or dossier code is taken meanwhile."""
         ...
