@@ -18,6 +18,7 @@ from archive.api.errors import ErrorCodes
 from archive.api.hardening import ExtensionFactory
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
+from archive.api.transfer_import import TransferImportMutations
 from archive.api.types import Record
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,14 @@ def build_schema(
     )
     mutation = merge_types(
         "Mutation",
-        (RecordMutations, AccessMutations, RetentionMutations, DestructionMutations, ArchivalMutations),
+        (
+            RecordMutations,
+            AccessMutations,
+            RetentionMutations,
+            DestructionMutations,
+            ArchivalMutations,
+            TransferImportMutations,
+        ),
     )
     return ArchiveSchema(
         query=query,

@@ -26,7 +26,7 @@ import contextlib
 import hashlib
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, cast
 
@@ -45,11 +45,11 @@ from archive.domain.package_import import (
     metadata_of,
     ordinal_of,
 )
-from archive.domain.ports.packages import OpenedPackage, PackageReport
+from archive.domain.ports.packages import OpenedPackage, PackageReader, PackageReport
 from archive.domain.records import Record, StoredFile, TextStatus, validate_metadata
 from archive.services import audit, retention
 from archive.services.container import Services
-from archive.services.deposit import storage_key
+from archive.services.deposit import spool, storage_key
 from indexing.extraction.inspection import inspect_document
 
 ACTION = "transfer.import"
@@ -70,17 +70,21 @@ class ImportResult:
 def check_package(services: Services, path: Path) -> PackageReport:
     """Every check an import would make before storing anything, on the caller's own file:
     the report lists each failure (empty: it would be accepted, permissions aside). Blocking."""
+    return inspect_package(services.packages, path, today=services.clock().date())
+
+
+def inspect_package(reader: PackageReader, path: Path, *, today: date) -> PackageReport:
+    """``check_package`` with a reader alone: no database, no storage (``archive transfer check``)."""
     try:
-        with services.packages.open(path) as opened:
+        with reader.open(path) as opened:
             try:
-                _contents(services, opened)
+                _contents(opened, today)
             except PackageInvalid as exc:
                 return replace(opened.report, failures=exc.failures)
             return opened.report
     except PackageInvalid as exc:  # the zip itself was refused: nothing was unpacked
-        return PackageReport(
-            objid="", package_type="", record_status="", profile="", failures=exc.failures, files=0
-        )
+        empty = PackageReport(objid="", package_type="", record_status="", profile="", failures=(), files=0)
+        return replace(empty, failures=exc.failures)
 
 
 def import_package(services: Services, principal: Principal, path: Path, *, client: str = "") -> ImportResult:
@@ -96,7 +100,7 @@ def import_package(services: Services, principal: Principal, path: Path, *, clie
     target = f"package:{path.name}"[:200]
     try:
         with services.packages.open(path) as opened:
-            contents = _contents(services, opened)
+            contents = _contents(opened, services.clock().date())
             target = f"package:{contents.objid}"
             _authorise(principal, contents)
             result = _existing(services, principal, contents) or _store(services, opened, contents)
@@ -115,11 +119,21 @@ def import_package(services: Services, principal: Principal, path: Path, *, clie
     return result
 
 
-def _contents(services: Services, opened: OpenedPackage) -> PackageContents:
+def import_uploaded_package(
+    services: Services, principal: Principal, source: BinaryIO, *, client: str = ""
+) -> ImportResult:
+    """``import_package`` for an upload (GraphQL): the body is spooled to a private file first,
+    within the upload limit, then imported; the file is removed after. Blocking."""
+    limit = services.settings.max_upload_bytes
+    with spool(source, services.settings.data_dir / "tmp", max_bytes=limit) as spooled:
+        return import_package(services, principal, spooled.path, client=client)
+
+
+def _contents(opened: OpenedPackage, today: date) -> PackageContents:
     """The package's contents once every check passed; PackageInvalid listing every failure."""
     contents = opened.contents()
     failures = _kind_failures(opened.report, contents)
-    failures += contents_failures(contents, today=services.clock().date())
+    failures += contents_failures(contents, today=today)
     if failures:
         raise PackageInvalid(failures)
     return contents

@@ -85,7 +85,7 @@ class ZipPackageReader:
     """``PackageReader`` for zipped packages, unpacked under ``workdir``."""
 
     def __init__(self, workdir: Path, limits: PackageLimits | None = None) -> None:
-        self._workdir = workdir
+        self._workdir = workdir.resolve()
         self._limits = limits or PackageLimits()
 
     @contextmanager

@@ -72,7 +72,7 @@ def inspect(unpacked: Path) -> Inspection:
     schemas = SchemaCache(folder / SCHEMAS)
     for path, tree in found.trees.items():
         if path.endswith(".xml"):
-            found.failures += schema_failures(tree, path, schemas)
+            found.failures += schema_failures(tree, f"{folder.name}/{path}", schemas)
     return found
 
 

@@ -99,7 +99,7 @@ def listed(root: Any) -> list[Listed]:
 
 def _md_ref(ref: Any) -> Listed:
     return Listed(
-        element=f"mdRef[@ID='{ref.get('ID', '')}']",
+        element=_named("mdRef", ref.get("ID"), ref.get(q("href", XLINK))),
         href=ref.get(q("href", XLINK)) or "",
         size=ref.get("SIZE"),
         checksum=ref.get("CHECKSUM"),
@@ -112,7 +112,7 @@ def _md_ref(ref: Any) -> Listed:
 def _file(file: Any, use: str | None) -> Listed:
     locat = file.find(q("FLocat"))
     return Listed(
-        element=f"file[@ID='{file.get('ID', '')}']",
+        element=_named("file", file.get("ID"), None if locat is None else locat.get(q("href", XLINK))),
         href="" if locat is None else locat.get(q("href", XLINK)) or "",
         size=file.get("SIZE"),
         checksum=file.get("CHECKSUM"),
@@ -120,6 +120,11 @@ def _file(file: Any, use: str | None) -> Listed:
         mime_type=file.get("MIMETYPE"),
         use=use,
     )
+
+
+def _named(tag: str, identifier: str | None, href: str | None) -> str:
+    """How a failure names an element: by its ID, else by the file it points at."""
+    return f"{tag}[@ID='{identifier}']" if identifier else f"{tag}[@xlink:href='{href or ''}']"
 
 
 def resolve(mets_path: str, href: str) -> str | None:

@@ -83,7 +83,7 @@ class SchemaCache:
     """The package's schemas, compiled once per set of namespaces, resolved only inside ``schemas/``."""
 
     def __init__(self, schemas: Path) -> None:
-        self.root = schemas
+        self.root = schemas = schemas.resolve()
         self._schemas = schemas
         self._compiled: dict[tuple[tuple[str, Path], ...], Any] = {}
         self._by_namespace: dict[str, Path] | None = None
