@@ -35,8 +35,9 @@ class SqlPackageImports:
             try:
                 if fonds is not None:
                     session.add(FondsRow.model_validate(_fonds_values(fonds)))
+                    session.flush()  # each parent before its children (FKs): fonds, dossier, records
                 session.add(DossierRow.model_validate({**_dossier_values(dossier), "row_version": 1}))
-                session.flush()  # the dossier before its members (FKs)
+                session.flush()
                 for record in records:
                     session.add(_to_row(record))
                     session.flush()
