@@ -20,7 +20,7 @@ from archive.settings import Settings
 
 if TYPE_CHECKING:
     from archive.domain.package_checks import Failure
-    from archive.domain.ports.packages import PackageReport
+    from archive.domain.ports.package_reader import PackageReport
 
 PackageArgument = Annotated[
     Path, typer.Argument(help="The package: a zip holding one folder named after its OBJID.", exists=True)

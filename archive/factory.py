@@ -211,7 +211,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         vitals=SqlVitals(engine),
         renderer=ListingFiles(),
         trusted_documents=SqlTrustedDocumentStore(engine),
-        packages=build_package_reader(settings),
+        package_reader=build_package_reader(settings),
         package_imports=SqlPackageImports(engine),
         dispose=engine.dispose,
     )

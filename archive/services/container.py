@@ -32,7 +32,7 @@ from archive.domain.ports import (
     TrustedDocumentStore,
     VitalsSource,
 )
-from archive.domain.ports.packages import PackageImportStore, PackageReader
+from archive.domain.ports.package_reader import PackageImportStore, PackageReader
 from archive.domain.processing import ProcessingResults
 from archive.observability.metrics import Metrics
 from archive.services.links import DownloadLinks
@@ -73,7 +73,7 @@ class Services:
     vitals: VitalsSource  # the metrics' gauges of shared state, read at scrape time
     renderer: ListingRenderer  # the dossier list and tables of contents as PDF, XLSX, CSV
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
-    packages: PackageReader  # transfer packages received from other systems, unpacked and checked
+    package_reader: PackageReader  # transfer packages received from other systems, unpacked and checked
     package_imports: PackageImportStore  # what an imported package becomes, in one transaction
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)

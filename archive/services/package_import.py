@@ -45,7 +45,7 @@ from archive.domain.package_import import (
     metadata_of,
     ordinal_of,
 )
-from archive.domain.ports.packages import OpenedPackage, PackageReader, PackageReport
+from archive.domain.ports.package_reader import OpenedPackage, PackageReader, PackageReport
 from archive.domain.records import Record, StoredFile, TextStatus, validate_metadata
 from archive.services import audit, retention
 from archive.services.container import Services
@@ -70,7 +70,7 @@ class ImportResult:
 def check_package(services: Services, path: Path) -> PackageReport:
     """Every check an import would make before storing anything, on the caller's own file:
     the report lists each failure (empty: it would be accepted, permissions aside). Blocking."""
-    return inspect_package(services.packages, path, today=services.clock().date())
+    return inspect_package(services.package_reader, path, today=services.clock().date())
 
 
 def inspect_package(reader: PackageReader, path: Path, *, today: date) -> PackageReport:
@@ -99,7 +99,7 @@ def import_package(services: Services, principal: Principal, path: Path, *, clie
     """
     target = f"package:{path.name}"[:200]
     try:
-        with services.packages.open(path) as opened:
+        with services.package_reader.open(path) as opened:
             contents = _contents(opened, services.clock().date())
             target = f"package:{contents.objid}"
             _authorise(principal, contents)

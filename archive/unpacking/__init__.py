@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from archive.domain.package_checks import PATH, Failure, PackageInvalid, PackageLimits
 from archive.domain.package_import import PackageContents
-from archive.domain.ports.packages import PackageReport
+from archive.domain.ports.package_reader import PackageReport
 from archive.unpacking import checks, descriptions, mets
 from archive.unpacking.zipped import unzip
 
