@@ -130,9 +130,14 @@ def import_uploaded_package(
 
 
 def _contents(opened: OpenedPackage, today: date) -> PackageContents:
-    """The package's contents once every check passed; PackageInvalid listing every failure."""
-    contents = opened.contents()
-    failures = _kind_failures(opened.report, contents)
+    """The package's contents once every check passed; PackageInvalid listing every failure:
+    the reader's, then (where the descriptions can be read at all) the archive's own."""
+    failures = list(opened.report.failures)
+    try:
+        contents = opened.contents()
+    except PackageInvalid as exc:
+        raise PackageInvalid(failures + [f for f in exc.failures if f not in failures]) from exc
+    failures += _kind_failures(opened.report, contents)
     failures += contents_failures(contents, today=today)
     if failures:
         raise PackageInvalid(failures)

@@ -39,11 +39,11 @@ def check_package(package: Path, workdir: Path, limits: PackageLimits | None = N
     try:
         with ZipPackageReader(workdir, limits).open(package) as opened:
             report = opened.report
-            if report.valid:
-                try:
-                    opened.contents()
-                except PackageInvalid as exc:
-                    return dataclasses.replace(report, failures=exc.failures)
+            try:
+                opened.contents()
+            except PackageInvalid as exc:
+                extra = tuple(f for f in exc.failures if f not in report.failures)
+                return dataclasses.replace(report, failures=report.failures + extra)
             return report
     except PackageInvalid as exc:
         return PackageReport(
@@ -67,8 +67,6 @@ class UnpackedPackage:
         return self.inspection.folder
 
     def contents(self) -> PackageContents:
-        if self._report.failures:
-            raise PackageInvalid(self._report.failures)
         return descriptions.contents(self.inspection)
 
     def local_path(self, path: str) -> Path:

@@ -160,7 +160,7 @@ def reference_failures(folder: Path, mets_path: str, item: mets.Listed) -> list[
     path = folder / target
     if path.is_symlink() or not path.is_file():
         return [Failure(REFERENCE, part, f"lists {target}, which the package does not hold")]
-    return _stated_failures(part, path, item)
+    return _stated_failures(f"{folder.name}/{target} ({mets_path} {item.element})", path, item)
 
 
 def _stated_failures(part: str, path: Path, item: mets.Listed) -> list[Failure]:

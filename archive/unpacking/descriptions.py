@@ -14,7 +14,7 @@ from typing import Any
 from lxml import etree
 
 from archive.domain import tt05
-from archive.domain.package_checks import METADATA, PROFILE, REFERENCE, Failure, PackageInvalid
+from archive.domain.package_checks import LAYOUT, METADATA, PROFILE, REFERENCE, Failure, PackageInvalid
 from archive.domain.package_import import DescribedDocument, DescribedFile, PackageContents
 from archive.domain.packages import safe_name
 from archive.unpacking import mets
@@ -24,7 +24,9 @@ from archive.unpacking.checks import ROOT_METS, Inspection, mets_paths
 def contents(found: Inspection) -> PackageContents:
     """What the checked package ``found`` holds; PackageInvalid naming each part it cannot read."""
     failures: list[Failure] = []
-    assert found.header is not None
+    if found.header is None:
+        problem = "cannot be read, so neither can what the package describes"
+        raise PackageInvalid([Failure(LAYOUT, f"{found.folder.name}/{ROOT_METS}", problem)])
     described = _descriptions(found, ROOT_METS, failures)
     roots = [(p, r, f) for p, r, f in described if r in {tt05.DOSSIER_ROOT, tt05.BATCH_ROOT}]
     if len(roots) != 1:

@@ -36,6 +36,16 @@ LAX_METS_XSD = b"""<?xml version="1.0" encoding="UTF-8"?>
 </xs:schema>
 """
 
+# Entities nested ten deep: expanded, a few hundred bytes become gigabytes.
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<mets xmlns="http://www.loc.gov/METS/" OBJID="x">&lol3;</mets>
+"""
+
 PDF = b"%PDF-1.4\n% a stand-in for a document's bytes, checked only by size and hash\n%%EOF\n"
 
 

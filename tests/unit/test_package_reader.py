@@ -15,6 +15,7 @@ from archive.domain.package_checks import PackageInvalid, PackageLimits
 from archive.unpacking import ZipPackageReader
 from archive.unpacking.zipped import path_problem
 from tests.support.packages import (
+    BILLION_LAUGHS,
     LAX_METS_XSD,
     METS,
     PDF,
@@ -24,15 +25,6 @@ from tests.support.packages import (
     package_folder,
     write_zip,
 )
-
-BILLION_LAUGHS = b"""<?xml version="1.0"?>
-<!DOCTYPE lolz [
- <!ENTITY lol "lol">
- <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
-]>
-<mets xmlns="http://www.loc.gov/METS/" OBJID="x">&lol3;</mets>
-"""
 
 STRICT_XSD = b"""<?xml version="1.0" encoding="UTF-8"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:test:ead"
@@ -81,7 +73,7 @@ def test_a_wrong_checksum_names_the_file_and_the_mets(good: Path, tmp_path: Path
     bad = mutated(good, tmp_path / "bad.zip", replace={"representations/rep1/data/doc1.pdf": PDF.upper()})
     [failure] = report(bad).failures
     assert failure.check == "checksum"
-    assert failure.part.endswith("METS.xml: file[@ID='file-0']")
+    assert failure.part.endswith("/representations/rep1/data/doc1.pdf (METS.xml file[@ID='file-0'])")
     assert "SHA-256" in failure.problem
 
 

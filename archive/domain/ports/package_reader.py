@@ -43,8 +43,9 @@ class OpenedPackage(Protocol):
     def report(self) -> PackageReport: ...
 
     def contents(self) -> PackageContents:
-        """The dossier (or batch) and documents the package describes. Raises PackageInvalid
-        with the report's failures, or naming each descriptive file it cannot read."""
+        """The dossier (or batch) and documents the package describes, read even when the
+        report has failures (so every failure can be listed at once). Raises PackageInvalid
+        naming each descriptive file it cannot read."""
         ...
 
     def local_path(self, path: str) -> Path:
