@@ -21,6 +21,7 @@ from archive.cli_exports import exports_app
 from archive.cli_identity import ApiKeyOption
 from archive.cli_operations import operations_app
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
+from archive.cli_transfer import transfer_app
 from archive.cli_transfer_import import register as register_transfer_import
 from archive.domain.jobs import JobStatus
 from archive.settings import Settings
@@ -41,10 +42,7 @@ register_destruction(retention_app)  # note, seat, unseat, vote, attach, council
 register_backup(app)  # backup, backup verify, restore
 register_archival(app)  # fonds list|create, dossiers list|show|close
 app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
-transfer_app = typer.Typer(
-    help="Transfer packages (Circular 05/2025/TT-BNV, E-ARK CSIP).", no_args_is_help=True
-)
-app.add_typer(transfer_app, name="transfer")
+app.add_typer(transfer_app, name="transfer")  # transfer packages (Circular 05/2025)
 register_transfer_import(transfer_app)  # check, import: packages received from other systems
 
 

@@ -36,6 +36,7 @@ from archive.domain.codes import code_lists
 from archive.domain.ports import BlobStore, OcrBacklog, SearchIndex
 from archive.exports import ListingFiles
 from archive.observability.metrics import Metrics
+from archive.packaging import PackageFiles
 from archive.services.container import Services
 from archive.services.links import DownloadLinks
 from archive.services.startup import StartupStep
@@ -210,6 +211,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         schema=SqlSchemaRevisions(engine),
         vitals=SqlVitals(engine),
         renderer=ListingFiles(),
+        packages=PackageFiles(),
         trusted_documents=SqlTrustedDocumentStore(engine),
         package_reader=build_package_reader(settings),
         package_imports=SqlPackageImports(engine),

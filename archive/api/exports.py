@@ -2,6 +2,7 @@
 
 - ``GET /exports/fonds/{fondsCode}/dossiers?year=2026&format=pdf|xlsx|csv``
 - ``GET /exports/dossiers/{dossierId}/contents?format=pdf|xlsx|csv``
+- ``GET /exports/packages/{token}``: a transfer package made by ``exportTransferPackage``
 
 The caller is identified exactly as on ``/graphql`` (bearer token, API key, the
 development admin, or the anonymous caller where the deployment allows it), and a
@@ -13,11 +14,12 @@ bad input 400 with its code, the file 200 with its media type and a Vietnamese
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from archive.api.download import content_disposition
@@ -32,6 +34,7 @@ from archive.services.exports import (
     parse_format,
 )
 from archive.services.identity import Caller, identify
+from archive.services.packages import package_file
 from archive.services.refusals import RefusalTally
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,23 @@ class ExportRoutes:
         return [
             Route("/exports/fonds/{fonds_code}/dossiers", self.dossier_list, methods=["GET"]),
             Route("/exports/dossiers/{dossier_id}/contents", self.dossier_contents, methods=["GET"]),
+            Route("/exports/packages/{token}", self.transfer_package, methods=["GET"]),
         ]
+
+    async def transfer_package(self, request: Request) -> Response:
+        """A transfer package prepared by ``exportTransferPackage``: the token is the credential
+        (like ``/download/{token}``); the export itself was checked and audited when it was made."""
+        services = self._services()
+        try:
+            path = await asyncio.to_thread(package_file, services, request.path_params["token"])
+        except NotFound:
+            return _problem(404, NotFound.code, "not found")
+        return FileResponse(
+            path,
+            media_type="application/zip",
+            filename=path.name,
+            headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+        )
 
     async def dossier_list(self, request: Request) -> Response:
         year_text = request.query_params.get("year", "")

@@ -18,6 +18,7 @@ from archive.api.errors import ErrorCodes
 from archive.api.hardening import ExtensionFactory
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
+from archive.api.transfer import TransferMutations
 from archive.api.transfer_import import TransferImportMutations
 from archive.api.types import Record
 
@@ -57,6 +58,7 @@ def build_schema(
             RetentionMutations,
             DestructionMutations,
             ArchivalMutations,
+            TransferMutations,
             TransferImportMutations,
         ),
     )

@@ -321,7 +321,19 @@ def can_read_tombstone(principal: Principal, record: Readable) -> bool:
     )
 
 
-# -- transfer packages (Circular 05/2025/TT-BNV) ---------------------------------------------
+# -- transfer packages (Circular 05/2025) ---------------------------------------------------
+#
+# A package carries a dossier's (or a batch's) records out of the archive whole, bytes
+# and metadata: the same people who may close and hand the dossier over may export it,
+# and only when every record in it is theirs to manage. Nothing is packaged partially.
+
+
+def can_export_package(principal: Principal, unit: Readable, records: Iterable[Readable]) -> bool:
+    """May the caller export a transfer package of ``unit`` (a dossier, or the agency of a
+    batch of loose documents) holding ``records``? A records manager of the unit's agency,
+    or an admin, within clearance (``can_describe``), who may also manage every record."""
+    scope = ManageScope.for_principal(principal)
+    return can_describe(principal, unit) and all(scope.allows(record) for record in records)
 
 
 def can_import_package(

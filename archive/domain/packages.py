@@ -227,6 +227,7 @@ class DocumentDescription:
     media_type: str
     sha256: str  # lower-case hex, as stored (the METS writer upper-cases it)
     size: int
+    deposited_at: datetime | None = None  # the data file's CREATED; the package's time when None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +261,19 @@ class Package:
     def folder(self) -> str:
         """The package's top folder: its OBJID (TT05)."""
         return self.objid
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenPackage:
+    """A package once written: every file in it, and the zip's own size and SHA-256
+    (what a handover's minutes list)."""
+
+    objid: str
+    kind: PackageKind
+    files: tuple[PackageFile, ...]
+    zip_size: int
+    zip_sha256: str  # lower-case hex of the zip file as written
+    record_ids: tuple[str, ...]
 
 
 def data_path(doc_id: str, media_type: str) -> str:

@@ -85,7 +85,9 @@ DOSSIER_FIELDS: tuple[Field, ...] = (
     Field("confidenceLevel", "confidence_level", Kind.CODE, label="Mức độ tin cậy"),
     Field("paperFileCode", "paper_file_code", Kind.TEXT, label="Mã hồ sơ giấy"),
     Field("riskRecovery", "risk_recovery", Kind.CODE, required=True, label="Chế độ dự phòng"),
-    Field("riskRecoveryStatus", "risk_recovery_status", Kind.CODE, required=True, label="Tình trạng dự phòng"),
+    Field(
+        "riskRecoveryStatus", "risk_recovery_status", Kind.CODE, required=True, label="Tình trạng dự phòng"
+    ),
     Field("description", "description", Kind.TEXT, label="Ghi chú"),
     Field("organId", "fonds_code", Kind.TEXT, required=True, label="Mã phông"),
     Field("agencyCode", "agency_code", Kind.TEXT, required=True, label="Mã cơ quan"),

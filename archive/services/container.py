@@ -25,6 +25,7 @@ from archive.domain.ports import (
     JobQueue,
     ListingRenderer,
     OcrBacklog,
+    PackageWriter,
     RecordRepository,
     RetentionStore,
     SchemaRevisions,
@@ -73,6 +74,7 @@ class Services:
     vitals: VitalsSource  # the metrics' gauges of shared state, read at scrape time
     renderer: ListingRenderer  # the dossier list and tables of contents as PDF, XLSX, CSV
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
+    packages: PackageWriter  # transfer packages (Circular 05/2025, E-ARK CSIP) as zips
     package_reader: PackageReader  # transfer packages received from other systems, unpacked and checked
     package_imports: PackageImportStore  # what an imported package becomes, in one transaction
     metrics: Metrics = field(default_factory=Metrics)

@@ -58,18 +58,19 @@ def parse(path: Path, part: str) -> Any:
     return tree
 
 
-class _ShippedSchemas(etree.Resolver):  # type: ignore[misc]
+class _ShippedSchemas(etree.Resolver):
     """Resolve any schema reference to a file in the package's ``schemas/`` folder, by name."""
 
     def __init__(self, schemas: Path) -> None:
         super().__init__()
         self._schemas = schemas
 
-    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:
+    # lxml passes a context the stubs do not declare.
+    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:  # type: ignore[override]
         local = shipped_schema(self._schemas, system_url)
         if local is None:
             raise etree.XMLSchemaParseError(f"{system_url} is not among the package's schemas")
-        return self.resolve_filename(str(local), context)
+        return self.resolve_string(local.read_bytes(), context, base_url=local.as_uri())
 
 
 def shipped_schema(schemas: Path, location: str) -> Path | None:

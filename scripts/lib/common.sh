@@ -14,6 +14,8 @@ ES_ZIP="$HOME/.m2/repository/org/elasticsearch/distribution/integ-test-zip/elast
 # Elasticsearch refuses to run as root; this system user runs it when we are root.
 ES_USER="archive-es"
 PG_BIN="${ARCHIVE_PG_BIN:-/usr/lib/postgresql/15/bin}"
+# eark-validator, the E-ARK package validator the transfer tests run (its own virtualenv).
+EARK_VALIDATOR_VERSION="1.1.3"
 VENV="$ROOT/.venv"
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }

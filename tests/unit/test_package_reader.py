@@ -14,7 +14,7 @@ import pytest
 from archive.domain.package_checks import PackageInvalid, PackageLimits
 from archive.unpacking import ZipPackageReader
 from archive.unpacking.zipped import path_problem
-from tests.support.packages import (
+from tests.support.bad_packages import (
     BILLION_LAUGHS,
     LAX_METS_XSD,
     METS,

@@ -25,7 +25,9 @@ def test_kinds_give_the_oais_type() -> None:
 
 
 def test_times_carry_vietnam_offset() -> None:
-    assert packages.vietnam_time(datetime(2025, 7, 1, 2, 30, 0, 123, tzinfo=UTC)) == "2025-07-01T09:30:00+07:00"
+    assert (
+        packages.vietnam_time(datetime(2025, 7, 1, 2, 30, 0, 123, tzinfo=UTC)) == "2025-07-01T09:30:00+07:00"
+    )
 
 
 def test_data_paths_never_escape_and_keep_the_code() -> None:

@@ -18,6 +18,7 @@ ProcessingResults  SQLite tables               PostgreSQL
 OcrBacklog         SQLite tables               PostgreSQL
 VitalsSource       SQLite tables               PostgreSQL
 ListingRenderer    PDF (fpdf2), XLSX, CSV      the same (``archive.exports``)
+PackageWriter      TT05 / E-ARK CSIP zip       the same (``archive.packaging``, lxml)
 DatabaseSnapshot   SQLite online backup        ``pg_dump``/``pg_restore``
 SchemaRevisions    Alembic                     Alembic
 TrustedDocumentStore  SQLite table             PostgreSQL
@@ -43,6 +44,7 @@ from archive.domain.ports.database import DatabaseSnapshot, SchemaRevisions
 from archive.domain.ports.exports import ListingRenderer
 from archive.domain.ports.fixity import FixityStore
 from archive.domain.ports.jobs import JobQueue, OcrBacklog
+from archive.domain.ports.packages import PackageWriter
 from archive.domain.ports.records import RecordRepository
 from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
 from archive.domain.ports.search import SearchIndex
@@ -62,6 +64,7 @@ __all__ = [
     "JobQueue",
     "ListingRenderer",
     "OcrBacklog",
+    "PackageWriter",
     "RecordRepository",
     "Retention",
     "RetentionMode",
