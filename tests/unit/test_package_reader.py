@@ -1,6 +1,6 @@
 """The package reader refuses hostile packages by name: zip limits, paths, XML, METS references, schemas.
 
-Every bad package is a mutation of a good one (tests/support/packages.py), and every
+Every bad package is a mutation of a good one (tests/support/bad_packages.py), and every
 refusal must name the part it is about.
 """
 
