@@ -30,6 +30,7 @@ SUITES = (
     "text_extractors",
     "ocr_threads",
     "relevance",
+    "packaging",
 )
 DEFAULT_OUT = Path(__file__).parent / "results"
 

@@ -31,8 +31,9 @@ _GENERATED_CHECKSUMS = ("application/xml", "text/plain")  # they embed the packa
 def document(n: int) -> p.DocumentDescription:
     code = f"HG.2025.12-CĐS.{n:07d}"
     return p.DocumentDescription(
-        record_id=f"record-{n}", doc_id=code, doc_code=code, arc_doc_code=f"LTLS.{code}", file_code="HG.2025.12-CĐS",
-        doc_ordinal=n, type_name="02", code_number=str(100 + n), code_notation="QĐ-UBND",
+        record_id=f"record-{n}", doc_id=code, doc_code=code, arc_doc_code=f"LTLS.{code}",
+        file_code="HG.2025.12-CĐS", doc_ordinal=n, type_name="02", code_number=str(100 + n),
+        code_notation="QĐ-UBND",
         issued_date=date(2025, 3, n), organ_name="Ủy ban nhân dân tỉnh Hà Giang", organ_code="UBND-HG",
         subject=f"Về việc chuyển đổi số, đợt {n}", languages=("01", "02"), page_amount=1,
         signer_name="Nguyễn Văn An", signer_position="Chủ tịch", keyword="chuyển đổi số", mode="01",
@@ -45,8 +46,10 @@ def document(n: int) -> p.DocumentDescription:
 
 def golden_package() -> p.Package:
     dossier = p.DossierDescription(
-        file_code="HG.2025.12-CĐS", arc_file_code="LTLS.HG.2025.12-CĐS", title="Hồ sơ chuyển đổi số năm 2025",
-        maintenance="01", mode="01", languages=("01",), start_date=date(2025, 3, 1), end_date=date(2025, 3, 2),
+        file_code="HG.2025.12-CĐS", arc_file_code="LTLS.HG.2025.12-CĐS",
+        title="Hồ sơ chuyển đổi số năm 2025",
+        maintenance="01", mode="01", languages=("01",), start_date=date(2025, 3, 1),
+        end_date=date(2025, 3, 2),
         keyword="chuyển đổi số", total_doc=2, number_of_paper=None, number_of_page=2, physical_format="01",
         infor_sign="", confidence_level="01", paper_file_code="", risk_recovery="0", risk_recovery_status="0",
         description="", fonds_code="HG-UBND", agency_code="UBND-HG",
