@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
+from archive.domain import tt05
 from archive.domain.package_checks import (
     CHECKSUM,
     LAYOUT,
@@ -61,18 +64,14 @@ def inspect(unpacked: Path) -> Inspection:
     found = Inspection(folder=folder, failures=failures)
     if failures:
         return found
-    _parse_all(found)
+    schema_problems = _parse_all(found)
     root = found.trees.get(ROOT_METS)
-    if root is None:
-        return found
-    found.header = mets.header(root.getroot())
-    found.failures += _header_failures(found.header, folder.name)
-    for path in mets_paths(found):
-        found.failures += _reference_failures(found, path)
-    schemas = SchemaCache(folder / SCHEMAS)
-    for path, tree in found.trees.items():
-        if path.endswith(".xml"):
-            found.failures += schema_failures(tree, f"{folder.name}/{path}", schemas)
+    if root is not None:
+        found.header = mets.header(root.getroot())
+        found.failures += _header_failures(found.header, folder.name)
+        for path in mets_paths(found):
+            found.failures += _reference_failures(found, path)
+    found.failures += schema_problems
     return found
 
 
@@ -89,13 +88,27 @@ def _package_folder(unpacked: Path) -> tuple[Path, list[Failure]]:
     return folder, []
 
 
-def _parse_all(found: Inspection) -> None:
+def _parse_all(found: Inspection) -> list[Failure]:
+    """Parse every XML and XSD file (refusing DTDs and entities), validate each XML file
+    against the shipped schemas, and keep only the trees read later (the METS files and the
+    TT05 descriptions): one file's tree at a time in memory, whatever the package holds.
+    Returns the schema failures."""
+    schemas = SchemaCache(found.folder / SCHEMAS)
+    problems = []
     for path in sorted(_files(found.folder)):
-        if path.endswith((".xml", ".xsd")):
-            try:
-                found.trees[path] = parse(found.folder / path, f"{found.folder.name}/{path}")
-            except XmlRefused as exc:
-                found.failures.append(exc.failure)
+        if not path.endswith((".xml", ".xsd")):
+            continue
+        part = f"{found.folder.name}/{path}"
+        try:
+            tree = parse(found.folder / path, part)
+        except XmlRefused as exc:
+            found.failures.append(exc.failure)
+            continue
+        if path.endswith(".xml"):
+            problems += schema_failures(tree, part, schemas)
+            if path.endswith(ROOT_METS) or etree.QName(tree.getroot()).namespace == tt05.NAMESPACE:
+                found.trees[path] = tree
+    return problems
 
 
 def _files(folder: Path) -> Iterator[str]:

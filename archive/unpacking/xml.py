@@ -21,6 +21,10 @@ from archive.domain.package_checks import SCHEMA, XML, Failure
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XS = "http://www.w3.org/2001/XMLSchema"
 MAX_XML_BYTES = 64 * 1024 * 1024  # a METS or EAD of a dossier is kilobytes; this is generous
+# libxml2 compiles a particle with maxOccurs=n into an automaton that grows with n: a schema
+# asking for 100000 takes minutes and gigabytes to compile. The official schemas say 1 or
+# unbounded; anything above this is refused.
+MAX_OCCURS = 1000
 
 
 def _parser() -> etree.XMLParser:
@@ -70,7 +74,24 @@ class _ShippedSchemas(etree.Resolver):
         local = shipped_schema(self._schemas, system_url)
         if local is None:
             raise etree.XMLSchemaParseError(f"{system_url} is not among the package's schemas")
+        problem = costly_schema(local)
+        if problem:
+            raise etree.XMLSchemaParseError(f"{local.name} {problem}")
         return self.resolve_string(local.read_bytes(), context, base_url=local.as_uri())
+
+
+def costly_schema(path: Path) -> str:
+    """Why compiling the schema at ``path`` could exhaust the machine, or "" when it cannot."""
+    try:
+        root = parse(path, path.name).getroot()
+    except XmlRefused as exc:
+        return exc.failure.problem
+    for element in root.iter():
+        for name in ("minOccurs", "maxOccurs"):
+            value = element.get(name) if isinstance(element.tag, str) else None
+            if value is not None and value.isdigit() and int(value) > MAX_OCCURS:
+                return f"declares {name}={value}, more than {MAX_OCCURS}"
+    return ""
 
 
 def shipped_schema(schemas: Path, location: str) -> Path | None:
@@ -110,6 +131,10 @@ class SchemaCache:
         return self._compiled[key]
 
     def _compile(self, key: tuple[tuple[str, Path], ...]) -> Any:
+        for _, path in key:
+            problem = costly_schema(path)
+            if problem:
+                raise LookupError(f"names schema {path.name}, which {problem}")
         driver = etree.Element(f"{{{XS}}}schema", nsmap={"xs": XS})
         for namespace, path in key:
             attributes = {"schemaLocation": path.resolve().as_uri()}

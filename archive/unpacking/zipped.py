@@ -36,11 +36,23 @@ def unzip(package: Path, into: Path, limits: PackageLimits) -> list[str]:
         names = []
         for info in infos:
             if info.is_dir():
-                (into / info.filename).mkdir(parents=True, exist_ok=True)
+                _folder(into, info.filename)
                 continue
             total += _extract(archive, info, into, limits, total)
             names.append(info.filename)
         return names
+
+
+def _folder(into: Path, name: str) -> Path:
+    """Make a folder of the package; a name that is already a file (``a`` and ``a/b`` both
+    entries) or that the file system refuses (too long) is refused by name."""
+    try:
+        (into / name).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PackageInvalid(
+            [Failure(PATH, name, f"cannot be a folder of the package ({exc.strerror})")]
+        ) from exc
+    return into / name
 
 
 def _check_listing(infos: list[zipfile.ZipInfo], limits: PackageLimits) -> None:
@@ -111,8 +123,7 @@ def _extract(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, into: Path, limits: PackageLimits, total: int
 ) -> int:
     """Inflate one entry, counting real bytes against every limit; returns its size."""
-    target = into / info.filename
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = _folder(into, str(PurePosixPath(info.filename).parent)) / PurePosixPath(info.filename).name
     written = 0
     try:
         with archive.open(info) as source, target.open("xb") as out:

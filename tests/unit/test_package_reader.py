@@ -260,3 +260,19 @@ def test_a_schema_importing_from_the_network_is_resolved_inside_the_package_or_r
     bad = mutated(good, tmp_path / "bad.zip", replace={"schemas/mets.xsd": importing})
     [failure] = report(bad).failures
     assert failure.check == "schema" and "do not compile" in failure.problem
+
+
+def test_an_entry_that_is_both_a_file_and_a_folder_is_refused(good: Path, tmp_path: Path) -> None:
+    top = package_folder(good)
+    bad = mutated(
+        good, tmp_path / "bad.zip", add={f"{top}/documentation/x": b"a", f"{top}/documentation/x/y": b"b"}
+    )
+    [failure] = refusal(bad).failures
+    assert failure.check == "path" and failure.part.endswith("documentation/x")
+
+
+def test_a_schema_too_costly_to_compile_is_refused_unread(good: Path, tmp_path: Path) -> None:
+    costly = LAX_METS_XSD.replace(b'minOccurs="0" maxOccurs="unbounded"', b'minOccurs="0" maxOccurs="100000"')
+    bad = mutated(good, tmp_path / "bad.zip", replace={"schemas/mets.xsd": costly})
+    [failure] = report(bad).failures
+    assert failure.check == "schema" and "maxOccurs=100000" in failure.problem
