@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from archive.domain.packages import (
+    BatchDescription,
     DocumentDescription,
     DossierDescription,
     Package,
@@ -55,8 +56,11 @@ def make_package(
     fonds_code: str = "F-A",
     file_code: str = "A.2025.01-HS",
     mode: str = "01",
+    record_status: RecordStatus = RecordStatus.NEW,
+    loose: bool = False,
 ) -> Path:
-    """A SIP_hoso zip of one dossier holding ``docs`` in order, written by the sip writer."""
+    """A SIP_hoso zip of one dossier holding ``docs`` in order, written by the sip writer
+    (``loose``: a SIP_tailieu of the same documents, described as a batch)."""
     described = [_document(d, i, file_code, agency) for i, d in enumerate(docs, start=1)]
     dossier = DossierDescription(
         file_code=file_code,
@@ -81,17 +85,21 @@ def make_package(
         fonds_code=fonds_code,
         agency_code=agency,
     )
+    batch = BatchDescription(
+        title="Tài liệu rời", fonds_code=fonds_code, agency_code=agency, total_doc=len(docs),
+        start_date=date(2025, 3, 1), end_date=date(2025, 3, 1),
+    )  # fmt: skip
     package = Package(
-        kind=PackageKind.SIP_HOSO,
+        kind=PackageKind.SIP_TAILIEU if loose else PackageKind.SIP_HOSO,
         objid=new_objid(),
         created=CREATED,
-        record_status=RecordStatus.NEW,
+        record_status=record_status,
         submitter=Submitter(name=f"Ủy ban nhân dân {agency}", agency_code=agency, fonds_code=fonds_code),
         software=Software("another-archive", "2.1"),
         submission_agreement="SA-2026-01",
         label=dossier.title,
-        dossier=dossier,
-        batch=None,
+        dossier=None if loose else dossier,
+        batch=batch if loose else None,
         documents=tuple(described),
     )
     data = {d.doc_id: doc.data for d, doc in zip(described, docs, strict=True)}

@@ -20,6 +20,7 @@ from archive.domain.archival import DossierStatus
 from archive.domain.audit import Outcome
 from archive.domain.errors import FileRejected, Forbidden
 from archive.domain.package_checks import PackageInvalid, PackageLimits
+from archive.domain.packages import RecordStatus
 from archive.domain.ports import AuditFilter
 from archive.domain.records import Classification, TextStatus
 from archive.services.container import Services
@@ -44,6 +45,7 @@ CLERK_A = Principal(
 )
 DATA_1 = "representations/rep1/data/A.2025.01-HS.0000001.pdf"
 EAD = "metadata/descriptive/EAD.xml"
+EAD_DOC_1 = "representations/rep1/metadata/descriptive/EAD_doc_1.xml"
 
 
 async def imported(services: Services, principal: Principal, path: Path) -> ImportResult:
@@ -152,6 +154,16 @@ BAD_PACKAGES = {
         "profile",
         "EAD.xml",
     ),
+    "a code the archive does not know": (
+        {"edit": {EAD_DOC_1: lambda b: b.replace(b"<typeName>15</typeName>", b"<typeName>99</typeName>")}},
+        "metadata",
+        "EAD_doc_1.xml: type_name",
+    ),
+    "fonds code unlike the submitting agent's": (
+        {"edit": {EAD: lambda b: b.replace(b"<organId>F-A</organId>", b"<organId>F-X</organId>")}},
+        "metadata",
+        "EAD.xml",
+    ),
     "unknown METS profile": (
         {
             "edit": {
@@ -203,6 +215,23 @@ async def test_an_import_failing_half_way_leaves_nothing_behind(services: Servic
     assert_nothing_stored(services)
     [(_, outcome)] = import_entries(services)
     assert outcome is Outcome.ERROR
+
+
+@pytest.mark.parametrize(
+    ("shape", "problem"),
+    [
+        ({"loose": True}, "SIP_tailieu"),
+        ({"record_status": RecordStatus.SUPPLEMENT}, "RECORDSTATUS SUPPLEMENT"),
+    ],
+    ids=["loose documents", "a supplement"],
+)
+async def test_packages_not_imported_yet_are_refused_saying_so(
+    services: Services, tmp_path: Path, shape: dict[str, object], problem: str
+) -> None:
+    path = make_package(tmp_path / "p.zip", documents(1), **shape)  # type: ignore[arg-type]
+    failures = (await refused(services, RM_A, path)).failures
+    assert [f.check for f in failures] == ["profile"] and problem in failures[0].problem
+    assert_nothing_stored(services)
 
 
 @pytest.mark.parametrize("caller", [RM_B, CLERK_A], ids=["records manager of another agency", "clerk"])
