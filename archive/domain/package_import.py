@@ -146,15 +146,6 @@ def ordinal_of(document: DescribedDocument, position: int) -> int:
     return _int(document.fields, "doc_ordinal") or position
 
 
-def validated(
-    contents: PackageContents, *, fonds_id: str, today: date
-) -> tuple[Dossier, list[RecordMetadata]]:
-    """The dossier and each record's metadata, validated by the archive's own rules, or
-    PackageInvalid-ready failures (``contents_failures``) when any is refused."""
-    dossier = da.validate_dossier(dossier_of(contents, fonds_id=fonds_id))
-    return dossier, [validate_metadata(metadata_of(d), today=today) for d in contents.documents]
-
-
 def contents_failures(contents: PackageContents, *, today: date) -> list[Failure]:
     """Every field the archive refuses, each naming the descriptive file and the field."""
     failures = []

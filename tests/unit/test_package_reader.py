@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive.domain.package_checks import PackageInvalid, PackageLimits
-from archive.unpacking import ZipPackageReader
+from archive.unpacking import ZipPackageReader, check_package
 from archive.unpacking.zipped import path_problem
 from tests.support.bad_packages import (
     BILLION_LAUGHS,
@@ -25,6 +25,7 @@ from tests.support.bad_packages import (
     package_folder,
     write_zip,
 )
+from tests.support.transfer import documents, make_package
 
 STRICT_XSD = b"""<?xml version="1.0" encoding="UTF-8"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:test:ead"
@@ -276,3 +277,14 @@ def test_a_schema_too_costly_to_compile_is_refused_unread(good: Path, tmp_path: 
     bad = mutated(good, tmp_path / "bad.zip", replace={"schemas/mets.xsd": costly})
     [failure] = report(bad).failures
     assert failure.check == "schema" and "maxOccurs=100000" in failure.problem
+
+
+def test_check_package_reports_every_failure_without_raising(tmp_path: Path) -> None:
+    good = make_package(tmp_path / "sip.zip", documents(1))
+    assert check_package(good, tmp_path / "work").valid
+    bomb = check_package(good, tmp_path / "work", PackageLimits(max_entries=2))
+    assert [f.check for f in bomb.failures] == ["zip_limit"] and bomb.objid == ""
+    dropped = mutated(
+        good, tmp_path / "bad.zip", drop=("representations/rep1/data/A.2025.01-HS.0000001.pdf",)
+    )
+    assert [f.check for f in check_package(dropped, tmp_path / "work").failures] == ["reference"]
