@@ -107,7 +107,7 @@ def import_package(services: Services, principal: Principal, path: Path, *, clie
     except Forbidden as exc:
         _audit(services, principal, target, Outcome.DENIED, {"code": exc.code}, client)
         raise
-    except (PackageInvalid, ArchiveError) as exc:
+    except ArchiveError as exc:  # PackageInvalid included; nothing was stored
         details: dict[str, DetailValue] = {"code": exc.code}
         if isinstance(exc, PackageInvalid):
             details["failures"] = len(exc.failures)
