@@ -8,6 +8,8 @@ the command with exit status 1 and stores nothing.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from archive.cli_identity import ApiKeyOption
-from archive.cli_output import JsonOption, fail, line, print_json, problem
+from archive.cli_output import JsonOption, err, fail, line, print_json, problem
 from archive.settings import Settings
 
 if TYPE_CHECKING:
@@ -59,9 +61,9 @@ def import_(package: PackageArgument, api_key: ApiKeyOption = None, as_json: Jso
     from archive.domain.package_checks import PackageInvalid
     from archive.services.package_import import import_package
 
-    with cli_services(Settings(), api_key=api_key) as (services, principal):
+    with cli_services(Settings(), api_key=api_key) as (services, principal), _bar(quiet=as_json) as tick:
         try:
-            result = import_package(services, principal, package, client=CLI_CLIENT)
+            result = import_package(services, principal, package, client=CLI_CLIENT, progress=tick)
         except PackageInvalid as exc:
             if as_json:
                 print_json(
@@ -88,6 +90,18 @@ def import_(package: PackageArgument, api_key: ApiKeyOption = None, as_json: Jso
         return
     verb = "imported" if result.created else "already imported, nothing changed:"
     line(f"{result.objid}: {verb} dossier {result.dossier_id} with {len(result.record_ids)} documents")
+
+
+@contextlib.contextmanager
+def _bar(*, quiet: bool) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr, ticked per document stored (only on a terminal, never
+    with --json)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, disable=quiet or not err.is_terminal) as bar:
+        task = bar.add_task("documents", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _report(report: PackageReport) -> dict[str, object]:

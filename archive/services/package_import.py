@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -53,6 +54,8 @@ from archive.services.deposit import spool, storage_key
 from indexing.extraction.inspection import inspect_document
 
 ACTION = "transfer.import"
+Progress = Callable[[int, int], None]
+"""Told (documents stored, documents in the package) as an import goes."""
 IMPORTED_STATUSES = frozenset({"NEW"})  # SUPPLEMENT and REPLACEMENT are not imported yet
 
 
@@ -87,8 +90,16 @@ def inspect_package(reader: PackageReader, path: Path, *, today: date) -> Packag
         return replace(empty, failures=exc.failures)
 
 
-def import_package(services: Services, principal: Principal, path: Path, *, client: str = "") -> ImportResult:
-    """Import the SIP_hoso at ``path`` for ``principal``. Blocking.
+def import_package(
+    services: Services,
+    principal: Principal,
+    path: Path,
+    *,
+    client: str = "",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import the SIP_hoso at ``path`` for ``principal``; ``progress(done, total)`` is called as
+    each document's bytes are stored. Blocking.
 
     Raises:
         PackageInvalid: a check failed (``failures`` lists them all); nothing stored.
@@ -103,7 +114,7 @@ def import_package(services: Services, principal: Principal, path: Path, *, clie
             contents = _contents(opened, services.clock().date())
             target = f"package:{contents.objid}"
             _authorise(principal, contents)
-            result = _existing(services, principal, contents) or _store(services, opened, contents)
+            result = _existing(services, principal, contents) or _store(services, opened, contents, progress)
     except Forbidden as exc:
         _audit(services, principal, target, Outcome.DENIED, {"code": exc.code}, client)
         raise
@@ -199,7 +210,9 @@ def _existing(services: Services, principal: Principal, contents: PackageContent
 # -- storing ----------------------------------------------------------------------------------
 
 
-def _store(services: Services, opened: OpenedPackage, contents: PackageContents) -> ImportResult:
+def _store(
+    services: Services, opened: OpenedPackage, contents: PackageContents, progress: Progress | None
+) -> ImportResult:
     now = services.clock()
     fonds = services.archival.fonds_by_code(contents.fonds_code)
     new_fonds = None if fonds is not None else _new_fonds(contents, now)
@@ -208,10 +221,11 @@ def _store(services: Services, opened: OpenedPackage, contents: PackageContents)
     _refuse_duplicates(services, contents)
     stored: list[str] = []
     try:
-        records = [
-            _stored_record(services, opened, contents, document, position, dossier, stored)
-            for position, document in enumerate(contents.documents, start=1)
-        ]
+        records = []
+        for position, document in enumerate(contents.documents, start=1):
+            records.append(_stored_record(services, opened, contents, document, position, dossier, stored))
+            if progress is not None:
+                progress(position, len(contents.documents))
         services.package_imports.commit_import(fonds=new_fonds, dossier=dossier, records=records)
     except BaseException:
         for key in stored:

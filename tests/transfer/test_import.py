@@ -79,8 +79,12 @@ async def test_a_package_becomes_a_fonds_a_closed_dossier_and_its_records(
     services: Services, tmp_path: Path
 ) -> None:
     docs = documents(2)
-    result = await imported(services, RM_A, make_package(tmp_path / "p.zip", docs))
-    assert result.created and len(result.record_ids) == 2
+    ticks: list[tuple[int, int]] = []
+    path = make_package(tmp_path / "p.zip", docs)
+    result = await asyncio.to_thread(
+        import_package, services, RM_A, path, progress=lambda done, total: ticks.append((done, total))
+    )
+    assert result.created and len(result.record_ids) == 2 and ticks == [(1, 2), (2, 2)]
     fonds = services.archival.fonds_by_code("F-A")
     assert fonds is not None and (fonds.id, fonds.agency_code, fonds.name) == (
         result.fonds_id,
