@@ -35,7 +35,7 @@ from archive.domain import tt05
 from archive.domain.access import UNRESTRICTED, Principal, ReadScope, can_import_package
 from archive.domain.archival import Dossier, Fonds, validate_dossier, validate_fonds
 from archive.domain.audit import COUNT_DETAIL, IDS_DETAIL, DetailValue, Outcome
-from archive.domain.errors import ArchiveError, Forbidden, IntegrityError
+from archive.domain.errors import ArchiveError, DuplicateRecord, Forbidden, IntegrityError, MetadataInvalid
 from archive.domain.package_checks import METADATA, PROFILE, Failure, PackageInvalid
 from archive.domain.package_import import (
     DescribedDocument,
@@ -114,7 +114,9 @@ def import_package(
             contents = _contents(opened, services.clock().date())
             target = f"package:{contents.objid}"
             _authorise(principal, contents)
-            result = _existing(services, principal, contents) or _store(services, opened, contents, progress)
+            result = _existing(services, principal, contents) or _stored_or_raced(
+                services, principal, opened, contents, progress
+            )
     except Forbidden as exc:
         _audit(services, principal, target, Outcome.DENIED, {"code": exc.code}, client)
         raise
@@ -208,6 +210,25 @@ def _existing(services: Services, principal: Principal, contents: PackageContent
 
 
 # -- storing ----------------------------------------------------------------------------------
+
+
+def _stored_or_raced(
+    services: Services,
+    principal: Principal,
+    opened: OpenedPackage,
+    contents: PackageContents,
+    progress: Progress | None,
+) -> ImportResult:
+    """``_store``; when a concurrent import of the same dossier committed first (the unique
+    codes refuse this one, after its objects were removed), that import's result: importing
+    twice at once is as idempotent as importing twice in a row."""
+    try:
+        return _store(services, opened, contents, progress)
+    except (MetadataInvalid, DuplicateRecord):
+        raced = _existing(services, principal, contents)
+        if raced is None:
+            raise
+        return raced
 
 
 def _store(

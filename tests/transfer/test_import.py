@@ -262,3 +262,15 @@ async def test_a_package_above_the_callers_clearance_is_refused_without_naming_r
     result = await imported(services, RM_A, path)
     levels = [services.records.get(i, UNRESTRICTED).classification for i in result.record_ids]  # type: ignore[union-attr]
     assert levels == [Classification.ORDINARY, Classification.TOP_SECRET]
+
+
+async def test_two_imports_of_the_same_dossier_at_once_make_it_once(
+    services: Services, tmp_path: Path
+) -> None:
+    docs = documents(2)
+    first, second = make_package(tmp_path / "1.zip", docs), make_package(tmp_path / "2.zip", docs)
+    results = await asyncio.gather(imported(services, RM_A, first), imported(services, ADMIN, second))
+    assert sorted(r.created for r in results) == [False, True]
+    assert results[0].record_ids == results[1].record_ids
+    assert services.records.count(UNRESTRICTED) == 2
+    assert len(list(services.blobs.list_keys("records/"))) == 2
