@@ -28,6 +28,7 @@ from archive.cli_lifecycle import register as register_lifecycle
 from archive.cli_operations import operations_app
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
 from archive.cli_transfer import transfer_app
+from archive.cli_transfer_import import register as register_transfer_import
 from archive.domain.jobs import JobStatus
 from archive.settings import Settings
 
@@ -54,6 +55,7 @@ register_bagit(exports_app)  # export bagit
 register_transfer(app)  # transfer batch prepare|send|accept|refuse|list|show|minutes, transfer due
 app.add_typer(aip_app, name="aip")  # preservation packages (AIP with PREMIS)
 app.add_typer(dip_app, name="dip")  # readers' requests and their use packages (DIP)
+register_transfer_import(transfer_app)  # check, import: packages received from other systems
 
 
 def _settings() -> Settings:

@@ -27,6 +27,7 @@ from archive.db.jobs import SqlJobQueue
 from archive.db.lifecycle import SqlLifecycleStore
 from archive.db.migrate import SqlSchemaRevisions, upgrade
 from archive.db.ocr_backlog import SqlOcrBacklog
+from archive.db.package_imports import SqlPackageImports
 from archive.db.repository import SqlRecordRepository
 from archive.db.results import SqlProcessingResults
 from archive.db.retention import SqlRetentionStore
@@ -46,6 +47,7 @@ from archive.services.container import Services
 from archive.services.links import DownloadLinks
 from archive.services.startup import StartupStep
 from archive.settings import Settings
+from archive.unpacking import ZipPackageReader
 from indexing.formats import FidoIdentifier
 
 if TYPE_CHECKING:
@@ -124,6 +126,11 @@ def build_backup_target(spec: str, settings: Settings) -> BackupTarget:
     )
     target.ensure_bucket()
     return target
+
+
+def build_package_reader(settings: Settings) -> ZipPackageReader:
+    """The transfer-package reader, unpacking under the data directory within the settings' limits."""
+    return ZipPackageReader(settings.data_dir / "tmp" / "packages", settings.package_limits)
 
 
 def build_token_verifier(settings: Settings) -> TokenVerifier | None:
@@ -220,6 +227,8 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         lifecycle=SqlLifecycleStore(engine),
         formats=FidoIdentifier(settings.resolved_fido_python),
         access_requests=SqlAccessRequestStore(engine),
+        package_reader=build_package_reader(settings),
+        package_imports=SqlPackageImports(engine),
         dispose=engine.dispose,
     )
 

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from archive.auth.claims import parse_role_map
 from archive.domain.council import MAJORITY, NO_QUORUM, Quorum, parse_quorum
 from archive.domain.errors import MetadataInvalid
+from archive.domain.package_checks import PackageLimits
 from archive.domain.ports import RetentionMode
 from archive.domain.trusted_documents import TrustedDocumentsMode
 
@@ -82,6 +83,13 @@ class Settings(BaseSettings):
     # browsers and caches keep the image; a link lives one to two windows.
     preview_url_ttl_seconds: int = Field(default=600, ge=5, le=86400)
     public_base_url: str = ""  # where clients reach this service; empty: the request's own base URL
+
+    # Transfer packages received from other systems (`archive transfer import`): beyond any
+    # of these a zip is refused as a bomb before (or, when its headers lie, while) it unpacks.
+    package_max_entries: int = Field(default=20_000, ge=1)
+    package_max_entry_bytes: int = Field(default=4 * 1024**3, ge=1)
+    package_max_total_bytes: int = Field(default=32 * 1024**3, ge=1)
+    package_max_ratio: int = Field(default=200, ge=2)  # inflated ÷ compressed, per entry over 1 MiB
 
     # Extraction and OCR, each document in a sandboxed subprocess.
     extract_memory_mb: int = Field(default=1536, ge=256)
@@ -196,6 +204,16 @@ class Settings(BaseSettings):
     max_query_aliases: int = Field(default=30, ge=1)
     # Estimated cost of one operation (archive/api/cost.py): page size x per-node cost.
     max_query_cost: int = Field(default=10_000, ge=100, le=10_000_000)
+
+    @property
+    def package_limits(self) -> PackageLimits:
+        """How much a received transfer package may unpack to."""
+        return PackageLimits(
+            max_entries=self.package_max_entries,
+            max_entry_bytes=self.package_max_entry_bytes,
+            max_total_bytes=self.package_max_total_bytes,
+            max_ratio=self.package_max_ratio,
+        )
 
     @property
     def is_production(self) -> bool:

@@ -27,6 +27,7 @@ from archive.api.retention import RetentionMutations, RetentionQueries
 from archive.api.saved_searches import SavedSearchMutations, SavedSearchQueries
 from archive.api.statistics import StatisticsQueries
 from archive.api.transfer import TransferMutations
+from archive.api.transfer_import import TransferImportMutations
 from archive.api.types import Record
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def build_schema(
             LifecycleMutations,
             AccessRequestMutations,
             PreservationMutations,
+            TransferImportMutations,
         ),
     )
     return ArchiveSchema(

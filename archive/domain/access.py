@@ -558,6 +558,22 @@ def can_export_preservation_package(
     return all(can_read(principal, r) for r in records)
 
 
+def can_import_package(
+    principal: Principal, agency_code: str, classifications: Iterable[Classification]
+) -> bool:
+    """May the caller import a received transfer package into ``agency_code``'s fonds?
+
+    Importing creates a fonds, a dossier and records of that agency, so it is describing
+    (``can_describe``) and depositing at once: an admin, or a records manager of that
+    agency, whose clearance covers the dossier and every record of the package. A caller
+    refused for clearance is told only that: never which records are above it.
+    """
+    return all(
+        can_manage(principal, Readable(agency_code=agency_code, classification=c, is_public=False))
+        for c in (Classification.ORDINARY, *classifications)
+    )
+
+
 # -- trusted documents (persisted operations) --------------------------------------------------
 
 

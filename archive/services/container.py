@@ -39,6 +39,7 @@ from archive.domain.ports import (
     TrustedDocumentStore,
     VitalsSource,
 )
+from archive.domain.ports.package_reader import PackageImportStore, PackageReader
 from archive.domain.ports.transfer import TransferStore
 from archive.domain.processing import ProcessingResults
 from archive.observability.metrics import Metrics
@@ -88,6 +89,8 @@ class Services:
     packages: PackageWriter  # transfer packages (Circular 05/2025, E-ARK CSIP) as zips
     intakes: IntakeStore  # the edXML packages taken in, one per document
     lifecycle: LifecycleStore  # metadata versions and relations (corrections, revocation)
+    package_reader: PackageReader  # transfer packages received from other systems, unpacked and checked
+    package_imports: PackageImportStore  # what an imported package becomes, in one transaction
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections
