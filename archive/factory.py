@@ -29,6 +29,7 @@ from archive.db.migrate import SqlSchemaRevisions, upgrade
 from archive.db.ocr_backlog import SqlOcrBacklog
 from archive.db.package_imports import SqlPackageImports
 from archive.db.repository import SqlRecordRepository
+from archive.db.result_exports import SqlResultExportStore
 from archive.db.results import SqlProcessingResults
 from archive.db.retention import SqlRetentionStore
 from archive.db.saved_searches import SqlSavedSearchStore
@@ -222,6 +223,7 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         trusted_documents=SqlTrustedDocumentStore(engine),
         statistics=SqlStatisticsStore(engine),
         saved_searches=SqlSavedSearchStore(engine),
+        result_exports=SqlResultExportStore(engine),
         transfers=SqlTransferStore(engine),
         intakes=SqlIntakeStore(engine),
         lifecycle=SqlLifecycleStore(engine),

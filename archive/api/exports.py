@@ -4,6 +4,7 @@
 - ``GET /exports/dossiers/{dossierId}/contents?format=pdf|xlsx|csv``
 - ``GET /exports/packages/{token}``: a transfer package made by ``exportTransferPackage``
 - ``GET /exports/transfers/{batchId}/minutes``: a transfer batch's handover minutes (PDF)
+- ``GET /exports/searches/{jobId}``: a finished export of a search's results (its owner only)
 
 The caller is identified exactly as on ``/graphql`` (bearer token, API key, the
 development admin, or the anonymous caller where the deployment allows it), and a
@@ -27,7 +28,7 @@ from archive.api.download import content_disposition
 from archive.auth.errors import Unauthenticated
 from archive.domain.errors import InvalidQuery, MetadataInvalid, NotFound, ServiceUnavailable
 from archive.domain.listing import ExportFormat
-from archive.services import transfer
+from archive.services import result_exports, transfer
 from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from archive.services.exports import (
@@ -58,6 +59,7 @@ class ExportRoutes:
             Route("/exports/dossiers/{dossier_id}/contents", self.dossier_contents, methods=["GET"]),
             Route("/exports/packages/{token}", self.transfer_package, methods=["GET"]),
             Route("/exports/transfers/{batch_id}/minutes", self.transfer_minutes, methods=["GET"]),
+            Route("/exports/searches/{job_id}", self.search_results, methods=["GET"]),
         ]
 
     async def transfer_package(self, request: Request) -> Response:
@@ -95,6 +97,15 @@ class ExportRoutes:
         async def run(services: Services, caller: Caller, client: ClientInfo) -> ExportFile:
             fmt = parse_format(request.query_params.get("format", DEFAULT_FORMAT))
             return await export_dossier_contents(services, caller.principal, dossier_id, fmt, client=client)
+
+        return await self._answer(request, run)
+
+    async def search_results(self, request: Request) -> Response:
+        job_id = request.path_params["job_id"]
+
+        async def run(services: Services, caller: Caller, client: ClientInfo) -> ExportFile:
+            job, content = await result_exports.file(services, caller.principal, job_id)
+            return ExportFile(job.filename or "export", job.format.media_type, content, rows=job.done)
 
         return await self._answer(request, run)
 

@@ -1,4 +1,5 @@
-"""The saved-search slice of the schema: keep, list, run and delete searches."""
+"""The saved-search slice of the schema: keep, list, run and delete searches, and export a
+search's results."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ import strawberry
 from strawberry.scalars import JSON
 
 from archive.api.context import Context
-from archive.api.inputs import SearchFilterInput
+from archive.api.inputs import SearchFilterInput, SearchOrderInput
 from archive.api.records import QUERY_MAX_LENGTH, check_page, search_connection
 from archive.api.types import SearchConnection
 from archive.domain.errors import InvalidQuery
+from archive.domain.listing import ExportFormat
+from archive.domain.result_exports import ExportStatus
+from archive.domain.result_exports import ResultExport as DomainResultExport
 from archive.domain.saved_searches import SavedSearch as DomainSavedSearch
 from archive.domain.saved_searches import filter_to_json
-from archive.services import saved_searches
+from archive.services import result_exports, saved_searches
 
 Info = strawberry.Info[Context, None]
 
@@ -106,3 +110,83 @@ class SavedSearchMutations:
         ctx = info.context
         await saved_searches.delete(ctx.services, ctx.principal, id, client=ctx.client)
         return True
+
+
+strawberry.enum(ExportFormat, description="A file format: pdf, xlsx or csv.")
+strawberry.enum(ExportStatus, description="Where a result export stands.")
+
+
+@strawberry.type(description="An export of a search's results, run as a job; its owner's alone.")
+class ResultExport:
+    id: str = strawberry.field(description="Its id.")
+    format: ExportFormat = strawberry.field(description="The file format.")
+    status: ExportStatus = strawberry.field(description="PENDING, RUNNING, DONE or FAILED.")
+    done: int = strawberry.field(description="Records written so far.")
+    total: int | None = strawberry.field(description="Records the search found (null until it started).")
+    truncated: bool = strawberry.field(
+        description="The search found more than an export holds (the first 5,000 are written)."
+    )
+    error: str | None = strawberry.field(description="Why it failed.")
+    download_path: str | None = strawberry.field(
+        description="Once DONE: GET this path with the same credentials to download the file."
+    )
+    created_at: datetime = strawberry.field(description="When it was asked for.")
+
+    @classmethod
+    def from_domain(cls, job: DomainResultExport) -> ResultExport:
+        done = job.status is ExportStatus.DONE
+        return cls(
+            id=job.id,
+            format=job.format,
+            status=job.status,
+            done=job.done,
+            total=job.total,
+            truncated=job.truncated,
+            error=job.error,
+            download_path=f"/exports/searches/{job.id}" if done else None,
+            created_at=job.created_at,
+        )
+
+
+@strawberry.type
+class ResultExportQueries:
+    @strawberry.field(description="One of the caller's result exports; NOT_FOUND for anyone else's.")
+    async def result_export(self, info: Info, id: str) -> ResultExport:
+        ctx = info.context
+        return ResultExport.from_domain(await result_exports.get(ctx.services, ctx.principal, id))
+
+    @strawberry.field(description="The caller's result exports, newest first.")
+    async def result_exports(self, info: Info) -> list[ResultExport]:
+        ctx = info.context
+        return [ResultExport.from_domain(j) for j in await result_exports.mine(ctx.services, ctx.principal)]
+
+
+@strawberry.type
+class ResultExportMutations:
+    @strawberry.mutation(
+        description=(
+            "Export a search's results (CSV, XLSX or PDF) as a job: the search runs as the caller, in "
+            "its order, up to 5,000 records; poll resultExport(id) for progress, then download."
+        )
+    )
+    async def export_search_results(
+        self,
+        info: Info,
+        format: Annotated[ExportFormat, strawberry.argument(description="The file format.")],
+        query: Annotated[str | None, strawberry.argument(description="The query string.")] = None,
+        filter: Annotated[SearchFilterInput | None, strawberry.argument(description="Filters.")] = None,
+        order_by: Annotated[SearchOrderInput | None, strawberry.argument(description="The order.")] = None,
+    ) -> ResultExport:
+        if query is not None and len(query) > QUERY_MAX_LENGTH:
+            raise InvalidQuery(f"the query is longer than {QUERY_MAX_LENGTH} characters")
+        ctx = info.context
+        job = await result_exports.start(
+            ctx.services,
+            ctx.principal,
+            query=query,
+            filter=(filter or SearchFilterInput()).to_domain(),
+            order=(order_by or SearchOrderInput()).to_domain(),
+            fmt=format,
+            client=ctx.client,
+        )
+        return ResultExport.from_domain(job)

@@ -24,7 +24,12 @@ from archive.api.lifecycle import LifecycleMutations
 from archive.api.preservation import PreservationMutations
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
-from archive.api.saved_searches import SavedSearchMutations, SavedSearchQueries
+from archive.api.saved_searches import (
+    ResultExportMutations,
+    ResultExportQueries,
+    SavedSearchMutations,
+    SavedSearchQueries,
+)
 from archive.api.statistics import StatisticsQueries
 from archive.api.transfer import TransferMutations
 from archive.api.transfer_import import TransferImportMutations
@@ -65,6 +70,7 @@ def build_schema(
             ArchivalQueries,
             StatisticsQueries,
             SavedSearchQueries,
+            ResultExportQueries,
             HandoverQueries,
             AccessRequestQueries,
         ),
@@ -80,6 +86,7 @@ def build_schema(
             DestructionMutations,
             ArchivalMutations,
             SavedSearchMutations,
+            ResultExportMutations,
             TransferMutations,
             HandoverMutations,
             LifecycleMutations,

@@ -22,3 +22,25 @@ class SavedSearchRow(SQLModel, table=True):
     filter: str = Field(default="{}", sa_type=sa.Text)
     shared_with: str | None = Field(default=None, max_length=40, index=True)
     created_at: datetime = Field(sa_type=_TZ)
+
+
+class ResultExportRow(SQLModel, table=True):
+    """A result-set export job and, once done, its file."""
+
+    __tablename__ = "result_exports"
+
+    id: str = Field(primary_key=True, max_length=36)
+    owner: str = Field(max_length=200, index=True)
+    format: str = Field(max_length=10)
+    query: str | None = Field(default=None, sa_type=sa.Text)
+    filter: str = Field(default="{}", sa_type=sa.Text)
+    order_tag: str = Field(max_length=40)
+    status: str = Field(max_length=10)
+    done: int = 0
+    total: int | None = None
+    truncated: bool = False
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    filename: str | None = Field(default=None, max_length=300)
+    content: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    created_at: datetime = Field(sa_type=_TZ)
+    updated_at: datetime = Field(sa_type=_TZ)

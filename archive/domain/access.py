@@ -574,6 +574,22 @@ def can_import_package(
     )
 
 
+# -- exports of a search's results --------------------------------------------------------------
+#
+# An export holds what its owner could read when it ran, so it is its owner's alone.
+
+
+def can_export_results(principal: Principal) -> bool:
+    """Any signed-in caller may export the results of its own searches."""
+    return not principal.anonymous
+
+
+def can_see_result_export(principal: Principal, owner: str) -> bool:
+    """A result export's status and file: its owner only (not even an admin: it may hold
+    records of a grant the admin's own search would not return the same way)."""
+    return not principal.anonymous and principal.subject == owner
+
+
 # -- trusted documents (persisted operations) --------------------------------------------------
 
 

@@ -168,6 +168,12 @@ class RequestDecided(ArchiveError):
     code = "REQUEST_DECIDED"
 
 
+class TooManyJobs(ArchiveError):
+    """The caller already has as many jobs running as it may."""
+
+    code = "TOO_MANY_JOBS"
+
+
 class ServiceUnavailable(ArchiveError):
     """A backing service (database, blob store, search index) did not answer."""
 

@@ -216,6 +216,46 @@ def dossier_contents(dossier: Dossier, records: Sequence[Record]) -> Listing:
     )
 
 
+# -- a search's results (Circular 01/2019/TT-BNV: export of a result set) ----------------------
+
+RESULT_COLUMNS = (
+    Column("STT", 0.7),
+    Column("Số và ký hiệu", 1.9),
+    Column("Ngày tháng năm", 1.4),
+    Column("Tác giả văn bản", 2.4),
+    Column("Loại văn bản", 1.6),
+    Column("Trích yếu nội dung", 5.0),
+    Column("Số trang", 0.9),
+)
+
+
+def search_results(query: str | None, records: Sequence[Record], *, truncated: bool) -> Listing:
+    """The records of a search (already those the caller may read), in the search's order."""
+    rows = tuple(
+        (
+            str(n),
+            r.metadata.document_number,
+            r.metadata.issue_date.strftime("%d/%m/%Y"),
+            r.metadata.issuing_agency_name,
+            r.metadata.document_type,
+            r.metadata.subject,
+            "" if r.metadata.page_count is None else str(r.metadata.page_count),
+        )
+        for n, r in enumerate(records, 1)
+    )
+    caption = [f"Từ khóa: {query}" if query else "Mọi văn bản", f"Số văn bản: {len(rows)}"]
+    if truncated:
+        caption.append("Chỉ gồm các kết quả đầu tiên: hãy thu hẹp tìm kiếm để xuất hết.")
+    return Listing(
+        title="KẾT QUẢ TÌM KIẾM",
+        caption=tuple(caption),
+        section_heading="",
+        columns=RESULT_COLUMNS,
+        sections=(Section("", rows),),
+        filename_stem="Kết quả tìm kiếm",
+    )
+
+
 # -- text safety -----------------------------------------------------------------------------
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

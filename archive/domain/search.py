@@ -59,6 +59,12 @@ class SearchOrder:
         """Names the order inside a cursor: a cursor of another order is refused."""
         return f"{self.field.value}:{'desc' if self.descending else 'asc'}"
 
+    @classmethod
+    def from_tag(cls, tag: str) -> SearchOrder:
+        """The order ``tag`` names (ValueError for anything else)."""
+        name, _, direction = tag.partition(":")
+        return cls(SortField(name), descending=direction != "asc")
+
 
 RELEVANCE = SearchOrder()
 

@@ -31,6 +31,7 @@ from archive.domain.ports import (
     OcrBacklog,
     PackageWriter,
     RecordRepository,
+    ResultExportStore,
     RetentionStore,
     SavedSearchStore,
     SchemaRevisions,
@@ -83,6 +84,7 @@ class Services:
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
     statistics: StatisticsStore  # counts for archivists, under the read rules
     saved_searches: SavedSearchStore  # principals' saved searches
+    result_exports: ResultExportStore  # exports of a search's results, as jobs
     transfers: TransferStore  # transfer batches to the historical archive
     formats: FormatIdentifier  # PRONOM identification of package files (PREMIS)
     access_requests: AccessRequestStore  # readers' requests for copies (DIP)

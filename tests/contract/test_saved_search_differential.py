@@ -5,13 +5,24 @@ runner shows, whoever saved it. SQLite, and PostgreSQL + Elasticsearch when avai
 
 from __future__ import annotations
 
+import asyncio
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.domain.access import Principal, can_delete_saved_search, can_save_search, can_use_saved_search
+from archive.domain.access import (
+    Principal,
+    can_delete_saved_search,
+    can_export_results,
+    can_save_search,
+    can_see_result_export,
+    can_use_saved_search,
+)
 from archive.domain.errors import Forbidden, NotFound
-from archive.domain.search import SearchFilter
-from archive.services import saved_searches
+from archive.domain.listing import ExportFormat
+from archive.domain.result_exports import ExportStatus
+from archive.domain.search import SearchFilter, SearchOrder, SortField
+from archive.services import result_exports, saved_searches
 from archive.services.audit import ClientInfo
 from archive.services.container import Services
 from archive.services.search import search
@@ -87,3 +98,47 @@ async def test_saved_searches_follow_their_rules(
         assert usable and not can_delete_saved_search(runner, saved.owner)
     else:
         assert usable and can_delete_saved_search(runner, saved.owner)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(made=records, owner=strategies.principals(AGENCIES), other=strategies.principals(AGENCIES))
+async def test_result_exports_follow_their_rules(
+    services: Services,
+    made: list,  # type: ignore[type-arg]
+    owner: Principal,
+    other: Principal,
+) -> None:
+    """An export starts only under ``can_export_results``, holds exactly the owner's own
+    search, and is seen by ``can_see_result_export`` alone."""
+    await put(services, *made)
+    client = ClientInfo()
+    order = SearchOrder(SortField.ISSUE_DATE)
+    try:
+        job = await result_exports.start(
+            services,
+            owner,
+            query="báo cáo",
+            filter=SearchFilter(),
+            order=order,
+            fmt=ExportFormat.CSV,
+            client=client,
+        )
+    except Forbidden:
+        assert not can_export_results(owner)
+        return
+    assert can_export_results(owner)
+    for _ in range(600):  # the job runs in this event loop, started by ``start``
+        if (await result_exports.get(services, owner, job.id)).status is ExportStatus.DONE:
+            break
+        await asyncio.sleep(0.05)
+    done, _ = await result_exports.file(services, owner, job.id)
+    direct = await search(
+        services, owner, query="báo cáo", filter=SearchFilter(), first=50, after=None, order=order
+    )
+    assert done.done == len(direct.items) == done.total
+    try:
+        await result_exports.get(services, other, job.id)
+    except NotFound:
+        assert not can_see_result_export(other, owner.subject)
+    else:
+        assert can_see_result_export(other, owner.subject)

@@ -26,6 +26,7 @@ SchemaRevisions    Alembic                     Alembic
 TrustedDocumentStore  SQLite table             PostgreSQL
 StatisticsStore    SQLite (GROUP BY)           PostgreSQL
 SavedSearchStore   SQLite table                PostgreSQL
+ResultExportStore  SQLite table                PostgreSQL
 TransferStore      SQLite tables               PostgreSQL
 IntakeStore        SQLite table                PostgreSQL
 LifecycleStore     SQLite tables               PostgreSQL
@@ -57,6 +58,7 @@ from archive.domain.ports.jobs import JobQueue, OcrBacklog
 from archive.domain.ports.lifecycle import LifecycleStore
 from archive.domain.ports.packages import PackageWriter
 from archive.domain.ports.records import RecordRepository
+from archive.domain.ports.result_exports import ResultExportStore
 from archive.domain.ports.retention import DispositionStore, HoldStore, RetentionStore
 from archive.domain.ports.saved_searches import SavedSearchStore
 from archive.domain.ports.search import SearchIndex
@@ -83,6 +85,7 @@ __all__ = [
     "OcrBacklog",
     "PackageWriter",
     "RecordRepository",
+    "ResultExportStore",
     "Retention",
     "RetentionMode",
     "RetentionStore",
