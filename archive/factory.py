@@ -30,11 +30,13 @@ from archive.db.retention import SqlRetentionStore
 from archive.db.snapshot import SqlDatabaseSnapshot
 from archive.db.trusted_documents import SqlTrustedDocumentStore
 from archive.db.vitals import SqlVitals
+from archive.db.webhooks import SqlWebhookStore
 from archive.domain.backup import BackupTarget
 from archive.domain.codes import code_lists
 from archive.domain.ports import BlobStore, OcrBacklog, SearchIndex
 from archive.exports import ListingFiles
 from archive.observability.metrics import Metrics
+from archive.outbound.http import HttpWebhookSender
 from archive.services.container import Services
 from archive.services.links import DownloadLinks
 from archive.services.startup import StartupStep
@@ -204,6 +206,10 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         vitals=SqlVitals(engine),
         renderer=ListingFiles(),
         trusted_documents=SqlTrustedDocumentStore(engine),
+        webhooks=SqlWebhookStore(engine),
+        webhook_sender=HttpWebhookSender(
+            settings.webhook_target_policy, timeout=settings.webhook_timeout_seconds
+        ),
         dispose=engine.dispose,
     )
 

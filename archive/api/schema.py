@@ -15,6 +15,7 @@ from archive.api.access import AccessMutations, AccessQueries
 from archive.api.archival import ArchivalMutations, ArchivalQueries
 from archive.api.destruction import DestructionMutations, DestructionQueries
 from archive.api.errors import ErrorCodes
+from archive.api.events import EventMutations, EventQueries
 from archive.api.hardening import ExtensionFactory
 from archive.api.records import RecordMutations, RecordQueries
 from archive.api.retention import RetentionMutations, RetentionQueries
@@ -46,11 +47,19 @@ def build_schema(
     """The GraphQL schema. ``extensions`` come from the app factory (limits, caches);
     ``production`` drops the "did you mean" suggestions that map the schema for a stranger."""
     query = merge_types(
-        "Query", (RecordQueries, AccessQueries, RetentionQueries, DestructionQueries, ArchivalQueries)
+        "Query",
+        (RecordQueries, AccessQueries, RetentionQueries, DestructionQueries, ArchivalQueries, EventQueries),
     )
     mutation = merge_types(
         "Mutation",
-        (RecordMutations, AccessMutations, RetentionMutations, DestructionMutations, ArchivalMutations),
+        (
+            RecordMutations,
+            AccessMutations,
+            RetentionMutations,
+            DestructionMutations,
+            ArchivalMutations,
+            EventMutations,
+        ),
     )
     return ArchiveSchema(
         query=query,

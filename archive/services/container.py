@@ -31,6 +31,8 @@ from archive.domain.ports import (
     SearchIndex,
     TrustedDocumentStore,
     VitalsSource,
+    WebhookSender,
+    WebhookStore,
 )
 from archive.domain.processing import ProcessingResults
 from archive.observability.metrics import Metrics
@@ -72,11 +74,14 @@ class Services:
     vitals: VitalsSource  # the metrics' gauges of shared state, read at scrape time
     renderer: ListingRenderer  # the dossier list and tables of contents as PDF, XLSX, CSV
     trusted_documents: TrustedDocumentStore  # the allowlist of GraphQL documents (portals)
+    webhooks: WebhookStore  # subscriptions and the delivery outbox
+    webhook_sender: WebhookSender  # the outbound POST of each delivery attempt
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections
 
     async def close(self) -> None:
         await self.index.close()
+        await self.webhook_sender.close()
         self.blobs.close()
         self.dispose()

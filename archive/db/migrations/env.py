@@ -13,7 +13,8 @@ import archive.db.destruction_tables
 import archive.db.heartbeat_tables
 import archive.db.result_tables
 import archive.db.retention_tables
-import archive.db.tables  # noqa: F401
+import archive.db.tables
+import archive.db.webhook_tables  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -21,6 +21,8 @@ ListingRenderer    PDF (fpdf2), XLSX, CSV      the same (``archive.exports``)
 DatabaseSnapshot   SQLite online backup        ``pg_dump``/``pg_restore``
 SchemaRevisions    Alembic                     Alembic
 TrustedDocumentStore  SQLite table             PostgreSQL
+WebhookStore       SQLite tables               PostgreSQL
+WebhookSender      httpx (archive.outbound)    the same
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata
@@ -48,6 +50,7 @@ from archive.domain.ports.retention import DispositionStore, HoldStore, Retentio
 from archive.domain.ports.search import SearchIndex
 from archive.domain.ports.trusted_documents import TrustedDocumentStore
 from archive.domain.ports.vitals import Vitals, VitalsSource
+from archive.domain.ports.webhooks import WebhookSender, WebhookStore
 
 __all__ = [
     "ApiKeyStore",
@@ -71,4 +74,6 @@ __all__ = [
     "TrustedDocumentStore",
     "Vitals",
     "VitalsSource",
+    "WebhookSender",
+    "WebhookStore",
 ]
