@@ -21,6 +21,7 @@ from archive.cli_exports import exports_app
 from archive.cli_identity import ApiKeyOption
 from archive.cli_operations import operations_app
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
+from archive.cli_webhooks import webhooks_app
 from archive.domain.jobs import JobStatus
 from archive.settings import Settings
 
@@ -39,6 +40,7 @@ app.add_typer(retention_app, name="retention")
 register_destruction(retention_app)  # note, seat, unseat, vote, attach, council, deadlines
 register_backup(app)  # backup, backup verify, restore
 register_archival(app)  # fonds list|create, dossiers list|show|close
+app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
 
 
