@@ -107,17 +107,31 @@ class SqlWebhookStore:
         pick = select(WebhookDeliveryRow.id).where(due).order_by(col(WebhookDeliveryRow.id)).limit(limit)
         if self._engine.dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
-        claim = (
-            sa.update(WebhookDeliveryRow)
-            .where(col(WebhookDeliveryRow.id).in_(pick.scalar_subquery()), due)
-            .values(lease_until=now + lease)
-            .returning(col(WebhookDeliveryRow.id))
-        )
         with Session(self._engine) as session:
-            ids = sorted(session.execute(claim).scalars().all())
+            if self._engine.dialect.name == "sqlite":
+                self._take_write_lock(session)
+            # Two statements in one transaction: the picked rows stay locked (SKIP LOCKED lets
+            # other workers pass them by), and an UPDATE ... IN (subquery with LIMIT) could
+            # see its subquery run again by the planner and take more rows than asked.
+            ids = list(session.exec(pick).all())
+            if ids:
+                session.execute(
+                    sa.update(WebhookDeliveryRow)
+                    .where(col(WebhookDeliveryRow.id).in_(ids))
+                    .values(lease_until=now + lease)
+                )
             session.commit()
             rows = session.exec(select(WebhookDeliveryRow).where(col(WebhookDeliveryRow.id).in_(ids))).all()
             return sorted((_to_delivery(r) for r in rows), key=lambda d: d.id)
+
+    def _take_write_lock(self, session: Session) -> None:
+        """SQLite has no row locks: a write first takes the database's write lock, so the
+        pick below cannot race another worker's."""
+        session.execute(
+            sa.update(WebhookCursorRow)
+            .where(col(WebhookCursorRow.id) == _CURSOR_ID)
+            .values(seq=WebhookCursorRow.seq)
+        )
 
     def record_attempt(
         self,
