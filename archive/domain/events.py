@@ -143,7 +143,10 @@ class EventIds:
         block, tag = raw[:8], raw[8:]
         if not hmac.compare_digest(tag, self._tag(block)):
             raise InvalidCursor("the cursor is malformed")
-        return int.from_bytes(self._permute(block, rounds=range(3, -1, -1), inverse=True), "big")
+        seq = int.from_bytes(self._permute(block, rounds=range(3, -1, -1), inverse=True), "big")
+        if self.encode(seq) != event_id:  # one spelling per id: base64's spare bits must be zero
+            raise InvalidCursor("the cursor is malformed")
+        return seq
 
     def _tag(self, block: bytes) -> bytes:
         return hmac.new(self._key, b"tag" + block, hashlib.sha256).digest()[:_TAG_BYTES]
