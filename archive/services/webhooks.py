@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from archive.domain.access import Principal, can_own_subscription, manages_webhooks
 from archive.domain.audit import Outcome
 from archive.domain.errors import ArchiveError, Forbidden, InvalidQuery, MetadataInvalid, NotFound
-from archive.domain.events import ACTION_EVENTS, EVENT_TYPES, Event, event_of, payload_bytes
+from archive.domain.events import ACTION_EVENTS, Event, event_of, payload_bytes
 from archive.domain.webhooks import (
     Delivery,
     DeliveryStatus,
@@ -331,25 +331,32 @@ async def dispatch_once(services: Services) -> int:
 
 async def dispatch_forever(services: Services, stop: asyncio.Event) -> None:
     """The outbox loop the worker runs beside its job loop, until ``stop`` is set. A
-    failed round (a database outage, anything unforeseen) is logged and retried after a
-    backoff: the loop itself never dies while the worker lives."""
+    failed round (a database outage, anything unforeseen) is retried after a backoff, and
+    logged once per run of failures, not per round: the loop itself never dies while the
+    worker lives."""
     s = services.settings
     backoff = Backoff(base=s.worker_retry_base_seconds, cap=s.worker_retry_cap_seconds)
     failures = 0
     while not stop.is_set():
         try:
             attempted = await dispatch_once(services)
+        except Exception as error:
+            failures += 1
+            _log_failure(error, first=failures == 1)
+            await pause(stop, backoff.delay(failures))
+            continue
+        if failures:
+            log.warning("webhook delivery works again after %d failed rounds", failures)
             failures = 0
-        except ArchiveError as error:
-            failures += 1
-            log.warning("webhook delivery round failed (%s: %s); retrying", error.code, error.message)
-            attempted = 0
-        except Exception:
-            failures += 1
-            log.exception("webhook delivery round crashed; retrying")
-            attempted = 0
         if not attempted:
-            await pause(stop, backoff.delay(failures) if failures else s.webhook_poll_seconds)
+            await pause(stop, s.webhook_poll_seconds)
 
 
-__all__ = ["EVENT_TYPES"]
+def _log_failure(error: Exception, *, first: bool) -> None:
+    if not first:
+        log.debug("webhook delivery round failed again: %s", type(error).__name__)
+    elif isinstance(error, ArchiveError):
+        log.warning("webhook delivery round failed (%s: %s); retrying", error.code, error.message)
+    else:
+        log.error("webhook delivery round crashed; retrying with backoff", exc_info=error)
+

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive.domain.access import Principal, Readable, Role, can_read, can_read_tombstone, can_see_event
-from archive.domain.audit import chain_append
+from archive.domain.audit import chain_append, record_subjects
 from archive.domain.errors import InvalidCursor, MetadataInvalid
 from archive.domain.events import ACTION_EVENTS, EventIds, event_of, payload_bytes
 from archive.domain.records import Classification
@@ -144,3 +144,9 @@ def test_the_event_rule_is_the_read_rule_and_the_tombstone_rule(caller: Principa
     assert can_see_event(caller, subject, destroyed=True) == can_read_tombstone(caller, subject)
     assert not can_see_event(caller, None)
     assert can_see_event(caller, None, transfer=True) == (Role.ADMIN in caller.roles and not caller.anonymous)
+
+
+def test_the_processed_entry_is_about_its_record() -> None:
+    """So the audit log shows it only to auditors who may read the record."""
+    record_id = "0b6f6a7e-5f1c-4f7e-9d2a-1c2b3c4d5e6f"
+    assert record_subjects("record.processed", record_id, {"job": 3, "text": "ok"}) == (record_id,)
