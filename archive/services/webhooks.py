@@ -359,4 +359,3 @@ def _log_failure(error: Exception, *, first: bool) -> None:
         log.warning("webhook delivery round failed (%s: %s); retrying", error.code, error.message)
     else:
         log.error("webhook delivery round crashed; retrying with backoff", exc_info=error)
-

@@ -286,16 +286,21 @@ async def work_forever(
     patience.status.running()
     async with beating(services, name, kind):
         # The webhook outbox runs beside the job loop, in the same process: no new
-        # process to deploy, and it stops (or restarts) with the worker.
-        outbox = asyncio.create_task(dispatch_forever(services, stop))
+        # process to deploy, and it stops (or restarts) with the worker. It starts after
+        # the loop's first round, once the database answered (the embedded worker starts
+        # while development migrations may still run).
+        outbox: asyncio.Task[None] | None = None
         try:
             while not stop.is_set():
-                if await run_one(services, name, patience) is None:
+                found = await run_one(services, name, patience)
+                outbox = outbox or asyncio.create_task(dispatch_forever(services, stop))
+                if found is None:
                     await pause(stop, services.settings.worker_poll_seconds)
         except Stopping:
             pass
         finally:
-            outbox.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await outbox
+            if outbox is not None:
+                outbox.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await outbox
     patience.status.stopped()
