@@ -40,7 +40,10 @@ class HttpWebhookSender:
         if refused is not None:
             return SendResult(status_code=None, error=refused)
         try:
-            response = await self._client.post(url, content=body, headers=dict(headers))
+            # Streamed and closed unread: only the status matters, and a receiver must not
+            # be able to make the worker buffer a body of any size.
+            async with self._client.stream("POST", url, content=body, headers=dict(headers)) as response:
+                pass
         except httpx.TimeoutException:
             return SendResult(status_code=None, error="timeout")
         except httpx.HTTPError as error:

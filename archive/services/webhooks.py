@@ -201,16 +201,6 @@ def redeliver(services: Services, principal: Principal, delivery_id: int) -> Del
     return again
 
 
-def secret_of(services: Services, principal: Principal, subscription_id: str) -> str:
-    """A subscription's signing secret, for its admin to hand to the receiver. Blocking."""
-    _manager(services, principal, "webhook.secret", subscription_id)
-    found = services.webhooks.get(subscription_id)
-    if found is None:
-        raise NotFound(f"no webhook subscription {subscription_id}")
-    append(services, actor=principal.subject, action="webhook.secret", target=subscription_id)
-    return found.secret
-
-
 # -- the outbox ------------------------------------------------------------------------------
 
 

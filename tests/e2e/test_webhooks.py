@@ -20,7 +20,8 @@ import pytest
 
 from archive.domain.access import Principal, Role
 from archive.domain.records import Classification, Record
-from archive.domain.webhooks import DeliveryStatus
+from archive.domain.webhooks import DeliveryStatus, TargetPolicy
+from archive.outbound.http import HttpWebhookSender
 from archive.samples import SampleDocument, render_pdf
 from archive.services import webhooks
 from archive.services.changes import event_ids
@@ -203,7 +204,6 @@ async def test_metadata_and_loopback_targets_are_refused_by_default() -> None:
     """With the default policy, no connection is made to link-local or loopback targets."""
     from ipaddress import ip_address
 
-    from archive.outbound.http import HttpWebhookSender
     from archive.settings import Settings as Fresh
 
     policy = Fresh(_env_file=None).webhook_target_policy  # type: ignore[call-arg]
@@ -221,3 +221,15 @@ async def test_metadata_and_loopback_targets_are_refused_by_default() -> None:
         assert metadata.status_code is None and "not allowed" in (metadata.error or "")
     finally:
         await sender.close()
+
+
+async def test_a_redirect_is_a_failure_and_is_not_followed() -> None:
+    sender = HttpWebhookSender(TargetPolicy.parse("127.0.0.0/8", ""), timeout=5)
+    try:
+        with receiving() as receiver:
+            receiver.default, receiver.location = 307, receiver.url + "/elsewhere"
+            result = await sender.send(receiver.url, {"webhook-id": "evt_x"}, b"{}")
+            assert len(receiver.requests()) == 1
+    finally:
+        await sender.close()
+    assert not result.ok and result.status_code == 307 and result.error == "redirects are not followed"

@@ -27,6 +27,7 @@ class Receiver:
     url: str = ""
     answers: list[int] = field(default_factory=list)
     default: int = 204
+    location: str = ""  # sent as Location with every answer when set (redirect tests)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -57,6 +58,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length)
             receiver.got(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             self.send_response(receiver.next_status())
+            if receiver.location:
+                self.send_header("location", receiver.location)
             self.send_header("content-length", "0")
             self.end_headers()
 
