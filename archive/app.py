@@ -160,11 +160,14 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         worker = None
         if owned and settings.embedded_worker:
             await asyncio.to_thread(warm_up)  # the extraction zygote imports in the background
-            worker = asyncio.create_task(_embedded_worker(ref["services"], stop, status))
         flusher = asyncio.create_task(_flush_refusals(refusals, ref["services"], stop))
         backoff = Backoff(base=settings.worker_retry_base_seconds, cap=settings.worker_retry_cap_seconds)
         try:
             async with prepared_in_background(steps, backoff):
+                # Started once the first try of development migrations is over: a worker
+                # that claimed jobs meanwhile met a half-made schema and crashed.
+                if owned and settings.embedded_worker:
+                    worker = asyncio.create_task(_embedded_worker(ref["services"], stop, status))
                 yield
         finally:
             stop.set()

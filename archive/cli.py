@@ -29,6 +29,7 @@ from archive.cli_operations import operations_app
 from archive.cli_output import JsonOption, console, err, fail, line, print_json, problem
 from archive.cli_transfer import transfer_app
 from archive.cli_transfer_import import register as register_transfer_import
+from archive.cli_webhooks import webhooks_app
 from archive.domain.jobs import JobStatus
 from archive.settings import Settings
 
@@ -49,6 +50,7 @@ register_backup(app)  # backup, backup verify, restore
 register_archival(app)  # fonds list|create, dossiers list|show|close
 register_edxml(app)  # edxml import|watch
 register_lifecycle(app)  # record correct|relate|revoke|history
+app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(exports_app, name="export")  # export-list, export-contents; to move under `archive dossiers`
 app.add_typer(transfer_app, name="transfer")  # transfer packages (Circular 05/2025)
 register_bagit(exports_app)  # export bagit

@@ -38,11 +38,13 @@ from archive.db.statistics import SqlStatisticsStore
 from archive.db.transfer import SqlTransferStore
 from archive.db.trusted_documents import SqlTrustedDocumentStore
 from archive.db.vitals import SqlVitals
+from archive.db.webhooks import SqlWebhookStore
 from archive.domain.backup import BackupTarget
 from archive.domain.codes import code_lists
 from archive.domain.ports import BlobStore, OcrBacklog, SearchIndex
 from archive.exports import ListingFiles
 from archive.observability.metrics import Metrics
+from archive.outbound.http import HttpWebhookSender
 from archive.packaging import PackageFiles
 from archive.services.container import Services
 from archive.services.links import DownloadLinks
@@ -231,6 +233,10 @@ def _services(settings: Settings, engine: Engine, blobs: BlobStore) -> Services:
         access_requests=SqlAccessRequestStore(engine),
         package_reader=build_package_reader(settings),
         package_imports=SqlPackageImports(engine),
+        webhooks=SqlWebhookStore(engine),
+        webhook_sender=HttpWebhookSender(
+            settings.webhook_target_policy, timeout=settings.webhook_timeout_seconds
+        ),
         dispose=engine.dispose,
     )
 

@@ -22,6 +22,7 @@ from archive.domain.errors import MetadataInvalid
 from archive.domain.package_checks import PackageLimits
 from archive.domain.ports import RetentionMode
 from archive.domain.trusted_documents import TrustedDocumentsMode
+from archive.domain.webhooks import TargetPolicy
 
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 _DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development
@@ -186,6 +187,18 @@ class Settings(BaseSettings):
     rate_limit_cost_per_minute: int = Field(default=0, ge=0, le=100_000_000)
     rate_limit_anonymous_cost_per_minute: int | None = Field(default=None, ge=0, le=100_000_000)
     rate_limit_burst: int = Field(default=0, ge=0, le=100_000_000)
+    # Webhooks (archive/services/webhooks.py), delivered by the worker: attempts before a
+    # delivery is parked, the HTTP timeout, the retry backoff (exponential, jittered), how
+    # often the worker looks for new events, and the target networks. Link-local
+    # (cloud metadata), loopback, multicast and reserved addresses are refused unless
+    # listed in ALLOW_NETWORKS (CIDRs, comma-separated); DENY_NETWORKS are refused always.
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_retry_base_seconds: float = Field(default=30.0, gt=0, le=86400)
+    webhook_retry_cap_seconds: float = Field(default=3600.0, gt=0, le=7 * 86400)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
+    webhook_allow_networks: str = ""
+    webhook_deny_networks: str = ""
     # The code of this archive (mã lưu trữ): prefixes a dossier's arcFileCode (Circular
     # 05/2025); empty: arcFileCode is null.
     archive_code: str = Field(default="", max_length=40)
@@ -258,6 +271,19 @@ class Settings(BaseSettings):
         if self.rate_limit_anonymous_cost_per_minute is None:
             return self.rate_limit_cost_per_minute
         return self.rate_limit_anonymous_cost_per_minute
+
+    @property
+    def webhook_target_policy(self) -> TargetPolicy:
+        return TargetPolicy.parse(self.webhook_allow_networks, self.webhook_deny_networks)
+
+    @field_validator("webhook_allow_networks", "webhook_deny_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        try:
+            TargetPolicy.parse(value, "")
+        except ValueError as error:
+            raise ValueError(f"not a comma-separated list of networks (CIDR): {error}") from None
+        return value
 
     @property
     def cors_origin_list(self) -> tuple[str, ...]:

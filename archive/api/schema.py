@@ -16,6 +16,7 @@ from archive.api.access_requests import AccessRequestMutations, AccessRequestQue
 from archive.api.archival import ArchivalMutations, ArchivalQueries
 from archive.api.destruction import DestructionMutations, DestructionQueries
 from archive.api.errors import ErrorCodes
+from archive.api.events import EventMutations, EventQueries
 from archive.api.files import FileMutations
 from archive.api.handover import HandoverMutations, HandoverQueries
 from archive.api.hardening import ExtensionFactory
@@ -73,6 +74,7 @@ def build_schema(
             ResultExportQueries,
             HandoverQueries,
             AccessRequestQueries,
+            EventQueries,
         ),
     )
     mutation = merge_types(
@@ -93,6 +95,7 @@ def build_schema(
             AccessRequestMutations,
             PreservationMutations,
             TransferImportMutations,
+            EventMutations,
         ),
     )
     return ArchiveSchema(

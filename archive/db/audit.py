@@ -17,7 +17,7 @@ see and paging never depends on the others.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -254,6 +254,17 @@ class SqlAuditLog:
         with Session(self._engine) as session:
             rows = session.exec(query.order_by(col(AuditRow.seq).desc()).limit(first)).all()
         return [_to_entry(r) for r in rows]
+
+    def after(self, seq: int, *, actions: Collection[str], limit: int) -> list[AuditEntry]:
+        """Up to ``limit`` entries after ``seq`` with one of ``actions``, oldest first."""
+        query = (
+            select(AuditRow)
+            .where(col(AuditRow.seq) > seq, col(AuditRow.action).in_(sorted(actions)))
+            .order_by(col(AuditRow.seq))
+            .limit(limit)
+        )
+        with Session(self._engine) as session:
+            return [_to_entry(r) for r in session.exec(query)]
 
     def hidden_subjects(self, seqs: Sequence[int], scope: AuditScope) -> dict[int, frozenset[str]]:
         """For each of ``seqs``, the records it is about that ``scope`` does not allow."""

@@ -611,6 +611,46 @@ def may_run_untrusted_documents(principal: Principal) -> bool:
     return not principal.anonymous and not principal.subject.startswith("apikey:")
 
 
+# -- events: webhooks and the changes feed -----------------------------------------------------
+#
+# Events are derived from the audit chain (``archive.domain.events``). Whoever hears of an
+# event, by webhook or from the changes feed, hears only of what it may read now: a record
+# or dossier under the read rule, a destroyed record under the tombstone rule. The check
+# runs at delivery time (a grant revoked meanwhile withholds the event), against the
+# subscription's OWNING principal, not against the admin who made it.
+
+
+def manages_webhooks(principal: Principal) -> bool:
+    """Creating, changing and removing webhook subscriptions, reading their delivery log and
+    redelivering: admins only (a subscription sends data out of the archive)."""
+    return not principal.anonymous and Role.ADMIN in principal.roles
+
+
+def can_own_subscription(manager: Principal, owner: Principal) -> bool:
+    """Whether ``manager`` may make a subscription that acts for ``owner``: an admin, for an
+    owner whose clearance its own covers (so nobody hears, through a subscription, of
+    records above its clearance)."""
+    return manages_webhooks(manager) and owner.clearance <= manager.clearance
+
+
+def can_see_event(
+    principal: Principal, subject: Readable | None, *, destroyed: bool = False, transfer: bool = False
+) -> bool:
+    """THE event rule: may ``principal`` hear of an event about ``subject``?
+
+    A record or dossier event: when it may read the subject now (``can_read``; dossiers
+    are read like records), or, once the record is destroyed, its tombstone
+    (``can_read_tombstone``). A subject that no longer exists in any form (``None``) is
+    seen by nobody. A transfer event (a hand-over between archives, about many
+    dossiers at once) is seen by admins only.
+    """
+    if transfer:
+        return not principal.anonymous and Role.ADMIN in principal.roles
+    if subject is None:
+        return False
+    return can_read_tombstone(principal, subject) if destroyed else can_read(principal, subject)
+
+
 # -- audit ----------------------------------------------------------------------------------
 
 

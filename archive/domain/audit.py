@@ -272,6 +272,7 @@ RECORD_ACTIONS = frozenset(
     {
         "record.read",
         "record.deposit",
+        "record.processed",  # the worker's entry when a record's processing ends (an event)
         "download.issue",
         "download.serve",
         "grant.add",

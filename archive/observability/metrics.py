@@ -93,6 +93,12 @@ class Metrics:
             ["caller"],
             registry=r,
         )
+        self.webhook_attempts = Counter(
+            "archive_webhook_attempts",
+            "Webhook delivery attempts, by outcome (ok, failed).",
+            ["outcome"],
+            registry=r,
+        )
         self._names: set[str] = set()
         self._names_lock = threading.Lock()
 
@@ -108,6 +114,10 @@ class Metrics:
         """Count the verdicts of one document's signatures."""
         for verdict in verdicts:
             self.signature_verdicts.labels(verdict).inc()
+
+    def webhook_attempt(self, ok: bool) -> None:
+        """Count one webhook delivery attempt."""
+        self.webhook_attempts.labels("ok" if ok else "failed").inc()
 
     def operation_label(self, name: str | None) -> str:
         """``name`` as a label value: ``anonymous``, itself, or ``other`` past the cap."""

@@ -39,6 +39,8 @@ from archive.domain.ports import (
     StatisticsStore,
     TrustedDocumentStore,
     VitalsSource,
+    WebhookSender,
+    WebhookStore,
 )
 from archive.domain.ports.package_reader import PackageImportStore, PackageReader
 from archive.domain.ports.transfer import TransferStore
@@ -93,11 +95,14 @@ class Services:
     lifecycle: LifecycleStore  # metadata versions and relations (corrections, revocation)
     package_reader: PackageReader  # transfer packages received from other systems, unpacked and checked
     package_imports: PackageImportStore  # what an imported package becomes, in one transaction
+    webhooks: WebhookStore  # subscriptions and the delivery outbox
+    webhook_sender: WebhookSender  # the outbound POST of each delivery attempt
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=utc_now)
     dispose: Callable[[], None] = field(default=_nothing_to_dispose)  # releases database connections
 
     async def close(self) -> None:
         await self.index.close()
+        await self.webhook_sender.close()
         self.blobs.close()
         self.dispose()

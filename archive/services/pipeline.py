@@ -23,10 +23,11 @@ from pathlib import Path
 from archive.domain.access import UNRESTRICTED
 from archive.domain.errors import FileRejected, IntegrityError, NotFound
 from archive.domain.files import SEARCHED_ROLES, FileRole, RecordFile
-from archive.domain.jobs import PIPELINE, Job, Step
+from archive.domain.jobs import PIPELINE, PROCESS_KIND, Job, Step
 from archive.domain.processing import ExtractionReport
 from archive.domain.records import Record, StoredFile
 from archive.domain.signatures import SignatureReport
+from archive.services.audit import append, find
 from archive.services.container import Services
 from archive.services.crash import crash_point
 from archive.services.indexing import index_document_of
@@ -59,6 +60,24 @@ async def run_pipeline(
         await asyncio.to_thread(services.jobs.step_done, job.id, step, worker_id=worker_id)
         if after_step is not None:
             after_step(step)
+    if job.kind == PROCESS_KIND:
+        await asyncio.to_thread(_audit_processed, services, job)
+
+
+PROCESSED = "record.processed"
+WORKER_ACTOR = "system:worker"
+
+
+def _audit_processed(services: Services, job: Job) -> None:
+    """The ``record.processed`` entry (text and signatures ready): the event portals wait
+    for instead of polling. Written once per processing job, also when the job is run
+    again after a crash between this entry and its completion."""
+    last = find(services, action=PROCESSED, target=job.record_id)
+    if last is not None and last.details.get("job") == job.id:
+        return
+    record = services.records.get(job.record_id, UNRESTRICTED)
+    details = {"job": job.id, "text": None if record is None else record.text_status.value}
+    append(services, actor=WORKER_ACTOR, action=PROCESSED, target=job.record_id, details=details)
 
 
 async def _seal(services: Services, record: Record) -> None:

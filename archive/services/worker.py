@@ -1,4 +1,5 @@
-"""The worker loop: claim a job with a lease, run the pipeline, retry with backoff.
+"""The worker loop: claim a job with a lease, run the pipeline, retry with backoff; and,
+beside it, the webhook outbox (``archive.services.webhooks.dispatch_forever``).
 
 Two kinds of failure get two different answers:
 
@@ -20,6 +21,7 @@ restarts the loop if it ever dies anyway.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 import os
@@ -38,6 +40,7 @@ from archive.services.backoff import Backoff, pause
 from archive.services.container import Services, utc_now
 from archive.services.heartbeat import beating
 from archive.services.pipeline import run_pipeline
+from archive.services.webhooks import dispatch_forever
 
 log = logging.getLogger(__name__)
 
@@ -282,10 +285,22 @@ async def work_forever(
     patience = Patience.of(services, stop, status)
     patience.status.running()
     async with beating(services, name, kind):
+        # The webhook outbox runs beside the job loop, in the same process: no new
+        # process to deploy, and it stops (or restarts) with the worker. It starts after
+        # the loop's first round, once the database answered (the embedded worker starts
+        # while development migrations may still run).
+        outbox: asyncio.Task[None] | None = None
         try:
             while not stop.is_set():
-                if await run_one(services, name, patience) is None:
+                found = await run_one(services, name, patience)
+                outbox = outbox or asyncio.create_task(dispatch_forever(services, stop))
+                if found is None:
                     await pause(stop, services.settings.worker_poll_seconds)
         except Stopping:
             pass
+        finally:
+            if outbox is not None:
+                outbox.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await outbox
     patience.status.stopped()

@@ -18,7 +18,8 @@ import archive.db.result_tables
 import archive.db.retention_tables
 import archive.db.search_tables
 import archive.db.tables
-import archive.db.transfer_tables  # noqa: F401
+import archive.db.transfer_tables
+import archive.db.webhook_tables  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

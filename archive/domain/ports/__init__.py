@@ -30,6 +30,8 @@ ResultExportStore  SQLite table                PostgreSQL
 TransferStore      SQLite tables               PostgreSQL
 IntakeStore        SQLite table                PostgreSQL
 LifecycleStore     SQLite tables               PostgreSQL
+WebhookStore       SQLite tables               PostgreSQL
+WebhookSender      httpx (archive.outbound)    the same
 =================  ==========================  ==================================
 
 The first three are the design's three ports; the rest live in the metadata
@@ -65,6 +67,7 @@ from archive.domain.ports.search import SearchIndex
 from archive.domain.ports.statistics import StatisticsStore
 from archive.domain.ports.trusted_documents import TrustedDocumentStore
 from archive.domain.ports.vitals import Vitals, VitalsSource
+from archive.domain.ports.webhooks import WebhookSender, WebhookStore
 
 __all__ = [
     "AccessRequestStore",
@@ -96,4 +99,6 @@ __all__ = [
     "TrustedDocumentStore",
     "Vitals",
     "VitalsSource",
+    "WebhookSender",
+    "WebhookStore",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -77,6 +77,11 @@ class AuditLog(Protocol):
     ) -> list[AuditEntry]:
         """Up to ``first`` entries matching ``filter``, newest first, older than ``after_seq``;
         with a ``scope``, only those it allows (compiled into the query)."""
+        ...
+
+    def after(self, seq: int, *, actions: Collection[str], limit: int) -> list[AuditEntry]:
+        """Up to ``limit`` entries with a seq above ``seq`` whose action is one of
+        ``actions``, oldest first (events are read from the chain this way)."""
         ...
 
     def hidden_subjects(self, seqs: Sequence[int], scope: AuditScope) -> dict[int, frozenset[str]]:

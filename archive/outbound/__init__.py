@@ -1,0 +1,1 @@
+"""Adapters for calls the archive makes to the outside: webhook deliveries."""
