@@ -31,29 +31,41 @@ def export(
     codes: Annotated[list[str] | None, typer.Argument(help="Dossier file codes (fileCode).")] = None,
     fonds: Annotated[str | None, typer.Option("--fonds", help="Every dossier of this fonds code.")] = None,
     year: Annotated[int | None, typer.Option("--year", help="Only dossiers formed this year.")] = None,
+    saved_search: Annotated[
+        str | None,
+        typer.Option("--saved-search", help="The dossiers of the records a saved search finds (its id)."),
+    ] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory the packages go to.")] = Path("."),
     status: Annotated[str, typer.Option("--status", help="RECORDSTATUS: NEW, SUPPLEMENT, ...")] = "NEW",
     api_key: ApiKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write a SIP_hoso (``{OBJID}.zip``) for each dossier named or selected."""
+    import asyncio
+
     from archive.cli_identity import cli_services
     from archive.domain.errors import ArchiveError, MetadataInvalid
     from archive.services import packages
 
     try:
         record_status = _status(status)
+        # A search uses the index's asynchronous client: it runs, and closes, in one event loop.
+        selected = None if saved_search is None else asyncio.run(_searched_dossiers(api_key, saved_search))
         with cli_services(Settings(), api_key=api_key) as (services, principal):
-            chosen = packages.select_dossiers(
-                services, principal, fonds_code=fonds, year=year, file_codes=tuple(codes or ())
-            )
-            if not chosen:
+            if selected is not None:
+                chosen_ids = selected
+            else:
+                chosen = packages.select_dossiers(
+                    services, principal, fonds_code=fonds, year=year, file_codes=tuple(codes or ())
+                )
+                chosen_ids = [d.id for d in chosen]
+            if not chosen_ids:
                 raise MetadataInvalid("dossiers", "none selected")
-            with _bar(len(chosen), quiet=as_json) as tick:
+            with _bar(len(chosen_ids), quiet=as_json) as tick:
                 exported = packages.export_batch(
                     services,
                     principal,
-                    [d.id for d in chosen],
+                    chosen_ids,
                     output,
                     record_status=record_status,
                     progress=tick,
@@ -61,6 +73,22 @@ def export(
     except ArchiveError as exc:
         raise fail(exc.code, exc.message, as_json=as_json) from exc
     _report(exported, as_json=as_json)
+
+
+async def _searched_dossiers(api_key: str | None, search_id: str) -> list[str]:
+    """The dossiers of the records a saved search finds for the caller."""
+    import asyncio
+
+    from archive.cli_identity import acting_principal
+    from archive.factory import build_services
+    from archive.services import saved_searches
+
+    services = await asyncio.to_thread(build_services, Settings())
+    try:
+        principal = acting_principal(services, api_key)
+        return await saved_searches.dossier_ids(services, principal, search_id)
+    finally:
+        await services.close()
 
 
 @transfer_app.command("export-documents")

@@ -12,7 +12,7 @@ from archive.domain.access import (
     can_save_search,
     can_use_saved_search,
 )
-from archive.domain.errors import Forbidden, MetadataInvalid, NotFound
+from archive.domain.errors import Forbidden, InvalidQuery, MetadataInvalid, NotFound
 from archive.domain.saved_searches import PER_OWNER_MAX, SavedSearch, validate_saved_search
 from archive.domain.search import SearchFilter
 from archive.services.audit import ClientInfo, audit
@@ -82,3 +82,24 @@ async def delete(services: Services, principal: Principal, search_id: str, *, cl
         raise Forbidden("only its owner deletes a saved search")
     await asyncio.to_thread(services.saved_searches.delete, found.id)
     await audit(services, principal, client, "search.delete", found.id, details={"name": found.name})
+
+
+async def dossier_ids(
+    services: Services, principal: Principal, search_id: str, *, limit: int = 1000
+) -> list[str]:
+    """The dossiers holding the records a saved search finds for the caller (a selection
+    to hand over: ``archive transfer export --saved-search``), in order of first hit.
+    InvalidQuery when they are more than ``limit``."""
+    found: list[str] = []
+    after: str | None = None
+    while True:
+        _, page = await run(services, principal, search_id, first=100, after=after)
+        for item in page.items:
+            dossier = item.record.dossier_id
+            if dossier is not None and dossier not in found:
+                found.append(dossier)
+        if len(found) > limit:
+            raise InvalidQuery(f"the search selects more than {limit} dossiers: narrow it")
+        if not page.result.has_next or not page.items:
+            return found
+        after = page.items[-1].cursor

@@ -73,3 +73,43 @@ def test_the_operator_exports_loose_documents_as_one_sip_tailieu(
     with zipfile.ZipFile(tmp_path / package["file"]) as archive:
         names = set(archive.namelist())
     assert {f"{package['objid']}/representations/rep1/data/{r}.pdf" for r in ids} <= names
+
+
+async def save_search_of_first_dossier(settings: Settings, subject: str) -> str:
+    """Index the placed records and save, as the operator, a search finding the first two."""
+    from archive.domain.access import UNRESTRICTED
+    from archive.domain.search import SearchFilter
+    from archive.services import saved_searches
+    from archive.services.audit import ClientInfo
+    from archive.services.identity import local_operator
+    from archive.services.indexing import index_document
+
+    async with open_services(settings) as services:
+        for record in services.records.iter_all():
+            await services.index.upsert(
+                index_document(services.records.get(record.id, UNRESTRICTED) or record)
+            )
+        await services.index.refresh()
+        saved = await saved_searches.save(
+            services,
+            local_operator(subject),
+            name="Hai văn bản đầu",
+            query='"Văn bản số 1" OR "Văn bản số 2"',
+            filter=SearchFilter(),
+            shared_with=None,
+            client=ClientInfo(),
+        )
+        return saved.id
+
+
+def test_the_operator_exports_the_dossiers_a_saved_search_selects(
+    cli_settings: Settings, tmp_path: Path
+) -> None:
+    import getpass
+
+    codes = asyncio.run(fill(cli_settings))
+    search_id = asyncio.run(save_search_of_first_dossier(cli_settings, getpass.getuser()))
+
+    chosen = run_json("transfer", "export", "--saved-search", search_id, "-o", "by-search")
+
+    assert [p["fileCode"] for p in chosen["packages"]] == [codes[0]]
