@@ -31,6 +31,7 @@ SUITES = (
     "ocr_threads",
     "relevance",
     "load",
+    "maintenance",
 )
 DEFAULT_OUT = Path(__file__).parent / "results"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -155,6 +156,12 @@ class SqlRecordRepository:
             for row in rows:
                 yield hydrated[row.id]
             last = rows[-1].id
+
+    def iter_versions(self, batch_size: int = 1000) -> Iterator[tuple[str, int]]:
+        return _keyset(self._engine, col(RecordRow.id), col(RecordRow.row_version), batch_size)
+
+    def iter_storage_keys(self, batch_size: int = 1000) -> Iterator[tuple[str, str]]:
+        return _keyset(self._engine, col(RecordRow.storage_key), col(RecordRow.id), batch_size)
 
     def count(self, scope: ReadScope) -> int:
         with Session(self._engine) as session:
@@ -307,3 +314,19 @@ def _to_record(row: RecordRow, pages: tuple[Page, ...], grants: tuple[str, ...])
         dossier_id=row.dossier_id,
         doc_ordinal=row.doc_ordinal,
     )
+
+
+def _keyset(engine: Engine, key: Any, value: Any, batch_size: int) -> Iterator[tuple[Any, Any]]:
+    """``(key, value)`` pairs in ascending ``key`` order (a unique, indexed column), one
+    short transaction per page: memory and lock time stay flat however many rows there are."""
+    last: Any = None
+    while True:
+        query = sa.select(key, value).order_by(key).limit(batch_size)
+        if last is not None:
+            query = query.where(key > last)
+        with engine.connect() as connection:
+            rows = [(row[0], row[1]) for row in connection.execute(query)]
+        yield from rows
+        if len(rows) < batch_size:
+            return
+        last = rows[-1][0]
