@@ -140,13 +140,27 @@ def import_dir(
         typer.Option(help="Manifest file (default: manifest.csv or manifest.json in DIR)."),
     ] = None,
     api_key: ApiKeyOption = None,
+    start_workers: Annotated[
+        bool | None,
+        typer.Option(
+            "--start-workers/--no-start-workers",
+            help="Process the deposits with worker processes of its own, or leave them to the "
+            "workers running (default: start them only when no worker is running).",
+        ),
+    ] = None,
+    processes: Annotated[
+        int, typer.Option("--processes", "-p", min=1, help="Worker processes the import starts, if it does.")
+    ] = 1,
     as_json: JsonOption = False,
 ) -> None:
     """Bulk deposit from a folder, as the local operator or an API key; every row is checked
-    and audited like a GraphQL deposit. Idempotent by SHA-256: safe to re-run."""
+    and audited like a GraphQL deposit. Idempotent by SHA-256: safe to re-run. Running
+    workers claim the jobs; with none running, the import processes them itself."""
     from archive.importer import run_import
 
-    summary = run_import(_settings(), directory, manifest, api_key=api_key)
+    summary = run_import(
+        _settings(), directory, manifest, api_key=api_key, start_workers=start_workers, processes=processes
+    )
     if as_json:
         errors = [{"file": name, "message": message} for name, message in summary.errors]
         duplicates = [{"file": name, "record": record} for name, record in summary.duplicates]
@@ -330,7 +344,7 @@ def retention_load(
     if as_json:
         print_json(dataclasses.asdict(change))
     else:
-        line(f"{len(change.upserted)} rules loaded, {len(change.recomputed)} records recomputed")
+        line(f"{len(change.upserted)} rules loaded, {change.recomputed} records recomputed")
 
 
 @retention_app.command("recompute")
@@ -351,7 +365,7 @@ def retention_recompute(api_key: ApiKeyOption = None, as_json: JsonOption = Fals
     if as_json:
         print_json(dataclasses.asdict(change))
     else:
-        line(f"{len(change.recomputed)} records recomputed")
+        line(f"{change.recomputed} records recomputed")
 
 
 @retention_app.command("rules")

@@ -11,6 +11,11 @@ An import acts as a principal, like any caller: the local operator
 GraphQL upload, which checks the principal (``can_write`` for the owning agency)
 and audits every outcome as ``record.deposit`` (client ``{"via":"import"}``):
 deposited, refused, a bad file, or a duplicate of an archived record.
+
+Its jobs go to the workers already running when there are any (their heartbeat is
+fresh); otherwise the import starts worker processes itself once its deposits are in
+and drains the queue (``archive.services.handoff``). ``--start-workers`` and
+``--no-start-workers`` force either way.
 """
 
 from __future__ import annotations
@@ -32,11 +37,13 @@ from archive.domain.access import Principal, ReadScope
 from archive.domain.audit import DetailValue, Outcome
 from archive.domain.errors import ArchiveError, DuplicateRecord, Forbidden, MetadataInvalid
 from archive.domain.files import FileRole
+from archive.domain.jobs import JobStatus
 from archive.domain.records import LANGUAGE_VIETNAMESE, Classification, Direction, RecordMetadata, Urgency
 from archive.samples import SampleDocument, random_document, render_pdf
 from archive.services import audit
 from archive.services.container import Services
 from archive.services.deposit import Upload, deposit
+from archive.services.handoff import Processing, decide
 from archive.settings import Settings
 
 ACTION = "record.deposit"
@@ -66,34 +73,53 @@ class ImportSummary:
     errors: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, archived record id)
     actor: str = ""  # the principal the import acted as
+    processing: str = ""  # who processes the jobs: running_workers, started or queued
+    handoff: str = ""  # the same, said for the operator
 
 
 def run_import(
-    settings: Settings, directory: Path, manifest: Path | None = None, *, api_key: str | None = None
+    settings: Settings,
+    directory: Path,
+    manifest: Path | None = None,
+    *,
+    api_key: str | None = None,
+    start_workers: bool | None = None,
+    processes: int = 1,
 ) -> ImportSummary:
     """Deposit every row of the manifest as the acting principal, with a progress bar on
-    stderr; returns the summary (the command prints it)."""
+    stderr, then process the jobs as ``handoff.decide`` says (said on stderr first);
+    returns the summary (the command prints it)."""
     from archive.cli_identity import cli_services
 
     console = Console(stderr=True)
     rows = list(read_manifest(manifest or find_manifest(directory)))
     summary = ImportSummary()
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
-    with (
-        cli_services(settings, api_key=api_key) as (services, principal),
-        Progress(*columns, console=console) as progress,
-    ):
-        task = progress.add_task("importing", total=len(rows))
-        for row in rows:
-            import_row(services, principal, directory, row, summary)
-            progress.advance(task)
+    with cli_services(settings, api_key=api_key) as (services, principal):
+        handoff = decide(services, start_workers=start_workers, processes=processes)
+        summary.processing, summary.handoff = handoff.processing.value, handoff.describe()
+        console.print(summary.handoff, highlight=False, markup=False, soft_wrap=True)
+        with Progress(*_COLUMNS, console=console) as progress:
+            task = progress.add_task("importing", total=len(rows))
+            for row in rows:
+                import_row(services, principal, directory, row, summary)
+                progress.advance(task)
         summary.actor = principal.subject
+        waiting = services.jobs.counts()[JobStatus.PENDING]
+    if handoff.processing is Processing.STARTED and waiting:
+        _process(settings, processes)
     return summary
+
+
+_COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+
+
+def _process(settings: Settings, processes: int) -> None:
+    """Drain the queue with worker processes started for this import (they exit when it is empty)."""
+    from archive.worker_processes import run_workers
+
+    code = run_workers(settings, processes=processes, once=True)
+    if code != 0:
+        raise RuntimeError(f"the worker processes started for the import exited with {code}")
 
 
 def import_row(

@@ -32,6 +32,7 @@ SUITES = (
     "relevance",
     "load",
     "packaging",
+    "maintenance",
 )
 DEFAULT_OUT = Path(__file__).parent / "results"
 

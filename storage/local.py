@@ -178,18 +178,15 @@ class LocalBlobStore:
         return (VERSION_ID,) if self.exists(key) else ()
 
     def list_keys(self, prefix: str = "") -> Iterator[str]:
-        """Keys starting with ``prefix``, walking only the directory the prefix names."""
+        """Keys starting with ``prefix`` in ascending order (as S3 lists them), walking
+        only the directory the prefix names, one directory listing held at a time."""
         validate_prefix(prefix)
         data_root = self.root / "data"
         start = data_root / prefix.rpartition("/")[0]
-        for directory, dirnames, filenames in os.walk(start):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith("."):
-                    continue  # a temp file of a put in progress
-                key = (Path(directory) / name).relative_to(data_root).as_posix()
-                if key.startswith(prefix):
-                    yield key
+        base = start.relative_to(data_root).as_posix()
+        for key in _walk_sorted(start, "" if base == "." else f"{base}/"):
+            if key.startswith(prefix):
+                yield key
 
     def presigned_get_url(
         self,
@@ -356,3 +353,20 @@ def _stream_verified(key: str, path: Path, expected: str) -> Iterator[bytes]:
             hasher.update(chunk)
             yield chunk
     verify_digest(key, hasher, expected)
+
+
+def _walk_sorted(directory: Path, base: str) -> Iterator[str]:
+    """Keys under ``directory`` in the order of their full names. A subdirectory sorts
+    as its name plus ``/``: every key inside it starts with that, so ``a-b`` comes
+    before ``a/x`` and ``a0`` after it, exactly as the flat key strings compare."""
+    try:
+        entries = [(e.name + "/" if e.is_dir() else e.name, e) for e in os.scandir(directory)]
+    except FileNotFoundError:
+        return
+    for name, entry in sorted(entries, key=lambda pair: pair[0]):
+        if name.startswith("."):
+            continue  # a temp file of a put in progress, or a hidden directory
+        if name.endswith("/"):
+            yield from _walk_sorted(Path(entry.path), base + name)
+        else:
+            yield base + name

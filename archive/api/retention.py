@@ -395,7 +395,7 @@ class RetentionMutations:
         change = await asyncio.to_thread(
             retention.change_rules, ctx.services, ctx.principal, upserts=[rule.to_domain()]
         )
-        return RuleChangeResult(codes=list(change.upserted), recomputed=len(change.recomputed))
+        return RuleChangeResult(codes=list(change.upserted), recomputed=change.recomputed)
 
     @strawberry.mutation(
         description="Delete a rule; its records fall to the next matching rule, or are kept."
@@ -405,7 +405,7 @@ class RetentionMutations:
     ) -> RuleChangeResult:
         ctx = info.context
         change = await asyncio.to_thread(retention.change_rules, ctx.services, ctx.principal, deletes=[code])
-        return RuleChangeResult(codes=list(change.deleted), recomputed=len(change.recomputed))
+        return RuleChangeResult(codes=list(change.deleted), recomputed=change.recomputed)
 
     @strawberry.mutation(
         description="Create or update a dossier; closing it starts its records' retention.",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -187,6 +189,23 @@ class SqlRecordRepository:
             for row in rows:
                 yield hydrated[row.id]
             last = rows[-1].id
+
+    def iter_versions(self, batch_size: int = 1000) -> Iterator[tuple[str, int]]:
+        return _keyset(self._engine, col(RecordRow.id), col(RecordRow.row_version), batch_size)
+
+    def iter_storage_keys(self, batch_size: int = 1000) -> Iterator[tuple[str, str]]:
+        """Every key of every version of every file of every record (``record_files``), and
+        each record's main key (``records``, which mirrors its main file), once each, in
+        ascending key order: two keyset streams merged."""
+        mains = _keyset(self._engine, col(RecordRow.storage_key), col(RecordRow.id), batch_size)
+        files = _keyset(
+            self._engine, col(RecordFileRow.storage_key), col(RecordFileRow.record_id), batch_size
+        )
+        last: str | None = None
+        for key, record_id in heapq.merge(mains, files, key=lambda pair: str(pair[0])):
+            if key != last:
+                yield str(key), str(record_id)
+                last = str(key)
 
     def count(self, scope: ReadScope) -> int:
         with Session(self._engine) as session:
@@ -383,3 +402,19 @@ def metadata_columns(record: Record) -> dict[str, object]:
 def hydrate(session: Session, rows: Sequence[RecordRow]) -> dict[str, Record]:
     """Domain records for ``rows`` (with pages and grants), for stores that write records."""
     return _hydrate(session, rows)
+
+
+def _keyset(engine: Engine, key: Any, value: Any, batch_size: int) -> Iterator[tuple[Any, Any]]:
+    """``(key, value)`` pairs in ascending ``key`` order (a unique, indexed column), one
+    short transaction per page: memory and lock time stay flat however many rows there are."""
+    last: Any = None
+    while True:
+        query = sa.select(key, value).order_by(key).limit(batch_size)
+        if last is not None:
+            query = query.where(key > last)
+        with engine.connect() as connection:
+            rows = [(row[0], row[1]) for row in connection.execute(query)]
+        yield from rows
+        if len(rows) < batch_size:
+            return
+        last = rows[-1][0]

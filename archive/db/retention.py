@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from itertools import islice
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -28,6 +29,8 @@ from archive.domain.retention import (
     RetentionState,
     Trigger,
 )
+
+_SAVE_BATCH = 500  # assignments written per flush of a streamed rule change
 
 
 class SqlRetentionStore:
@@ -156,11 +159,15 @@ class SqlRetentionStore:
         self,
         upserts: Iterable[RetentionRule],
         deletes: Iterable[str],
-        assignments: Mapping[str, Assignment],
+        assignments: Mapping[str, Assignment] | Iterable[tuple[str, Assignment]],
         *,
         now: datetime,
     ) -> None:
-        """Write the new schedule and the recomputed assignments in ONE transaction."""
+        """Write the new schedule and the recomputed assignments in ONE transaction.
+
+        The stream is flushed and let go of per batch (the session's identity map would
+        otherwise keep every row it wrote until the commit)."""
+        pairs = iter(assignments.items() if isinstance(assignments, Mapping) else assignments)
         with Session(self._engine) as session:
             for code in deletes:
                 row = session.get(RetentionRuleRow, code)
@@ -168,7 +175,10 @@ class SqlRetentionStore:
                     session.delete(row)
             for rule in upserts:
                 session.merge(_to_row(rule, now))
-            _save(session, assignments, now)
+            while batch := dict(islice(pairs, _SAVE_BATCH)):
+                _save(session, batch, now)
+                session.flush()
+                session.expunge_all()
             session.commit()
 
     def assignment(self, record_id: str) -> tuple[Assignment, str | None] | None:

@@ -9,6 +9,7 @@ look leased.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
@@ -35,6 +36,12 @@ class Heartbeat:
 def is_fresh(beat: Heartbeat | None, *, now: datetime, window: timedelta) -> bool:
     """True when ``beat`` is no older than ``window`` (a missing beat is not fresh)."""
     return beat is not None and now - beat.beat_at <= window
+
+
+def freshest(beats: Iterable[Heartbeat | None], *, now: datetime, window: timedelta) -> Heartbeat | None:
+    """The most recent of ``beats`` that is fresh: a worker claiming jobs right now, or None."""
+    fresh = [b for b in beats if b is not None and is_fresh(b, now=now, window=window)]
+    return max(fresh, key=lambda b: b.beat_at, default=None)
 
 
 @runtime_checkable

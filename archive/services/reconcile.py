@@ -11,7 +11,9 @@ delete unreferenced objects, and even then a locked object is never deleted.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from archive.domain.access import UNRESTRICTED
 from archive.domain.errors import ObjectLocked
@@ -19,6 +21,9 @@ from archive.services import audit
 from archive.services.container import Services
 from archive.services.fixity import RECORDS_PREFIX
 from archive.services.indexing import index_document_of
+from archive.services.merge_join import merge_join, merge_join_async
+
+_PAGE = 1000  # rows per database page, and so per step of the walk
 
 
 @dataclass
@@ -34,18 +39,18 @@ class ReconcileReport:
 async def reconcile(
     services: Services, *, delete_unreferenced: bool = False, actor: str = "system:reconcile"
 ) -> ReconcileReport:
-    """Compare, repair the index, report objects; audited."""
+    """Compare, repair the index, report objects; audited.
+
+    Every comparison walks two sorted streams side by side (``merge_join``), so memory
+    holds a page of each store and the drift found, whatever the archive's size."""
     report = ReconcileReport()
     await services.index.ensure_ready()  # idempotent; a lost index is something to repair, too
-    indexed = {record_id: version async for record_id, version in services.index.get_versions()}
-    records, keys = await asyncio.to_thread(_check_records, services, indexed, report)
+    stale = await _compare_index(services, report)
     for record_id in report.reindexed:
-        await _reindex(services, record_id, indexed.get(record_id))
-    for record_id in sorted(indexed):
-        if record_id not in records:
-            await services.index.delete(record_id)
-            report.removed_from_index.append(record_id)
-    await asyncio.to_thread(_check_objects, services, keys, report, delete_unreferenced)
+        await _reindex(services, record_id, stale.get(record_id))
+    for record_id in report.removed_from_index:
+        await services.index.delete(record_id)
+    await asyncio.to_thread(_compare_objects, services, report, delete_unreferenced)
     await asyncio.to_thread(
         audit.append,
         services,
@@ -63,22 +68,34 @@ async def reconcile(
     return report
 
 
-def _check_records(
-    services: Services, indexed: dict[str, int], report: ReconcileReport
-) -> tuple[set[str], set[str]]:
-    """Every record id, and every storage key a record references (each version of each
-    of its files); notes stale index entries and missing main objects."""
-    records: set[str] = set()
-    keys: set[str] = set()
-    for record in services.records.iter_all():
-        records.add(record.id)
-        keys.add(record.file.storage_key)
-        keys.update(v.stored.storage_key for file in record.files for v in file.versions)
-        if indexed.get(record.id) != record.row_version:
-            report.reindexed.append(record.id)
-        if not services.blobs.exists(record.file.storage_key):
-            report.missing_objects.append(record.id)
-    return records, keys
+async def _compare_index(services: Services, report: ReconcileReport) -> dict[str, int]:
+    """Notes records to re-index and documents to remove; returns the indexed version of
+    each record indexed at another version (only those: the drift, not the archive)."""
+    stale: dict[str, int] = {}
+    pairs = merge_join_async(_database_versions(services), services.index.get_versions(), _first, _first)
+    async for truth, indexed in pairs:
+        if truth is None and indexed is not None:
+            report.removed_from_index.append(indexed[0])
+        elif truth is not None and (indexed is None or indexed[1] != truth[1]):
+            report.reindexed.append(truth[0])
+            if indexed is not None:
+                stale[truth[0]] = indexed[1]
+    return stale
+
+
+async def _database_versions(services: Services) -> AsyncIterator[tuple[str, int]]:
+    """Every record's id and row version, read page by page off the event loop."""
+    rows = services.records.iter_versions(_PAGE)
+    while page := await asyncio.to_thread(lambda: list(islice(rows, _PAGE))):
+        for row in page:
+            yield row
+
+
+def database_keys(services: Services) -> Iterator[tuple[str, str]]:
+    """Every storage key the database references (each version of each file of each record),
+    with the record it belongs to, in ascending key order: the one source of reconcile's
+    known keys (``RecordRepository.iter_storage_keys`` merges the file keys in)."""
+    return services.records.iter_storage_keys(_PAGE)
 
 
 async def _reindex(services: Services, record_id: str, indexed_version: int | None) -> None:
@@ -90,16 +107,34 @@ async def _reindex(services: Services, record_id: str, indexed_version: int | No
     await services.index.upsert(await asyncio.to_thread(index_document_of, services, record))
 
 
-def _check_objects(services: Services, known: set[str], report: ReconcileReport, delete: bool) -> None:
-    for key in services.blobs.list_keys(RECORDS_PREFIX):
-        if key in known:
-            continue
-        report.unreferenced_objects.append(key)
-        if not delete:
-            continue
-        try:
-            services.blobs.delete_all_versions(key)
-        except ObjectLocked:
-            report.kept_locked.append(key)
-        else:
-            report.deleted_objects.append(key)
+def _compare_objects(services: Services, report: ReconcileReport, delete: bool) -> None:
+    listed = services.blobs.list_keys(RECORDS_PREFIX)
+    for known, key in merge_join(database_keys(services), listed, _first, str):
+        if known is not None and key is None:
+            _check_missing(services, report, *known)
+        elif known is None and key is not None:
+            _unreferenced(services, report, key, delete)
+
+
+def _check_missing(services: Services, report: ReconcileReport, key: str, record_id: str) -> None:
+    # A key outside the listed prefix was never listed: only asking tells whether it exists.
+    if (key.startswith(RECORDS_PREFIX) or not services.blobs.exists(key)) and (
+        record_id not in report.missing_objects
+    ):
+        report.missing_objects.append(record_id)
+
+
+def _unreferenced(services: Services, report: ReconcileReport, key: str, delete: bool) -> None:
+    report.unreferenced_objects.append(key)
+    if not delete:
+        return
+    try:
+        services.blobs.delete_all_versions(key)
+    except ObjectLocked:
+        report.kept_locked.append(key)
+    else:
+        report.deleted_objects.append(key)
+
+
+def _first(pair: tuple[str, object]) -> str:
+    return pair[0]

@@ -22,7 +22,7 @@ import dataclasses
 import json
 import logging
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +66,7 @@ class RuleChange:
 
     upserted: tuple[str, ...]
     deleted: tuple[str, ...]
-    recomputed: tuple[str, ...]  # record ids whose rule or disposal date changed
+    recomputed: int  # records whose rule or disposal date changed (a count: a change may touch millions)
 
 
 def require_manager(principal: Principal) -> None:
@@ -177,18 +177,9 @@ def change_rules(
     for code in deletes:
         new.pop(code)
     new.update({r.code: r for r in upserts})
-    changed = _recomputed(services, list(new.values()))
-    _refuse_earlier_than_lock(services, changed)
-    services.retention.change_rules(
-        upserts, deletes, {s.facts.record_id: a for s, a in changed}, now=services.clock()
-    )
-    result = RuleChange(
-        upserted=tuple(r.code for r in upserts),
-        deleted=tuple(deletes),
-        recomputed=tuple(s.facts.record_id for s, _ in changed),
-    )
+    count = _apply_everywhere(services, list(new.values()), upserts=upserts, deletes=deletes)
+    result = RuleChange(upserted=tuple(r.code for r in upserts), deleted=tuple(deletes), recomputed=count)
     _audit_change(services, result, upserts, principal.subject)
-    _reseal(services, changed)
     return result
 
 
@@ -213,18 +204,79 @@ def recompute(services: Services, principal: Principal) -> RuleChange:
     is refused (RetentionConflict, changing nothing) rather than shorten a lock.
     """
     require_manager(principal)
-    changed = _recomputed(services, services.retention.rules())
-    _refuse_earlier_than_lock(services, changed)
-    services.retention.save({s.facts.record_id: a for s, a in changed}, now=services.clock())
+    count = _apply_everywhere(services, services.retention.rules(), upserts=(), deletes=())
     audit.append(
         services,
         actor=principal.subject,
         action="retention.recompute",
         target="schedule",
-        details={"recomputed": len(changed)},
+        details={"recomputed": count},
     )
-    _reseal(services, changed)
-    return RuleChange(upserted=(), deleted=(), recomputed=tuple(s.facts.record_id for s, _ in changed))
+    return RuleChange(upserted=(), deleted=(), recomputed=count)
+
+
+def _apply_everywhere(
+    services: Services,
+    rules: list[RetentionRule],
+    *,
+    upserts: Sequence[RetentionRule],
+    deletes: Sequence[str],
+) -> int:
+    """Recompute every record under ``rules`` in two streamed passes, each holding one page:
+    the first refuses (RetentionConflict, changing nothing) any lock it would shorten, the
+    second writes the rules and the changed assignments in one transaction, re-sealing
+    page by page. Returns how many assignments changed.
+
+    Re-sealing runs before the commit: it only ever extends a lock or moves a hold to
+    match, so a transaction that then fails leaves objects at least as protected as the
+    database says, and ``recompute`` brings them in line again."""
+    _refuse_earlier_than_lock_everywhere(services, rules)
+    changed = _Counter()
+    services.retention.change_rules(
+        upserts, deletes, _changed_assignments(services, rules, changed), now=services.clock()
+    )
+    return changed.count
+
+
+@dataclass(slots=True)
+class _Counter:
+    count: int = 0
+
+
+def _changed_pages(
+    services: Services, rules: list[RetentionRule]
+) -> Iterator[list[tuple[RetentionState, Assignment]]]:
+    """Per page of records (keyset paging by id), those whose assignment differs under ``rules``."""
+    after = ""
+    while page := services.retention.states(after=after, limit=_PAGE):
+        yield [(state, new) for state in page if state.current != (new := assign(rules, state.facts))]
+        after = page[-1].facts.record_id
+
+
+def _changed_assignments(
+    services: Services, rules: list[RetentionRule], counter: _Counter
+) -> Iterator[tuple[str, Assignment]]:
+    for changed in _changed_pages(services, rules):
+        yield from ((state.facts.record_id, new) for state, new in changed)
+        counter.count += len(changed)
+        _reseal(services, changed)
+
+
+def _refuse_earlier_than_lock_everywhere(services: Services, rules: list[RetentionRule]) -> None:
+    """RetentionConflict naming at most ``MAX_IDS`` records (and counting all) when a new
+    disposal date would fall before a lock already set; nothing is kept but those ids."""
+    blocked: list[str] = []
+    total = 0
+    for changed in _changed_pages(services, rules):
+        found = _blocked(services, changed)
+        total += len(found)
+        blocked.extend(found[: MAX_IDS - len(blocked)])
+    if total:
+        raise RetentionConflict(
+            f"{total} record(s) would get a disposal date before the Object Lock retention already "
+            f"set on their object, which storage cannot shorten; first: {blocked[0]}",
+            tuple(blocked),
+        )
 
 
 def _check_rule_scope(principal: Principal, touched: Iterable[RetentionRule]) -> None:
@@ -235,22 +287,20 @@ def _check_rule_scope(principal: Principal, touched: Iterable[RetentionRule]) ->
             )
 
 
-def _recomputed(services: Services, rules: list[RetentionRule]) -> list[tuple[RetentionState, Assignment]]:
-    """Every record whose assignment differs under ``rules``, with the new one."""
-    changed: list[tuple[RetentionState, Assignment]] = []
-    after = ""
-    while page := services.retention.states(after=after, limit=_PAGE):
-        for state in page:
-            new = assign(rules, state.facts)
-            if state.current != new:
-                changed.append((state, new))
-        after = page[-1].facts.record_id
-    return changed
-
-
 def _refuse_earlier_than_lock(
-    services: Services, changed: Iterable[tuple[RetentionState, Assignment]]
+    services: Services, changed: Sequence[tuple[RetentionState, Assignment]]
 ) -> None:
+    blocked = _blocked(services, changed)
+    if blocked:
+        raise RetentionConflict(
+            f"{len(blocked)} record(s) would get a disposal date before the Object Lock retention already "
+            f"set on their object, which storage cannot shorten; first: {blocked[0]}",
+            tuple(blocked),
+        )
+
+
+def _blocked(services: Services, changed: Iterable[tuple[RetentionState, Assignment]]) -> list[str]:
+    """The records whose new disposal date would fall before their object's lock."""
     blocked: list[str] = []
     for state, new in changed:
         if new.disposal_date is None:
@@ -261,12 +311,7 @@ def _refuse_earlier_than_lock(
             continue  # no object, so no lock to shorten: `archive reconcile` reports it, as _reseal does
         if current is not None and current.until > lock_until(new.disposal_date):
             blocked.append(state.facts.record_id)
-    if blocked:
-        raise RetentionConflict(
-            f"{len(blocked)} record(s) would get a disposal date before the Object Lock retention already "
-            f"set on their object, which storage cannot shorten; first: {blocked[0]}",
-            tuple(blocked),
-        )
+    return blocked
 
 
 def _reseal(services: Services, changed: Sequence[tuple[RetentionState, Assignment]]) -> None:
@@ -297,7 +342,7 @@ def _audit_change(
                 "agencies": json.dumps(list(rule.agencies)),
                 "schedule": rule.schedule,
                 "legal_basis": rule.legal_basis,
-                "recomputed": len(change.recomputed),
+                "recomputed": change.recomputed,
             },
         )
     for code in change.deleted:
@@ -306,7 +351,7 @@ def _audit_change(
             actor=actor,
             action="retention.rule_delete",
             target=code,
-            details={"recomputed": len(change.recomputed)},
+            details={"recomputed": change.recomputed},
         )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,11 +13,15 @@ from typer.testing import CliRunner
 
 from archive.cli import app
 from archive.db.engine import create_db_engine
+from archive.db.jobs import SqlJobQueue
 from archive.db.repository import SqlRecordRepository
 from archive.domain.access import UNRESTRICTED
 from archive.domain.files import FileRole
+from archive.domain.heartbeats import Heartbeat, WorkerKind
+from archive.factory import build_services
 from archive.importer import write_manifest, write_samples
 from archive.samples import SampleDocument, render_pdf
+from archive.settings import Settings
 
 
 @pytest.fixture
@@ -148,3 +154,70 @@ def test_a_manifest_row_deposits_its_appendices_and_source_with_it(data_dir: Pat
         (FileRole.SOURCE, "goc.edxml"),
     ]
     assert record.files[3].stored.media_type == "application/xml"
+
+
+# -- who processes the jobs ---------------------------------------------------------------
+
+
+def jobs_by_status(data_dir: Path) -> dict[str, int]:
+    engine = create_db_engine(f"sqlite:///{data_dir / 'archive.db'}")
+    try:
+        return {s.value: n for s, n in SqlJobQueue(engine).counts().items() if n}
+    finally:
+        engine.dispose()
+
+
+def a_worker_is_running(data_dir: Path) -> None:
+    """A fresh heartbeat, as `archive worker` leaves one every few seconds."""
+    services = build_services(Settings(_env_file=None, data_dir=data_dir), migrate=True)  # type: ignore[call-arg]
+    try:
+        beat = Heartbeat("elsewhere:4242", "elsewhere", 4242, WorkerKind.WORKER, datetime.now(UTC))
+        services.heartbeats.beat(beat)
+    finally:
+        asyncio.run(services.close())
+
+
+def test_running_workers_get_the_jobs_and_the_import_says_so(data_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "handed"
+    write_samples(folder, count=2, seed=11)
+    a_worker_is_running(data_dir)
+    result = CliRunner().invoke(app, ["import", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["deposited"] == 2 and summary["processing"] == "running_workers"
+    assert "elsewhere:4242" in summary["handoff"] and "only deposits" in summary["handoff"]
+    assert "only deposits" in result.stderr
+    assert jobs_by_status(data_dir) == {"pending": 2}  # nothing started here took them
+
+
+def test_start_workers_forces_processing_beside_running_ones(data_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "forced"
+    write_samples(folder, count=1, seed=12)
+    a_worker_is_running(data_dir)
+    result = CliRunner().invoke(app, ["import", str(folder), "--start-workers", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["processing"] == "started" and "as asked" in summary["handoff"]
+    assert jobs_by_status(data_dir) == {"done": 1}
+
+
+def test_with_no_worker_running_the_import_processes_its_deposits(data_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "alone"
+    write_samples(folder, count=1, seed=13)
+    result = CliRunner().invoke(app, ["import", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["processing"] == "started" and "no worker is running" in summary["handoff"]
+    assert jobs_by_status(data_dir) == {"done": 1}
+
+
+def test_no_start_workers_leaves_the_jobs_queued_and_says_who_must_come(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "queued"
+    write_samples(folder, count=1, seed=14)
+    result = CliRunner().invoke(app, ["import", str(folder), "--no-start-workers", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["processing"] == "queued" and "archive worker" in summary["handoff"]
+    assert jobs_by_status(data_dir) == {"pending": 1}

@@ -131,6 +131,18 @@ def test_exists_and_list_keys(store: BlobStore) -> None:
     assert outside in set(store.list_keys("records/"))
 
 
+def test_list_keys_comes_in_ascending_order_of_the_whole_key(store: BlobStore) -> None:
+    # Reconcile walks this listing side by side with the database's sorted keys: a
+    # directory walk that lists a folder's files before its subfolders would put
+    # "a/x" after "a0" and make a referenced object look unreferenced.
+    prefix = new_key() + "/"
+    names = ["a0", "a-b", "a/x", "a.c", "b", "a/y/z", "A", "9", "a_b", "a/x0"]  # no "a": a folder here
+    for name in names:
+        put(store, prefix + name, name.encode())
+    listed = list(store.list_keys(prefix))
+    assert listed == sorted(prefix + name for name in names)
+
+
 def test_a_key_is_written_once(store: BlobStore) -> None:
     key, first = new_key(), os.urandom(100)
     version_id = put(store, key, first)

@@ -8,8 +8,10 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from archive.db.engine import create_db_engine
 from archive.db.jobs import SqlJobQueue
@@ -223,6 +225,29 @@ def test_iter_all_visits_every_record_once_across_batches(repo: SqlRecordReposit
         repo.add(r)
     seen = [r.id for r in repo.iter_all(batch_size=3)]
     assert sorted(seen) == sorted(r.id for r in records)
+
+
+def test_versions_and_storage_keys_stream_sorted_in_keyset_pages(repo: SqlRecordRepository) -> None:
+    records = [make_record() for _ in range(7)]
+    for r in records:
+        repo.add(r)
+    fetched: list[int] = []
+
+    def count_rows(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "ORDER BY" in statement and "LIMIT" in statement:
+            fetched.append(-1)  # one page query; its rows are counted as they are read below
+
+    sa.event.listen(repo.engine, "after_cursor_execute", count_rows)
+    try:
+        versions = list(repo.iter_versions(batch_size=3))
+        pages_for_versions = len(fetched)
+        keys = list(repo.iter_storage_keys(batch_size=3))
+    finally:
+        sa.event.remove(repo.engine, "after_cursor_execute", count_rows)
+    assert versions == sorted((r.id, 1) for r in records)
+    assert keys == sorted((r.file.storage_key, r.id) for r in records)
+    # 7 rows in pages of 3: three queries each, so no query ever read more than a page.
+    assert pages_for_versions == 3 and len(fetched) == 6
 
 
 def test_jobs_lease_retry_and_park(repo: SqlRecordRepository, jobs: SqlJobQueue) -> None:

@@ -166,3 +166,24 @@ def test_a_crashing_child_leaves_its_traceback_and_exit_status(tmp_path: Path) -
         assert "FileNotFoundError" in stderr.read_text()
         assert zygote.wait(timeout=30) == 0
         assert replies.read() is None
+
+
+def test_the_warm_up_document_is_a_text_pdf_read_like_any_other(tmp_path: Path) -> None:
+    # The zygote extracts it before forking anyone: it must take the whole text path
+    # (text layer, thumbnail) or the children would still pay for that path's first use.
+    import io
+    import json
+
+    from indexing.extraction import worker
+    from indexing.extraction.zygote import _warm_pdf
+
+    path = tmp_path / "warm.pdf"
+    path.write_bytes(_warm_pdf())
+    sink = io.StringIO()
+    worker.run(path, ExtractionLimits(ocr=False), sink)
+    events = [json.loads(line) for line in sink.getvalue().splitlines()]
+    assert {"page_count": 1} in events
+    [page] = [e for e in events if "page" in e]
+    assert page["text"] == "Van ban dien tu 123/QD-UBND" and page["source"] == "text_layer"
+    assert any("thumbnail" in e and e["png"] for e in events)
+    assert not any("failed" in e for e in events)

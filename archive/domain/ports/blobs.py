@@ -71,7 +71,10 @@ class BlobStore(Protocol):
         storage refuses, and deletes nothing more after that."""
         ...
 
-    def list_keys(self, prefix: str = "") -> Iterator[str]: ...
+    def list_keys(self, prefix: str = "") -> Iterator[str]:
+        """Keys starting with ``prefix``, in ascending order of their UTF-8 bytes (S3's
+        listing order): reconcile walks them side by side with the database's sorted keys."""
+        ...
 
     def presigned_get_url(
         self,

@@ -60,4 +60,14 @@ class RecordRepository(Protocol):
         """Every record (with pages), for reindex and reconcile."""
         ...
 
+    def iter_versions(self, batch_size: int = 1000) -> Iterator[tuple[str, int]]:
+        """Every ``(record id, row version)`` in ascending id order, read in keyset pages
+        of ``batch_size``: reconcile's side of the index comparison, without hydrating."""
+        ...
+
+    def iter_storage_keys(self, batch_size: int = 1000) -> Iterator[tuple[str, str]]:
+        """Every ``(storage key, record id)`` in ascending key order, in keyset pages:
+        reconcile's side of the blob-store comparison."""
+        ...
+
     def count(self, scope: ReadScope) -> int: ...

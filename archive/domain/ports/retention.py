@@ -61,11 +61,15 @@ class RetentionStore(Protocol):
         self,
         upserts: Iterable[RetentionRule],
         deletes: Iterable[str],
-        assignments: Mapping[str, Assignment],
+        assignments: Mapping[str, Assignment] | Iterable[tuple[str, Assignment]],
         *,
         now: datetime,
     ) -> None:
-        """Write the new schedule and the recomputed assignments in ONE transaction."""
+        """Write the new schedule and the recomputed assignments in ONE transaction.
+
+        ``assignments`` may be a lazy stream of ``(record_id, assignment)`` pairs: it is
+        consumed inside the transaction in bounded batches, so a change touching every
+        record holds one batch in memory, never the whole archive."""
         ...
 
     def assignment(self, record_id: str) -> tuple[Assignment, str | None] | None:
