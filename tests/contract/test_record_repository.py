@@ -246,8 +246,9 @@ def test_versions_and_storage_keys_stream_sorted_in_keyset_pages(repo: SqlRecord
         sa.event.remove(repo.engine, "after_cursor_execute", count_rows)
     assert versions == sorted((r.id, 1) for r in records)
     assert keys == sorted((r.file.storage_key, r.id) for r in records)
-    # 7 rows in pages of 3: three queries each, so no query ever read more than a page.
-    assert pages_for_versions == 3 and len(fetched) == 6
+    # 7 rows in pages of 3: three queries per stream (versions; the records' main keys and
+    # the record files' keys, merged, each key once), so no query ever read more than a page.
+    assert pages_for_versions == 3 and len(fetched) == 3 + 3 + 3
 
 
 def test_jobs_lease_retry_and_park(repo: SqlRecordRepository, jobs: SqlJobQueue) -> None:

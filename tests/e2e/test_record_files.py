@@ -365,3 +365,24 @@ async def test_every_file_and_version_is_sealed_like_the_main_file(
     objects = [(v.stored.storage_key, v.stored.version_id) for f in record.files for v in f.versions]
     assert len(objects) == 5 and len(set(objects)) == 5
     assert all(services.blobs.get_legal_hold(key, version) for key, version in objects)
+
+
+async def test_reconcile_knows_every_file_of_a_record(services: Services, admin: Principal) -> None:
+    """The merge join of database keys against the store's listing includes the appendices'
+    keys: none is reported (or deleted) as unreferenced, and one that is gone is missing."""
+    from archive.services.reconcile import reconcile
+
+    doc = SampleDocument(number="78")
+    made = deposit(
+        services,
+        admin,
+        io.BytesIO(render_pdf(doc)),
+        filename="main.pdf",
+        metadata=metadata_for(doc),
+        others=[Upload(io.BytesIO(APPENDIX_1), "a1.pdf", FileRole.APPENDIX)],
+    )
+    assert len({v.stored.storage_key for f in made.files for v in f.versions}) == 2
+    report = await reconcile(services, delete_unreferenced=True)
+    assert report.unreferenced_objects == [] and report.deleted_objects == []
+    assert report.missing_objects == []
+    assert len(keys_under(services, "records/")) == 2
