@@ -155,7 +155,7 @@ def dossier_package(
         raise NotFound(f"no dossier {dossier_id}")
     members = services.archival.members(dossier.id, UNRESTRICTED)
     records = _records(services, [m.record_id for m in members])
-    _check(principal, _facts(dossier), records, packaging)
+    _check(principal, Readable.of_dossier(dossier), records, packaging)
     fonds = services.archival.fonds(dossier.fonds_id)
     if fonds is None:  # a dossier always has its fonds (a foreign key): a broken store
         raise NotFound(f"no fonds for dossier {dossier_id}")
@@ -403,12 +403,6 @@ def _check(principal: Principal, unit: Readable, records: list[Record], packagin
         raise MetadataInvalid("documents", f"still being processed: {', '.join(waiting)}")
     if not records:
         raise MetadataInvalid("documents", "the dossier holds no document")
-
-
-def _facts(dossier: Dossier) -> Readable:
-    return Readable(
-        agency_code=dossier.agency_code, classification=dossier.classification, is_public=dossier.is_public
-    )
 
 
 def _record_facts(record: Record) -> Readable:

@@ -77,10 +77,6 @@ class Selection:
     year: int | None = None
 
 
-def dossier_facts(dossier: Dossier) -> Readable:
-    return Readable(dossier.agency_code, dossier.classification, dossier.is_public)
-
-
 def batch_folder(services: Services, batch_id: str) -> Path:
     """Where a batch's packages are written."""
     return services.settings.data_dir / "transfers" / batch_id
@@ -178,7 +174,7 @@ def _all_readable(
 
 
 def _unfit(services: Services, principal: Principal, dossier: Dossier) -> str | None:
-    if not can_transfer(principal, dossier_facts(dossier)):
+    if not can_transfer(principal, Readable.of_dossier(dossier)):
         return "not yours to transfer"
     members = services.archival.members(dossier.id, UNRESTRICTED)
     ids = [m.record_id for m in members]

@@ -31,6 +31,7 @@ import os
 import select
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,9 @@ def main() -> int:
         return 1
     _warm_ocr()
     _warm_extraction()
-    if not _single_threaded():  # libtesseract (or a prefetch thread) must not be left running
+    # libtesseract or a prefetch thread must not be left running. A thread that was joined
+    # can still be listed for a moment while the kernel tears it down: wait for that.
+    if not _single_threaded(settle_seconds=2.0):
         return 1
     parent = os.getppid()
     requests = JsonLines(sys.stdin.fileno())
@@ -68,8 +71,12 @@ def main() -> int:
         return 0
 
 
-def _single_threaded() -> bool:
+def _single_threaded(settle_seconds: float = 0.0) -> bool:
+    deadline = time.monotonic() + settle_seconds
     threads = len(os.listdir("/proc/self/task"))
+    while threads != 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+        threads = len(os.listdir("/proc/self/task"))
     if threads != 1:
         # fork() copies only the calling thread: a lock held by another one would hang the child.
         _send({"error": f"the zygote has {threads} threads, it must have one"})

@@ -74,7 +74,7 @@ def closed_permanent(services: Services, agency: str, level: Classification) -> 
 
 
 def facts(dossier: da.Dossier) -> Readable:
-    return Readable(dossier.agency_code, dossier.classification, dossier.is_public)
+    return Readable.of_dossier(dossier)
 
 
 def prepared(services: Services, principal: Principal, dossiers: list[da.Dossier]) -> transfer.Preparation:
