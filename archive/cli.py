@@ -301,8 +301,17 @@ def schema(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
+    changelog: Annotated[
+        Path | None,
+        typer.Option(
+            "--changelog",
+            help="Also write the changes since schema.released.graphql (beside the output) to this file.",
+        ),
+    ] = None,
 ) -> None:
-    """Print the GraphQL schema (SDL); `archive schema -o schema.graphql` refreshes the checked-in copy."""
+    """Print the GraphQL schema (SDL); `archive schema -o schema.graphql --changelog
+    schema.changelog.md` refreshes the checked-in copies."""
+    from archive.api.compatibility import changelog as schema_changelog
     from archive.api.schema import schema_sdl
 
     text = schema_sdl()
@@ -310,6 +319,12 @@ def schema(
         console.out(text, end="", highlight=False)
     else:
         output.write_text(text, encoding="utf-8")
+    if changelog is not None:
+        folder = (output or changelog).resolve().parent
+        released = (folder / "schema.released.graphql").read_text(encoding="utf-8")
+        breaks_file = folder / "schema.breaks"
+        breaks = breaks_file.read_text(encoding="utf-8") if breaks_file.exists() else ""
+        changelog.write_text(schema_changelog(released, text, breaks), encoding="utf-8")
 
 
 def _operator(services: Services, api_key: str | None) -> Principal:

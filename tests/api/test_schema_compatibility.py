@@ -7,7 +7,7 @@ from pathlib import Path
 
 import graphql
 
-from archive.api.compatibility import acknowledged, break_lines, vague_deprecations
+from archive.api.compatibility import acknowledged, break_lines, changelog, vague_deprecations
 from archive.api.schema import build_schema, schema_sdl
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,3 +56,17 @@ def test_every_deprecation_says_why_and_from_which_release_it_is_gone() -> None:
         "enum E { OLD @deprecated NEW }"
     )
     assert vague_deprecations(example) == ["E.OLD: No longer supported", "Query.a: use b"]
+
+
+def test_the_schema_changelog_is_generated_from_the_schemas() -> None:
+    """``schema.changelog.md`` lists every addition, deprecation and acknowledged break
+    since the release, exactly as ``archive schema --changelog`` writes it."""
+    expected = changelog(
+        RELEASED.read_text(encoding="utf-8"),
+        (ROOT / "schema.graphql").read_text(encoding="utf-8"),
+        BREAKS.read_text(encoding="utf-8"),
+    )
+    assert (ROOT / "schema.changelog.md").read_text(encoding="utf-8") == expected, (
+        "schema.changelog.md is stale: run `archive schema -o schema.graphql --changelog schema.changelog.md`"
+    )
+    assert "- field `Query.nodes`" in expected and "## Breaking (acknowledged)" in expected
