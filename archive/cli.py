@@ -144,8 +144,8 @@ def import_dir(
         bool | None,
         typer.Option(
             "--start-workers/--no-start-workers",
-            help="Process the deposits with worker processes of its own, or leave them to the "
-            "workers running (default: start them only when no worker is running).",
+            help="Process the deposits with worker processes of its own after them, or leave them "
+            "to the workers (the default: it says whether any is running to claim them).",
         ),
     ] = None,
     processes: Annotated[
@@ -155,7 +155,7 @@ def import_dir(
 ) -> None:
     """Bulk deposit from a folder, as the local operator or an API key; every row is checked
     and audited like a GraphQL deposit. Idempotent by SHA-256: safe to re-run. Running
-    workers claim the jobs; with none running, the import processes them itself."""
+    workers claim the jobs (it says whether any is); --start-workers processes them here."""
     from archive.importer import run_import
 
     summary = run_import(

@@ -4,8 +4,9 @@ worker processes the import starts for itself once its deposits are in.
 Workers that are running (``archive worker``, or the embedded worker of ``archive
 serve``) claim new jobs within a poll, and their start-up (the extraction zygote, the
 OCR engine) is already paid; starting more beside them only competes for the same
-cores. So by default an import starts its own only when no worker has beaten its
-heartbeat within the readiness window; ``start_workers`` forces either way.
+cores. So an import starts its own only when asked (``start_workers``); by default it only
+deposits and says who will claim the jobs: the workers whose heartbeat is within the
+readiness window, or nobody yet (the jobs wait for ``archive worker``).
 """
 
 from __future__ import annotations
@@ -54,12 +55,12 @@ class Handoff:
 
 
 def decide(services: Services, *, start_workers: bool | None, processes: int) -> Handoff:
-    """Start workers only when none is running, unless ``start_workers`` says otherwise. Blocking."""
+    """Start workers only when ``start_workers`` asks; otherwise name who claims the jobs. Blocking."""
     now = services.clock()
     window = timedelta(seconds=services.settings.ready_heartbeat_window_seconds)
     beats = [services.heartbeats.latest(kind=kind) for kind in WorkerKind]
     running = freshest(beats, now=now, window=window)
-    start = running is None if start_workers is None else start_workers
+    start = bool(start_workers)
     if start:
         processing = Processing.STARTED
     else:

@@ -201,22 +201,22 @@ def test_start_workers_forces_processing_beside_running_ones(data_dir: Path, tmp
     assert jobs_by_status(data_dir) == {"done": 1}
 
 
-def test_with_no_worker_running_the_import_processes_its_deposits(data_dir: Path, tmp_path: Path) -> None:
+def test_with_no_worker_running_start_workers_processes_the_deposits(data_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "alone"
     write_samples(folder, count=1, seed=13)
-    result = CliRunner().invoke(app, ["import", str(folder), "--json"])
+    result = CliRunner().invoke(app, ["import", str(folder), "--start-workers", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["processing"] == "started" and "no worker is running" in summary["handoff"]
     assert jobs_by_status(data_dir) == {"done": 1}
 
 
-def test_no_start_workers_leaves_the_jobs_queued_and_says_who_must_come(
+def test_by_default_with_no_worker_the_jobs_wait_and_it_says_who_must_come(
     data_dir: Path, tmp_path: Path
 ) -> None:
     folder = tmp_path / "queued"
     write_samples(folder, count=1, seed=14)
-    result = CliRunner().invoke(app, ["import", str(folder), "--no-start-workers", "--json"])
+    result = CliRunner().invoke(app, ["import", str(folder), "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["processing"] == "queued" and "archive worker" in summary["handoff"]

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 
 
 async def _deposit_and_process(services: Services, client: httpx.AsyncClient) -> dict[str, str]:
-    """The four signature cases and an unsigned PDF, processed; global ids by case name."""
+    """The five signature cases and an unsigned PDF, processed; global ids by case name."""
     cases = await asyncio.to_thread(signature_cases, services.settings.resolved_trust_roots_dir)
     ids = {}
     for n, (name, (data, _)) in enumerate(cases.items(), 1):
@@ -88,7 +88,7 @@ async def test_backup_wipe_restore_drill(
     locks_before = await asyncio.to_thread(_lock_states, services)
     verdicts_before = await asyncio.to_thread(_verdicts_from_bytes, services, tmp_path)
     verdicts = sorted(v for vs in verdicts_before.values() for v in vs)
-    assert verdicts == ["invalid", "invalid", "untrusted", "valid"]
+    assert verdicts == ["invalid", "invalid", "untrusted", "valid", "valid"]  # the stamped copy is valid
 
     certificate = services.settings.data_dir / "certificates" / "batch-1.json"
     certificate.parent.mkdir(parents=True)
