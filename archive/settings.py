@@ -125,7 +125,9 @@ class Settings(BaseSettings):
     # Test-only: the process calls os._exit(70) right after this step's work is
     # committed (upload, commit: in the deposit; seal, verify, extract, index: in the
     # worker), before the step is recorded. Refused in production mode.
-    crash_after_step: str = Field(default="", pattern="^(|upload|commit|seal|verify|extract|index)$")
+    crash_after_step: str = Field(
+        default="", pattern="^(|upload|commit|seal|verify|extract|index|processed)$"
+    )
 
     # Operations: probes, metrics, logs (README, "Operations").
     # Every worker writes a heartbeat this often; /readyz wants one no older than the window.

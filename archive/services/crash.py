@@ -14,7 +14,8 @@ import os
 from archive.settings import Settings
 
 CRASH_EXIT_CODE = 70
-CRASH_POINTS: tuple[str, ...] = ("upload", "commit", "seal", "verify", "extract", "index")
+# "processed": after the record.processed audit entry, before the job is marked done.
+CRASH_POINTS: tuple[str, ...] = ("upload", "commit", "seal", "verify", "extract", "index", "processed")
 
 
 def crash_point(settings: Settings, step: str) -> None:

@@ -49,33 +49,51 @@ async def run_pipeline(
 ) -> None:
     """Run every step the job has not finished yet, recording each as it ends;
     ``after_step`` hears of each step that succeeded (the worker's outage watch)."""
+    record: Record | None = None
+    ran: list[Step] = []
     for step in PIPELINE:
         if step in job.steps_done:
             continue
-        record = await asyncio.to_thread(services.records.get, job.record_id, UNRESTRICTED)
-        if record is None:
-            raise NotFound(f"record {job.record_id} is gone")
+        if record is None or step is Step.INDEX:
+            # One read for the steps before INDEX, which need the files but not the pages;
+            # INDEX reads again, with the pages and text status EXTRACT wrote.
+            record = await asyncio.to_thread(_read, services, job.record_id, with_pages=step is Step.INDEX)
         await STEPS[step](services, record)
         crash_point(services.settings, step.value)
         await asyncio.to_thread(services.jobs.step_done, job.id, step, worker_id=worker_id)
+        ran.append(step)
         if after_step is not None:
             after_step(step)
     if job.kind == PROCESS_KIND:
-        await asyncio.to_thread(_audit_processed, services, job)
+        # Read just before INDEX ran in this call, the record has its final text status.
+        indexed = record if Step.INDEX in ran else None
+        await asyncio.to_thread(_audit_processed, services, job, indexed, resumed=not ran)
+        crash_point(services.settings, "processed")
+
+
+def _read(services: Services, record_id: str, *, with_pages: bool) -> Record:
+    record = services.records.get_many([record_id], UNRESTRICTED, with_pages=with_pages).get(record_id)
+    if record is None:
+        raise NotFound(f"record {record_id} is gone")
+    return record
 
 
 PROCESSED = "record.processed"
 WORKER_ACTOR = "system:worker"
 
 
-def _audit_processed(services: Services, job: Job) -> None:
+def _audit_processed(services: Services, job: Job, record: Record | None, *, resumed: bool) -> None:
     """The ``record.processed`` entry (text and signatures ready): the event portals wait
-    for instead of polling. Written once per processing job, also when the job is run
-    again after a crash between this entry and its completion."""
-    last = find(services, action=PROCESSED, target=job.record_id)
-    if last is not None and last.details.get("job") == job.id:
-        return
-    record = services.records.get(job.record_id, UNRESTRICTED)
+    for instead of polling. Written once per processing job. Only a run that found every
+    step already done (``resumed``) can follow an earlier run that wrote it (a crash or an
+    outage between this entry and the job's completion): it alone looks for that entry.
+    Any other run recorded a step of its own, so no earlier run of the job got this far."""
+    if resumed:
+        last = find(services, action=PROCESSED, target=job.record_id)
+        if last is not None and last.details.get("job") == job.id:
+            return
+    if record is None:
+        record = services.records.get_many([job.record_id], UNRESTRICTED, with_pages=False).get(job.record_id)
     details = {"job": job.id, "text": None if record is None else record.text_status.value}
     append(services, actor=WORKER_ACTOR, action=PROCESSED, target=job.record_id, details=details)
 

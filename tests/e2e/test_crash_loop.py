@@ -24,6 +24,7 @@ import pytest
 from archive.app import DEV_ADMIN
 from archive.domain.access import UNRESTRICTED
 from archive.domain.jobs import PIPELINE, JobStatus
+from archive.domain.ports.audit import AuditFilter
 from archive.domain.search import SearchFilter
 from archive.samples import SampleDocument, render_pdf
 from archive.services.container import Services
@@ -76,7 +77,8 @@ async def test_a_crash_after_any_step_loses_and_doubles_nothing(
         [record] = list(services.records.iter_all())
         dead = services.jobs.for_record(record.id)
         assert dead is not None and dead.status is JobStatus.RUNNING
-        assert [s.value for s in dead.steps_done] == WORKER_STEPS[: WORKER_STEPS.index(step)]
+        done_before = WORKER_STEPS if step == "processed" else WORKER_STEPS[: WORKER_STEPS.index(step)]
+        assert [s.value for s in dead.steps_done] == done_before
 
     lease = timedelta(seconds=services.settings.worker_lease_seconds)
     services.clock = lambda: datetime.now(UTC) + lease + timedelta(seconds=60)
@@ -89,6 +91,9 @@ async def test_a_crash_after_any_step_loses_and_doubles_nothing(
     assert job is not None and job.status is JobStatus.DONE
     assert [s.value for s in job.steps_done] == WORKER_STEPS
     assert len(services.jobs.list()) == 1
+    # Portals hear of it once, whatever the step the first worker died after.
+    processed = services.audit.find(AuditFilter(action="record.processed", target=record.id), first=10)
+    assert [e.details["job"] for e in processed] == [job.id]
     page = await search(services, DEV_ADMIN, query="chữ ký số", filter=SearchFilter(), first=10, after=None)
     assert page.result.total == 1
     assert [hit.record_id for hit in page.result.hits] == [record.id]
