@@ -143,7 +143,11 @@ async def _graphql(client: httpx.AsyncClient, q: str) -> None:
 async def _direct(es: AsyncElasticsearch, alias: str, q: str) -> None:
     parsed = parse_query(q)
     request = SearchRequest(query=parsed, scope=ReadScope.for_principal(DEV_ADMIN), first=20)
-    await es.search(index=alias, body=_es_query.search_body(request, compile_query(parsed), None))
+    await es.search(
+        index=alias,
+        body=_es_query.search_body(request, compile_query(parsed), None),
+        **_es_query.SEARCH_PARAMS,  # the very request the adapter sends
+    )
 
 
 def _report(result: Result, by_size: dict[int, dict[str, Any]], sizes: tuple[int, int]) -> None:

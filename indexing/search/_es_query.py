@@ -121,6 +121,16 @@ def sort_spec(order: SearchOrder) -> list[JSON]:
     ]
 
 
+SEARCH_PARAMS: JSON = {"request_cache": True}
+"""Sent with every search. The shard request cache keeps a whole answer (hits, total,
+facets) keyed by the exact request body, which carries the caller's read scope and
+filters, and drops it when the shard's contents change at a refresh: a caller gets from
+it exactly what the engine would have answered it, never another caller's view, never a
+stale one. A portal's repeated searches (its landing page, a facet clicked back and forth)
+are then answered from memory. Without the parameter only ``size: 0`` requests would be
+cached."""
+
+
 def search_body(request: SearchRequest, query: CompiledQuery, after: list[Any] | None) -> JSON:
     """The whole search: hits, total and (optionally) facets under one filtered query."""
     body: JSON = {

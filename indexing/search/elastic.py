@@ -134,7 +134,9 @@ class ElasticsearchIndex:
         after = _check_sort_key(request.after, request.order)
         query = compile_query(request.query)
         with _translated():
-            response = await self._client.search(index=self._alias, body=q.search_body(request, query, after))
+            response = await self._client.search(
+                index=self._alias, body=q.search_body(request, query, after), **q.SEARCH_PARAMS
+            )
         return _result(response.body, request, scored(query))
 
     async def get_versions(self) -> AsyncIterator[tuple[str, int]]:

@@ -731,3 +731,40 @@ async def test_check_ready_passes_on_a_ready_index_and_creates_nothing(
                 await missing.check_ready()
     finally:
         await missing.close()
+
+
+# --- the engine's request cache ------------------------------------------------------------
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.skipif(not ES_URL, reason="set ARCHIVE_TEST_ELASTICSEARCH_URL to run against Elasticsearch")
+async def test_the_request_cache_answers_each_caller_its_own_view_and_never_a_stale_one(
+    tmp_path: Path,
+) -> None:
+    # Searches are sent with request_cache: a repeated one is answered from the shard
+    # cache, keyed by the whole body (the caller's scope is in it) and dropped when a
+    # refresh changes the shard.
+    async for make in open_indexes("elasticsearch", tmp_path):
+        index = await make()
+        await load(index, *SCOPE_DOCS)
+
+        async def cache_hits(index: SearchIndex = index) -> int:
+            client, alias = index._client, index._alias  # type: ignore[attr-defined]  # the adapter's own
+            stats = await client.indices.stats(index=alias, metric="request_cache")
+            return int(stats.body["_all"]["total"]["request_cache"]["hit_count"])
+
+        member, anonymous = SCOPES["member-of-a"], SCOPES["anonymous"]
+        first = await search(index, "ngan sach", scope=member)
+        before = await cache_hits()
+        again = await search(index, "ngan sach", scope=member)
+        assert await cache_hits() > before  # answered from the cache
+        assert ids(again) == ids(first) and again.total == first.total
+        assert _facet_counts(again) == _facet_counts(first)
+        # Another caller's scope is another key: it sees only what it may read.
+        stranger = await search(index, "ngan sach", scope=anonymous)
+        assert set(ids(stranger)) == {d.record_id for d in SCOPE_DOCS if anonymous.allows(_readable(d))}
+        assert set(ids(stranger)) < set(ids(first))
+        # A write and a refresh drop the cached answer: the new document is found at once.
+        await load(index, make_doc("a-new", "ngân sách", agency="A"))
+        fresh = await search(index, "ngan sach", scope=member)
+        assert set(ids(fresh)) == set(ids(first)) | {"a-new"} and fresh.total == first.total + 1
