@@ -65,10 +65,13 @@ def snippet(original: str, phrases: tuple[Scored, ...]) -> str:
 
 def _matches(keys: list[str], phrases: tuple[Scored, ...]) -> list[_Match]:
     found = []
+    starts: dict[str, list[int]] = {}  # where each word stands: a phrase is looked up by its first
+    for position, key in enumerate(keys):
+        starts.setdefault(key, []).append(position)
     for item in phrases:
         words = item.needle.folded.split()
         size = len(words)
-        for i in range(len(keys) - size + 1):
+        for i in starts.get(words[0], ()) if words else ():
             if keys[i : i + size] == words:
                 found.append(_Match(i, i + size, item.weight, item.needle.folded))
     return found
@@ -96,13 +99,31 @@ def _best_window(matches: list[_Match], length: int) -> tuple[int, int]:
     return first, last
 
 
+class _FoldTable(dict[int, str]):
+    """``fold`` of one character, by code point, for ``str.translate``: each character
+    is folded once per process, not once per occurrence (a page is thousands of them,
+    a search page of hits a few dozen pages). At most ``_FOLD_TABLE_SIZE`` entries are
+    kept, so a page of unusual characters cannot grow it without bound."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold(chr(code))
+        if len(self) < _FOLD_TABLE_SIZE:
+            self[code] = folded
+        return folded
+
+
+_FOLD_TABLE_SIZE = 4096
+_FOLDS = _FoldTable()
+
+
 def _fold_with_offsets(original: str) -> tuple[str, list[int]]:
-    """``fold(original)`` and, for each folded position, where it came from."""
-    parts: list[str] = []
+    """``fold`` of each character of ``original`` and, for each folded position, where it
+    came from. Nearly always one character gives one: the offsets are then the positions."""
+    folded = original.translate(_FOLDS)
+    if len(folded) == len(original) and all(len(_FOLDS[ord(c)]) == 1 for c in set(original)):
+        return folded, list(range(len(original) + 1))
     origin: list[int] = []
     for index, char in enumerate(original):
-        folded = fold(char)
-        parts.append(folded)
-        origin.extend([index] * len(folded))
+        origin.extend([index] * len(_FOLDS[ord(char)]))
     origin.append(len(original))
-    return "".join(parts), origin
+    return folded, origin
