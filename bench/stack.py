@@ -164,3 +164,24 @@ def metadata_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def database_copy(template_url: str) -> Iterator[str]:
+    """A copy of a PostgreSQL database made by the server (``CREATE DATABASE … TEMPLATE``),
+    dropped after: each run of a suite starts from the same pending queue, as
+    ``copy_data_dir`` gives SQLite. Nothing may be connected to the template meanwhile."""
+    url = sa.engine.make_url(template_url)
+    name = f"{url.database}_{uuid.uuid4().hex[:6]}"
+    # The test server's own database, as ``metadata_database`` connects (not the template).
+    admin = sa.create_engine(os.environ["ARCHIVE_TEST_POSTGRES_URL"], isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
