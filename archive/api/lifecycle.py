@@ -143,13 +143,15 @@ async def record_history(info: Info, record: domain.Record) -> list[MetadataVers
 
 async def record_relations(info: Info, record: domain.Record) -> list[RecordRelation]:
     """``Record.relations``, as the caller may see them."""
-    shown = await relations.visible_relations(info.context.services, info.context.principal, record)
+    ctx = info.context
+    shown = await relations.visible_relations(ctx.services, ctx.principal, record, ctx.load.relation_reads())
     return [RecordRelation.from_shown(s) for s in shown]
 
 
 async def record_lifecycle(info: Info, record: domain.Record) -> RecordLifecycle:
     """``Record.lifecycle``, as the caller may see it."""
-    found = await relations.visible_status(info.context.services, info.context.principal, record)
+    ctx = info.context
+    found = await relations.visible_status(ctx.services, ctx.principal, record, ctx.load.relation_reads())
     by = None if found.by is None else RecordRelation.from_shown(found.by)
     return RecordLifecycle(status=found.status, changed_at=found.at, by=by)
 
