@@ -8,7 +8,7 @@ import dataclasses
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.table import Table
@@ -36,6 +36,8 @@ from archive.settings import Settings
 if TYPE_CHECKING:
     from archive.domain.access import Principal
     from archive.services.container import Services
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Headless GraphQL records archive.", no_args_is_help=True, add_completion=False)
 jobs_app = typer.Typer(help="Inspect and requeue background jobs.", invoke_without_command=True)
@@ -338,6 +340,21 @@ def _operator(services: Services, api_key: str | None) -> Principal:
     return acting_principal(services, api_key)
 
 
+def _as_operator(api_key: str | None, as_json: bool, action: Callable[[Services, Principal], T]) -> T:
+    """Run ``action`` with the services and the operator (``_operator``); an expected failure
+    ends the command with its code. The services are closed either way."""
+    from archive.domain.errors import ArchiveError
+    from archive.factory import build_services
+
+    services = build_services(_settings())
+    try:
+        return action(services, _operator(services, api_key))
+    except ArchiveError as exc:
+        raise fail(exc.code, exc.message, as_json=as_json) from exc
+    finally:
+        asyncio.run(services.close())
+
+
 @retention_app.command("load")
 def retention_load(
     file: Annotated[Path, typer.Argument(help="Schedule file, JSON or TOML.")],
@@ -345,17 +362,11 @@ def retention_load(
     as_json: JsonOption = False,
 ) -> None:
     """Upsert the rules (and dossiers) of a schedule file; affected records are recomputed and re-sealed."""
-    from archive.domain.errors import ArchiveError
-    from archive.factory import build_services
     from archive.services.retention import load_schedule
 
-    services = build_services(_settings())
-    try:
-        change = load_schedule(services, _operator(services, api_key), file)
-    except ArchiveError as exc:
-        raise fail(exc.code, exc.message, as_json=as_json) from exc
-    finally:
-        asyncio.run(services.close())
+    change = _as_operator(
+        api_key, as_json, lambda services, operator: load_schedule(services, operator, file)
+    )
     if as_json:
         print_json(dataclasses.asdict(change))
     else:
@@ -366,17 +377,9 @@ def retention_load(
 def retention_recompute(api_key: ApiKeyOption = None, as_json: JsonOption = False) -> None:
     """Recompute every record's disposal date under the schedule as it stands and extend the
     Object Lock of those that changed (run it once after upgrading to revision 0013)."""
-    from archive.domain.errors import ArchiveError
-    from archive.factory import build_services
     from archive.services.retention import recompute
 
-    services = build_services(_settings())
-    try:
-        change = recompute(services, _operator(services, api_key))
-    except ArchiveError as exc:
-        raise fail(exc.code, exc.message, as_json=as_json) from exc
-    finally:
-        asyncio.run(services.close())
+    change = _as_operator(api_key, as_json, recompute)
     if as_json:
         print_json(dataclasses.asdict(change))
     else:
@@ -432,26 +435,22 @@ def retention_plan(
 ) -> None:
     """Propose a disposition batch: records past their disposal date and redundant duplicates,
     under no hold; they are then under review for destruction."""
-    from archive.domain.errors import ArchiveError
-    from archive.factory import build_services
     from archive.services.disposition import plan, render
 
     text = "" if note is None else note.read_text(encoding="utf-8")
-    services = build_services(_settings())
-    try:
-        batch = plan(
+    batch = _as_operator(
+        api_key,
+        as_json,
+        lambda services, operator: plan(
             services,
-            _operator(services, api_key),
+            operator,
             limit=limit,
             note=text,
             duplicates=duplicates,
             dossier_id=dossier,
             transfer_id=transfer,
-        )
-    except ArchiveError as exc:
-        raise fail(exc.code, exc.message, as_json=as_json) from exc
-    finally:
-        asyncio.run(services.close())
+        ),
+    )
     if batch is not None and export is not None:
         fmt = "json" if export.suffix.lower() == ".json" else "csv"
         export.write_text(render(batch, fmt), encoding="utf-8")
@@ -478,21 +477,19 @@ def retention_approve(
     """Approve a proposed batch under the destruction decision, once its council reached its quorum."""
     from datetime import date
 
-    from archive.domain.errors import ArchiveError
-    from archive.factory import build_services
     from archive.services.disposition import approve
 
     try:
         day = None if decided_on is None else date.fromisoformat(decided_on)
     except ValueError as exc:
         raise fail("VALIDATION", "decided_on: a date as YYYY-MM-DD", as_json=as_json) from exc
-    services = build_services(_settings())
-    try:
-        approve(services, _operator(services, api_key), batch_id, decision_ref=decision, decided_on=day)
-    except ArchiveError as exc:
-        raise fail(exc.code, exc.message, as_json=as_json) from exc
-    finally:
-        asyncio.run(services.close())
+    _as_operator(
+        api_key,
+        as_json,
+        lambda services, operator: approve(
+            services, operator, batch_id, decision_ref=decision, decided_on=day
+        ),
+    )
     if as_json:
         print_json({"approved": batch_id, "decision": decision})
     else:

@@ -15,6 +15,7 @@ import typer
 
 from archive.cli_identity import ApiKeyOption
 from archive.cli_output import JsonOption, fail, line, print_json
+from archive.cli_transfer import package_row
 from archive.settings import Settings
 
 if TYPE_CHECKING:
@@ -67,18 +68,7 @@ def export(
 
 
 def _report(exported: list[ExportedPackage], *, as_json: bool) -> None:
-    rows = [
-        {
-            "kind": e.written.kind.value,
-            "fileCode": e.file_code,
-            "objid": e.written.objid,
-            "file": str(e.path),
-            "bytes": e.written.zip_size,
-            "sha256": e.written.zip_sha256,
-            "documents": len(e.written.record_ids),
-        }
-        for e in exported
-    ]
+    rows = [{"kind": e.written.kind.value, **package_row(e)} for e in exported]
     if as_json:
         print_json({"packages": rows})
         return

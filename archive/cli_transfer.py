@@ -140,18 +140,20 @@ def _bar(total: int, *, quiet: bool) -> Iterator[Callable[[ExportedPackage], Non
         yield lambda _: bar.advance(task)
 
 
+def package_row(exported: ExportedPackage) -> dict[str, object]:
+    """A written package as the reports show it (a --json row); ``aip export`` adds its kind."""
+    return {
+        "fileCode": exported.file_code,
+        "objid": exported.written.objid,
+        "file": str(exported.path),
+        "bytes": exported.written.zip_size,
+        "sha256": exported.written.zip_sha256,
+        "documents": len(exported.written.record_ids),
+    }
+
+
 def _report(exported: list[ExportedPackage], *, as_json: bool) -> None:
-    rows = [
-        {
-            "fileCode": e.file_code,
-            "objid": e.written.objid,
-            "file": str(e.path),
-            "bytes": e.written.zip_size,
-            "sha256": e.written.zip_sha256,
-            "documents": len(e.written.record_ids),
-        }
-        for e in exported
-    ]
+    rows = [package_row(e) for e in exported]
     if as_json:
         print_json({"packages": rows})
         return

@@ -91,6 +91,15 @@ class AccessRequestQueries:
         return AccessRequest.from_domain(await access_requests.get(ctx.services, ctx.principal, id))
 
 
+async def _decide(info: Info, request_id: str, *, approve: bool, note: str) -> AccessRequest:
+    """approveAccessRequest and refuseAccessRequest: one decision, the rule and audit in the service."""
+    ctx = info.context
+    decided = await access_requests.decide(
+        ctx.services, ctx.principal, ctx.client, request_id, approve=approve, note=note
+    )
+    return AccessRequest.from_domain(decided)
+
+
 @strawberry.type
 class AccessRequestMutations:
     @strawberry.mutation(description="Ask for copies of archival documents (anyone signed in).")
@@ -123,11 +132,7 @@ class AccessRequestMutations:
         id: Annotated[str, strawberry.argument(description="The request's id.")],
         note: Annotated[str, strawberry.argument(description="The decision's note.")] = "",
     ) -> AccessRequest:
-        ctx = info.context
-        decided = await access_requests.decide(
-            ctx.services, ctx.principal, ctx.client, id, approve=True, note=note
-        )
-        return AccessRequest.from_domain(decided)
+        return await _decide(info, id, approve=True, note=note)
 
     @strawberry.mutation(description="Refuse a pending request (same rule as approving).")
     async def refuse_access_request(
@@ -136,11 +141,7 @@ class AccessRequestMutations:
         id: Annotated[str, strawberry.argument(description="The request's id.")],
         note: Annotated[str, strawberry.argument(description="Why.")] = "",
     ) -> AccessRequest:
-        ctx = info.context
-        decided = await access_requests.decide(
-            ctx.services, ctx.principal, ctx.client, id, approve=False, note=note
-        )
-        return AccessRequest.from_domain(decided)
+        return await _decide(info, id, approve=False, note=note)
 
     @strawberry.mutation(
         description=(

@@ -9,7 +9,6 @@ and its ``documents`` only count and list the records the caller may read.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -175,10 +174,7 @@ class Dossier(Node):
 
     async def _derived(self, info: Info) -> da.DossierFigures:
         if self._figures is None:
-            ctx = info.context
-            self._figures = await asyncio.to_thread(
-                archival.dossier_figures, ctx.services, ctx.principal, self._dossier
-            )
+            self._figures = await info.context.blocking(archival.dossier_figures, self._dossier)
         return self._figures
 
     @strawberry.field(description="The dossier's id without the Relay type prefix (a UUID).")
@@ -302,10 +298,7 @@ class Dossier(Node):
 
     @strawberry.field(description="The fonds it belongs to; null when the caller may not read the fonds.")
     async def fonds(self, info: Info) -> Fonds | None:
-        ctx = info.context
-        found = await asyncio.to_thread(
-            archival.get_fonds, ctx.services, ctx.principal, self._dossier.fonds_id
-        )
+        found = await info.context.blocking(archival.get_fonds, self._dossier.fonds_id)
         return None if found is None else Fonds.from_domain(found)
 
     @strawberry.field(
@@ -320,10 +313,7 @@ class Dossier(Node):
         from archive.api.destruction import DossierDestructionReview  # it imports the retention slice
         from archive.services import destruction
 
-        ctx = info.context
-        found = await asyncio.to_thread(
-            destruction.dossier_review, ctx.services, ctx.principal, self._dossier.id
-        )
+        found = await info.context.blocking(destruction.dossier_review, self._dossier.id)
         return None if found is None else DossierDestructionReview.from_service(found)
 
     @strawberry.field(description="Its documents the caller may read, in ordinal order.")
@@ -523,11 +513,8 @@ def _after_id(after: str | None, type_name: str) -> str | None:
 
 async def _dossier_page(info: Info, flt: DossierFilter, first: int, after: str | None) -> DossierConnection:
     _check_first(info, first)
-    ctx = info.context
-    found = await asyncio.to_thread(
+    found = await info.context.blocking(
         archival.list_dossiers,
-        ctx.services,
-        ctx.principal,
         fonds_id=None if flt.fonds_id is None else raw_id(flt.fonds_id, "Fonds"),
         status=flt.status,
         year=flt.year,
@@ -547,7 +534,7 @@ async def _dossier_page(info: Info, flt: DossierFilter, first: int, after: str |
 async def _document_page(info: Info, dossier_id: str, first: int, after: str | None) -> DocumentConnection:
     _check_first(info, first)
     ctx = info.context
-    ids = await asyncio.to_thread(archival.member_ids, ctx.services, ctx.principal, dossier_id)
+    ids = await ctx.blocking(archival.member_ids, dossier_id)
     start = 0
     after_id = _after_id(after, "DocumentCursor")
     if after_id is not None:
@@ -593,8 +580,7 @@ async def record_dossier(info: Info, record: domain_records.Record) -> Dossier |
     """``Record.dossier``: the record is readable already; its dossier goes through its own rule."""
     if record.dossier_id is None:
         return None
-    ctx = info.context
-    found = await asyncio.to_thread(archival.get_dossier, ctx.services, ctx.principal, record.dossier_id)
+    found = await info.context.blocking(archival.get_dossier, record.dossier_id)
     return None if found is None else Dossier.from_domain(found)
 
 
@@ -602,16 +588,14 @@ async def record_doc_code(info: Info, record: domain_records.Record) -> str | No
     """``Record.docCode``, shown with the dossier it is made of."""
     if record.dossier_id is None or record.doc_ordinal is None:
         return None
-    ctx = info.context
-    found = await asyncio.to_thread(archival.get_dossier, ctx.services, ctx.principal, record.dossier_id)
+    found = await info.context.blocking(archival.get_dossier, record.dossier_id)
     return None if found is None else da.doc_code(found.file_code, record.doc_ordinal)
 
 
 async def record_fonds(info: Info, record: domain_records.Record) -> Fonds | None:
     """``Record.fonds``: the fonds's description, through ``can_read_fonds``."""
     fonds_id = record.fonds_id or da.default_fonds_id(record.agency_code)
-    ctx = info.context
-    found = await asyncio.to_thread(archival.get_fonds, ctx.services, ctx.principal, fonds_id)
+    found = await info.context.blocking(archival.get_fonds, fonds_id)
     return None if found is None else Fonds.from_domain(found)
 
 
@@ -624,8 +608,7 @@ class ArchivalQueries:
     async def fonds(
         self, info: Info, id: Annotated[str, strawberry.argument(description="Relay id or UUID.")]
     ) -> Fonds | None:
-        ctx = info.context
-        found = await asyncio.to_thread(archival.get_fonds, ctx.services, ctx.principal, raw_id(id, "Fonds"))
+        found = await info.context.blocking(archival.get_fonds, raw_id(id, "Fonds"))
         return None if found is None else Fonds.from_domain(found)
 
     @strawberry.field(description="The fonds the caller may read, by code.")
@@ -636,8 +619,7 @@ class ArchivalQueries:
         after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
     ) -> FondsConnection:
         _check_first(info, first)
-        ctx = info.context
-        found = await asyncio.to_thread(archival.list_fonds, ctx.services, ctx.principal)
+        found = await info.context.blocking(archival.list_fonds)
         return _fonds_page(found, first, after)
 
     @strawberry.field(
@@ -646,10 +628,7 @@ class ArchivalQueries:
     async def dossier(
         self, info: Info, id: Annotated[str, strawberry.argument(description="Relay id or UUID.")]
     ) -> Dossier | None:
-        ctx = info.context
-        found = await asyncio.to_thread(
-            archival.get_dossier, ctx.services, ctx.principal, raw_id(id, "Dossier")
-        )
+        found = await info.context.blocking(archival.get_dossier, raw_id(id, "Dossier"))
         return None if found is None else Dossier.from_domain(found)
 
     @strawberry.field(description="Dossiers the caller may read.")
@@ -670,7 +649,6 @@ class ArchivalMutations:
     async def create_fonds(
         self, info: Info, input: Annotated[FondsInput, strawberry.argument(description="The fonds.")]
     ) -> Fonds:
-        ctx = info.context
         draft = da.Fonds(
             id="",
             code=input.code,
@@ -684,7 +662,7 @@ class ArchivalMutations:
             backup_mode=input.backup_mode,
             notes=input.notes,
         )
-        created = await asyncio.to_thread(archival.create_fonds, ctx.services, ctx.principal, draft)
+        created = await info.context.blocking(archival.create_fonds, draft)
         return Fonds.from_domain(created)
 
     @strawberry.mutation(description="Change a fonds's description.")
@@ -694,17 +672,13 @@ class ArchivalMutations:
         id: Annotated[str, strawberry.argument(description="Relay id or UUID.")],
         changes: Annotated[FondsChanges, strawberry.argument(description="The fields to change.")],
     ) -> Fonds:
-        ctx = info.context
-        updated = await asyncio.to_thread(
-            archival.update_fonds, ctx.services, ctx.principal, raw_id(id, "Fonds"), _changes(changes)
-        )
+        updated = await info.context.blocking(archival.update_fonds, raw_id(id, "Fonds"), _changes(changes))
         return Fonds.from_domain(updated)
 
     @strawberry.mutation(description="Describe a new, open dossier in a fonds.")
     async def create_dossier(
         self, info: Info, input: Annotated[DossierInput, strawberry.argument(description="The dossier.")]
     ) -> Dossier:
-        ctx = info.context
         draft = da.Dossier(
             id="",
             fonds_id=raw_id(input.fonds_id, "Fonds"),
@@ -728,12 +702,8 @@ class ArchivalMutations:
             year=input.year,
             file_number=input.file_number or "",
         )
-        created = await asyncio.to_thread(
-            archival.create_dossier,
-            ctx.services,
-            ctx.principal,
-            draft,
-            agency_identifier=input.agency_identifier or "",
+        created = await info.context.blocking(
+            archival.create_dossier, draft, agency_identifier=input.agency_identifier or ""
         )
         return Dossier.from_domain(created)
 
@@ -749,14 +719,8 @@ class ArchivalMutations:
         ],
         changes: Annotated[DossierChanges, strawberry.argument(description="The fields to change.")],
     ) -> Dossier:
-        ctx = info.context
-        updated = await asyncio.to_thread(
-            archival.update_dossier,
-            ctx.services,
-            ctx.principal,
-            raw_id(id, "Dossier"),
-            _changes(changes),
-            expected_version=row_version,
+        updated = await info.context.blocking(
+            archival.update_dossier, raw_id(id, "Dossier"), _changes(changes), expected_version=row_version
         )
         return Dossier.from_domain(updated)
 
@@ -782,14 +746,8 @@ class ArchivalMutations:
             ),
         ] = None,
     ) -> Dossier:
-        ctx = info.context
-        closed = await asyncio.to_thread(
-            archival.close_dossier,
-            ctx.services,
-            ctx.principal,
-            raw_id(id, "Dossier"),
-            expected_version=row_version,
-            closed_on=closed_on,
+        closed = await info.context.blocking(
+            archival.close_dossier, raw_id(id, "Dossier"), expected_version=row_version, closed_on=closed_on
         )
         return Dossier.from_domain(closed)
 
@@ -833,13 +791,8 @@ class ArchivalMutations:
         dossier_id: Annotated[str, strawberry.argument(description="Relay id or UUID.")],
         record_ids: Annotated[list[str], strawberry.argument(description="Record ids or Relay ids.")],
     ) -> DossierPlacement:
-        ctx = info.context
-        placement = await asyncio.to_thread(
-            archival.place_records,
-            ctx.services,
-            ctx.principal,
-            raw_id(dossier_id, "Dossier"),
-            _raw_record_ids(record_ids),
+        placement = await info.context.blocking(
+            archival.place_records, raw_id(dossier_id, "Dossier"), _raw_record_ids(record_ids)
         )
         return _placement(placement)
 
@@ -851,11 +804,8 @@ class ArchivalMutations:
         dossier_id: Annotated[str, strawberry.argument(description="Relay id or UUID.")],
         position: Annotated[int | None, strawberry.argument(description="Its place; null: last.")] = None,
     ) -> DossierPlacement:
-        ctx = info.context
-        placement = await asyncio.to_thread(
+        placement = await info.context.blocking(
             archival.move_record,
-            ctx.services,
-            ctx.principal,
             raw_id(record_id, "Record"),
             raw_id(dossier_id, "Dossier"),
             position=position,
@@ -869,13 +819,8 @@ class ArchivalMutations:
         dossier_id: Annotated[str, strawberry.argument(description="Relay id or UUID.")],
         record_ids: Annotated[list[str], strawberry.argument(description="Record ids or Relay ids.")],
     ) -> DossierPlacement:
-        ctx = info.context
-        placement = await asyncio.to_thread(
-            archival.remove_records,
-            ctx.services,
-            ctx.principal,
-            raw_id(dossier_id, "Dossier"),
-            _raw_record_ids(record_ids),
+        placement = await info.context.blocking(
+            archival.remove_records, raw_id(dossier_id, "Dossier"), _raw_record_ids(record_ids)
         )
         return _placement(placement)
 
@@ -888,22 +833,14 @@ class ArchivalMutations:
         dossier_id: Annotated[str, strawberry.argument(description="Relay id or UUID.")],
         record_ids: Annotated[list[str], strawberry.argument(description="Every member, in the new order.")],
     ) -> Dossier:
-        ctx = info.context
-        dossier = await asyncio.to_thread(
-            archival.reorder_dossier,
-            ctx.services,
-            ctx.principal,
-            raw_id(dossier_id, "Dossier"),
-            _raw_record_ids(record_ids),
+        dossier = await info.context.blocking(
+            archival.reorder_dossier, raw_id(dossier_id, "Dossier"), _raw_record_ids(record_ids)
         )
         return Dossier.from_domain(dossier)
 
 
 async def _lifecycle(info: Info, action: Any, id: str, row_version: int | None) -> Dossier:
-    ctx = info.context
-    moved = await asyncio.to_thread(
-        action, ctx.services, ctx.principal, raw_id(id, "Dossier"), expected_version=row_version
-    )
+    moved = await info.context.blocking(action, raw_id(id, "Dossier"), expected_version=row_version)
     return Dossier.from_domain(moved)
 
 

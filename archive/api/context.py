@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Concatenate, ParamSpec, TypeVar
 
 from starlette.requests import Request
 
@@ -12,6 +14,9 @@ from archive.domain.access import Principal
 from archive.domain.audit import DetailValue, Outcome
 from archive.services.audit import ClientInfo, audit
 from archive.services.container import Services
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -43,3 +48,10 @@ class Context:
     ) -> None:
         """Append an entry for this caller to the audit chain."""
         await audit(self.services, self.principal, self.client, action, target, outcome, details)
+
+    async def blocking(
+        self, action: Callable[Concatenate[Services, Principal, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run a blocking service call (``action(services, principal, ...)``) as this caller,
+        in a thread: the service calls that read or write the database never run on the loop."""
+        return await asyncio.to_thread(action, self.services, self.principal, *args, **kwargs)

@@ -7,7 +7,6 @@ decided there. Planning, approval and the purge are in ``archive.api.retention``
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import Annotated
 
@@ -86,8 +85,7 @@ class DestructionQueries:
     async def dossier_destruction_review(
         self, info: Info, dossier_id: Annotated[str, strawberry.argument(description="The dossier's id.")]
     ) -> DossierDestructionReview | None:
-        ctx = info.context
-        found = await asyncio.to_thread(destruction.dossier_review, ctx.services, ctx.principal, dossier_id)
+        found = await info.context.blocking(destruction.dossier_review, dossier_id)
         return None if found is None else DossierDestructionReview.from_service(found)
 
     @strawberry.field(
@@ -97,8 +95,7 @@ class DestructionQueries:
         )
     )
     async def council_batches(self, info: Info) -> list[DispositionBatch]:
-        ctx = info.context
-        found = await asyncio.to_thread(destruction.council_batches, ctx.services, ctx.principal)
+        found = await info.context.blocking(destruction.council_batches)
         return [DispositionBatch.from_domain(b) for b in found]
 
     @strawberry.field(
@@ -112,10 +109,7 @@ class DestructionQueries:
         info: Info,
         overdue_only: Annotated[bool, strawberry.argument(description="Only the overdue ones.")] = False,
     ) -> list[MinutesDeadline]:
-        ctx = info.context
-        found = await asyncio.to_thread(
-            destruction.deadlines, ctx.services, ctx.principal, overdue_only=overdue_only
-        )
+        found = await info.context.blocking(destruction.deadlines, overdue_only=overdue_only)
         return [MinutesDeadline.from_service(d) for d in found]
 
 
@@ -132,8 +126,7 @@ class DestructionMutations:
         batch_id: Annotated[str, strawberry.argument(description="The proposed batch.")],
         note: Annotated[str, strawberry.argument(description="The note's text.")],
     ) -> DispositionBatch:
-        ctx = info.context
-        batch = await asyncio.to_thread(destruction.set_note, ctx.services, ctx.principal, batch_id, note)
+        batch = await info.context.blocking(destruction.set_note, batch_id, note)
         return DispositionBatch.from_domain(batch)
 
     @strawberry.mutation(
@@ -150,10 +143,7 @@ class DestructionMutations:
         name: Annotated[str, strawberry.argument(description="The member's full name.")],
         role: Annotated[str, strawberry.argument(description="Its role, e.g. Chủ tịch Hội đồng, Ủy viên.")],
     ) -> DispositionBatch:
-        ctx = info.context
-        batch = await asyncio.to_thread(
-            destruction.seat, ctx.services, ctx.principal, batch_id, subject=subject, name=name, role=role
-        )
+        batch = await info.context.blocking(destruction.seat, batch_id, subject=subject, name=name, role=role)
         return DispositionBatch.from_domain(batch)
 
     @strawberry.mutation(description="Take a member, and its vote, off a proposed batch's council.")
@@ -163,8 +153,7 @@ class DestructionMutations:
         batch_id: Annotated[str, strawberry.argument(description="The proposed batch.")],
         subject: Annotated[str, strawberry.argument(description="The member's subject.")],
     ) -> DispositionBatch:
-        ctx = info.context
-        batch = await asyncio.to_thread(destruction.unseat, ctx.services, ctx.principal, batch_id, subject)
+        batch = await info.context.blocking(destruction.unseat, batch_id, subject)
         return DispositionBatch.from_domain(batch)
 
     @strawberry.mutation(
@@ -180,8 +169,7 @@ class DestructionMutations:
         vote: Annotated[dc.Vote, strawberry.argument(description="Approve or reject.")],
         note: Annotated[str, strawberry.argument(description="A note with the vote.")] = "",
     ) -> CouncilTally:
-        ctx = info.context
-        found = await asyncio.to_thread(destruction.vote, ctx.services, ctx.principal, batch_id, vote, note)
+        found = await info.context.blocking(destruction.vote, batch_id, vote, note)
         return CouncilTally.from_domain(found)
 
     @strawberry.mutation(
@@ -204,14 +192,11 @@ class DestructionMutations:
             strawberry.argument(description="Its official metadata; agencyCode is required."),
         ],
     ) -> DispositionBatch:
-        ctx = info.context
         if not isinstance(file, UploadFile):  # a form field without a file name is plain text
             raise FileRejected("the file part must carry a file name")
         try:
-            batch, _record = await asyncio.to_thread(
+            batch, _record = await info.context.blocking(
                 destruction.attach_paper,
-                ctx.services,
-                ctx.principal,
                 batch_id,
                 kind,
                 file.file,

@@ -7,7 +7,6 @@ does not exist; the deadline list holds only dossiers the caller may read.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime
 from typing import Annotated
 
@@ -153,16 +152,14 @@ class HandoverQueries:
             dt.TransferStatus | None, strawberry.argument(description="Only this state.")
         ] = None,
     ) -> list[TransferBatch]:
-        ctx = info.context
-        found = await asyncio.to_thread(transfer.listing, ctx.services, ctx.principal, status)
+        found = await info.context.blocking(transfer.listing, status)
         return [TransferBatch.of(b) for b in found]
 
     @strawberry.field(description="A transfer batch; NOT_FOUND unless the caller may manage it whole.")
     async def transfer_batch(
         self, info: Info, id: Annotated[str, strawberry.argument(description="The batch's id.")]
     ) -> TransferBatch:
-        ctx = info.context
-        return TransferBatch.of(await asyncio.to_thread(transfer.get, ctx.services, ctx.principal, id))
+        return TransferBatch.of(await info.context.blocking(transfer.get, id))
 
     @strawberry.field(
         description=(
@@ -175,8 +172,7 @@ class HandoverQueries:
         info: Info,
         within_days: Annotated[int, strawberry.argument(description="Days ahead to look.")] = dt.WARNING_DAYS,
     ) -> list[TransferDeadline]:
-        ctx = info.context
-        found = await asyncio.to_thread(transfer.due, ctx.services, ctx.principal, within_days=within_days)
+        found = await info.context.blocking(transfer.due, within_days=within_days)
         return [
             TransferDeadline(dossier=Dossier.from_domain(d.dossier), deadline=d.deadline, overdue=d.overdue)
             for d in found
@@ -194,10 +190,7 @@ class HandoverMutations:
         archive_name: Annotated[str, strawberry.argument(description="The receiving historical archive.")],
         selection: Annotated[TransferSelection, strawberry.argument(description="The dossiers.")],
     ) -> TransferPreparation:
-        ctx = info.context
-        done = await asyncio.to_thread(
-            transfer.prepare, ctx.services, ctx.principal, selection.to_domain(), archive_name=archive_name
-        )
+        done = await info.context.blocking(transfer.prepare, selection.to_domain(), archive_name=archive_name)
         return TransferPreparation(
             batch=None if done.batch is None else TransferBatch.of(done.batch),
             refused=[TransferRefusal(file_code=u.file_code, reason=u.reason) for u in done.refused],
@@ -210,8 +203,7 @@ class HandoverMutations:
         id: Annotated[str, strawberry.argument(description="The batch's id.")],
         reference: Annotated[str, strawberry.argument(description="The receiving archive's reference.")] = "",
     ) -> TransferBatch:
-        ctx = info.context
-        sent = await asyncio.to_thread(transfer.send, ctx.services, ctx.principal, id, reference=reference)
+        sent = await info.context.blocking(transfer.send, id, reference=reference)
         return TransferBatch.of(sent)
 
     @strawberry.mutation(
@@ -227,10 +219,7 @@ class HandoverMutations:
         id: Annotated[str, strawberry.argument(description="The batch's id.")],
         receipt_ref: Annotated[str, strawberry.argument(description="The receipt's reference.")],
     ) -> TransferBatch:
-        ctx = info.context
-        accepted = await asyncio.to_thread(
-            transfer.accept, ctx.services, ctx.principal, id, receipt_ref=receipt_ref
-        )
+        accepted = await info.context.blocking(transfer.accept, id, receipt_ref=receipt_ref)
         return TransferBatch.of(accepted)
 
     @strawberry.mutation(description="Record that the receiving archive refused a sent batch, and why.")
@@ -240,6 +229,5 @@ class HandoverMutations:
         id: Annotated[str, strawberry.argument(description="The batch's id.")],
         reason: Annotated[str, strawberry.argument(description="Why it was refused.")],
     ) -> TransferBatch:
-        ctx = info.context
-        refused = await asyncio.to_thread(transfer.refuse, ctx.services, ctx.principal, id, reason=reason)
+        refused = await info.context.blocking(transfer.refuse, id, reason=reason)
         return TransferBatch.of(refused)

@@ -143,13 +143,15 @@ async def record_history(info: Info, record: domain.Record) -> list[MetadataVers
 
 async def record_relations(info: Info, record: domain.Record) -> list[RecordRelation]:
     """``Record.relations``, as the caller may see them."""
-    shown = await relations.visible_relations(info.context.services, info.context.principal, record)
+    ctx = info.context
+    shown = await relations.visible_relations(ctx.services, ctx.principal, record, ctx.load.relation_reads())
     return [RecordRelation.from_shown(s) for s in shown]
 
 
 async def record_lifecycle(info: Info, record: domain.Record) -> RecordLifecycle:
     """``Record.lifecycle``, as the caller may see it."""
-    found = await relations.visible_status(info.context.services, info.context.principal, record)
+    ctx = info.context
+    found = await relations.visible_status(ctx.services, ctx.principal, record, ctx.load.relation_reads())
     by = None if found.by is None else RecordRelation.from_shown(found.by)
     return RecordLifecycle(status=found.status, changed_at=found.at, by=by)
 
@@ -299,6 +301,34 @@ def _failure(exc: Exception) -> ValidationError | ForbiddenError | NotFoundError
     return NotFoundError(message=exc.message, code=exc.code)
 
 
+async def _declare(
+    info: Info,
+    id: GlobalID,
+    kind: RelationKind,
+    target_id: str | None,
+    reference: DocumentReferenceInput | None,
+    note: str,
+) -> RelateResult:
+    """relateRecords, revokeRecord and replaceRecord: revoking and replacing are relating
+    with a fixed kind (``relations.revoke`` and ``relations.replace`` say so too)."""
+    ctx = info.context
+    record_id = raw_record_id(id)
+    try:
+        relation = await relations.relate(
+            ctx.services,
+            ctx.principal,
+            record_id,
+            kind,
+            target_id=None if target_id is None else raw_record_id(target_id),
+            reference=_reference(reference),
+            note=note,
+            client=ctx.client.describe(),
+        )
+    except (MetadataInvalid, Forbidden, NotFound) as exc:
+        return _failure(exc)
+    return await _related(info, record_id, relation)
+
+
 @strawberry.type
 class LifecycleMutations:
     @strawberry.mutation(
@@ -355,22 +385,7 @@ class LifecycleMutations:
         ] = None,
         note: _NOTE = "",
     ) -> RelateResult:
-        ctx = info.context
-        record_id = raw_record_id(id)
-        try:
-            relation = await relations.relate(
-                ctx.services,
-                ctx.principal,
-                record_id,
-                type,
-                target_id=None if target_id is None else raw_record_id(target_id),
-                reference=_reference(reference),
-                note=note,
-                client=ctx.client.describe(),
-            )
-        except (MetadataInvalid, Forbidden, NotFound) as exc:
-            return _failure(exc)
-        return await _related(info, record_id, relation)
+        return await _declare(info, id, type, target_id, reference, note)
 
     @strawberry.mutation(
         description=(
@@ -391,21 +406,7 @@ class LifecycleMutations:
         ] = None,
         note: _NOTE = "",
     ) -> RelateResult:
-        ctx = info.context
-        record_id = raw_record_id(id)
-        try:
-            relation = await relations.revoke(
-                ctx.services,
-                ctx.principal,
-                record_id,
-                by_record_id=None if by_record_id is None else raw_record_id(by_record_id),
-                by_reference=_reference(by_reference),
-                note=note,
-                client=ctx.client.describe(),
-            )
-        except (MetadataInvalid, Forbidden, NotFound) as exc:
-            return _failure(exc)
-        return await _related(info, record_id, relation)
+        return await _declare(info, id, RelationKind.REVOKED_BY, by_record_id, by_reference, note)
 
     @strawberry.mutation(
         description=(
@@ -426,18 +427,4 @@ class LifecycleMutations:
         ] = None,
         note: _NOTE = "",
     ) -> RelateResult:
-        ctx = info.context
-        record_id = raw_record_id(id)
-        try:
-            relation = await relations.replace(
-                ctx.services,
-                ctx.principal,
-                record_id,
-                replaced_id=None if replaced_id is None else raw_record_id(replaced_id),
-                replaced_reference=_reference(replaced_reference),
-                note=note,
-                client=ctx.client.describe(),
-            )
-        except (MetadataInvalid, Forbidden, NotFound) as exc:
-            return _failure(exc)
-        return await _related(info, record_id, relation)
+        return await _declare(info, id, RelationKind.REPLACES, replaced_id, replaced_reference, note)

@@ -11,7 +11,6 @@ like one that never existed.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime
 from typing import Annotated
 
@@ -318,8 +317,7 @@ class Tombstone:
 class RetentionQueries:
     @strawberry.field(description="The retention schedule (records managers and admins).")
     async def retention_rules(self, info: Info) -> list[RetentionRule]:
-        ctx = info.context
-        rules = await asyncio.to_thread(retention.rules, ctx.services, ctx.principal)
+        rules = await info.context.blocking(retention.rules)
         return [RetentionRule.from_domain(r) for r in rules]
 
     @strawberry.field(
@@ -333,8 +331,7 @@ class RetentionQueries:
         info: Info,
         active_only: Annotated[bool, strawberry.argument(description="Only unreleased holds.")] = False,
     ) -> list[LegalHold]:
-        ctx = info.context
-        found = await asyncio.to_thread(holds.listing, ctx.services, ctx.principal, active_only=active_only)
+        found = await info.context.blocking(holds.listing, active_only=active_only)
         return [LegalHold.from_domain(h) for h in found]
 
     @strawberry.field(
@@ -348,8 +345,7 @@ class RetentionQueries:
         info: Info,
         status: Annotated[dd.BatchStatus | None, strawberry.argument(description="Only this status.")] = None,
     ) -> list[DispositionBatch]:
-        ctx = info.context
-        found = await asyncio.to_thread(disposition.listing, ctx.services, ctx.principal, status)
+        found = await info.context.blocking(disposition.listing, status)
         return [DispositionBatch.from_domain(b) for b in found]
 
     @strawberry.field(
@@ -364,8 +360,7 @@ class RetentionQueries:
         batch_id: Annotated[str, strawberry.argument(description="The batch.")],
         format: Annotated[str, strawberry.argument(description="csv or json.")] = "csv",
     ) -> str:
-        ctx = info.context
-        return await asyncio.to_thread(disposition.export, ctx.services, ctx.principal, batch_id, format)
+        return await info.context.blocking(disposition.export, batch_id, format)
 
     @strawberry.field(
         description=(
@@ -376,10 +371,7 @@ class RetentionQueries:
     async def tombstone(
         self, info: Info, record_id: Annotated[str, strawberry.argument(description="Record id or Relay id.")]
     ) -> Tombstone | None:
-        ctx = info.context
-        found = await asyncio.to_thread(
-            disposition.tombstone, ctx.services, ctx.principal, raw_record_id(record_id)
-        )
+        found = await info.context.blocking(disposition.tombstone, raw_record_id(record_id))
         return None if found is None else Tombstone.from_domain(found)
 
 
@@ -391,10 +383,7 @@ class RetentionMutations:
     async def upsert_retention_rule(
         self, info: Info, rule: Annotated[RetentionRuleInput, strawberry.argument(description="The rule.")]
     ) -> RuleChangeResult:
-        ctx = info.context
-        change = await asyncio.to_thread(
-            retention.change_rules, ctx.services, ctx.principal, upserts=[rule.to_domain()]
-        )
+        change = await info.context.blocking(retention.change_rules, upserts=[rule.to_domain()])
         return RuleChangeResult(codes=list(change.upserted), recomputed=change.recomputed)
 
     @strawberry.mutation(
@@ -403,8 +392,7 @@ class RetentionMutations:
     async def delete_retention_rule(
         self, info: Info, code: Annotated[str, strawberry.argument(description="The rule's code.")]
     ) -> RuleChangeResult:
-        ctx = info.context
-        change = await asyncio.to_thread(retention.change_rules, ctx.services, ctx.principal, deletes=[code])
+        change = await info.context.blocking(retention.change_rules, deletes=[code])
         return RuleChangeResult(codes=list(change.deleted), recomputed=change.recomputed)
 
     @strawberry.mutation(
@@ -424,11 +412,10 @@ class RetentionMutations:
             ),
         ] = None,
     ) -> RuleChangeResult:
-        ctx = info.context
         dossier = dr.Dossier(
             code=code.strip(), title=title.strip(), closed_on=closed_on, agency_code=agency or ""
         )
-        changed = await asyncio.to_thread(retention.upsert_dossier, ctx.services, ctx.principal, dossier)
+        changed = await info.context.blocking(retention.upsert_dossier, dossier)
         return RuleChangeResult(codes=[dossier.code], recomputed=len(changed))
 
     @strawberry.mutation(
@@ -444,9 +431,8 @@ class RetentionMutations:
         record_ids: Annotated[list[str], strawberry.argument(description="Record ids or Relay ids.")],
         code: Annotated[str | None, strawberry.argument(description="The dossier; null: none.")] = None,
     ) -> RuleChangeResult:
-        ctx = info.context
         ids = [raw_record_id(r) for r in record_ids]
-        changed = await asyncio.to_thread(retention.assign_dossier, ctx.services, ctx.principal, code, ids)
+        changed = await info.context.blocking(retention.assign_dossier, code, ids)
         return RuleChangeResult(codes=[code or ""], recomputed=len(changed))
 
     @strawberry.mutation(
@@ -468,11 +454,8 @@ class RetentionMutations:
             RecordSelectorInput | None, strawberry.argument(description="Records by metadata.")
         ] = None,
     ) -> HoldChangeResult:
-        ctx = info.context
-        change = await asyncio.to_thread(
+        change = await info.context.blocking(
             holds.place_hold,
-            ctx.services,
-            ctx.principal,
             name=name,
             reason=reason,
             authority=authority,
@@ -493,11 +476,8 @@ class RetentionMutations:
             RecordSelectorInput | None, strawberry.argument(description="Records by metadata.")
         ] = None,
     ) -> HoldChangeResult:
-        ctx = info.context
-        change = await asyncio.to_thread(
+        change = await info.context.blocking(
             holds.add_to_hold,
-            ctx.services,
-            ctx.principal,
             hold_id,
             record_ids=[raw_record_id(r) for r in record_ids or []],
             selector=(selector or RecordSelectorInput()).to_domain(),
@@ -513,10 +493,7 @@ class RetentionMutations:
         hold_id: Annotated[str, strawberry.argument(description="The hold.")],
         reason: Annotated[str, strawberry.argument(description="Why it is released.")],
     ) -> LegalHold:
-        ctx = info.context
-        hold = await asyncio.to_thread(
-            holds.release_hold, ctx.services, ctx.principal, hold_id, reason=reason
-        )
+        hold = await info.context.blocking(holds.release_hold, hold_id, reason=reason)
         return LegalHold.from_domain(hold)
 
     @strawberry.mutation(
@@ -554,11 +531,8 @@ class RetentionMutations:
             ),
         ] = None,
     ) -> DispositionBatch | None:
-        ctx = info.context
-        batch = await asyncio.to_thread(
+        batch = await info.context.blocking(
             disposition.plan,
-            ctx.services,
-            ctx.principal,
             limit=limit,
             note=explanatory_note,
             duplicates=duplicates,
@@ -583,11 +557,8 @@ class RetentionMutations:
             date | None, strawberry.argument(description="The decision's date (default today).")
         ] = None,
     ) -> DispositionBatch:
-        ctx = info.context
-        batch = await asyncio.to_thread(
+        batch = await info.context.blocking(
             disposition.approve,
-            ctx.services,
-            ctx.principal,
             batch_id,
             decision_ref=decision_ref,
             decided_on=decided_on,

@@ -143,6 +143,27 @@ def append(
     )
 
 
+def append_for(
+    services: Services,
+    principal: Principal,
+    action: str,
+    target: str,
+    outcome: Outcome,
+    details: Mapping[str, DetailValue],
+    client: str,
+) -> AuditEntry:
+    """``append`` for what ``principal`` itself did (the actor is its subject). Blocking."""
+    return append(
+        services,
+        actor=principal.subject,
+        action=action,
+        target=target,
+        outcome=outcome,
+        details=details,
+        client=client,
+    )
+
+
 def seal(services: Services, principal: Principal) -> ChainHead:
     """Seal an unsealed head (a chain written before keying): verify every link up to the
     stored head, append an ``audit.seal`` entry, and seal the head with the audit key.

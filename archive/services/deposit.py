@@ -49,13 +49,14 @@ from archive.domain.records import (
     clean_filename,
     validate_metadata,
 )
-from archive.services.audit import append
+from archive.services.audit import append_for
 from archive.services.container import Services
 from archive.services.crash import crash_point
 from archive.services.relations import link_arrived
 from indexing.extraction.inspection import inspect_attachment, inspect_document, opaque_media_type
 
 CHUNK = 1024 * 1024
+DEPOSIT = "record.deposit"  # the audit action of every deposit, refused or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,7 @@ def admits_uploads(services: Services, principal: Principal, *, client: str = ""
     Blocking."""
     if may_deposit(principal):
         return True
-    _audit(services, principal, "upload", Outcome.DENIED, {"code": Forbidden.code}, client)
+    append_for(services, principal, DEPOSIT, "upload", Outcome.DENIED, {"code": Forbidden.code}, client)
     return False
 
 
@@ -192,22 +193,23 @@ def _deposit(
         _check(principal, owner, metadata, allowed=allowed)
         record = _archive(services, principal, uploads, metadata, owner)
     except Forbidden as exc:
-        _audit(services, principal, f"agency:{owner}", Outcome.DENIED, {"code": exc.code}, client)
+        details = {"code": exc.code}
+        append_for(services, principal, DEPOSIT, f"agency:{owner}", Outcome.DENIED, details, client)
         raise
     except DuplicateRecord as exc:
         details = {"code": exc.code, "agency": owner}
-        _audit(services, principal, exc.existing_id, Outcome.ERROR, details, client)
+        append_for(services, principal, DEPOSIT, exc.existing_id, Outcome.ERROR, details, client)
         raise
     except (MetadataInvalid, FileRejected) as exc:
         details = {"code": exc.code, "agency": owner}
         if isinstance(exc, MetadataInvalid):
             details["field"] = exc.field
-        _audit(services, principal, f"agency:{owner}", Outcome.ERROR, details, client)
+        append_for(services, principal, DEPOSIT, f"agency:{owner}", Outcome.ERROR, details, client)
         raise
     details = {"agency": record.agency_code}
     if len(record.files) > 1:
         details["files"] = str(len(record.files))
-    _audit(services, principal, record.id, Outcome.OK, details, client)
+    append_for(services, principal, DEPOSIT, record.id, Outcome.OK, details, client)
     link_arrived(services, record)  # references declared before this document arrived
     return record
 
@@ -351,25 +353,6 @@ def _put(services: Services, key: str, item: _Checked) -> StoredFile:
         media_type=item.media_type,
         original_filename=clean_filename(item.upload.filename),
         version_id=version,
-    )
-
-
-def _audit(
-    services: Services,
-    principal: Principal,
-    target: str,
-    outcome: Outcome,
-    details: dict[str, str],
-    client: str,
-) -> None:
-    append(
-        services,
-        actor=principal.subject,
-        action="record.deposit",
-        target=target,
-        outcome=outcome,
-        details=details,
-        client=client,
     )
 
 

@@ -29,7 +29,7 @@ from archive.domain.errors import (
 )
 from archive.domain.files import DOCUMENT_ROLES, VERSION_REASON_MAX, FileVersion, RecordFile, file_key
 from archive.domain.records import Record, StoredFile, clean_filename, nfc
-from archive.services.audit import append
+from archive.services.audit import append_for
 from archive.services.container import Services
 from archive.services.deposit import spool
 from indexing.extraction.inspection import inspect_attachment, inspect_document, opaque_media_type
@@ -64,11 +64,10 @@ def add_file_version(
         raise NotFound("no such record file")
     try:
         return _add(services, principal, record, file, source, filename, reason, client)
-    except Forbidden as exc:
-        _audit(services, principal, record.id, Outcome.DENIED, {"code": exc.code, "file": file.id}, client)
-        raise
-    except (MetadataInvalid, FileRejected, DuplicateRecord) as exc:
-        _audit(services, principal, record.id, Outcome.ERROR, {"code": exc.code, "file": file.id}, client)
+    except (Forbidden, MetadataInvalid, FileRejected, DuplicateRecord) as exc:
+        outcome = Outcome.DENIED if isinstance(exc, Forbidden) else Outcome.ERROR
+        details = {"code": exc.code, "file": file.id}
+        append_for(services, principal, ACTION, record.id, outcome, details, client)
         raise
 
 
@@ -108,7 +107,7 @@ def _add(
             services.blobs.delete_all_versions(key)
         raise
     details = {"file": file.id, "version": str(number), "sha256": up.sha256}
-    _audit(services, principal, record.id, Outcome.OK, details, client)
+    append_for(services, principal, ACTION, record.id, Outcome.OK, details, client)
     return updated, next(f for f in updated.files if f.id == file.id)
 
 
@@ -118,22 +117,3 @@ def _media_type(file: RecordFile, path: Path) -> str:
         return inspect_document(path).media_type
     found = inspect_attachment(path)
     return opaque_media_type(path) if found is None else found.media_type
-
-
-def _audit(
-    services: Services,
-    principal: Principal,
-    target: str,
-    outcome: Outcome,
-    details: dict[str, str],
-    client: str,
-) -> None:
-    append(
-        services,
-        actor=principal.subject,
-        action=ACTION,
-        target=target,
-        outcome=outcome,
-        details=details,
-        client=client,
-    )

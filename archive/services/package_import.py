@@ -118,17 +118,18 @@ def import_package(
                 services, principal, opened, contents, progress
             )
     except Forbidden as exc:
-        _audit(services, principal, target, Outcome.DENIED, {"code": exc.code}, client)
+        audit.append_for(services, principal, ACTION, target, Outcome.DENIED, {"code": exc.code}, client)
         raise
     except ArchiveError as exc:  # PackageInvalid included; nothing was stored
         details: dict[str, DetailValue] = {"code": exc.code}
         if isinstance(exc, PackageInvalid):
             details["failures"] = len(exc.failures)
-        _audit(services, principal, target, Outcome.ERROR, details, client)
+        audit.append_for(services, principal, ACTION, target, Outcome.ERROR, details, client)
         raise
     ids = ",".join(result.record_ids)
     details = {"objid": result.objid, IDS_DETAIL: ids, COUNT_DETAIL: len(result.record_ids)}
-    _audit(services, principal, result.dossier_id, Outcome.OK, {**details, "created": result.created}, client)
+    details["created"] = result.created
+    audit.append_for(services, principal, ACTION, result.dossier_id, Outcome.OK, details, client)
     return result
 
 
@@ -360,22 +361,3 @@ def _discard_blob(services: Services, key: str) -> None:
     # here leaves it to `archive reconcile`, which reports blobs without a row.
     with contextlib.suppress(ArchiveError):
         services.blobs.delete_all_versions(key)
-
-
-def _audit(
-    services: Services,
-    principal: Principal,
-    target: str,
-    outcome: Outcome,
-    details: dict[str, DetailValue],
-    client: str,
-) -> None:
-    audit.append(
-        services,
-        actor=principal.subject,
-        action=ACTION,
-        target=target,
-        outcome=outcome,
-        details=details,
-        client=client,
-    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -285,30 +286,54 @@ def link_arrived(services: Services, record: Record) -> list[Relation]:
     return linked
 
 
-async def visible_relations(services: Services, principal: Principal, record: Record) -> list[ShownRelation]:
+@dataclass(frozen=True, slots=True)
+class RelationReads:
+    """Where ``visible_relations`` and ``visible_status`` read: a record's relations (both
+    directions) and the caller's readable records among some ids. Straight from the stores
+    by default; the API passes batched readers, so a page of records costs one query per
+    kind instead of one per record."""
+
+    relations_of: Callable[[str], Awaitable[list[Relation]]]
+    readable: Callable[[list[str]], Awaitable[Mapping[str, Record]]]
+
+    @classmethod
+    def direct(cls, services: Services, principal: Principal) -> RelationReads:
+        """One record at a time, from the stores, through the caller's read scope."""
+
+        async def relations_of(record_id: str) -> list[Relation]:
+            return (await asyncio.to_thread(services.lifecycle.relations_of, [record_id]))[record_id]
+
+        async def readable(ids: list[str]) -> Mapping[str, Record]:
+            scope = ReadScope.for_principal(principal)
+            return await asyncio.to_thread(services.records.get_many, ids, scope, with_pages=False)
+
+        return cls(relations_of=relations_of, readable=readable)
+
+
+async def visible_relations(
+    services: Services, principal: Principal, record: Record, reads: RelationReads | None = None
+) -> list[ShownRelation]:
     """The relations of ``record`` (which the caller may read) as the caller may see them."""
-    relations = (await asyncio.to_thread(services.lifecycle.relations_of, [record.id]))[record.id]
-    return await _shown(services, principal, record.id, relations)
+    reads = reads or RelationReads.direct(services, principal)
+    return await _shown(reads, record.id, await reads.relations_of(record.id))
 
 
-async def visible_status(services: Services, principal: Principal, record: Record) -> ShownStatus:
+async def visible_status(
+    services: Services, principal: Principal, record: Record, reads: RelationReads | None = None
+) -> ShownStatus:
     """The record's status, and what set it as far as the caller may see it."""
-    relations = (await asyncio.to_thread(services.lifecycle.relations_of, [record.id]))[record.id]
-    mark: StatusMark = status_of(record.id, relations)
+    reads = reads or RelationReads.direct(services, principal)
+    mark: StatusMark = status_of(record.id, await reads.relations_of(record.id))
     if mark.relation is None:
         return ShownStatus(mark.status, None, None)
-    shown = await _shown(services, principal, record.id, [mark.relation])
+    shown = await _shown(reads, record.id, [mark.relation])
     return ShownStatus(mark.status, mark.at, shown[0] if shown else None)
 
 
-async def _shown(
-    services: Services, principal: Principal, record_id: str, relations: list[Relation]
-) -> list[ShownRelation]:
+async def _shown(reads: RelationReads, record_id: str, relations: list[Relation]) -> list[ShownRelation]:
     seen = [(r, *r.seen_from(record_id)) for r in relations]
     others = [other for _, _, other, _ in seen if other is not None]
-    readable = await asyncio.to_thread(
-        services.records.get_many, others, ReadScope.for_principal(principal), with_pages=False
-    )
+    readable = await reads.readable(others)
     shown = []
     for relation, kind, other, reference in seen:
         record = None if other is None else readable.get(other)

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from archive.api.types import to_global_id
 from archive.domain.access import Principal, Role
 from archive.domain.records import Classification
 from archive.services.container import Services
 from tests.retention.scenario import ADMIN, call
 from tests.support.access import make_record, put
+from tests.support.db import engine_of
 
 CLERK = Principal(subject="clerk-a", roles=frozenset({Role.CLERK}), agencies=frozenset({"A"}))
 READER_B = Principal(subject="reader-b", roles=frozenset({Role.READER}), agencies=frozenset({"B"}))
@@ -153,3 +156,66 @@ async def test_a_correction_input_is_parsed_and_validated_like_a_deposit(service
         "format": "02",
         "metadataVersion": 2,
     }
+
+
+PAGE = """query($q: String!) { search(query: $q, first: 50, filter: {includeRevoked: true}) {
+  edges { node { recordId
+    relations { type record { recordId } reference { issuerCode documentNumber issueDate } }
+    lifecycle { status changedAt by { type record { recordId } } } } } } }"""
+
+
+async def _page(services: Services, principal: Principal) -> tuple[dict[str, Any], int]:
+    """Each hit's relations and lifecycle, by record id, and the SQL statements it cost."""
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine_of(services), "before_cursor_execute", seen)
+    try:
+        data = await ok(services, principal, PAGE, q="quy hoạch bến thủy")
+    finally:
+        sa.event.remove(engine_of(services), "before_cursor_execute", seen)
+    nodes = {e["node"]["recordId"]: e["node"] for e in data["search"]["edges"]}
+    return nodes, len(statements)
+
+
+async def _pairs(services: Services, count: int) -> list[tuple[str, str]]:
+    """``count`` (revoking, revoked) pairs of agency A, each revoked one also amended by
+    a record of agency C that a clerk of A may not read."""
+    pairs = []
+    for n in range(count):
+        old = make_record(agency="A", subject=f"Quy hoạch bến thủy nội địa số {n}")
+        new = make_record(agency="A", subject=f"Quyết định bãi bỏ quy hoạch bến thủy số {n}")
+        hidden = make_record(agency="C", subject=f"Công văn về quy hoạch bến thủy số {n}")
+        await put(services, old, new, hidden)
+        await ok(services, CLERK, REVOKE, id=gid(old.id), by=new.id)
+        await ok(services, ADMIN, RELATE, id=gid(hidden.id), t=gid(old.id))
+        pairs.append((new.id, old.id))
+    return pairs
+
+
+async def test_a_page_of_records_reads_relations_and_lifecycle_in_batches(services: Services) -> None:
+    """Record.relations and Record.lifecycle go through the request's loaders: a page costs
+    the same statements however many hits it has, and each hit answers what it answers alone."""
+    pairs = await _pairs(services, 2)
+    few, few_statements = await _page(services, CLERK)
+    pairs += await _pairs(services, 4)
+    many, many_statements = await _page(services, CLERK)
+    assert (len(few), len(many)) == (4, 12)  # agency C's records are not hits for the clerk
+    assert many_statements == few_statements, (few_statements, many_statements)
+
+    for new_id, old_id in pairs:
+        assert many[old_id]["relations"] == [
+            {"type": "REVOKED_BY", "record": {"recordId": new_id}, "reference": None}
+        ]
+        assert many[old_id]["lifecycle"]["by"] == {"type": "REVOKED_BY", "record": {"recordId": new_id}}
+        assert many[new_id]["relations"] == [
+            {"type": "REVOKES", "record": {"recordId": old_id}, "reference": None}
+        ]
+        assert many[new_id]["lifecycle"] == {"status": "ACTIVE", "changedAt": None, "by": None}
+        for record_id in (new_id, old_id):
+            alone = (await ok(services, CLERK, RELATIONS, id=gid(record_id)))["record"]
+            assert alone == {k: v for k, v in many[record_id].items() if k != "recordId"}
+    admin_view, _ = await _page(services, ADMIN)
+    assert sorted(r["type"] for r in admin_view[pairs[0][1]]["relations"]) == ["AMENDED_BY", "REVOKED_BY"]

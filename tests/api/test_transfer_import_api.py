@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from archive.domain.access import UNRESTRICTED
+from archive.domain.audit import COUNT_DETAIL, IDS_DETAIL
 from archive.services.container import Services
 from tests.support.bad_packages import mutated
 from tests.support.transfer import documents, make_package
@@ -55,3 +56,18 @@ async def test_import_a_package_over_graphql(
     assert done["dossier"] == {"fileCode": "A.2025.01-HS", "status": "CLOSED"}
     again = await post_package(client, good)
     assert (again["created"], again["recordIds"]) == (False, done["recordIds"])
+
+    # The audit entries of the three imports, as the service wrote them before and since
+    # it shares audit.append_for: who, what, and every detail.
+    entries = [e for e in services.audit.entries() if e.action == "transfer.import"]
+    assert [(str(e.outcome), e.actor) for e in entries] == [
+        ("error", "dev-admin"),
+        ("ok", "dev-admin"),
+        ("ok", "dev-admin"),
+    ]
+    assert dict(entries[0].details) == {"code": "PACKAGE_INVALID", "failures": 1}
+    ids = ",".join(done["recordIds"])
+    assert [dict(e.details) for e in entries[1:]] == [
+        {"objid": done["objid"], IDS_DETAIL: ids, COUNT_DETAIL: 2, "created": created}
+        for created in (True, False)
+    ]
