@@ -54,8 +54,10 @@ def payload(record: Record) -> dict[str, Any]:
     }
 
 
-def create() -> Starlette:
-    services = build_services(Settings(), migrate=False)
+def create(settings: Settings | None = None) -> Starlette:
+    """The app with the bench routes; uvicorn calls it with none (the settings come from
+    the environment), the suite's in-process profile with its own."""
+    services = build_services(settings or Settings(), migrate=False)
     app = create_app(services=services)
 
     async def plain(request: Request) -> Response:
