@@ -78,6 +78,7 @@ class DrainRun:
     seconds: float
     jobs: int
     workers: list[dict[str, float]]
+    cores_busy: float = 0.0  # the share of all the machine's cores busy while they drained
 
     @property
     def peak_worker_mb(self) -> float:
@@ -103,12 +104,27 @@ def drain_with_processes(settings: Settings, processes: int) -> DrainRun:
     for child in children:
         child.start()
     ready.wait(timeout=120)
-    started = time.perf_counter()
+    started, ticks = time.perf_counter(), cpu_ticks()
     workers = [reports.get(timeout=3600) for _ in children]
-    seconds = time.perf_counter() - started
+    seconds, busy = time.perf_counter() - started, busy_share(ticks, cpu_ticks())
     for child in children:
         child.join()
-    return DrainRun(seconds, int(sum(w["jobs"] for w in workers)), workers)
+    return DrainRun(seconds, int(sum(w["jobs"] for w in workers)), workers, busy)
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of every core since boot, from /proc/stat's first line."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    total = sum(fields[:8])  # user … steal (guest time is already counted in user)
+    return total - idle, total
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of all cores' time spent busy between two readings."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else 0.0
 
 
 def _worker(settings: Settings, ready: Any, reports: Any) -> None:
