@@ -69,11 +69,18 @@ def run(ctx: Context) -> Result:
         one, two = statistics.median(busy[1]), statistics.median(busy[2])
         result.notes.append(
             f"The machine's cores were busy {100 * one:.0f} % of the time during a 1-process drain and "
-            f"{100 * two:.0f} % during a 2-process one (medians, /proc/stat, everything on the machine: "
-            "the workers, their sandboxes, the database and search servers, anything else running). "
-            f"One process already kept {2 * one:.2f} of the 2 cores busy, so a second could add at most "
-            f"the {2 - 2 * one:.2f} left: the ceiling on this machine is about {1 / max(one, 0.01):.2f}, "
-            "not 2. Each job's database and index writes run in the servers beside the workers."
+            f"{100 * two:.0f} % during a 2-process one (medians, /proc/stat, from the start barrier to "
+            "the last report: the workers, their sandboxes, the database and search servers and "
+            f"anything else running). One process kept {2 * one:.2f} of the 2 cores busy, two kept "
+            f"{2 * two:.2f}: "
+            + (
+                "with the cores that close to saturated, what is missing from 2.0 is CPU taken by the "
+                "servers' share of each job (claims, page rows, index writes, audit entries) and the "
+                "machine's other work, not time spent waiting."
+                if two >= 0.85
+                else "the cores were not saturated at 2 processes, so the workers also waited (on the "
+                "database's locks or the servers' answers)."
+            )
             + ("" if production else " SQLite also serialises the writers behind one lock.")
         )
     return result
