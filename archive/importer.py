@@ -12,10 +12,11 @@ GraphQL upload, which checks the principal (``can_write`` for the owning agency)
 and audits every outcome as ``record.deposit`` (client ``{"via":"import"}``):
 deposited, refused, a bad file, or a duplicate of an archived record.
 
-Its jobs go to the workers already running when there are any (their heartbeat is
-fresh); otherwise the import starts worker processes itself once its deposits are in
-and drains the queue (``archive.services.handoff``). ``--start-workers`` and
-``--no-start-workers`` force either way.
+Its jobs go to the workers already running; the import says whether any is (their
+heartbeat is fresh, ``archive.services.handoff``). With ``--start-workers`` it starts
+worker processes of its own before its first deposit, so they warm up while the
+deposits go in and take each job as soon as it is queued; once the last row is in
+they drain the queue and exit, and the import exits after them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -37,14 +38,16 @@ from archive.domain.access import Principal, ReadScope
 from archive.domain.audit import DetailValue, Outcome
 from archive.domain.errors import ArchiveError, DuplicateRecord, Forbidden, MetadataInvalid
 from archive.domain.files import FileRole
-from archive.domain.jobs import JobStatus
 from archive.domain.records import LANGUAGE_VIETNAMESE, Classification, Direction, RecordMetadata, Urgency
-from archive.samples import SampleDocument, random_document, render_pdf
 from archive.services import audit
 from archive.services.container import Services
 from archive.services.deposit import Upload, deposit
-from archive.services.handoff import Processing, decide
+from archive.services.handoff import decide
 from archive.settings import Settings
+
+if TYPE_CHECKING:
+    from archive.samples import SampleDocument
+    from archive.worker_processes import WorkerPool
 
 ACTION = "record.deposit"
 CLIENT = '{"via":"import"}'
@@ -94,32 +97,38 @@ def run_import(
     console = Console(stderr=True)
     rows = list(read_manifest(manifest or find_manifest(directory)))
     summary = ImportSummary()
-    with cli_services(settings, api_key=api_key) as (services, principal):
-        handoff = decide(services, start_workers=start_workers, processes=processes)
-        summary.processing, summary.handoff = handoff.processing.value, handoff.describe()
-        console.print(summary.handoff, highlight=False, markup=False, soft_wrap=True)
-        with Progress(*_COLUMNS, console=console) as progress:
-            task = progress.add_task("importing", total=len(rows))
-            for row in rows:
-                import_row(services, principal, directory, row, summary)
-                progress.advance(task)
-        summary.actor = principal.subject
-        waiting = services.jobs.counts()[JobStatus.PENDING]
-    if handoff.processing is Processing.STARTED and waiting:
-        _process(settings, processes)
+    # Workers asked for start first, before this process opens any connection (they may
+    # be forked): they warm up while the deposits go in and take each job once it is queued.
+    pool = _start_pool(settings, processes) if start_workers else None
+    try:
+        with cli_services(settings, api_key=api_key) as (services, principal):
+            handoff = decide(services, start_workers=start_workers, processes=processes)
+            summary.processing, summary.handoff = handoff.processing.value, handoff.describe()
+            console.print(summary.handoff, highlight=False, markup=False, soft_wrap=True)
+            with Progress(*_COLUMNS, console=console) as progress:
+                task = progress.add_task("importing", total=len(rows))
+                for row in rows:
+                    import_row(services, principal, directory, row, summary)
+                    if pool is not None:
+                        pool.nudge()
+                    progress.advance(task)
+            summary.actor = principal.subject
+    except BaseException:
+        if pool is not None:
+            pool.stop()
+        raise
+    if pool is not None and (code := pool.finish()) != 0:
+        raise RuntimeError(f"the worker processes started for the import exited with {code}")
     return summary
 
 
 _COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
 
 
-def _process(settings: Settings, processes: int) -> None:
-    """Drain the queue with worker processes started for this import (they exit when it is empty)."""
-    from archive.worker_processes import run_workers
+def _start_pool(settings: Settings, processes: int) -> WorkerPool:
+    from archive.worker_processes import start_pool
 
-    code = run_workers(settings, processes=processes, once=True)
-    if code != 0:
-        raise RuntimeError(f"the worker processes started for the import exited with {code}")
+    return start_pool(settings, processes)
 
 
 def import_row(
@@ -320,6 +329,8 @@ def _classification(value: str) -> Classification:
 
 def write_samples(directory: Path, *, count: int, seed: int) -> Path:
     """Sample PDFs and a matching manifest.csv, for demos and benchmarks."""
+    from archive.samples import random_document, render_pdf  # fpdf: only for samples
+
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)  # noqa: S311 - sample content, not secrets
     rows = []

@@ -23,7 +23,7 @@ class Processing(enum.Enum):
     """What happens to an import's jobs after its deposits."""
 
     RUNNING_WORKERS = "running_workers"  # left to the workers already running
-    STARTED = "started"  # the import starts worker processes and drains the queue
+    STARTED = "started"  # the import's own worker processes take the jobs as they come, then drain
     QUEUED = "queued"  # nobody yet: the jobs wait for `archive worker`
 
 
@@ -46,7 +46,8 @@ class Handoff:
             return "no worker is running: the jobs wait in the queue until `archive worker` starts"
         why = f"as asked, beside the running workers ({seen})" if self.running else "no worker is running"
         return (
-            f"{why}: this import processes its deposits with {self.processes} worker process(es) after them"
+            f"{why}: this import processes its deposits with {self.processes} worker process(es) "
+            "of its own, as they go in"
         )
 
     def _seen(self, beat: Heartbeat) -> str:

@@ -63,3 +63,49 @@ async def test_two_worker_processes_do_every_job_exactly_once(services: Services
     assert indexed == sorted((i, records[i].row_version) for i in ids)
     log = done.stderr.decode()
     assert log.count("processed") == 2  # both processes ran and reported
+
+
+POOL_SCRIPT = """
+import sys
+from archive.factory import build_services
+from archive.settings import Settings
+from archive.worker_processes import start_pool
+from tests.e2e.test_worker_processes import deposit_six
+
+settings = Settings()
+pool = start_pool(settings, 2)  # before anything is queued: the workers wait for jobs
+services = build_services(settings)
+ids = deposit_six(services)
+pool.nudge()
+code = pool.finish()
+print(" ".join(ids))
+sys.exit(code)
+"""
+
+
+async def test_a_pool_started_before_the_deposits_takes_them_and_drains_before_it_exits(
+    services: Services, tmp_path: Path
+) -> None:
+    """``archive import --start-workers``'s workers: started (forked) before the first
+    job exists, they take the jobs queued after them and exit once told nothing more
+    will come, with every job done exactly once."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    env.update(settings_env(services.settings), PYTHONPATH=str(PROJECT))
+
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", POOL_SCRIPT],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    ids = done.stdout.decode().split()
+    assert len(ids) == DEPOSITS
+    jobs = services.jobs.list()
+    assert sorted(j.record_id for j in jobs) == sorted(ids)
+    assert {(j.status, j.attempts, len(j.steps_done)) for j in jobs} == {(JobStatus.DONE, 1, 4)}
+    assert done.stderr.decode().count("processed") == 2  # both workers drained and reported
