@@ -152,8 +152,15 @@ def _context() -> ForkContext | SpawnContext:
 
 
 def _run(settings: Settings, once: bool, signals: _Signals | None) -> int:
+    from indexing.extraction import stop_zygote
+
     configure_logging(settings)  # a spawned child starts with logging unconfigured
-    return asyncio.run(_main(settings, once, signals))
+    try:
+        return asyncio.run(_main(settings, once, signals))
+    finally:
+        # A forked child ends in os._exit, which runs no atexit handler: end (and reap)
+        # the zygote here, as a spawned one's interpreter would at exit.
+        stop_zygote()
 
 
 async def _main(settings: Settings, once: bool, signals: _Signals | None) -> int:

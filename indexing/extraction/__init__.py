@@ -11,6 +11,7 @@ from indexing.extraction.ocr import ocr_image
 from indexing.extraction.sandbox import extract_document, warm_up
 from indexing.extraction.textlayer import Word, extract_text_layer, page_words
 from indexing.extraction.thumbnails import thumbnail
+from indexing.extraction.zygote_client import stop_zygote
 
 __all__ = [
     "DocumentInfo",
@@ -24,6 +25,7 @@ __all__ = [
     "ocr_image",
     "page_words",
     "sniff_media_type",
+    "stop_zygote",
     "thumbnail",
     "warm_up",
 ]
