@@ -169,17 +169,8 @@ def metadata_database() -> Iterator[str]:
     if not admin_url:
         yield ""
         return
-    url = sa.engine.make_url(admin_url)
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with _scratch_database(sa.engine.make_url(admin_url), f"bench_{uuid.uuid4().hex[:10]}", "") as url:
+        yield url
 
 
 @contextlib.contextmanager
@@ -189,11 +180,19 @@ def database_copy(template_url: str) -> Iterator[str]:
     ``copy_data_dir`` gives SQLite. Nothing may be connected to the template meanwhile."""
     url = sa.engine.make_url(template_url)
     name = f"{url.database}_{uuid.uuid4().hex[:6]}"
-    # The test server's own database, as ``metadata_database`` connects (not the template).
+    with _scratch_database(url, name, f' TEMPLATE "{url.database}"') as copy:
+        yield copy
+
+
+@contextlib.contextmanager
+def _scratch_database(url: sa.engine.URL, name: str, clause: str) -> Iterator[str]:
+    """``CREATE DATABASE name`` + ``clause`` on the test server, its URL (``url`` with that
+    database), then ``DROP … WITH (FORCE)``. The statements go through the test server's
+    own database, never the one being copied."""
     admin = sa.create_engine(os.environ["ARCHIVE_TEST_POSTGRES_URL"], isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"{clause}'))
         try:
             yield url.set(database=name).render_as_string(hide_password=False)
         finally:
