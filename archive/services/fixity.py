@@ -103,19 +103,19 @@ def _finish(services: Services, store: FixityStore, run: FixityRun, actor: str) 
     return FixityReport(run.id, run.ok, run.changed, run.missing, unreferenced, finished=True)
 
 
-def database_keys(services: Services) -> Iterator[tuple[str, str]]:
+def database_keys(services: Services, page: int = _PAGE) -> Iterator[tuple[str, str]]:
     """Every storage key the database references (each version of each file of each record),
     with the record it belongs to, in ascending key order (``RecordRepository.iter_storage_keys``
     merges the file keys in)."""
-    return services.records.iter_storage_keys(_PAGE)
+    return services.records.iter_storage_keys(page)
 
 
-def object_walk(services: Services) -> Iterator[tuple[tuple[str, str] | None, str | None]]:
+def object_walk(services: Services, page: int = _PAGE) -> Iterator[tuple[tuple[str, str] | None, str | None]]:
     """The database's keys and the blob store's listing under ``records/``, walked side by
     side: (key and record, listed key) pairs, None on the side that lacks it. Memory holds a
     page of each stream, never a set of every key, so fixity and reconcile stay flat at any
     size. A known key outside the prefix comes with None: only asking the store tells."""
-    return merge_join(database_keys(services), services.blobs.list_keys(RECORDS_PREFIX), _first, str)
+    return merge_join(database_keys(services, page), services.blobs.list_keys(RECORDS_PREFIX), _first, str)
 
 
 def _first(pair: tuple[str, str]) -> str:

@@ -101,7 +101,7 @@ async def _reindex(services: Services, record_id: str, indexed_version: int | No
 
 
 def _compare_objects(services: Services, report: ReconcileReport, delete: bool) -> None:
-    for known, key in object_walk(services):
+    for known, key in object_walk(services, _PAGE):
         if known is not None and key is None:
             _check_missing(services, report, *known)
         elif known is None and key is not None:
