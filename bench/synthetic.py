@@ -17,8 +17,9 @@ from sqlmodel import Session
 
 from archive.db.archival import ensure_default_fonds
 from archive.db.repository import SqlRecordRepository
-from archive.db.tables import RecordRow
+from archive.db.tables import RecordFileRow, RecordRow
 from archive.domain.archival import default_fonds_id
+from archive.domain.files import FileRole
 from archive.domain.records import Classification, Direction, Page, TextSource, type_code_of
 from archive.domain.search import IndexDocument
 from archive.domain.text import normalize_document_number
@@ -98,3 +99,20 @@ def engine_of(services: Services) -> Engine:
     records = services.records
     assert isinstance(records, SqlRecordRepository)
     return records.engine
+
+
+def insert_files(engine: Engine, batch: list[Synthetic]) -> None:
+    """The ``record_files`` row of each record's main file (version 1), mirroring its
+    ``records`` row as a deposit writes it: what fixity walks and reconcile merges in."""
+    rows = [_file_row(s.row) for s in batch]
+    with engine.begin() as connection:
+        connection.execute(sa.insert(RecordFileRow.__table__), rows)  # type: ignore[arg-type]
+
+
+def _file_row(row: dict[str, object]) -> dict[str, object]:
+    return {
+        "id": row["id"], "version": 1, "record_id": row["id"], "role": FileRole.MAIN.value, "ordinal": 0,
+        "storage_key": row["storage_key"], "version_id": row.get("version_id"), "sha256": row["sha256"],
+        "size": row["size"], "media_type": row["media_type"], "original_filename": row["original_filename"],
+        "created_at": row["created_at"],
+    }  # fmt: skip

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -287,6 +287,11 @@ class S3BlobStore:
         config = MinioRetention(new.mode.value, new.until)
         with _translated(key, version_id, locking=True):
             self._client.set_object_retention(self.bucket, key, config, version_id=version_id)
+
+    def set_retentions(self, changes: Sequence[tuple[str, str | None, Retention]]) -> None:
+        """One request an object (S3 has no batch retention call); each is durable once answered."""
+        for key, version_id, retention in changes:
+            self.set_retention(key, version_id, retention)
 
     def get_retention(self, key: str, version_id: str | None) -> Retention | None:
         validate_key(key)

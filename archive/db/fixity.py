@@ -77,12 +77,6 @@ class SqlFixityStore:
             session.add(row)
             session.commit()
 
-    def all_keys(self) -> set[str]:
-        with Session(self._engine) as session:
-            # Every version of every file of a record (record_files mirrors the main file too).
-            keys = set(session.exec(select(RecordRow.storage_key)).all())
-            return keys | set(session.exec(select(RecordFileRow.storage_key)).all())
-
 
 def _to_run(row: FixityRunRow) -> FixityRun:
     assert row.id is not None

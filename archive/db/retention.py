@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 from itertools import islice
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -30,7 +32,8 @@ from archive.domain.retention import (
     Trigger,
 )
 
-_SAVE_BATCH = 500  # assignments written per flush of a streamed rule change
+_SAVE_BATCH = 500  # assignments written per statement of a streamed rule change
+_ASSIGNED = ("rule_code", "disposal_date", "maintenance", "computed_at")  # what an upsert overwrites
 
 
 class SqlRetentionStore:
@@ -165,8 +168,8 @@ class SqlRetentionStore:
     ) -> None:
         """Write the new schedule and the recomputed assignments in ONE transaction.
 
-        The stream is flushed and let go of per batch (the session's identity map would
-        otherwise keep every row it wrote until the commit)."""
+        The stream is written a batch at a time, one upsert statement each, so memory holds
+        one batch whatever the archive's size."""
         pairs = iter(assignments.items() if isinstance(assignments, Mapping) else assignments)
         with Session(self._engine) as session:
             for code in deletes:
@@ -177,8 +180,6 @@ class SqlRetentionStore:
                 session.merge(_to_row(rule, now))
             while batch := dict(islice(pairs, _SAVE_BATCH)):
                 _save(session, batch, now)
-                session.flush()
-                session.expunge_all()
             session.commit()
 
     def assignment(self, record_id: str) -> tuple[Assignment, str | None] | None:
@@ -220,17 +221,30 @@ class SqlRetentionStore:
 
 
 def _save(session: Session, assignments: Mapping[str, Assignment], now: datetime) -> None:
-    for record_id, assignment in assignments.items():
-        row = session.get(RecordRetentionRow, record_id) or RecordRetentionRow(
-            record_id=record_id, computed_at=now
-        )
-        row.rule_code, row.disposal_date, row.maintenance, row.computed_at = (
-            assignment.rule_code,
-            assignment.disposal_date,
-            assignment.maintenance,
-            now,
-        )
-        session.add(row)
+    """One upsert statement for the whole batch, sent as an executemany: a rule change
+    recomputing a million records must not pay an ORM load and flush per record."""
+    if not assignments:
+        return
+    table = RecordRetentionRow.__table__  # type: ignore[attr-defined]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.record_id],
+        set_={name: statement.excluded[name] for name in _ASSIGNED},
+    )
+    session.execute(
+        statement,
+        [
+            {
+                "record_id": record_id,
+                "rule_code": assignment.rule_code,
+                "disposal_date": assignment.disposal_date,
+                "maintenance": assignment.maintenance,
+                "computed_at": now,
+            }
+            for record_id, assignment in assignments.items()
+        ],
+    )
 
 
 def _to_rule(row: RetentionRuleRow) -> RetentionRule:

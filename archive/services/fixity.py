@@ -9,7 +9,7 @@ goes to the audit chain.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from archive.domain.errors import IntegrityError, NotFound
@@ -17,8 +17,10 @@ from archive.domain.fixity import FixityRun, StoredObject
 from archive.domain.ports import FixityStore
 from archive.services import audit
 from archive.services.container import Services
+from archive.services.merge_join import merge_join
 
 RECORDS_PREFIX = "records/"
+_PAGE = 1000  # rows per database page of the key walk
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +84,7 @@ def run_fixity(
 
 
 def _finish(services: Services, store: FixityStore, run: FixityRun, actor: str) -> FixityReport:
-    known = store.all_keys()
-    unreferenced = tuple(k for k in services.blobs.list_keys(RECORDS_PREFIX) if k not in known)
+    unreferenced = tuple(key for known, key in object_walk(services) if known is None and key is not None)
     store.finish(run.id, now=services.clock())
     audit.append(
         services,
@@ -100,3 +101,22 @@ def _finish(services: Services, store: FixityStore, run: FixityRun, actor: str) 
         },
     )
     return FixityReport(run.id, run.ok, run.changed, run.missing, unreferenced, finished=True)
+
+
+def database_keys(services: Services, page: int = _PAGE) -> Iterator[tuple[str, str]]:
+    """Every storage key the database references (each version of each file of each record),
+    with the record it belongs to, in ascending key order (``RecordRepository.iter_storage_keys``
+    merges the file keys in)."""
+    return services.records.iter_storage_keys(page)
+
+
+def object_walk(services: Services, page: int = _PAGE) -> Iterator[tuple[tuple[str, str] | None, str | None]]:
+    """The database's keys and the blob store's listing under ``records/``, walked side by
+    side: (key and record, listed key) pairs, None on the side that lacks it. Memory holds a
+    page of each stream, never a set of every key, so fixity and reconcile stay flat at any
+    size. A known key outside the prefix comes with None: only asking the store tells."""
+    return merge_join(database_keys(services, page), services.blobs.list_keys(RECORDS_PREFIX), _first, str)
+
+
+def _first(pair: tuple[str, str]) -> str:
+    return pair[0]

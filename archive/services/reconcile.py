@@ -11,7 +11,7 @@ delete unreferenced objects, and even then a locked object is never deleted.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -19,9 +19,9 @@ from archive.domain.access import UNRESTRICTED
 from archive.domain.errors import ObjectLocked
 from archive.services import audit
 from archive.services.container import Services
-from archive.services.fixity import RECORDS_PREFIX
+from archive.services.fixity import RECORDS_PREFIX, object_walk
 from archive.services.indexing import index_document_of
-from archive.services.merge_join import merge_join, merge_join_async
+from archive.services.merge_join import merge_join_async
 
 _PAGE = 1000  # rows per database page, and so per step of the walk
 
@@ -91,13 +91,6 @@ async def _database_versions(services: Services) -> AsyncIterator[tuple[str, int
             yield row
 
 
-def database_keys(services: Services) -> Iterator[tuple[str, str]]:
-    """Every storage key the database references (each version of each file of each record),
-    with the record it belongs to, in ascending key order: the one source of reconcile's
-    known keys (``RecordRepository.iter_storage_keys`` merges the file keys in)."""
-    return services.records.iter_storage_keys(_PAGE)
-
-
 async def _reindex(services: Services, record_id: str, indexed_version: int | None) -> None:
     record = await asyncio.to_thread(services.records.get, record_id, UNRESTRICTED)
     if record is None:
@@ -108,8 +101,7 @@ async def _reindex(services: Services, record_id: str, indexed_version: int | No
 
 
 def _compare_objects(services: Services, report: ReconcileReport, delete: bool) -> None:
-    listed = services.blobs.list_keys(RECORDS_PREFIX)
-    for known, key in merge_join(database_keys(services), listed, _first, str):
+    for known, key in object_walk(services, _PAGE):
         if known is not None and key is None:
             _check_missing(services, report, *known)
         elif known is None and key is not None:

@@ -129,20 +129,32 @@ def apply_lock(services: Services, state: RetentionState, assignment: Assignment
     """Bring the retention and legal hold of every object of the record (each version of
     each file) in line with ``assignment`` and the holds."""
     for key, version in state.all_objects:
-        _lock_object(services, key, version, assignment, held=held)
+        retention = _wanted_retention(services, key, version, assignment)
+        if retention is not None:
+            services.blobs.set_retention(key, version, retention)
+        _match_hold(services, key, version, assignment, held=held)
 
 
-def _lock_object(
+def _wanted_retention(
+    services: Services, key: str, version: str | None, assignment: Assignment
+) -> Retention | None:
+    """The retention the object needs for ``assignment``, or None when what it has will do
+    (no date, a date already past, or a lock already as long): a lock is only ever extended."""
+    if assignment.disposal_date is None:
+        return None
+    until = lock_until(assignment.disposal_date)
+    current = services.blobs.get_retention(key, version)
+    if until <= services.clock() or (current is not None and current.until >= until):
+        return None
+    mode = services.settings.retention_mode
+    if current is not None and current.mode is RetentionMode.COMPLIANCE:
+        mode = RetentionMode.COMPLIANCE  # never loosen what compliance set
+    return Retention(mode=mode, until=until)
+
+
+def _match_hold(
     services: Services, key: str, version: str | None, assignment: Assignment, *, held: bool
 ) -> None:
-    if assignment.disposal_date is not None:
-        until = lock_until(assignment.disposal_date)
-        current = services.blobs.get_retention(key, version)
-        if until > services.clock() and (current is None or current.until < until):
-            mode = services.settings.retention_mode
-            if current is not None and current.mode is RetentionMode.COMPLIANCE:
-                mode = RetentionMode.COMPLIANCE  # never loosen what compliance set
-            services.blobs.set_retention(key, version, Retention(mode=mode, until=until))
     want_hold = assignment.undated or held
     if services.blobs.get_legal_hold(key, version) != want_hold:
         services.blobs.set_legal_hold(key, version, want_hold)
@@ -315,14 +327,23 @@ def _blocked(services: Services, changed: Iterable[tuple[RetentionState, Assignm
 
 
 def _reseal(services: Services, changed: Sequence[tuple[RetentionState, Assignment]]) -> None:
+    """Re-seal one page: holds object by object (they rarely change), the new retentions in
+    one ``set_retentions`` call, so the store makes the whole page durable at once."""
     ids = [s.facts.record_id for s, _ in changed]
     held = services.holds.held_ids(ids)
+    retentions: list[tuple[str, str | None, Retention]] = []
     for state, new in changed:
         try:
-            apply_lock(services, state, new, held=state.facts.record_id in held)
+            wanted = [(k, v, _wanted_retention(services, k, v, new)) for k, v in state.all_objects]
+            for key, version, _ in wanted:
+                _match_hold(services, key, version, new, held=state.facts.record_id in held)
         except NotFound:
             # The object is missing: `archive reconcile` reports it; the new dates stand.
             log.warning("record %s has no object to seal", state.facts.record_id)
+            continue
+        retentions.extend((k, v, r) for k, v, r in wanted if r is not None)
+    if retentions:
+        services.blobs.set_retentions(retentions)
 
 
 def _audit_change(

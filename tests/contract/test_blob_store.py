@@ -261,6 +261,38 @@ def test_retention_can_be_extended_but_not_shortened(store: BlobStore) -> None:
     assert retention is not None and retention.until > until + timedelta(hours=23)
 
 
+def test_set_retentions_seals_each_object_of_a_batch(store: BlobStore) -> None:
+    keys = [new_key() for _ in range(3)]
+    versions = [put(store, key, b"sealed " + key.encode()) for key in keys]
+    until = in_a_day()
+    store.set_retentions(
+        [
+            (k, v, Retention(RetentionMode.GOVERNANCE, until + timedelta(hours=n)))
+            for n, (k, v) in enumerate(zip(keys, versions, strict=True))
+        ]
+    )
+    for n, (key, version_id) in enumerate(zip(keys, versions, strict=True)):
+        retention = store.get_retention(key, version_id)
+        assert retention is not None and retention.until >= until + timedelta(hours=n)
+        assert read(store, key, version_id) == b"sealed " + key.encode()
+
+
+def test_set_retentions_refuses_a_batch_that_would_shorten_one_lock(store: BlobStore) -> None:
+    first, second = new_key(), new_key()
+    v1, v2 = put(store, first, b"one"), put(store, second, b"two")
+    until = in_a_day()
+    store.set_retention(second, v2, Retention(RetentionMode.GOVERNANCE, until + timedelta(days=1)))
+    with pytest.raises(ObjectLocked):
+        store.set_retentions(
+            [
+                (first, v1, Retention(RetentionMode.GOVERNANCE, until)),
+                (second, v2, Retention(RetentionMode.GOVERNANCE, until)),
+            ]
+        )
+    kept = store.get_retention(second, v2)
+    assert kept is not None and kept.until > until + timedelta(hours=23)
+
+
 def test_naive_retention_dates_are_refused(store: BlobStore) -> None:
     key = new_key()
     version_id = put(store, key, b"sealed")

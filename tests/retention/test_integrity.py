@@ -49,6 +49,22 @@ async def test_fixity_detects_a_flipped_byte_and_resumes_from_its_checkpoint(emb
     assert verify_chain(audit.entries(embedded)).ok
 
 
+async def test_fixity_names_every_unreferenced_object_wherever_it_sorts(embedded: Services) -> None:
+    """Strays before, between and after the records' keys, and one sharing a record key's
+    prefix: the side-by-side walk must report each and no referenced object."""
+    records = [await archived(embedded, str(n), issued=date(2020, 1, n)) for n in range(1, 4)]
+    keys = sorted(r.file.storage_key for r in records)
+    strays = sorted(["records/00/first", f"{keys[0]}-copy", f"{keys[1]}0", "records/zz/last"])
+    for stray in [*strays, "elsewhere/x"]:  # outside records/: neither listed nor reported
+        embedded.blobs.put(stray, io.BytesIO(b"x"), size=1, sha256=_sha(b"x"), media_type="application/pdf")
+
+    report = await asyncio.to_thread(run_fixity, embedded, batch_size=2)
+
+    assert report.finished and report.ok == 3
+    assert report.unreferenced == tuple(strays)
+    assert not set(report.unreferenced) & set(keys)
+
+
 async def test_reconcile_reindexes_missing_documents_and_drops_orphans(embedded: Services) -> None:
     await asyncio.to_thread(retention.change_rules, embedded, RM, upserts=[CV_10])
     kept = await archived(embedded, "1", issued=date(2020, 1, 1))

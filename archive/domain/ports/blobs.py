@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO, Protocol, runtime_checkable
@@ -90,6 +90,14 @@ class BlobStore(Protocol):
         ...
 
     def set_retention(self, key: str, version_id: str | None, retention: Retention) -> None: ...
+
+    def set_retentions(self, changes: Sequence[tuple[str, str | None, Retention]]) -> None:
+        """``set_retention`` for each (key, version id, retention), durable when this returns:
+        a rule change re-seals a million objects, and a store that can share one durability
+        barrier among them (the local directory: two filesystem syncs a batch instead of two
+        fsyncs an object) does. ObjectLocked, before anything is written on a store that
+        checks first, when one would shorten or loosen an active lock."""
+        ...
 
     def get_retention(self, key: str, version_id: str | None) -> Retention | None: ...
 
