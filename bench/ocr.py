@@ -82,11 +82,12 @@ def run(ctx: Context) -> Result:
     return result
 
 
-def _cli(name: str) -> str:
+def cli_path(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def _env(settings: Settings) -> dict[str, str]:
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment an ``archive`` command needs to run against ``settings``."""
     return {**os.environ, **settings_env(settings), "PYTHONPATH": str(Path(__file__).parents[1])}
 
 
@@ -111,10 +112,11 @@ def _as_a_user_sees_it(ctx: Context, result: Result, repeats: int, documents: in
         base_cpu.append(_children_cpu() - cpu_before)
         settings = embedded_settings(folder / "data")
         prepare(settings)  # the archive exists before the clock starts, as it does for a user
-        env = _env(settings)
+        env = cli_env(settings)
         cpu_before = _children_cpu()
         wall, started = datetime.now(UTC), time.perf_counter()
-        command = [_cli("archive"), "import", str(corpus.directory), "--start-workers", "-p", str(PROCESSES)]
+        command = [cli_path("archive"), "import", str(corpus.directory), "--start-workers"]
+        command += ["-p", str(PROCESSES)]
         subprocess.run(command, env=env, check=True, capture_output=True)
         pipeline.append(time.perf_counter() - started)
         cpu.append(_children_cpu() - cpu_before)
@@ -176,9 +178,9 @@ def prepare(settings: Settings) -> None:
 @contextlib.contextmanager
 def running_workers(settings: Settings, processes: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """``archive worker --processes N`` as deployed (long-running), until the block ends."""
-    command = [_cli("archive"), "worker", "--processes", str(processes)]
+    command = [cli_path("archive"), "worker", "--processes", str(processes)]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, env=_env(settings), stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, env=cli_env(settings), stdout=out, stderr=subprocess.STDOUT)
         try:
             yield process
         finally:
