@@ -33,25 +33,26 @@ def deposit_six(services: Services) -> list[str]:
     return ids
 
 
+async def run_against(
+    services: Services, cwd: Path, command: list[str]
+) -> subprocess.CompletedProcess[bytes]:
+    """``command`` in a subprocess configured for ``services`` (and nothing else of ours)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    env.update(settings_env(services.settings), PYTHONPATH=str(PROJECT))
+    return await asyncio.to_thread(
+        subprocess.run, command, env=env, cwd=cwd, capture_output=True, timeout=600, check=False
+    )
+
+
 def _fields(meta: RecordMetadata) -> dict[str, object]:
     return {name: getattr(meta, name) for name in meta.__slots__}  # type: ignore[attr-defined]
 
 
 async def test_two_worker_processes_do_every_job_exactly_once(services: Services, tmp_path: Path) -> None:
     ids = await asyncio.to_thread(deposit_six, services)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
-    env.update(settings_env(services.settings), PYTHONPATH=str(PROJECT))
     archive = str(Path(sys.executable).with_name("archive"))
 
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [archive, "worker", "--processes", "2", "--once"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        timeout=600,
-        check=False,
-    )
+    done = await run_against(services, tmp_path, [archive, "worker", "--processes", "2", "--once"])
 
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     jobs = services.jobs.list()
@@ -89,18 +90,7 @@ async def test_a_pool_started_before_the_deposits_takes_them_and_drains_before_i
     """``archive import --start-workers``'s workers: started (forked) before the first
     job exists, they take the jobs queued after them and exit once told nothing more
     will come, with every job done exactly once."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
-    env.update(settings_env(services.settings), PYTHONPATH=str(PROJECT))
-
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-c", POOL_SCRIPT],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        timeout=600,
-        check=False,
-    )
+    done = await run_against(services, tmp_path, [sys.executable, "-c", POOL_SCRIPT])
 
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     ids = done.stdout.decode().split()
