@@ -25,7 +25,7 @@ from minio import Minio
 from minio.error import S3Error
 
 from archive.domain.errors import NotFound, ServiceUnavailable
-from storage.s3 import _pool
+from storage.s3 import _pool, make_bucket_once
 
 _CHUNK = 256 * 1024
 _PART = 16 * 1024 * 1024
@@ -117,8 +117,7 @@ class S3Target:
     def ensure_bucket(self) -> None:
         """Create the bucket when it does not exist yet."""
         with _translated(self.bucket):
-            if not self._client.bucket_exists(self.bucket):
-                self._client.make_bucket(self.bucket)
+            make_bucket_once(self._client, self.bucket)
 
     def location(self, name: str = "") -> str:
         return f"s3://{self.bucket}/{self.prefix}{name}"

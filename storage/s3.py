@@ -123,9 +123,8 @@ class S3BlobStore:
         Object Lock: without them retention and holds would silently not apply.
         """
         with _translated(self.bucket):
-            if not self._client.bucket_exists(self.bucket):
-                self._client.make_bucket(self.bucket, object_lock=True)
-        self.check_ready()
+            make_bucket_once(self._client, self.bucket, object_lock=True)
+        self.check_ready()  # refuses a bucket someone else made without Object Lock
 
     def check_ready(self) -> None:
         """The bucket exists with versioning and Object Lock; see ``BlobStore.check_ready``."""
@@ -449,6 +448,22 @@ def _translated(subject: str, version_id: str | None = None, *, locking: bool = 
         raise StorageUnavailable("the blob store failed; try again shortly") from exc
     except urllib3.exceptions.HTTPError as exc:
         raise StorageUnavailable("the blob store is not reachable; try again shortly") from exc
+
+
+def make_bucket_once(client: Minio, bucket: str, *, object_lock: bool = False) -> None:
+    """Create ``bucket`` unless it exists, tolerating a creator racing us.
+
+    Several processes start at once (a worker pool, the compose services); the
+    ones that lose the race between the check and the create find the bucket
+    made by another, which S3 reports as BucketAlreadyOwnedByYou: that is success.
+    """
+    if client.bucket_exists(bucket):
+        return
+    try:
+        client.make_bucket(bucket, object_lock=object_lock)
+    except S3Error as exc:
+        if exc.code != "BucketAlreadyOwnedByYou":
+            raise
 
 
 def _from_s3_error(exc: S3Error, subject: str, version_id: str | None, locking: bool) -> Exception:

@@ -12,8 +12,10 @@ import hashlib
 import io
 import os
 import ssl
+import threading
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -433,3 +435,34 @@ def test_check_ready_fails_on_a_missing_store_and_creates_nothing(
     for _ in range(2):  # the first check must not have created it
         with pytest.raises(ServiceUnavailable, match="does not exist"):
             missing.check_ready()
+
+
+def test_s3_stores_starting_together_all_find_one_bucket_ready(s3_server: S3Server) -> None:
+    """A worker pool or the compose services start several processes at once, each
+    ensuring the bucket: the ones that lose the race to create it must find it made,
+    not fail with BucketAlreadyOwnedByYou (a CI run once lost a worker that way)."""
+    bucket = f"race-{new_key()[-12:]}"
+    starters = 6
+    barrier = threading.Barrier(starters)
+
+    def start() -> None:
+        store = S3BlobStore(
+            s3_server.endpoint,
+            s3_server.access_key,
+            s3_server.secret_key,
+            bucket,
+            region="us-east-1",
+            ca_file=s3_server.ca_file,
+        )
+        barrier.wait()
+        store.ensure_bucket()
+
+    try:
+        with ThreadPoolExecutor(starters) as pool:
+            outcomes = [pool.submit(start) for _ in range(starters)]
+            errors = [f.exception() for f in outcomes]
+        assert errors == [None] * starters
+    finally:
+        client = s3_server.raw_client()
+        if client.bucket_exists(bucket):
+            client.remove_bucket(bucket)
