@@ -48,6 +48,17 @@ class S3Server:
             region="us-east-1",
         )
 
+    def store(self, bucket: str | None = None) -> S3BlobStore:
+        """The port's adapter on this server, on the session's bucket or on ``bucket``
+        (nothing is created until it is asked for)."""
+        return S3BlobStore(
+            self.endpoint,
+            self.access_key,
+            self.secret_key,
+            bucket or self.bucket,
+            ca_file=self.ca_file,
+        )
+
 
 def new_key() -> str:
     """A fresh key shaped like the server-generated ones."""
@@ -72,15 +83,7 @@ def s3_server() -> S3Server:
 
 @pytest.fixture(scope="session")
 def s3_store(s3_server: S3Server) -> Iterator[S3BlobStore]:
-    store = S3BlobStore(
-        s3_server.endpoint,
-        s3_server.access_key,
-        s3_server.secret_key,
-        s3_server.bucket,
-        region="us-east-1",
-        secure=True,
-        ca_file=s3_server.ca_file,
-    )
+    store = s3_server.store()
     store.ensure_bucket()
     yield store
     _purge_bucket(s3_server, store)

@@ -425,13 +425,7 @@ def test_check_ready_fails_on_a_missing_store_and_creates_nothing(
         missing = LocalBlobStore(tmp_path / "never-made")
     else:
         server: S3Server = request.getfixturevalue("s3_server")
-        missing = S3BlobStore(
-            server.endpoint,
-            server.access_key,
-            server.secret_key,
-            f"missing-{new_key()[-12:]}",
-            ca_file=server.ca_file,
-        )
+        missing = server.store(f"missing-{new_key()[-12:]}")
     for _ in range(2):  # the first check must not have created it
         with pytest.raises(ServiceUnavailable, match="does not exist"):
             missing.check_ready()
@@ -446,14 +440,7 @@ def test_s3_stores_starting_together_all_find_one_bucket_ready(s3_server: S3Serv
     barrier = threading.Barrier(starters)
 
     def start() -> None:
-        store = S3BlobStore(
-            s3_server.endpoint,
-            s3_server.access_key,
-            s3_server.secret_key,
-            bucket,
-            region="us-east-1",
-            ca_file=s3_server.ca_file,
-        )
+        store = s3_server.store(bucket)
         barrier.wait()
         store.ensure_bucket()
 
