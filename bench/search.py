@@ -159,21 +159,20 @@ async def _latencies(url: str, es: AsyncElasticsearch, alias: str, requests: int
     """``ROUNDS`` rounds of ``requests`` queries, GraphQL and the cached direct request
     interleaved one by one, then as many with the cache off, on their own."""
     rounds, matched = [], {}
+    queries = [QUERIES[index % len(QUERIES)] for index in range(requests)]
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         for warm in QUERIES:  # caches and connections on both sides
             await _graphql(client, warm)
             matched[warm] = await _direct(es, alias, warm)
         for _ in range(ROUNDS):
             spent: dict[str, list[float]] = {side: [] for side in SIDES}
-            for index in range(requests):
-                q = QUERIES[index % len(QUERIES)]
+            for q in queries:
                 spent["graphql"].append(await _timed(_graphql(client, q)))
                 spent["elasticsearch"].append(await _timed(_direct(es, alias, q)))
             # Apart, after the pair: an uncached request leaves the engine busy (0.8 s of
             # scoring and facets at 1M), and interleaved it slowed whichever request came
             # next (GraphQL's p50 at 200k: 40.1 ms after one, 27.7 ms after the direct one).
-            for index in range(requests):
-                q = QUERIES[index % len(QUERIES)]
+            for q in queries:
                 spent["elasticsearch_uncached"].append(await _timed(_direct(es, alias, q, cache=False)))
             rounds.append({f"{side}_seconds": summarize(values) for side, values in spent.items()})
     return {"rounds": rounds, "matched": matched}
